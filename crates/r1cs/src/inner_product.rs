@@ -11,6 +11,8 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimeMultiscalarMul;
 use merlin::Transcript;
 
+use zeroize::Zeroize;
+
 use crate::transcript::TranscriptProtocol;
 use crate::R1CSError;
 
@@ -131,6 +133,9 @@ impl InnerProductProof {
                     [h_lo[i], h_hi[i]],
                 ));
             }
+            // The vectors are blinded, but wiping them costs nothing.
+            a.zeroize();
+            b.zeroize();
             a = a_next;
             b = b_next;
             g = g_next;
@@ -138,12 +143,15 @@ impl InnerProductProof {
             first = false;
         }
 
-        InnerProductProof {
+        let proof = InnerProductProof {
             l_vec,
             r_vec,
             a: a[0],
             b: b[0],
-        }
+        };
+        a.zeroize();
+        b.zeroize();
+        proof
     }
 
     /// Replays the transcript of the argument for size `n` and returns the

@@ -333,10 +333,10 @@ impl<'t, 'g> Prover<'t, 'g> {
         // Padding wires are zero: only r's constant term -y^i remains.
         r_vec.extend(exp_y[n..].iter().map(|yi| -yi));
 
-        let i_blinding = *i_blinding1 + u * *i_blinding2;
-        let o_blinding = *o_blinding1 + u * *o_blinding2;
-        let s_blinding = *s_blinding1 + u * *s_blinding2;
-        let e_blinding = x * (i_blinding + x * (o_blinding + x * s_blinding));
+        let i_blinding = Zeroizing::new(*i_blinding1 + u * *i_blinding2);
+        let o_blinding = Zeroizing::new(*o_blinding1 + u * *o_blinding2);
+        let s_blinding = Zeroizing::new(*s_blinding1 + u * *s_blinding2);
+        let e_blinding = x * (*i_blinding + x * (*o_blinding + x * *s_blinding));
 
         this.transcript.append_scalar(b"t_x", &t_x);
         this.transcript
