@@ -27,7 +27,7 @@ pub struct InnerProductProof {
 }
 
 /// The round challenges' squares, their inverses' squares, and the vector
-/// `s` with `s_i = Π_j u_j^{±1}` (sign by bit `j` of `i`), as the verifier
+/// `s` with `s_i = Π_j u_j^{±1}` (round `j` contributes `u_j` if bit `k-1-j` of `i` is set, `u_j^-1` otherwise), as the verifier
 /// needs them.
 pub(crate) struct VerificationScalars {
     pub(crate) u_sq: Vec<Scalar>,
