@@ -8,12 +8,12 @@
 //! kept as `(scalar, point)` terms. Equations of different kinds — R1CS
 //! proofs, Schnorr signatures, other deferred point checks — fold into one
 //! [`BatchVerifier`], each weighted by a fresh random scalar, and are checked
-//! with one multiscalar multiplication whose static part uses the
-//! precomputed tables.
+//! with one multiscalar multiplication whose most used fixed generators go
+//! through a precomputed table.
 
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{IsIdentity, VartimeMultiscalarMul};
+use curve25519_dalek::traits::IsIdentity;
 use rand_core::{CryptoRng, RngCore};
 
 use crate::{BulletproofGens, R1CSError};
@@ -73,12 +73,18 @@ impl VerificationEquation {
         self.points.extend_from_slice(&other.points);
     }
 
-    /// Checks the equation: one multiscalar multiplication, the fixed
-    /// generators through `gens`' precomputed tables.
+    /// Checks the equation: one multiscalar multiplication, the most used
+    /// fixed generators through `gens`' precomputed table.
     pub fn verify(&self, gens: &BulletproofGens) -> Result<(), R1CSError> {
-        let fixed = gens.vartime_static_mul(&self.b, &self.b_blinding, &self.g, &self.h)?;
-        let dynamic = RistrettoPoint::vartime_multiscalar_mul(&self.scalars, &self.points);
-        if (fixed + dynamic).is_identity() {
+        let sum = gens.vartime_mul(
+            &self.b,
+            &self.b_blinding,
+            &self.g,
+            &self.h,
+            &self.scalars,
+            &self.points,
+        )?;
+        if sum.is_identity() {
             Ok(())
         } else {
             Err(R1CSError::VerificationFailed)

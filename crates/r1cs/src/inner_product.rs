@@ -46,8 +46,48 @@ pub(crate) struct IppWitness<'a> {
     pub(crate) b: Vec<Scalar>,
 }
 
+/// Rounds computed over the original generators before folding them once
+/// (see [`InnerProductProof::create`]). With 3, a 256-generator proof spends
+/// about 7 ms less in this argument than folding every round (measured:
+/// a two-point multiplication costs 29 µs, a 256-point one 1.3 ms).
+const DIRECT_ROUNDS: usize = 3;
+
 fn inner_product(a: &[Scalar], b: &[Scalar]) -> Scalar {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// `(<a_lo, b_hi>, <a_hi, b_lo>)` for the current halves.
+fn cross_products(a: &[Scalar], b: &[Scalar]) -> (Scalar, Scalar) {
+    let m = a.len() / 2;
+    (
+        inner_product(&a[..m], &b[m..]),
+        inner_product(&a[m..], &b[..m]),
+    )
+}
+
+/// Appends a round's `L`, `R` and draws its challenge `u`.
+fn append_round(
+    transcript: &mut Transcript,
+    l: &CompressedRistretto,
+    r: &CompressedRistretto,
+) -> Scalar {
+    transcript.append_point(b"L", l);
+    transcript.append_point(b"R", r);
+    transcript.challenge_scalar(b"u")
+}
+
+/// `a' = u·a_lo + u^-1·a_hi`, `b' = u^-1·b_lo + u·b_hi`, in place.
+fn fold_scalars(a: &mut Vec<Scalar>, b: &mut Vec<Scalar>, u: Scalar, u_inv: Scalar) {
+    let m = a.len() / 2;
+    for i in 0..m {
+        a[i] = a[i] * u + u_inv * a[m + i];
+        b[i] = b[i] * u_inv + u * b[m + i];
+    }
+    // The upper halves are blinded, but wiping them costs nothing.
+    a[m..].iter_mut().for_each(Zeroize::zeroize);
+    b[m..].iter_mut().for_each(Zeroize::zeroize);
+    a.truncate(m);
+    b.truncate(m);
 }
 
 impl InnerProductProof {
@@ -57,17 +97,24 @@ impl InnerProductProof {
     }
 
     /// Runs the argument. `n` (the vectors' common length) must be a power of two.
+    ///
+    /// Folding the generators costs one two-point multiplication per
+    /// generator and round, most of it in the first rounds. So the first
+    /// [`DIRECT_ROUNDS`] rounds instead compute `L` and `R` over the original
+    /// generators, each weighted by the product of its fold factors so far,
+    /// and the generators are folded once, after those rounds, each as a
+    /// small multiscalar multiplication. The proof is the same either way.
     pub(crate) fn create(transcript: &mut Transcript, w: IppWitness<'_>) -> InnerProductProof {
         let IppWitness {
             q,
             g_factors,
             h_factors,
-            mut g,
-            mut h,
+            g,
+            h,
             mut a,
             mut b,
         } = w;
-        let mut n = a.len();
+        let n = a.len();
         debug_assert!(n.is_power_of_two());
         debug_assert!(g.len() == n && h.len() == n && b.len() == n);
         debug_assert!(g_factors.len() == n && h_factors.len() == n);
@@ -77,70 +124,103 @@ impl InnerProductProof {
         let mut l_vec = Vec::with_capacity(rounds);
         let mut r_vec = Vec::with_capacity(rounds);
 
-        // The first round applies the per-generator factors; the folded
-        // generators of later rounds already include them.
-        let mut first = true;
-        while n > 1 {
-            n /= 2;
-            let (a_lo, a_hi) = a.split_at(n);
-            let (b_lo, b_hi) = b.split_at(n);
-            let (g_lo, g_hi) = g.split_at(n);
-            let (h_lo, h_hi) = h.split_at(n);
-            let gf = |i: usize| if first { g_factors[i] } else { Scalar::ONE };
-            let hf = |i: usize| if first { h_factors[i] } else { Scalar::ONE };
-
-            let c_l = inner_product(a_lo, b_hi);
-            let c_r = inner_product(a_hi, b_lo);
-
-            let l = RistrettoPoint::vartime_multiscalar_mul(
-                (0..n)
-                    .map(|i| a_lo[i] * gf(n + i))
-                    .chain((0..n).map(|i| b_hi[i] * hf(i)))
-                    .chain(core::iter::once(c_l)),
-                g_hi.iter().chain(h_lo.iter()).chain(core::iter::once(q)),
-            )
-            .compress();
-            let r = RistrettoPoint::vartime_multiscalar_mul(
-                (0..n)
-                    .map(|i| a_hi[i] * gf(i))
-                    .chain((0..n).map(|i| b_lo[i] * hf(n + i)))
-                    .chain(core::iter::once(c_r)),
-                g_lo.iter().chain(h_hi.iter()).chain(core::iter::once(q)),
-            )
-            .compress();
-
-            transcript.append_point(b"L", &l);
-            transcript.append_point(b"R", &r);
+        // Coefficient of each original generator in the folded generator it
+        // belongs to: original k belongs to folded position k mod len.
+        let mut coef_g = g_factors.to_vec();
+        let mut coef_h = h_factors.to_vec();
+        let direct = rounds.min(DIRECT_ROUNDS);
+        let mut len = n;
+        for _ in 0..direct {
+            let m = len / 2;
+            let (c_l, c_r) = cross_products(&a, &b);
+            // L = <a_lo, G_hi> + <b_hi, H_lo> + c_L·Q, R = <a_hi, G_lo> + <b_lo, H_hi> + c_R·Q,
+            // with each folded generator expanded over its original ones.
+            let lr = |left: bool, c: Scalar| {
+                let scalars = (0..n).map(|k| {
+                    let pos = k % len;
+                    let g_part = match (left, pos >= m) {
+                        (true, true) => a[pos - m] * coef_g[k],
+                        (false, false) => a[pos + m] * coef_g[k],
+                        _ => Scalar::ZERO,
+                    };
+                    let h_part = match (left, pos < m) {
+                        (true, true) => b[pos + m] * coef_h[k],
+                        (false, false) => b[pos - m] * coef_h[k],
+                        _ => Scalar::ZERO,
+                    };
+                    (g_part, h_part)
+                });
+                let (gs, hs): (Vec<Scalar>, Vec<Scalar>) = scalars.unzip();
+                RistrettoPoint::vartime_multiscalar_mul(
+                    gs.iter().chain(&hs).chain(core::iter::once(&c)),
+                    g.iter().chain(&h).chain(core::iter::once(q)),
+                )
+                .compress()
+            };
+            let l = lr(true, c_l);
+            let r = lr(false, c_r);
+            let u = append_round(transcript, &l, &r);
+            let u_inv = u.invert();
             l_vec.push(l);
             r_vec.push(r);
-
-            let u = transcript.challenge_scalar(b"u");
-            let u_inv = u.invert();
-
-            let mut a_next = Vec::with_capacity(n);
-            let mut b_next = Vec::with_capacity(n);
-            let mut g_next = Vec::with_capacity(n);
-            let mut h_next = Vec::with_capacity(n);
-            for i in 0..n {
-                a_next.push(a_lo[i] * u + u_inv * a_hi[i]);
-                b_next.push(b_lo[i] * u_inv + u * b_hi[i]);
-                g_next.push(RistrettoPoint::vartime_multiscalar_mul(
-                    [u_inv * gf(i), u * gf(n + i)],
-                    [g_lo[i], g_hi[i]],
-                ));
-                h_next.push(RistrettoPoint::vartime_multiscalar_mul(
-                    [u * hf(i), u_inv * hf(n + i)],
-                    [h_lo[i], h_hi[i]],
-                ));
+            for k in 0..n {
+                let lo = k % len < m;
+                coef_g[k] *= if lo { u_inv } else { u };
+                coef_h[k] *= if lo { u } else { u_inv };
             }
-            // The vectors are blinded, but wiping them costs nothing.
-            a.zeroize();
-            b.zeroize();
-            a = a_next;
-            b = b_next;
-            g = g_next;
-            h = h_next;
-            first = false;
+            fold_scalars(&mut a, &mut b, u, u_inv);
+            len = m;
+        }
+
+        if len > 1 {
+            // Materialize the folded generators, then fold as usual.
+            let fold_once = |points: &[RistrettoPoint], coef: &[Scalar]| -> Vec<RistrettoPoint> {
+                (0..len)
+                    .map(|i| {
+                        RistrettoPoint::vartime_multiscalar_mul(
+                            (i..n).step_by(len).map(|k| coef[k]),
+                            (i..n).step_by(len).map(|k| points[k]),
+                        )
+                    })
+                    .collect()
+            };
+            let mut g = fold_once(&g, &coef_g);
+            let mut h = fold_once(&h, &coef_h);
+            while len > 1 {
+                let m = len / 2;
+                let (c_l, c_r) = cross_products(&a, &b);
+                let (g_lo, g_hi) = g.split_at(m);
+                let (h_lo, h_hi) = h.split_at(m);
+                let l = RistrettoPoint::vartime_multiscalar_mul(
+                    a[..m].iter().chain(&b[m..]).chain(core::iter::once(&c_l)),
+                    g_hi.iter().chain(h_lo).chain(core::iter::once(q)),
+                )
+                .compress();
+                let r = RistrettoPoint::vartime_multiscalar_mul(
+                    a[m..].iter().chain(&b[..m]).chain(core::iter::once(&c_r)),
+                    g_lo.iter().chain(h_hi).chain(core::iter::once(q)),
+                )
+                .compress();
+                let u = append_round(transcript, &l, &r);
+                let u_inv = u.invert();
+                l_vec.push(l);
+                r_vec.push(r);
+                fold_scalars(&mut a, &mut b, u, u_inv);
+                len = m;
+                if len > 1 {
+                    // The generators are not needed after the last round.
+                    g = (0..m)
+                        .map(|i| {
+                            RistrettoPoint::vartime_multiscalar_mul([u_inv, u], [g[i], g[m + i]])
+                        })
+                        .collect();
+                    h = (0..m)
+                        .map(|i| {
+                            RistrettoPoint::vartime_multiscalar_mul([u, u_inv], [h[i], h[m + i]])
+                        })
+                        .collect();
+                }
+            }
         }
 
         let proof = InnerProductProof {

@@ -12,7 +12,8 @@
 //! - a verifier that can hand back its [`VerificationEquation`] so many
 //!   proofs and other point equations (signatures) are checked together in
 //!   one multiscalar multiplication ([`BatchVerifier`]), with the fixed
-//!   generators' part computed through precomputed tables;
+//!   generators merged across proofs and the most used ones computed through
+//!   a precomputed table;
 //! - strict proof decoding ([`R1CSProof::from_bytes`]) and a prover that
 //!   refuses an unsatisfying witness and wipes its secrets.
 //!
