@@ -235,12 +235,14 @@ impl InnerProductProof {
     }
 
     /// Replays the transcript of the argument for size `n` and returns the
-    /// scalars of its verification equation.
+    /// scalars of its verification equation, and the inverse of `y` (a
+    /// non-zero challenge of the caller's, inverted in the same batch).
     pub(crate) fn verification_scalars(
         &self,
         n: usize,
         transcript: &mut Transcript,
-    ) -> Result<VerificationScalars, R1CSError> {
+        y: Scalar,
+    ) -> Result<(VerificationScalars, Scalar), R1CSError> {
         let rounds = self.l_vec.len();
         let expected = n.trailing_zeros() as usize;
         if !n.is_power_of_two() || rounds != expected {
@@ -258,8 +260,11 @@ impl InnerProductProof {
             u.push(transcript.challenge_scalar(b"u"));
         }
 
+        // batch_invert returns the inverse of the product of all inputs.
         let mut u_inv = u.clone();
-        let all_inv = Scalar::batch_invert(&mut u_inv);
+        u_inv.push(y);
+        let all_inv = Scalar::batch_invert(&mut u_inv) * y;
+        let y_inv = u_inv.pop().unwrap_or(Scalar::ZERO);
         let u_sq: Vec<Scalar> = u.iter().map(|x| x * x).collect();
         let u_inv_sq: Vec<Scalar> = u_inv.iter().map(|x| x * x).collect();
 
@@ -274,6 +279,6 @@ impl InnerProductProof {
             s.push(s[i - k] * u_sq[rounds - 1 - bit]);
         }
 
-        Ok(VerificationScalars { u_sq, u_inv_sq, s })
+        Ok((VerificationScalars { u_sq, u_inv_sq, s }, y_inv))
     }
 }

@@ -37,6 +37,18 @@ impl LinearCombination {
     }
 }
 
+/// `exp_z · coeff`, skipping the multiplication for the ±1 coefficients that
+/// most constraint terms have (`multiply` adds -1 terms, gadgets many +1).
+pub(crate) fn weight(exp_z: &Scalar, coeff: &Scalar) -> Scalar {
+    if *coeff == Scalar::ONE {
+        *exp_z
+    } else if *coeff == -Scalar::ONE {
+        -exp_z
+    } else {
+        exp_z * coeff
+    }
+}
+
 impl From<Variable> for LinearCombination {
     fn from(v: Variable) -> Self {
         LinearCombination {

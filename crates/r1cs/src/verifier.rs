@@ -11,6 +11,7 @@ use rand_core::OsRng;
 use crate::constraint_system::{
     ConstraintSystem, RandomizableConstraintSystem, RandomizedConstraintSystem,
 };
+use crate::linear_combination::weight;
 use crate::poly::powers;
 use crate::transcript::TranscriptProtocol;
 use crate::{
@@ -157,7 +158,7 @@ impl<'t> Verifier<'t> {
 
         let Flattened { wl, wr, wo, wv, wc } = flatten(&this.constraints, n, this.v.len(), &z)?;
 
-        let ipp = proof.ipp.verification_scalars(padded_n, transcript)?;
+        let (ipp, y_inv) = proof.ipp.verification_scalars(padded_n, transcript, y)?;
 
         // Weight of the t(x) check against the inner-product check: drawn
         // from the transcript and fresh randomness so the prover cannot
@@ -168,7 +169,6 @@ impl<'t> Verifier<'t> {
         };
 
         let (a, b) = (proof.ipp.a, proof.ipp.b);
-        let y_inv = y.invert();
         let exp_y_inv = powers(y_inv, padded_n);
 
         // δ(y, z) = <y^-n ∘ w_R, w_L>
@@ -180,14 +180,19 @@ impl<'t> Verifier<'t> {
         eq.h = Vec::with_capacity(padded_n);
         let s = &ipp.s;
         for i in 0..padded_n {
-            let u_or_1 = if i < n1 { Scalar::ONE } else { u };
             let ywr = yneg_wr.get(i).copied().unwrap_or(Scalar::ZERO);
             let wli = wl.get(i).copied().unwrap_or(Scalar::ZERO);
             let woi = wo.get(i).copied().unwrap_or(Scalar::ZERO);
-            eq.g.push(u_or_1 * (x * ywr - a * s[i]));
-            eq.h.push(
-                u_or_1 * (exp_y_inv[i] * (x * wli + woi - b * s[padded_n - 1 - i]) - Scalar::ONE),
-            );
+            let g_i = x * ywr - a * s[i];
+            let h_i = exp_y_inv[i] * (x * wli + woi - b * s[padded_n - 1 - i]) - Scalar::ONE;
+            // Second-phase and padding generators carry the factor u.
+            if i < n1 {
+                eq.g.push(g_i);
+                eq.h.push(h_i);
+            } else {
+                eq.g.push(u * g_i);
+                eq.h.push(u * h_i);
+            }
         }
 
         let xx = x * x;
@@ -245,24 +250,24 @@ fn flatten(
     let mut exp_z = *z;
     for lc in constraints {
         for (var, coeff) in &lc.terms {
+            let w = weight(&exp_z, coeff);
             let slot = match *var {
                 Variable::MultiplierLeft(i) => f.wl.get_mut(i),
                 Variable::MultiplierRight(i) => f.wr.get_mut(i),
                 Variable::MultiplierOutput(i) => f.wo.get_mut(i),
                 Variable::Committed(i) => {
-                    let s = f.wv.get_mut(i);
-                    if let Some(s) = s {
-                        *s -= exp_z * coeff;
+                    if let Some(s) = f.wv.get_mut(i) {
+                        *s -= w;
                         continue;
                     }
                     None
                 }
                 Variable::One => {
-                    f.wc -= exp_z * coeff;
+                    f.wc -= w;
                     continue;
                 }
             };
-            *slot.ok_or_else(|| R1CSError::UnknownVariable(format!("{var:?}")))? += exp_z * coeff;
+            *slot.ok_or_else(|| R1CSError::UnknownVariable(format!("{var:?}")))? += w;
         }
         exp_z *= z;
     }
