@@ -48,6 +48,7 @@ impl VerificationEquation {
 
     /// Adds `s·P` for an arbitrary point `P`.
     pub fn add_term(&mut self, s: Scalar, p: RistrettoPoint) {
+        // Terms are kept as two equal-length vectors.
         self.scalars.push(s);
         self.points.push(p);
     }

@@ -13,13 +13,13 @@ use std::sync::OnceLock;
 
 use curve25519_dalek::ristretto::{RistrettoPoint, VartimeRistrettoPrecomputation};
 use curve25519_dalek::scalar::Scalar;
-use curve25519_dalek::traits::{VartimeMultiscalarMul, VartimePrecomputedMultiscalarMul};
+use curve25519_dalek::traits::VartimePrecomputedMultiscalarMul;
 use sha3::digest::{ExtendableOutput, Update, XofReader};
 use sha3::Shake256;
 
 pub use bulletproofs::PedersenGens;
 
-use crate::R1CSError;
+use crate::{parallel, R1CSError};
 
 /// Default capacity of [`BulletproofGens::shared`]: the largest padded
 /// multiplier count a proof may have when verified against it.
@@ -141,8 +141,8 @@ impl BulletproofGens {
 
     /// Computes `b·B + b_blinding·B_blinding + Σ g_i·G_i + Σ h_i·H_i + Σ s_j·P_j`:
     /// the first [`TABLE_PAIRS`] generator pairs through the precomputed
-    /// table, everything else in one Pippenger multiplication. Public data
-    /// only (variable time).
+    /// table, everything else by Pippenger, split across the rayon pool.
+    /// Public data only (variable time). `points` must be as long as `scalars`.
     pub(crate) fn vartime_mul(
         &self,
         b: &Scalar,
@@ -161,15 +161,16 @@ impl BulletproofGens {
             fixed.push(g.get(i).copied().unwrap_or(Scalar::ZERO));
             fixed.push(h.get(i).copied().unwrap_or(Scalar::ZERO));
         }
-        let from_table = self.table().vartime_multiscalar_mul(fixed);
         let g_rest = g.get(pairs..).unwrap_or(&[]);
         let h_rest = h.get(pairs..).unwrap_or(&[]);
-        let rest = RistrettoPoint::vartime_multiscalar_mul(
-            g_rest.iter().chain(h_rest).chain(scalars),
-            self.g[pairs..pairs + g_rest.len()]
-                .iter()
-                .chain(&self.h[pairs..pairs + h_rest.len()])
-                .chain(points),
+        let segments = [
+            (g_rest, &self.g[pairs..pairs + g_rest.len()]),
+            (h_rest, &self.h[pairs..pairs + h_rest.len()]),
+            (scalars, points),
+        ];
+        let (from_table, rest) = rayon::join(
+            || self.table().vartime_multiscalar_mul(fixed),
+            || parallel::vartime_msm(&segments),
         );
         Ok(from_table + rest)
     }

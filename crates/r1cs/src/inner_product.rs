@@ -11,6 +11,7 @@ use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::VartimeMultiscalarMul;
 use merlin::Transcript;
 
+use rayon::prelude::*;
 use zeroize::Zeroize;
 
 use crate::transcript::TranscriptProtocol;
@@ -157,8 +158,7 @@ impl InnerProductProof {
                 )
                 .compress()
             };
-            let l = lr(true, c_l);
-            let r = lr(false, c_r);
+            let (l, r) = rayon::join(|| lr(true, c_l), || lr(false, c_r));
             let u = append_round(transcript, &l, &r);
             let u_inv = u.invert();
             l_vec.push(l);
@@ -176,6 +176,7 @@ impl InnerProductProof {
             // Materialize the folded generators, then fold as usual.
             let fold_once = |points: &[RistrettoPoint], coef: &[Scalar]| -> Vec<RistrettoPoint> {
                 (0..len)
+                    .into_par_iter()
                     .map(|i| {
                         RistrettoPoint::vartime_multiscalar_mul(
                             (i..n).step_by(len).map(|k| coef[k]),
@@ -184,23 +185,28 @@ impl InnerProductProof {
                     })
                     .collect()
             };
-            let mut g = fold_once(&g, &coef_g);
-            let mut h = fold_once(&h, &coef_h);
+            let (mut g, mut h) = rayon::join(|| fold_once(&g, &coef_g), || fold_once(&h, &coef_h));
             while len > 1 {
                 let m = len / 2;
                 let (c_l, c_r) = cross_products(&a, &b);
                 let (g_lo, g_hi) = g.split_at(m);
                 let (h_lo, h_hi) = h.split_at(m);
-                let l = RistrettoPoint::vartime_multiscalar_mul(
-                    a[..m].iter().chain(&b[m..]).chain(core::iter::once(&c_l)),
-                    g_hi.iter().chain(h_lo).chain(core::iter::once(q)),
-                )
-                .compress();
-                let r = RistrettoPoint::vartime_multiscalar_mul(
-                    a[m..].iter().chain(&b[..m]).chain(core::iter::once(&c_r)),
-                    g_lo.iter().chain(h_hi).chain(core::iter::once(q)),
-                )
-                .compress();
+                let (l, r) = rayon::join(
+                    || {
+                        RistrettoPoint::vartime_multiscalar_mul(
+                            a[..m].iter().chain(&b[m..]).chain(core::iter::once(&c_l)),
+                            g_hi.iter().chain(h_lo).chain(core::iter::once(q)),
+                        )
+                        .compress()
+                    },
+                    || {
+                        RistrettoPoint::vartime_multiscalar_mul(
+                            a[m..].iter().chain(&b[..m]).chain(core::iter::once(&c_r)),
+                            g_lo.iter().chain(h_hi).chain(core::iter::once(q)),
+                        )
+                        .compress()
+                    },
+                );
                 let u = append_round(transcript, &l, &r);
                 let u_inv = u.invert();
                 l_vec.push(l);
@@ -209,16 +215,22 @@ impl InnerProductProof {
                 len = m;
                 if len > 1 {
                     // The generators are not needed after the last round.
-                    g = (0..m)
-                        .map(|i| {
-                            RistrettoPoint::vartime_multiscalar_mul([u_inv, u], [g[i], g[m + i]])
-                        })
-                        .collect();
-                    h = (0..m)
-                        .map(|i| {
-                            RistrettoPoint::vartime_multiscalar_mul([u, u_inv], [h[i], h[m + i]])
-                        })
-                        .collect();
+                    let fold = |v: &[RistrettoPoint],
+                                lo: Scalar,
+                                hi: Scalar|
+                     -> Vec<RistrettoPoint> {
+                        (0..m)
+                            .into_par_iter()
+                            .with_min_len(16)
+                            .map(|i| {
+                                RistrettoPoint::vartime_multiscalar_mul([lo, hi], [v[i], v[m + i]])
+                            })
+                            .collect()
+                    };
+                    let (g_next, h_next) =
+                        rayon::join(|| fold(&g, u_inv, u), || fold(&h, u, u_inv));
+                    g = g_next;
+                    h = h_next;
                 }
             }
         }

@@ -47,6 +47,7 @@ mod errors;
 mod generators;
 mod inner_product;
 mod linear_combination;
+mod parallel;
 mod poly;
 mod proof;
 mod prover;

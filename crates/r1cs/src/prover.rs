@@ -213,16 +213,16 @@ impl<'t, 'g> Prover<'t, 'g> {
         );
 
         // Constant-time: these scalars are the witness.
-        let a_i1 = commit_vectors(
-            pc.B_blinding,
-            &i_blinding1,
-            &self.secrets.a_l,
-            &self.secrets.a_r,
-            g,
-            h,
+        let sec = &self.secrets;
+        let (a_i1, (a_o1, s1)) = rayon::join(
+            || commit_vectors(pc.B_blinding, &i_blinding1, &sec.a_l, &sec.a_r, g, h),
+            || {
+                rayon::join(
+                    || commit_vectors(pc.B_blinding, &o_blinding1, &sec.a_o, &[], g, h),
+                    || commit_vectors(pc.B_blinding, &s_blinding1, &s_l, &s_r, g, h),
+                )
+            },
         );
-        let a_o1 = commit_vectors(pc.B_blinding, &o_blinding1, &self.secrets.a_o, &[], g, h);
-        let s1 = commit_vectors(pc.B_blinding, &s_blinding1, &s_l, &s_r, g, h);
 
         self.transcript.append_point(b"A_I1", &a_i1);
         self.transcript.append_point(b"A_O1", &a_o1);
@@ -243,22 +243,15 @@ impl<'t, 'g> Prover<'t, 'g> {
             s_l.extend((0..n2).map(|_| Scalar::random(&mut rng)));
             s_r.extend((0..n2).map(|_| Scalar::random(&mut rng)));
             let sec = &this.secrets;
-            let a_i2 = commit_vectors(
-                pc.B_blinding,
-                &i_b,
-                &sec.a_l[n1..],
-                &sec.a_r[n1..],
-                &g[n1..],
-                &h[n1..],
-            );
-            let a_o2 = commit_vectors(pc.B_blinding, &o_b, &sec.a_o[n1..], &[], &g[n1..], &h[n1..]);
-            let s2 = commit_vectors(
-                pc.B_blinding,
-                &s_b,
-                &s_l[n1..],
-                &s_r[n1..],
-                &g[n1..],
-                &h[n1..],
+            let (g2, h2) = (&g[n1..], &h[n1..]);
+            let (a_i2, (a_o2, s2)) = rayon::join(
+                || commit_vectors(pc.B_blinding, &i_b, &sec.a_l[n1..], &sec.a_r[n1..], g2, h2),
+                || {
+                    rayon::join(
+                        || commit_vectors(pc.B_blinding, &o_b, &sec.a_o[n1..], &[], g2, h2),
+                        || commit_vectors(pc.B_blinding, &s_b, &s_l[n1..], &s_r[n1..], g2, h2),
+                    )
+                },
             );
             (i_b, o_b, s_b, a_i2, a_o2, s2)
         } else {

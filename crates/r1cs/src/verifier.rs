@@ -12,6 +12,7 @@ use crate::constraint_system::{
     ConstraintSystem, RandomizableConstraintSystem, RandomizedConstraintSystem,
 };
 use crate::linear_combination::weight;
+use crate::parallel;
 use crate::poly::powers;
 use crate::transcript::TranscriptProtocol;
 use crate::{
@@ -215,8 +216,8 @@ impl<'t> Verifier<'t> {
                 eq.add_term(k, decompress(p, label)?);
             }
         }
-        for (vi, wvi) in this.v.iter().zip(&wv) {
-            eq.add_term(wvi * rxx, decompress(vi, "V")?);
+        for (vi, wvi) in parallel::decompress_all(&this.v, "V")?.into_iter().zip(&wv) {
+            eq.add_term(wvi * rxx, vi);
         }
         eq.add_term(r * x, decompress(&proof.t_1, "T_1")?);
         eq.add_term(rxx * x, decompress(&proof.t_3, "T_3")?);
