@@ -30,7 +30,8 @@ pub trait ConstraintSystem {
 
     /// Allocates a single unconstrained wire: the left input of a new
     /// multiplier, or the right input of the multiplier allocated by the
-    /// previous call. The prover must pass `Some` assignment.
+    /// previous call (the end of the first phase closes a half-used
+    /// multiplier). The prover must pass `Some` assignment.
     fn allocate(&mut self, assignment: Option<Scalar>) -> Result<Variable, R1CSError>;
 
     /// Allocates a multiplier with the given input assignments and no linear

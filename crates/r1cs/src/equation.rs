@@ -14,7 +14,7 @@
 use curve25519_dalek::ristretto::RistrettoPoint;
 use curve25519_dalek::scalar::Scalar;
 use curve25519_dalek::traits::IsIdentity;
-use rand_core::{CryptoRng, RngCore};
+use rand_core::{CryptoRng, OsRng, RngCore};
 
 use crate::{BulletproofGens, R1CSError};
 
@@ -121,10 +121,12 @@ impl<'g> BatchVerifier<'g> {
         }
     }
 
-    /// Adds an equation with a fresh random weight from `rng`. A false
-    /// equation makes the batch fail except with probability about 2^-252.
+    /// Adds an equation with a fresh random weight: a scalar from `rng`
+    /// plus one from the operating system, so a predictable `rng` cannot let
+    /// false equations cancel. A false equation makes the batch fail except
+    /// with probability about 2^-252.
     pub fn append<R: RngCore + CryptoRng>(&mut self, eq: &VerificationEquation, rng: &mut R) {
-        let weight = Scalar::random(rng);
+        let weight = Scalar::random(rng) + Scalar::random(&mut OsRng);
         self.acc.append_weighted(eq, &weight);
         self.count += 1;
     }

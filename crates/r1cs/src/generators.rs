@@ -94,12 +94,14 @@ impl BulletproofGens {
         &self.pedersen
     }
 
-    /// The first `n` generators of the `G` vector.
+    /// The first `n` generators of the `G` vector (all of them if `n`
+    /// exceeds the capacity).
     pub fn g(&self, n: usize) -> &[RistrettoPoint] {
         &self.g[..n.min(self.g.len())]
     }
 
-    /// The first `n` generators of the `H` vector.
+    /// The first `n` generators of the `H` vector (all of them if `n`
+    /// exceeds the capacity).
     pub fn h(&self, n: usize) -> &[RistrettoPoint] {
         &self.h[..n.min(self.h.len())]
     }

@@ -12,7 +12,7 @@ use curve25519_dalek::traits::VartimeMultiscalarMul;
 use merlin::Transcript;
 
 use rayon::prelude::*;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::transcript::TranscriptProtocol;
 use crate::R1CSError;
@@ -152,8 +152,9 @@ impl InnerProductProof {
                     (g_part, h_part)
                 });
                 let (gs, hs): (Vec<Scalar>, Vec<Scalar>) = scalars.unzip();
+                let (gs, hs) = (Zeroizing::new(gs), Zeroizing::new(hs));
                 RistrettoPoint::vartime_multiscalar_mul(
-                    gs.iter().chain(&hs).chain(core::iter::once(&c)),
+                    gs.iter().chain(hs.iter()).chain(core::iter::once(&c)),
                     g.iter().chain(&h).chain(core::iter::once(q)),
                 )
                 .compress()

@@ -44,11 +44,13 @@ impl VecPoly3 {
         ]
     }
 
-    pub(crate) fn eval(&self, x: Scalar) -> Vec<Scalar> {
+    /// The polynomial at `x`, in a vector with room for `capacity` entries
+    /// (so padding it later does not reallocate and leave a copy behind).
+    pub(crate) fn eval(&self, x: Scalar, capacity: usize) -> Vec<Scalar> {
         let [v0, v1, v2, v3] = &self.0;
-        (0..v0.len())
-            .map(|i| v0[i] + x * (v1[i] + x * (v2[i] + x * v3[i])))
-            .collect()
+        let mut out = Vec::with_capacity(capacity.max(v0.len()));
+        out.extend((0..v0.len()).map(|i| v0[i] + x * (v1[i] + x * (v2[i] + x * v3[i]))));
+        out
     }
 }
 
@@ -83,8 +85,8 @@ mod tests {
         }
         let t = VecPoly3::special_inner_product(&l, &r);
         let x = Scalar::random(&mut rng);
-        let lx = l.eval(x);
-        let rx = r.eval(x);
+        let lx = l.eval(x, n);
+        let rx = r.eval(x, n);
         let direct: Scalar = lx.iter().zip(&rx).map(|(a, b)| a * b).sum();
         assert_eq!(direct, eval_deg6_no_const(&t, x));
         assert_eq!(powers(x, 3), vec![Scalar::ONE, x, x * x]);

@@ -51,6 +51,18 @@ pub struct RandomizingProver<'t, 'g> {
     prover: Prover<'t, 'g>,
 }
 
+/// Appends to a secret vector; when it must grow, the old buffer is wiped
+/// rather than freed with a copy of the secrets in it.
+fn push_secret(v: &mut Vec<Scalar>, x: Scalar) {
+    if v.len() == v.capacity() {
+        let mut grown = Vec::with_capacity((2 * v.capacity()).max(16));
+        grown.extend_from_slice(v);
+        v.zeroize();
+        *v = grown;
+    }
+    v.push(x);
+}
+
 impl core::fmt::Debug for Prover<'_, '_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Prover")
@@ -82,8 +94,8 @@ impl<'t, 'g> Prover<'t, 'g> {
     pub fn commit(&mut self, v: Scalar, v_blinding: Scalar) -> (CompressedRistretto, Variable) {
         let i = self.secrets.v.len();
         let commitment = self.gens.pedersen().commit(v, v_blinding).compress();
-        self.secrets.v.push(v);
-        self.secrets.v_blinding.push(v_blinding);
+        push_secret(&mut self.secrets.v, v);
+        push_secret(&mut self.secrets.v_blinding, v_blinding);
         self.transcript.append_point(b"V", &commitment);
         (commitment, Variable::Committed(i))
     }
@@ -166,11 +178,13 @@ impl<'t, 'g> Prover<'t, 'g> {
         self.prove_with_rng(&mut OsRng)
     }
 
-    /// Proves the constraint system; `rng` is mixed with the transcript and
-    /// the blinding factors (a weak `rng` alone does not leak the witness).
+    /// Proves the constraint system; `rng` is mixed with the transcript, the
+    /// blinding factors and the first-phase wires (a weak `rng` alone does not
+    /// leak the witness).
     ///
-    /// Fails with [`R1CSError::UnsatisfiedConstraint`] before any expensive
-    /// work if the witness does not satisfy the constraints.
+    /// Fails with [`R1CSError::UnsatisfiedConstraint`] if the witness does not
+    /// satisfy the constraints: first-phase constraints before any expensive
+    /// work, second-phase ones as soon as their callbacks have run.
     pub fn prove_with_rng<R: RngCore + CryptoRng>(
         self,
         rng: &mut R,
@@ -185,10 +199,17 @@ impl<'t, 'g> Prover<'t, 'g> {
         self.transcript
             .append_u64(b"m", self.secrets.v.len() as u64);
 
+        // Every secret of phase 1 keys the RNG, so a weak `rng` alone does
+        // not make the blinding predictable (the RNG's output is not part of
+        // the protocol).
         let mut rng = {
             let mut builder = self.transcript.build_rng();
             for vb in &self.secrets.v_blinding {
                 builder = builder.rekey_with_witness_bytes(b"v_blinding", vb.as_bytes());
+            }
+            for (l, r) in self.secrets.a_l.iter().zip(&self.secrets.a_r) {
+                builder = builder.rekey_with_witness_bytes(b"a_L", l.as_bytes());
+                builder = builder.rekey_with_witness_bytes(b"a_R", r.as_bytes());
             }
             builder.finalize(rng)
         };
@@ -240,8 +261,10 @@ impl<'t, 'g> Prover<'t, 'g> {
             let i_b = Zeroizing::new(Scalar::random(&mut rng));
             let o_b = Zeroizing::new(Scalar::random(&mut rng));
             let s_b = Zeroizing::new(Scalar::random(&mut rng));
-            s_l.extend((0..n2).map(|_| Scalar::random(&mut rng)));
-            s_r.extend((0..n2).map(|_| Scalar::random(&mut rng)));
+            for _ in 0..n2 {
+                push_secret(&mut s_l, Scalar::random(&mut rng));
+                push_secret(&mut s_r, Scalar::random(&mut rng));
+            }
             let sec = &this.secrets;
             let (g2, h2) = (&g[n1..], &h[n1..]);
             let (a_i2, (a_o2, s2)) = rayon::join(
@@ -321,9 +344,9 @@ impl<'t, 'g> Prover<'t, 'g> {
         let t_x_blinding = eval_deg6_no_const(&t_blinding, x);
         t_poly.zeroize();
 
-        let mut l_vec = l_poly.eval(x);
+        let mut l_vec = l_poly.eval(x, padded_n);
         l_vec.resize(padded_n, Scalar::ZERO);
-        let mut r_vec = r_poly.eval(x);
+        let mut r_vec = r_poly.eval(x, padded_n);
         // Padding wires are zero: only r's constant term -y^i remains.
         r_vec.extend(exp_y[n..].iter().map(|yi| -yi));
 
@@ -416,9 +439,9 @@ impl ConstraintSystem for Prover<'_, '_> {
         let l = self.eval(&left).unwrap_or(Scalar::ZERO);
         let r = self.eval(&right).unwrap_or(Scalar::ZERO);
         let i = self.secrets.a_l.len();
-        self.secrets.a_l.push(l);
-        self.secrets.a_r.push(r);
-        self.secrets.a_o.push(l * r);
+        push_secret(&mut self.secrets.a_l, l);
+        push_secret(&mut self.secrets.a_r, r);
+        push_secret(&mut self.secrets.a_o, l * r);
         let (l_var, r_var, o_var) = (
             Variable::MultiplierLeft(i),
             Variable::MultiplierRight(i),
@@ -437,9 +460,9 @@ impl ConstraintSystem for Prover<'_, '_> {
             None => {
                 let i = self.secrets.a_l.len();
                 self.pending_multiplier = Some(i);
-                self.secrets.a_l.push(value);
-                self.secrets.a_r.push(Scalar::ZERO);
-                self.secrets.a_o.push(Scalar::ZERO);
+                push_secret(&mut self.secrets.a_l, value);
+                push_secret(&mut self.secrets.a_r, Scalar::ZERO);
+                push_secret(&mut self.secrets.a_o, Scalar::ZERO);
                 Ok(Variable::MultiplierLeft(i))
             }
             Some(i) => {
@@ -456,9 +479,9 @@ impl ConstraintSystem for Prover<'_, '_> {
     ) -> Result<(Variable, Variable, Variable), R1CSError> {
         let (l, r) = input_assignments.ok_or(R1CSError::MissingAssignment)?;
         let i = self.secrets.a_l.len();
-        self.secrets.a_l.push(l);
-        self.secrets.a_r.push(r);
-        self.secrets.a_o.push(l * r);
+        push_secret(&mut self.secrets.a_l, l);
+        push_secret(&mut self.secrets.a_r, r);
+        push_secret(&mut self.secrets.a_o, l * r);
         Ok((
             Variable::MultiplierLeft(i),
             Variable::MultiplierRight(i),

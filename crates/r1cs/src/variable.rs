@@ -1,9 +1,9 @@
 //! Variables of a constraint system.
 
 /// A variable of the constraint system: an index into one of the secret
-/// vectors, or the constant one. Variables are created only by the constraint
-/// system (commitments and multipliers), so an index always refers to an
-/// existing wire of the system that created it.
+/// vectors, or the constant one. Gadgets get variables from the constraint
+/// system (commitments and multipliers); an index that names no wire is
+/// reported by proving or verification as [`crate::R1CSError::UnknownVariable`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Variable {
     /// The i-th high-level committed value (`V_i`).

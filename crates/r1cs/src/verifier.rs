@@ -111,7 +111,8 @@ impl<'t> Verifier<'t> {
     /// Replays the proof's transcript and returns the equation that holds
     /// if and only if the proof is valid (up to negligible probability),
     /// for the caller to check alone or in a batch. Fails early on identity
-    /// or undecodable points and on a size mismatch.
+    /// points, constraints naming unknown variables and a size mismatch;
+    /// undecodable points are reported as [`R1CSError::InvalidPoint`].
     pub fn verification_equation(
         self,
         proof: &R1CSProof,
@@ -119,6 +120,9 @@ impl<'t> Verifier<'t> {
     ) -> Result<VerificationEquation, R1CSError> {
         self.transcript.append_u64(b"m", self.v.len() as u64);
         let n1 = self.num_vars;
+        // First-phase constraints may name only first-phase wires: the prover
+        // checks them before the second phase exists, and so do we.
+        flatten(&self.constraints, n1, self.v.len(), &Scalar::ONE)?;
 
         self.transcript
             .validate_and_append_point(b"A_I1", &proof.a_i1)?;

@@ -203,3 +203,61 @@ fn identity_and_invalid_points_are_named() {
         Err(R1CSError::InvalidPoint("T_1"))
     );
 }
+
+/// Proves `l·r = product` with no commitments, with a seeded (weak) RNG.
+fn product_without_commitments(l: u64, r: u64, product: u64) -> Vec<u8> {
+    use curve25519_dalek::scalar::Scalar;
+    use r1cs::{ConstraintSystem, Prover};
+    use rand::SeedableRng;
+    let gens = BulletproofGens::new(8);
+    let mut t = merlin::Transcript::new(LABEL);
+    let mut prover = Prover::new(&gens, &mut t);
+    let (_, _, o) = prover
+        .allocate_multiplier(Some((Scalar::from(l), Scalar::from(r))))
+        .unwrap();
+    prover.constrain(o - product);
+    let mut weak = rand::rngs::StdRng::seed_from_u64(0);
+    prover.prove_with_rng(&mut weak).unwrap().to_bytes()
+}
+
+#[test]
+fn weak_rng_does_not_repeat_blinding_across_witnesses() {
+    // With no commitments, only the wires can make the blinding differ: if
+    // they did not key the RNG, S1 would repeat and A_I1 - A_I1' would
+    // expose the witness difference.
+    let a = product_without_commitments(3, 4, 12);
+    let b = product_without_commitments(2, 6, 12);
+    let s1 = 1 + 64..1 + 96;
+    assert_ne!(a[s1.clone()], b[s1]);
+}
+
+#[test]
+fn first_phase_constraint_on_second_phase_wire_is_rejected_by_both_sides() {
+    use curve25519_dalek::scalar::Scalar;
+    use r1cs::{ConstraintSystem, Prover, RandomizableConstraintSystem, Variable, Verifier};
+    let gens = BulletproofGens::new(8);
+    fn build<CS: RandomizableConstraintSystem>(cs: &mut CS, v: Variable) {
+        // Names multiplier 0 before the second phase creates it.
+        cs.constrain(Variable::MultiplierLeft(0) - v);
+        cs.specify_randomized_constraints(move |cs| {
+            let _ = cs.multiply(v.into(), v.into());
+            Ok(())
+        })
+        .unwrap();
+    }
+    let mut t = merlin::Transcript::new(LABEL);
+    let mut prover = Prover::new(&gens, &mut t);
+    let (c, v) = prover.commit(Scalar::from(5u64), Scalar::from(7u64));
+    build(&mut prover, v);
+    assert!(matches!(prover.prove(), Err(R1CSError::UnknownVariable(_))));
+
+    let (_, any_proof) = Statement::shuffle(2).prove(&gens, LABEL).unwrap();
+    let mut t = merlin::Transcript::new(LABEL);
+    let mut verifier = Verifier::new(&mut t);
+    let v = verifier.commit(c);
+    build(&mut verifier, v);
+    assert!(matches!(
+        verifier.verify(&any_proof, &gens),
+        Err(R1CSError::UnknownVariable(_))
+    ));
+}
