@@ -152,6 +152,11 @@ impl Multikey {
         self.factors.get(i).copied()
     }
 
+    /// Every factor, in the order of the keys.
+    pub(crate) fn factors(&self) -> &[Scalar] {
+        &self.factors
+    }
+
     /// The aggregated secret `Σ a_i·x_i`, for a signer that holds every key
     /// (`secrets` in the order of the keys). Fails if a secret does not
     /// match its key.

@@ -2,7 +2,10 @@
 //! own message, as ZkVM's `signtx` uses (docs/spec/musig.md §Multi-message
 //! signature).
 
+use std::borrow::Borrow;
+
 use curve25519_dalek::constants::RISTRETTO_BASEPOINT_TABLE;
+use curve25519_dalek::ristretto::CompressedRistretto;
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
 use r1cs::{TranscriptProtocol, VerificationEquation};
@@ -14,11 +17,13 @@ use crate::transcript::SignatureTranscript;
 use crate::{MusigError, SecretKey, Signature, VerificationKey};
 
 /// Appends the pairs and returns the per-key challenges `c_i`, with `R`
-/// appended in between.
-fn challenges<M: AsRef<[u8]>>(
+/// appended in between (docs/spec/musig.md §Multi-message signature, steps
+/// 1–5): shared by the one-shot signer, the verifier and the interactive
+/// signers.
+pub(crate) fn challenges<K: Borrow<VerificationKey>, M: AsRef<[u8]>>(
     transcript: &mut Transcript,
-    pairs: impl ExactSizeIterator<Item = (VerificationKey, M)>,
-    r: &curve25519_dalek::ristretto::CompressedRistretto,
+    pairs: impl ExactSizeIterator<Item = (K, M)>,
+    r: &CompressedRistretto,
 ) -> Result<Vec<Scalar>, MusigError> {
     let n = pairs.len();
     if n == 0 {
@@ -26,7 +31,7 @@ fn challenges<M: AsRef<[u8]>>(
     }
     transcript.multimessage_domain_sep(n);
     for (key, msg) in pairs {
-        transcript.append_point(b"X", key.as_compressed());
+        transcript.append_point(b"X", key.borrow().as_compressed());
         transcript.append_message(b"m", msg.as_ref());
     }
     transcript.append_point(b"R", r);
@@ -77,7 +82,7 @@ impl Signature {
         transcript: &mut Transcript,
         pairs: &[(VerificationKey, M)],
     ) -> Result<VerificationEquation, MusigError> {
-        let c = challenges(transcript, pairs.iter().map(|(k, m)| (*k, m)), &self.r)?;
+        let c = challenges(transcript, pairs.iter().map(|(k, m)| (k, m)), &self.r)?;
         let big_r = self.r.decompress().ok_or(MusigError::InvalidPoint("R"))?;
         let mut eq = VerificationEquation::new();
         eq.add_basepoint_term(self.s);

@@ -73,10 +73,7 @@ impl Signature {
         let big_x = key.verification_key();
         let r = nonce(transcript, b"x", x, rng);
         let big_r = (&*r * RISTRETTO_BASEPOINT_TABLE).compress();
-        transcript.starsig_domain_sep();
-        transcript.append_point(b"X", big_x.as_compressed());
-        transcript.append_point(b"R", &big_r);
-        let c = transcript.challenge_scalar(b"c");
+        let c = challenge(transcript, &big_x, &big_r);
         Signature {
             r: big_r,
             s: *r + c * x,
@@ -90,10 +87,7 @@ impl Signature {
         transcript: &mut Transcript,
         key: &VerificationKey,
     ) -> Result<VerificationEquation, MusigError> {
-        transcript.starsig_domain_sep();
-        transcript.append_point(b"X", key.as_compressed());
-        transcript.append_point(b"R", &self.r);
-        let c = transcript.challenge_scalar(b"c");
+        let c = challenge(transcript, key, &self.r);
         let big_r = self.r.decompress().ok_or(MusigError::InvalidPoint("R"))?;
         let mut eq = VerificationEquation::new();
         eq.add_basepoint_term(self.s);
@@ -110,6 +104,20 @@ impl Signature {
     ) -> Result<(), MusigError> {
         check(&self.verification_equation(transcript, key)?)
     }
+}
+
+/// The challenge `c` of a signature by `key` with nonce commitment `r`
+/// (docs/spec/musig.md §Single-message signature, steps 1–4): shared by the
+/// signer, the verifier and the interactive signers of an aggregated key.
+pub(crate) fn challenge(
+    transcript: &mut Transcript,
+    key: &VerificationKey,
+    r: &CompressedRistretto,
+) -> Scalar {
+    transcript.starsig_domain_sep();
+    transcript.append_point(b"X", key.as_compressed());
+    transcript.append_point(b"R", r);
+    transcript.challenge_scalar(b"c")
 }
 
 /// A nonce from the transcript's RNG keyed with the secret under `label`.
