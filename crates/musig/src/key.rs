@@ -32,6 +32,12 @@ impl SecretKey {
         VerificationKey::from_point(&self.0 * RISTRETTO_BASEPOINT_TABLE)
     }
 
+    /// The key `x + t`, whose verification key is `X + t·B`: how a taproot
+    /// outer key is signed for (docs/spec/zkvm.md §Taproot).
+    pub fn tweak(&self, t: &Scalar) -> SecretKey {
+        SecretKey(self.0 + t)
+    }
+
     pub(crate) fn scalar(&self) -> &Scalar {
         &self.0
     }

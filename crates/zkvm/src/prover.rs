@@ -1,0 +1,169 @@
+//! The prover (docs/spec/zkvm.md §Prover): a program built with secrets →
+//! [`UnsignedTx`] (proven, ID known) → [`Tx`] (signed). It runs the same
+//! VM as the verifier.
+
+use curve25519_dalek::ristretto::CompressedRistretto;
+use merlin::Transcript;
+use musig::{SecretKey, Signature, VerificationKey};
+use r1cs::{BulletproofGens, ConstraintSystem, VerificationEquation};
+
+use crate::encoding::Encodable;
+use crate::errors::VMError;
+use crate::tx::{TxHeader, TxID, TxLog};
+use crate::verifier::signtx_transcript;
+use crate::vm::{limits, Delegate, VM};
+use crate::{Commitment, ContractID, Predicate, Program, ProgramItem, Tx};
+
+/// Entry point of proving.
+pub struct Prover;
+
+/// A proven transaction awaiting its `signtx` signature.
+pub struct UnsignedTx {
+    /// Version and time bounds.
+    pub header: TxHeader,
+    /// The program's bytecode.
+    pub program: Vec<u8>,
+    /// The R1CS proof.
+    pub proof: r1cs::R1CSProof,
+    /// The transaction ID.
+    pub id: TxID,
+    /// The log.
+    pub log: TxLog,
+    /// The fee.
+    pub fee: u64,
+    /// `signtx` predicates with the contract ID each signs, in order.
+    pub signers: Vec<(Predicate, ContractID)>,
+}
+
+struct ProverDelegate<'t, 'g> {
+    cs: r1cs::Prover<'t, 'g>,
+    signtx: Vec<(Predicate, ContractID)>,
+}
+
+impl<'t, 'g> Delegate for ProverDelegate<'t, 'g> {
+    type CS = r1cs::Prover<'t, 'g>;
+    const PROVER: bool = true;
+
+    fn cs(&mut self) -> &mut Self::CS {
+        &mut self.cs
+    }
+
+    fn commit_variable(
+        &mut self,
+        c: &Commitment,
+    ) -> Result<(CompressedRistretto, r1cs::Variable), VMError> {
+        let o = c
+            .opening()
+            .ok_or(VMError::MissingWitness("commitment opening"))?;
+        Ok(self.cs.commit(o.value.to_scalar(), o.blinding))
+    }
+
+    fn process_tx_signature(&mut self, pred: Predicate, id: ContractID) -> Result<(), VMError> {
+        self.signtx.push((pred, id));
+        Ok(())
+    }
+
+    fn defer(
+        &mut self,
+        _: impl FnOnce() -> Result<VerificationEquation, VMError>,
+    ) -> Result<(), VMError> {
+        // The verifier checks these; the prover only builds the program.
+        Ok(())
+    }
+}
+
+impl Prover {
+    /// Runs `program` under `header` with the prover's secrets and proves
+    /// its constraint system. Refuses (without proving) if the program
+    /// fails or the secrets do not satisfy the constraints.
+    pub fn build_tx(header: TxHeader, program: Program) -> Result<UnsignedTx, VMError> {
+        let bytes = program.encode_to_vec();
+        if bytes.len() > limits::MAX_TX_SIZE {
+            return Err(VMError::LimitExceeded {
+                what: "program bytes",
+                value: bytes.len(),
+                limit: limits::MAX_TX_SIZE,
+            });
+        }
+        let mut transcript = Transcript::new(b"ZkVM.r1cs");
+        let mut delegate = ProverDelegate {
+            cs: r1cs::Prover::new(BulletproofGens::shared(), &mut transcript),
+            signtx: Vec::new(),
+        };
+        let vm = VM::new(header, ProgramItem::Program(program), &mut delegate);
+        let (id, log, fee) = vm.run()?;
+        let ProverDelegate { mut cs, signtx } = delegate;
+        cs.transcript().append_message(b"ZkVM.txid", &id.0);
+        let proof = cs.prove()?;
+        Ok(UnsignedTx {
+            header,
+            program: bytes,
+            proof,
+            id,
+            log,
+            fee,
+            signers: signtx,
+        })
+    }
+}
+
+impl UnsignedTx {
+    /// The keys and messages of the `signtx` signature, and its transcript,
+    /// for signing elsewhere (e.g. interactively with `musig`).
+    pub fn signing_request(&self) -> Result<SigningRequest, VMError> {
+        let pairs = self
+            .signers
+            .iter()
+            .map(|(p, id)| Ok((p.verification_key()?, id.0)))
+            .collect::<Result<Vec<_>, VMError>>()?;
+        Ok(SigningRequest {
+            transcript: signtx_transcript(&self.id),
+            pairs,
+        })
+    }
+
+    /// Signs with the secrets the predicates carry (keys, or taproot trees
+    /// with their inner key).
+    pub fn sign(self) -> Result<Tx, VMError> {
+        if self.signers.is_empty() {
+            return Ok(self.with_signature(unused_signature()?));
+        }
+        let pairs = self
+            .signers
+            .iter()
+            .map(|(p, id)| {
+                p.signing_key()
+                    .map(|k| (k, id.0))
+                    .ok_or(VMError::MissingWitness("signtx signing key"))
+            })
+            .collect::<Result<Vec<(SecretKey, [u8; 32])>, VMError>>()?;
+        let mut t = signtx_transcript(&self.id);
+        let sig =
+            Signature::sign_multimessage(&mut t, &pairs).map_err(VMError::InvalidSignature)?;
+        Ok(self.with_signature(sig))
+    }
+
+    /// The transaction with a signature made elsewhere.
+    pub fn with_signature(self, signature: Signature) -> Tx {
+        Tx {
+            header: self.header,
+            program: self.program,
+            signature,
+            proof: self.proof,
+        }
+    }
+}
+
+/// What the `signtx` signature must sign: a multi-message signature on
+/// `transcript` by each key over its contract ID, in order.
+pub struct SigningRequest {
+    /// `Transcript("ZkVM.signtx")` with the txid.
+    pub transcript: Transcript,
+    /// (key, contract ID) pairs.
+    pub pairs: Vec<(VerificationKey, [u8; 32])>,
+}
+
+/// What a transaction without `signtx` carries: identity `R`, zero `s`.
+fn unused_signature() -> Result<Signature, VMError> {
+    Signature::from_bytes(&[0u8; 64]).map_err(VMError::InvalidSignature)
+}

@@ -1,0 +1,193 @@
+//! The verifier (docs/spec/zkvm.md §VM execution, §Deferred point
+//! operations): bytes → [`VerifiedTx`] or a typed error, in two stages.
+//!
+//! [`Verifier::precompute`] decodes, runs the VM and derives the txid, the
+//! log and one verification equation that folds the R1CS proof, the
+//! transaction signature and every deferred point check with random
+//! weights — all cheap. [`PrecomputedTx::verify`] checks that equation with
+//! one multiscalar multiplication, the expensive part, which a node can
+//! skip for transactions it rejects for other reasons (double spends), or
+//! batch across a block ([`PrecomputedTx::equation`]).
+
+use curve25519_dalek::ristretto::CompressedRistretto;
+use curve25519_dalek::scalar::Scalar;
+use merlin::Transcript;
+use musig::VerificationKey;
+use r1cs::{BulletproofGens, ConstraintSystem, VerificationEquation};
+use rand_core::OsRng;
+
+use crate::encoding::Encodable;
+use crate::errors::VMError;
+use crate::tx::{TxHeader, TxID, TxLog};
+use crate::vm::{limits, Delegate, VM};
+use crate::{Commitment, ContractID, FeeRate, Predicate, ProgramItem, Tx, VerifiedTx};
+
+/// Entry points of verification.
+pub struct Verifier;
+
+/// A transaction whose VM run succeeded: its ID, log and fee rate are
+/// known; its proof and signatures are not yet checked.
+#[derive(Clone, Debug)]
+pub struct PrecomputedTx {
+    /// Version and time bounds.
+    pub header: TxHeader,
+    /// The transaction ID.
+    pub id: TxID,
+    /// The log.
+    pub log: TxLog,
+    /// Fee per byte.
+    pub fee_rate: FeeRate,
+    /// The R1CS proof's equation.
+    r1cs: VerificationEquation,
+    /// The signature's and deferred checks' equations.
+    points: Vec<VerificationEquation>,
+}
+
+struct VerifierDelegate<'t> {
+    cs: r1cs::Verifier<'t>,
+    signtx: Vec<(VerificationKey, ContractID)>,
+    deferred: Vec<VerificationEquation>,
+}
+
+impl<'t> Delegate for VerifierDelegate<'t> {
+    type CS = r1cs::Verifier<'t>;
+    const PROVER: bool = false;
+
+    fn cs(&mut self) -> &mut Self::CS {
+        &mut self.cs
+    }
+
+    fn commit_variable(
+        &mut self,
+        c: &Commitment,
+    ) -> Result<(CompressedRistretto, r1cs::Variable), VMError> {
+        let point = c.to_point();
+        Ok((point, self.cs.commit(point)))
+    }
+
+    fn process_tx_signature(&mut self, pred: Predicate, id: ContractID) -> Result<(), VMError> {
+        self.signtx.push((pred.verification_key()?, id));
+        Ok(())
+    }
+
+    fn defer(
+        &mut self,
+        make: impl FnOnce() -> Result<VerificationEquation, VMError>,
+    ) -> Result<(), VMError> {
+        self.deferred.push(make()?);
+        Ok(())
+    }
+}
+
+impl Verifier {
+    /// Decodes and fully verifies a transaction.
+    pub fn verify_bytes(bytes: &[u8]) -> Result<VerifiedTx, VMError> {
+        Self::precompute_bytes(bytes)?.verify()
+    }
+
+    /// Decodes a transaction and runs its precomputation.
+    pub fn precompute_bytes(bytes: &[u8]) -> Result<PrecomputedTx, VMError> {
+        if bytes.len() > limits::MAX_TX_SIZE {
+            return Err(VMError::LimitExceeded {
+                what: "transaction bytes",
+                value: bytes.len(),
+                limit: limits::MAX_TX_SIZE,
+            });
+        }
+        Self::precompute(&Tx::from_bytes(bytes)?)
+    }
+
+    /// Runs the VM over `tx` and builds its verification equations.
+    pub fn precompute(tx: &Tx) -> Result<PrecomputedTx, VMError> {
+        let size = tx.encoded_size();
+        if size > limits::MAX_TX_SIZE {
+            return Err(VMError::LimitExceeded {
+                what: "transaction bytes",
+                value: size,
+                limit: limits::MAX_TX_SIZE,
+            });
+        }
+        let mut transcript = Transcript::new(b"ZkVM.r1cs");
+        let mut delegate = VerifierDelegate {
+            cs: r1cs::Verifier::new(&mut transcript),
+            signtx: Vec::new(),
+            deferred: Vec::new(),
+        };
+        let vm = VM::new(
+            tx.header,
+            ProgramItem::Bytecode(tx.program.clone()),
+            &mut delegate,
+        );
+        let (id, log, fee) = vm.run()?;
+        let VerifierDelegate {
+            mut cs,
+            signtx,
+            mut deferred,
+        } = delegate;
+        cs.transcript().append_message(b"ZkVM.txid", &id.0);
+        let r1cs = cs
+            .verification_equation(&tx.proof, BulletproofGens::shared())
+            .map_err(VMError::InvalidR1CSProof)?;
+        if !signtx.is_empty() {
+            let mut t = signtx_transcript(&id);
+            let pairs: Vec<_> = signtx.iter().map(|(k, id)| (*k, id.0)).collect();
+            deferred.push(
+                tx.signature
+                    .multimessage_verification_equation(&mut t, &pairs)
+                    .map_err(VMError::InvalidSignature)?,
+            );
+        }
+        Ok(PrecomputedTx {
+            header: tx.header,
+            id,
+            log,
+            fee_rate: FeeRate::new(fee, size),
+            r1cs,
+            points: deferred,
+        })
+    }
+}
+
+/// The transcript `signtx` signs: `Transcript("ZkVM.signtx")` with the
+/// txid under `"txid"`.
+pub(crate) fn signtx_transcript(id: &TxID) -> Transcript {
+    let mut t = Transcript::new(b"ZkVM.signtx");
+    t.append_message(b"txid", &id.0);
+    t
+}
+
+impl PrecomputedTx {
+    /// The proof, the signature and the deferred checks as one equation,
+    /// each part weighted by a fresh random scalar.
+    pub fn equation(&self) -> VerificationEquation {
+        let mut eq = VerificationEquation::new();
+        for part in core::iter::once(&self.r1cs).chain(&self.points) {
+            eq.append_weighted(part, &Scalar::random(&mut OsRng));
+        }
+        eq
+    }
+
+    /// Checks everything with one multiscalar multiplication. On failure,
+    /// checks the proof alone to say which part failed.
+    pub fn verify(self) -> Result<VerifiedTx, VMError> {
+        let gens = BulletproofGens::shared();
+        if self.equation().verify(gens).is_err() {
+            return Err(match self.r1cs.verify(gens) {
+                Err(e) => VMError::InvalidR1CSProof(e),
+                Ok(()) => VMError::PointChecksFailed,
+            });
+        }
+        Ok(self.into_verified())
+    }
+
+    /// The verified transaction, for a caller that checked
+    /// [`PrecomputedTx::equation`] itself (e.g. in a block's batch).
+    pub fn into_verified(self) -> VerifiedTx {
+        VerifiedTx {
+            header: self.header,
+            id: self.id,
+            log: self.log,
+            fee_rate: self.fee_rate,
+        }
+    }
+}
