@@ -247,9 +247,9 @@ impl PredicateTree {
 
     /// The call proof and program of the `index`-th program.
     pub fn call_proof(&self, index: usize) -> Result<(CallProof, ProgramItem), VMError> {
-        let pair = self
-            .leaves
-            .get(2 * index..2 * index + 2)
+        let pair = index
+            .checked_mul(2)
+            .and_then(|i| self.leaves.get(i..i.checked_add(2)?))
             .ok_or(VMError::InvalidCallProof("no such program"))?;
         let leaf_index = 2 * index + usize::from(matches!(pair[0], TaprootLeaf::Blinding(_)));
         let TaprootLeaf::Program(program) = &self.leaves[leaf_index] else {

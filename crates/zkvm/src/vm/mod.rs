@@ -11,7 +11,7 @@ mod values;
 use curve25519_dalek::ristretto::CompressedRistretto;
 use r1cs::{RandomizableConstraintSystem, VerificationEquation};
 
-use crate::encoding::Reader;
+use crate::encoding::{Encodable, Reader};
 use crate::errors::VMError;
 use crate::fees::MAX_FEE;
 use crate::tx::{TxEntry, TxHeader, TxID, TxLog, CURRENT_VERSION};
@@ -64,7 +64,9 @@ pub(crate) trait Delegate {
     ) -> Result<(), VMError>;
 }
 
-/// A program being run and where it is.
+/// A program being run and where it is: `offset` is the byte offset of
+/// the next instruction in both forms, so prover and verifier report the
+/// same position.
 enum Run {
     /// Bytecode, decoded one instruction at a time.
     Bytecode { bytes: Vec<u8>, offset: usize },
@@ -72,6 +74,7 @@ enum Run {
     Built {
         program: Vec<Instruction>,
         next: usize,
+        offset: usize,
     },
 }
 
@@ -82,35 +85,37 @@ impl Run {
             ProgramItem::Program(p) => Run::Built {
                 program: p.instructions().to_vec(),
                 next: 0,
+                offset: 0,
             },
         }
     }
 
-    /// The next instruction and its offset, or `None` at the end.
-    fn next(&mut self) -> Result<Option<(Instruction, usize)>, VMError> {
+    /// The next instruction and its byte offset, or `None` at the end; a
+    /// decoding failure comes with its offset.
+    fn next(&mut self) -> Result<Option<(Instruction, usize)>, (usize, VMError)> {
         match self {
             Run::Bytecode { bytes, offset } => {
                 if *offset == bytes.len() {
                     return Ok(None);
                 }
-                let mut r = Reader::new(&bytes[*offset..]);
                 let start = *offset;
-                let i = Instruction::decode(&mut r).map_err(|e| VMError::Instruction {
-                    instruction: "decode",
-                    offset: start,
-                    depth: 0,
-                    error: Box::new(e),
-                })?;
+                let mut r = Reader::new(&bytes[start..]);
+                let i = Instruction::decode(&mut r).map_err(|e| (start, e))?;
                 *offset += r.position();
                 Ok(Some((i, start)))
             }
-            Run::Built { program, next } => {
+            Run::Built {
+                program,
+                next,
+                offset,
+            } => {
                 let Some(i) = program.get(*next) else {
                     return Ok(None);
                 };
-                let at = *next;
+                let start = *offset;
                 *next += 1;
-                Ok(Some((i.clone(), at)))
+                *offset += i.encoded_size();
+                Ok(Some((i.clone(), start)))
             }
         }
     }
@@ -152,7 +157,17 @@ impl<'d, D: Delegate> VM<'d, D> {
     /// (empty stack, anchor set). Returns the ID, the log and the fee.
     pub(crate) fn run(mut self) -> Result<(TxID, TxLog, u64), VMError> {
         loop {
-            let Some((instruction, offset)) = self.current.next()? else {
+            let depth = self.paused.len();
+            let next = self
+                .current
+                .next()
+                .map_err(|(offset, e)| VMError::Instruction {
+                    instruction: "decode",
+                    offset,
+                    depth,
+                    error: Box::new(e),
+                })?;
+            let Some((instruction, offset)) = next else {
                 match self.paused.pop() {
                     Some(run) => {
                         self.current = run;
@@ -162,7 +177,6 @@ impl<'d, D: Delegate> VM<'d, D> {
                 }
             };
             let name = instruction.name();
-            let depth = self.paused.len();
             self.step(instruction).map_err(|e| VMError::Instruction {
                 instruction: name,
                 offset,

@@ -1,0 +1,61 @@
+//! The errors of every command; `main` prints them as one line.
+
+use core::fmt;
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Error {
+    /// The input file (or stdin, named `-`) could not be read.
+    Read {
+        /// The path given on the command line.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The input holds more bytes than any transaction could.
+    InputTooLarge {
+        /// The cap on input bytes.
+        limit: usize,
+    },
+    /// The input is empty (or only whitespace).
+    EmptyInput,
+    /// The input looked like hex (only hex digits and whitespace) but is
+    /// not valid hex.
+    Hex(hex::FromHexError),
+    /// The transaction does not decode.
+    Decode(zkvm::VMError),
+    /// The transaction decodes but is not valid.
+    Invalid(zkvm::VMError),
+    /// The output could not be serialised.
+    Json(serde_json::Error),
+    /// The output could not be written.
+    Stdout(std::io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Read { path, source } => write!(f, "cannot read {path}: {source}"),
+            Error::InputTooLarge { limit } => write!(f, "input is larger than {limit} bytes"),
+            Error::EmptyInput => f.write_str("input is empty"),
+            Error::Hex(e) => write!(f, "input is not valid hex: {e}"),
+            Error::Decode(e) => write!(f, "cannot decode transaction: {e}"),
+            Error::Invalid(e) => write!(f, "invalid transaction: {e}"),
+            Error::Json(e) => write!(f, "cannot format output: {e}"),
+            Error::Stdout(e) => write!(f, "cannot write output: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Read { source, .. } => Some(source),
+            Error::Hex(e) => Some(e),
+            Error::Decode(e) | Error::Invalid(e) => Some(e),
+            Error::Json(e) => Some(e),
+            Error::Stdout(e) => Some(e),
+            Error::InputTooLarge { .. } | Error::EmptyInput => None,
+        }
+    }
+}
