@@ -1176,3 +1176,23 @@ fn prover_and_verifier_report_the_same_error() {
     );
     assert_eq!(Prover::build_tx(header(), program).err(), Some(expected));
 }
+
+#[test]
+fn a_cloak_beyond_the_multiplier_limit_is_refused_before_any_work() {
+    // 64x64 needs 81·64 − 12 = 5172 multipliers, more than the 4096 the
+    // generators hold: refused before a single value is examined.
+    let mut p = Program::new();
+    for _ in 0..64 * 3 {
+        p.push(vec![0u8; 32]);
+    }
+    p.cloak(64, 64);
+    assert_fails_in(
+        Prover::build_tx(header(), p).map(|_| ()),
+        "cloak",
+        VMError::LimitExceeded {
+            what: "multipliers",
+            value: 5172,
+            limit: zkvm::limits::MAX_MULTIPLIERS,
+        },
+    );
+}

@@ -124,8 +124,10 @@ impl<D: Delegate> VM<'_, D> {
         if needed.is_none_or(|k| k > self.stack.len()) {
             return Err(VMError::StackUnderflow);
         }
+        // Everything the cloak will need must fit; its second-phase part is
+        // reserved once the first phase is known.
         let total = cloak::cloak_multipliers(m, n);
-        self.reserve_multipliers(0, total)?;
+        self.reserve_multipliers(total, 0)?;
         let mut outputs = Vec::with_capacity(n);
         let mut cloak_outs = Vec::with_capacity(n);
         for _ in 0..n {
@@ -151,7 +153,10 @@ impl<D: Delegate> VM<'_, D> {
         }
         cloak_outs.reverse();
         cloak_ins.reverse();
+        let before = self.delegate.cs().multipliers_len();
         cloak::cloak(self.delegate.cs(), &cloak_ins, &cloak_outs)?;
+        let first_phase = self.delegate.cs().multipliers_len() - before;
+        self.reserve_multipliers(0, total.saturating_sub(first_phase))?;
         for v in outputs {
             self.push(Item::Value(v))?;
         }
