@@ -1,4 +1,4 @@
-//! Constraints (docs/spec/zkvm.md §Constraint type, `eq`, `and`, `or`,
+//! Constraints (docs/spec/zkvm.md §Constraint, `eq`, `and`, `or`,
 //! `not`, `verify`).
 
 use curve25519_dalek::scalar::Scalar;

@@ -1,5 +1,5 @@
-//! Variables and expressions (docs/spec/zkvm.md §Variable type,
-//! §Expression type, §Constant expression).
+//! Variables and expressions (docs/spec/zkvm.md §Variable,
+//! §Expression, §Constant expression).
 
 use curve25519_dalek::scalar::Scalar;
 use r1cs::{ConstraintSystem, LinearCombination};

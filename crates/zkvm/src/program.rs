@@ -1,4 +1,4 @@
-//! Programs (docs/spec/zkvm.md §Program type) and a builder that reads
+//! Programs (docs/spec/zkvm.md §Program) and a builder that reads
 //! like the spec's examples.
 
 use crate::encoding::{Encodable, Reader, Writer};
@@ -29,7 +29,9 @@ impl Encodable for ProgramItem {
     fn encode(&self, w: &mut impl Writer) {
         match self {
             ProgramItem::Bytecode(b) => w.write(b"program", b),
-            ProgramItem::Program(p) => p.encode(w),
+            // One field, like bytecode: a transcript must see the same
+            // message whichever form the prover holds.
+            ProgramItem::Program(p) => w.write(b"program", &p.encode_to_vec()),
         }
     }
 

@@ -14,6 +14,11 @@ use crate::verifier::signtx_transcript;
 use crate::vm::{limits, Delegate, VM};
 use crate::{Commitment, ContractID, Predicate, Program, ProgramItem, Tx};
 
+/// Largest proof: two phases and an inner-product argument over the most
+/// multipliers a transaction may have.
+const MAX_PROOF_SIZE: usize =
+    1 + 14 * 32 + 32 * (2 * limits::MAX_MULTIPLIERS.trailing_zeros() as usize + 2);
+
 /// Entry point of proving.
 pub struct Prover;
 
@@ -78,10 +83,13 @@ impl Prover {
     /// fails or the secrets do not satisfy the constraints.
     pub fn build_tx(header: TxHeader, program: Program) -> Result<UnsignedTx, VMError> {
         let bytes = program.encode_to_vec();
-        if bytes.len() > limits::MAX_TX_SIZE {
+        // The verifier limits the whole transaction: header, program,
+        // signature and a proof of at most `MAX_PROOF_SIZE` bytes.
+        let size = 24 + 4 + bytes.len() + 64 + 4 + MAX_PROOF_SIZE;
+        if size > limits::MAX_TX_SIZE {
             return Err(VMError::LimitExceeded {
-                what: "program bytes",
-                value: bytes.len(),
+                what: "transaction bytes",
+                value: size,
                 limit: limits::MAX_TX_SIZE,
             });
         }

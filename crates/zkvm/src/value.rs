@@ -1,4 +1,4 @@
-//! Value types (docs/spec/zkvm.md §Value type, §Wide value type).
+//! Value types (docs/spec/zkvm.md §Value, §Wide value).
 
 use cloak::AllocatedValue;
 use curve25519_dalek::scalar::Scalar;

@@ -1045,3 +1045,27 @@ fn the_same_utxo_spent_twice_is_left_to_the_chain_to_reject() {
         [c.id(), c.id()]
     );
 }
+
+#[test]
+fn a_contract_holding_a_built_program_has_the_same_id_on_both_sides() {
+    // The prover holds the payload program as instructions, the verifier as
+    // bytecode: both must hash it as one `program` field.
+    let mut rng = rng(77);
+    let alice = SecretKey::random(&mut rng);
+    let input = key_utxo(&alice, 10, usd(), &mut rng);
+    let mut stored = Program::new();
+    stored.push(vec![1u8, 2, 3]).drop();
+    let mut p = Program::new();
+    p.push(zkvm::Data::Output(Box::new(input)))
+        .input()
+        .signtx()
+        .program(stored.clone())
+        .push(address(&alice))
+        .output(2);
+    let proven = prove(header(), p);
+    let stored_bytes = zkvm::Encodable::encode_to_vec(&stored);
+    let out = &outputs(&proven.verified)[0];
+    assert!(
+        matches!(&out.payload[1], zkvm::PortableItem::Program(zkvm::ProgramItem::Bytecode(b)) if *b == stored_bytes)
+    );
+}
