@@ -1056,16 +1056,16 @@ fn a_contract_holding_a_built_program_has_the_same_id_on_both_sides() {
     let mut stored = Program::new();
     stored.push(vec![1u8, 2, 3]).drop();
     let mut p = Program::new();
-    p.push(zkvm::Data::Output(Box::new(input)))
+    p.push(Data::Output(Box::new(input)))
         .input()
         .signtx()
         .program(stored.clone())
         .push(address(&alice))
         .output(2);
     let proven = prove(header(), p);
-    let stored_bytes = zkvm::Encodable::encode_to_vec(&stored);
+    let stored_bytes = stored.encode_to_vec();
     let out = &outputs(&proven.verified)[0];
     assert!(
-        matches!(&out.payload[1], zkvm::PortableItem::Program(zkvm::ProgramItem::Bytecode(b)) if *b == stored_bytes)
+        matches!(&out.payload[1], PortableItem::Program(ProgramItem::Bytecode(b)) if *b == stored_bytes)
     );
 }
