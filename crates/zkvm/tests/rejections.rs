@@ -1192,7 +1192,7 @@ fn a_cloak_beyond_the_multiplier_limit_is_refused_before_any_work() {
         VMError::LimitExceeded {
             what: "multipliers",
             value: 5172,
-            limit: zkvm::limits::MAX_MULTIPLIERS,
+            limit: limits::MAX_MULTIPLIERS,
         },
     );
 }
