@@ -63,6 +63,29 @@ impl VerificationEquation {
         self.g.len().max(self.h.len())
     }
 
+    /// Adds `other` to this equation (weight one: no multiplications, for
+    /// merging equations that were weighted already).
+    pub fn append(&mut self, other: &VerificationEquation) {
+        self.b += other.b;
+        self.b_blinding += other.b_blinding;
+        add_unweighted(&mut self.g, &other.g);
+        add_unweighted(&mut self.h, &other.h);
+        self.scalars.extend_from_slice(&other.scalars);
+        self.points.extend_from_slice(&other.points);
+    }
+
+    /// Moves the terms of `other` into this equation (weight one).
+    pub fn absorb(&mut self, other: VerificationEquation) {
+        if self.g.is_empty() && self.h.is_empty() && self.scalars.is_empty() {
+            let (b, b_blinding) = (self.b, self.b_blinding);
+            *self = other;
+            self.b += b;
+            self.b_blinding += b_blinding;
+            return;
+        }
+        self.append(&other);
+    }
+
     /// Adds `weight·other` to this equation.
     pub fn append_weighted(&mut self, other: &VerificationEquation, weight: &Scalar) {
         self.b += weight * other.b;
@@ -90,6 +113,15 @@ impl VerificationEquation {
         } else {
             Err(R1CSError::VerificationFailed)
         }
+    }
+}
+
+fn add_unweighted(acc: &mut Vec<Scalar>, other: &[Scalar]) {
+    if acc.len() < other.len() {
+        acc.resize(other.len(), Scalar::ZERO);
+    }
+    for (a, o) in acc.iter_mut().zip(other) {
+        *a += o;
     }
 }
 

@@ -8,6 +8,11 @@
 //!   verification equation — everything but the multiscalar multiplication
 //!   (what a node pays before it knows a transaction is not a double spend).
 //!
+//! - `batch_verify_1x2`: `verify_batch` of n = 1, 10, 100, 1000 payments
+//!   1×2 (decode excluded; VM runs in parallel, then one multiscalar check);
+//!   throughput in transactions per second. The 1000 are 100 distinct
+//!   transactions, each ten times (proving 1000 would dominate the run).
+//!
 //! Run on one core with `RAYON_NUM_THREADS=1 cargo bench -p zkvm`.
 #![allow(
     missing_docs,
@@ -16,7 +21,7 @@
     clippy::print_stderr
 )]
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
 use rand::rngs::StdRng;
@@ -109,6 +114,24 @@ fn bench(c: &mut Criterion) {
     for ((m, n), bytes) in &txs {
         group.bench_function(BenchmarkId::from_parameter(format!("{m}x{n}")), |b| {
             b.iter(|| Verifier::verify_bytes(bytes).unwrap())
+        });
+    }
+    group.finish();
+
+    let distinct: Vec<_> = (0..100)
+        .map(|_| {
+            Prover::build_tx(header(), payment(1, 2, &mut rng))
+                .unwrap()
+                .sign()
+                .unwrap()
+        })
+        .collect();
+    let mut group = c.benchmark_group("batch_verify_1x2");
+    for n in [1usize, 10, 100, 1000] {
+        let batch: Vec<_> = distinct.iter().cycle().take(n).cloned().collect();
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_function(BenchmarkId::from_parameter(n), |b| {
+            b.iter(|| zkvm::verify_batch(&batch).unwrap())
         });
     }
     group.finish();

@@ -14,6 +14,7 @@
 //!   ID, log) then [`PrecomputedTx::verify`] (one multiscalar
 //!   multiplication).
 
+mod batch;
 mod commitment;
 mod constraint;
 mod contract;
@@ -34,6 +35,7 @@ mod value;
 mod verifier;
 mod vm;
 
+pub use batch::{check_all, precompute_all, verify_batch, BatchError};
 pub use commitment::{Commitment, Opening};
 pub use constraint::{Constraint, SecretConstraint};
 pub use contract::{Anchor, Contract, ContractID, PortableItem};

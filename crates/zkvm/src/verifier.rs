@@ -157,14 +157,27 @@ pub(crate) fn signtx_transcript(id: &TxID) -> Transcript {
 }
 
 impl PrecomputedTx {
-    /// The proof, the signature and the deferred checks as one equation,
-    /// each part weighted by a fresh random scalar.
+    /// The proof, the signature and the deferred checks as one equation:
+    /// the proof's part with weight one, every other part with a fresh
+    /// random weight (so no part can cancel another).
     pub fn equation(&self) -> VerificationEquation {
         let mut eq = VerificationEquation::new();
-        for part in core::iter::once(&self.r1cs).chain(&self.points) {
-            eq.append_weighted(part, &Scalar::random(&mut OsRng));
-        }
+        self.append_to(&mut eq, &Scalar::ONE);
         eq
+    }
+
+    /// Adds `weight` times [`PrecomputedTx::equation`] to `acc`, with one
+    /// pass over the proof's terms (a batch gives each transaction its own
+    /// random `weight`).
+    pub fn append_to(&self, acc: &mut VerificationEquation, weight: &Scalar) {
+        if *weight == Scalar::ONE {
+            acc.append(&self.r1cs);
+        } else {
+            acc.append_weighted(&self.r1cs, weight);
+        }
+        for part in &self.points {
+            acc.append_weighted(part, &(weight * Scalar::random(&mut OsRng)));
+        }
     }
 
     /// Checks everything with one multiscalar multiplication. On failure,
