@@ -37,15 +37,36 @@ impl LinearCombination {
     }
 }
 
-/// `exp_z · coeff`, skipping the multiplication for the ±1 coefficients that
-/// most constraint terms have (`multiply` adds -1 terms, gadgets many +1).
-pub(crate) fn weight(exp_z: &Scalar, coeff: &Scalar) -> Scalar {
-    if *coeff == Scalar::ONE {
-        *exp_z
-    } else if *coeff == -Scalar::ONE {
-        -exp_z
-    } else {
-        exp_z * coeff
+/// Canonical bytes of `-1 = l - 1`.
+const MINUS_ONE: [u8; 32] = [
+    0xec, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+];
+
+/// Canonical bytes of `1`.
+const ONE: [u8; 32] = [
+    1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+];
+
+/// Adds `exp_z · coeff` to `acc`, skipping the multiplication (and the
+/// negation) for the ±1 coefficients that most constraint terms have
+/// (`multiply` adds -1 terms, gadgets many +1). Coefficients are public
+/// (they describe the circuit), so comparing their bytes in variable time
+/// leaks nothing.
+pub(crate) fn add_weighted_term(acc: &mut Scalar, exp_z: &Scalar, coeff: &Scalar) {
+    match coeff.as_bytes() {
+        b if *b == ONE => *acc += exp_z,
+        b if *b == MINUS_ONE => *acc -= exp_z,
+        _ => *acc += exp_z * coeff,
+    }
+}
+
+/// Subtracts `exp_z · coeff` from `acc` (see [`add_weighted_term`]).
+pub(crate) fn sub_weighted_term(acc: &mut Scalar, exp_z: &Scalar, coeff: &Scalar) {
+    match coeff.as_bytes() {
+        b if *b == ONE => *acc -= exp_z,
+        b if *b == MINUS_ONE => *acc += exp_z,
+        _ => *acc -= exp_z * coeff,
     }
 }
 
@@ -204,6 +225,26 @@ impl Sub<LinearCombination> for Scalar {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weighted_terms_match_plain_arithmetic() {
+        assert_eq!(MINUS_ONE, (-Scalar::ONE).to_bytes());
+        assert_eq!(ONE, Scalar::ONE.to_bytes());
+        let z = Scalar::from(7u64);
+        for coeff in [
+            Scalar::ONE,
+            -Scalar::ONE,
+            Scalar::from(5u64),
+            -Scalar::from(3u64),
+        ] {
+            let mut a = Scalar::from(11u64);
+            add_weighted_term(&mut a, &z, &coeff);
+            assert_eq!(a, Scalar::from(11u64) + z * coeff);
+            let mut s = Scalar::from(11u64);
+            sub_weighted_term(&mut s, &z, &coeff);
+            assert_eq!(s, Scalar::from(11u64) - z * coeff);
+        }
+    }
 
     #[test]
     fn operators_build_expected_terms() {

@@ -13,7 +13,7 @@ use crate::constraint_system::{
     ConstraintSystem, RandomizableConstraintSystem, RandomizedConstraintSystem,
 };
 use crate::inner_product::{InnerProductProof, IppWitness};
-use crate::linear_combination::weight;
+use crate::linear_combination::{add_weighted_term, sub_weighted_term};
 use crate::poly::{eval_deg6_no_const, powers, VecPoly3};
 use crate::transcript::TranscriptProtocol;
 use crate::{BulletproofGens, LinearCombination, R1CSError, R1CSProof, Variable};
@@ -144,10 +144,10 @@ impl<'t, 'g> Prover<'t, 'g> {
             for (var, coeff) in &lc.terms {
                 // Indices were checked by `check_constraints`.
                 match *var {
-                    Variable::MultiplierLeft(i) => wl[i] += weight(&exp_z, coeff),
-                    Variable::MultiplierRight(i) => wr[i] += weight(&exp_z, coeff),
-                    Variable::MultiplierOutput(i) => wo[i] += weight(&exp_z, coeff),
-                    Variable::Committed(i) => wv[i] -= weight(&exp_z, coeff),
+                    Variable::MultiplierLeft(i) => add_weighted_term(&mut wl[i], &exp_z, coeff),
+                    Variable::MultiplierRight(i) => add_weighted_term(&mut wr[i], &exp_z, coeff),
+                    Variable::MultiplierOutput(i) => add_weighted_term(&mut wo[i], &exp_z, coeff),
+                    Variable::Committed(i) => sub_weighted_term(&mut wv[i], &exp_z, coeff),
                     Variable::One => {}
                 }
             }

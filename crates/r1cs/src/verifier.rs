@@ -11,7 +11,7 @@ use rand_core::OsRng;
 use crate::constraint_system::{
     ConstraintSystem, RandomizableConstraintSystem, RandomizedConstraintSystem,
 };
-use crate::linear_combination::weight;
+use crate::linear_combination::{add_weighted_term, sub_weighted_term};
 use crate::parallel;
 use crate::poly::powers;
 use crate::transcript::TranscriptProtocol;
@@ -255,24 +255,24 @@ fn flatten(
     let mut exp_z = *z;
     for lc in constraints {
         for (var, coeff) in &lc.terms {
-            let w = weight(&exp_z, coeff);
             let slot = match *var {
                 Variable::MultiplierLeft(i) => f.wl.get_mut(i),
                 Variable::MultiplierRight(i) => f.wr.get_mut(i),
                 Variable::MultiplierOutput(i) => f.wo.get_mut(i),
                 Variable::Committed(i) => {
                     if let Some(s) = f.wv.get_mut(i) {
-                        *s -= w;
+                        sub_weighted_term(s, &exp_z, coeff);
                         continue;
                     }
                     None
                 }
                 Variable::One => {
-                    f.wc -= w;
+                    sub_weighted_term(&mut f.wc, &exp_z, coeff);
                     continue;
                 }
             };
-            *slot.ok_or_else(|| R1CSError::UnknownVariable(format!("{var:?}")))? += w;
+            let slot = slot.ok_or_else(|| R1CSError::UnknownVariable(format!("{var:?}")))?;
+            add_weighted_term(slot, &exp_z, coeff);
         }
         exp_z *= z;
     }
