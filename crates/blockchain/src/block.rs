@@ -1,0 +1,233 @@
+//! Blocks and headers (docs/spec/blockchain.md §Block header, §Block ID,
+//! §Block, §Block signature, §Transaction root).
+
+use accumulator::{Accumulator, Proof};
+use merlin::Transcript;
+use musig::{SecretKey, Signature, VerificationKey};
+use zkvm::{Encodable, Hasher, MerkleItem, Reader, Tx, VMError, Writer};
+
+use crate::BlockchainError;
+
+/// Largest encoded block we accept.
+pub const MAX_BLOCK_SIZE: usize = 16 << 20;
+
+/// The current block version.
+pub const CURRENT_BLOCK_VERSION: u64 = 1;
+
+/// A block's ID (a transcript hash of its header).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct BlockID(pub [u8; 32]);
+
+impl core::fmt::Debug for BlockID {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "BlockID({})", hex(&self.0))
+    }
+}
+
+impl core::fmt::Display for BlockID {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&hex(&self.0))
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// A block header.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockHeader {
+    /// Block version (1).
+    pub version: u64,
+    /// Height: 1 for the initial block, then +1 per block.
+    pub height: u64,
+    /// ID of the previous block (zero for the initial one).
+    pub previd: BlockID,
+    /// Milliseconds since the Unix epoch; strictly increasing.
+    pub timestamp_ms: u64,
+    /// Merkle root of the transactions' witness hashes.
+    pub txroot: [u8; 32],
+    /// Commitment to the UTXO set after the block.
+    pub utxoroot: [u8; 32],
+    /// Extensions (empty in version 1).
+    pub ext: Vec<u8>,
+}
+
+impl BlockHeader {
+    /// The block ID: `Transcript("ZkVM.blockheader")` with `version`,
+    /// `height`, `previd`, `timestamp_ms`, `txroot`, `utxoroot`, `ext`, then
+    /// challenge `"id"` (the reference's definition).
+    pub fn id(&self) -> BlockID {
+        let mut t = Transcript::new(b"ZkVM.blockheader");
+        t.append_u64(b"version", self.version);
+        t.append_u64(b"height", self.height);
+        t.append_message(b"previd", &self.previd.0);
+        t.append_u64(b"timestamp_ms", self.timestamp_ms);
+        t.append_message(b"txroot", &self.txroot);
+        t.append_message(b"utxoroot", &self.utxoroot);
+        t.append_message(b"ext", &self.ext);
+        let mut id = [0u8; 32];
+        t.challenge_bytes(b"id", &mut id);
+        BlockID(id)
+    }
+
+    /// Decodes `LE64 version || LE64 height || previd || LE64 timestamp_ms
+    /// || txroot || utxoroot || LE32 n || ext`.
+    pub fn decode(r: &mut Reader<'_>) -> Result<BlockHeader, VMError> {
+        Ok(BlockHeader {
+            version: r.read_u64()?,
+            height: r.read_u64()?,
+            previd: BlockID(r.read_array()?),
+            timestamp_ms: r.read_u64()?,
+            txroot: r.read_array()?,
+            utxoroot: r.read_array()?,
+            ext: r.read_sized_bytes()?.to_vec(),
+        })
+    }
+
+    /// Decodes a header spanning all of `bytes`.
+    pub fn from_bytes(bytes: &[u8]) -> Result<BlockHeader, BlockchainError> {
+        Reader::read_all(bytes, BlockHeader::decode).map_err(BlockchainError::Decode)
+    }
+}
+
+impl Encodable for BlockHeader {
+    fn encode(&self, w: &mut impl Writer) {
+        w.write_u64(b"version", self.version);
+        w.write_u64(b"height", self.height);
+        w.write(b"previd", &self.previd.0);
+        w.write_u64(b"timestamp_ms", self.timestamp_ms);
+        w.write(b"txroot", &self.txroot);
+        w.write(b"utxoroot", &self.utxoroot);
+        w.write_size(b"ext_len", self.ext.len());
+        w.write(b"ext", &self.ext);
+    }
+
+    fn encoded_size(&self) -> usize {
+        8 + 8 + 32 + 8 + 32 + 32 + 4 + self.ext.len()
+    }
+}
+
+/// A block: the header, the block signers' signature of its ID, the
+/// transactions, and one Utreexo proof of every input that spends an output
+/// of an earlier block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Block {
+    /// The header.
+    pub header: BlockHeader,
+    /// Signature of the block ID by the network's block key.
+    pub signature: Signature,
+    /// The transactions, in order.
+    pub txs: Vec<Tx>,
+    /// Proof of the spent outputs, against the UTXO set before the block.
+    pub utxo_proof: Proof,
+}
+
+impl Block {
+    /// Encoding: `header || signature(64) || LE32 n || n × (LE32 len || tx)
+    /// || LE32 len || utreexo proof`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = self.header.encode_to_vec();
+        v.extend_from_slice(&self.signature.to_bytes());
+        v.write_size(b"n", self.txs.len());
+        for tx in &self.txs {
+            let bytes = tx.to_bytes();
+            v.write_size(b"len", bytes.len());
+            v.extend_from_slice(&bytes);
+        }
+        let proof = self.utxo_proof.to_bytes();
+        v.write_size(b"len", proof.len());
+        v.extend_from_slice(&proof);
+        v
+    }
+
+    /// Decodes a block spanning all of `bytes` (at most [`MAX_BLOCK_SIZE`]).
+    pub fn from_bytes(bytes: &[u8]) -> Result<Block, BlockchainError> {
+        if bytes.len() > MAX_BLOCK_SIZE {
+            return Err(BlockchainError::TooLarge {
+                size: bytes.len(),
+                limit: MAX_BLOCK_SIZE,
+            });
+        }
+        let mut r = Reader::new(bytes);
+        let header = BlockHeader::decode(&mut r).map_err(BlockchainError::Decode)?;
+        let sig = r.read_slice(64).map_err(BlockchainError::Decode)?;
+        let signature = Signature::from_bytes(sig)
+            .map_err(|e| BlockchainError::Decode(VMError::InvalidSignature(e)))?;
+        let n = r.read_size().map_err(BlockchainError::Decode)?;
+        // The smallest transaction is well over 400 bytes; 4 bounds the count.
+        let txs = r
+            .read_vec(n, 4, |r| Tx::from_bytes(r.read_sized_bytes()?))
+            .map_err(BlockchainError::Decode)?;
+        let proof_bytes = r.read_sized_bytes().map_err(BlockchainError::Decode)?;
+        let utxo_proof = Proof::from_bytes(proof_bytes).map_err(BlockchainError::Utxo)?;
+        r.finish().map_err(BlockchainError::Decode)?;
+        Ok(Block {
+            header,
+            signature,
+            txs,
+            utxo_proof,
+        })
+    }
+}
+
+/// A transaction's witness hash: `Transcript("ZkVM.tx_witness_hash")`,
+/// message `"tx"` = its encoding, challenge `"hash"`. Unlike the txid it
+/// covers the program, signature and proof.
+pub fn witness_hash(tx: &Tx) -> [u8; 32] {
+    let mut t = Transcript::new(b"ZkVM.tx_witness_hash");
+    t.append_message(b"tx", &tx.to_bytes());
+    let mut h = [0u8; 32];
+    t.challenge_bytes(b"hash", &mut h);
+    h
+}
+
+struct WitnessLeaf([u8; 32]);
+
+impl MerkleItem for WitnessLeaf {
+    fn commit(&self, t: &mut Transcript) {
+        t.append_message(b"txwit", &self.0);
+    }
+}
+
+/// The transaction root: Merkle tree labelled `"ZkVM.txroot"` over the
+/// witness hashes (message `"txwit"`).
+pub fn txroot(txs: &[Tx]) -> [u8; 32] {
+    let leaves: Vec<WitnessLeaf> = txs.iter().map(|tx| WitnessLeaf(witness_hash(tx))).collect();
+    Hasher::new(b"ZkVM.txroot").root(&leaves)
+}
+
+/// The UTXO root: `Transcript("ZkVM.utxoroot")`, message `"roots"` = the
+/// accumulator snapshot (leaf count and roots), challenge `"root"`.
+pub fn utxoroot(utxos: &Accumulator) -> [u8; 32] {
+    let mut t = Transcript::new(b"ZkVM.utxoroot");
+    t.append_message(b"roots", &utxos.to_bytes());
+    let mut h = [0u8; 32];
+    t.challenge_bytes(b"root", &mut h);
+    h
+}
+
+/// The transcript a block signature signs: `Transcript("ZkVM.blocksig")`
+/// with the block ID under `"blockid"`.
+fn signature_transcript(id: &BlockID) -> Transcript {
+    let mut t = Transcript::new(b"ZkVM.blocksig");
+    t.append_message(b"blockid", &id.0);
+    t
+}
+
+/// Signs a header's ID with the block key (one key, or a MuSig aggregated
+/// key's secret).
+pub fn sign_header(header: &BlockHeader, key: &SecretKey) -> Signature {
+    Signature::sign(&mut signature_transcript(&header.id()), key)
+}
+
+/// Checks a header's signature by `signers`.
+pub fn verify_header_signature(
+    header: &BlockHeader,
+    signature: &Signature,
+    signers: &VerificationKey,
+) -> Result<(), BlockchainError> {
+    signature
+        .verify(&mut signature_transcript(&header.id()), signers)
+        .map_err(|_| BlockchainError::BadSignature)
+}

@@ -1,0 +1,19 @@
+//! The ZkVM blockchain (docs/spec/blockchain.md): signed blocks of ZkVM
+//! transactions over a chain state that is only a few hundred bytes — the
+//! tip header and the Utreexo roots of the UTXO set.
+//!
+//! [`ChainState::apply_block`] validates a block all or nothing, running
+//! the transactions' VMs in parallel and checking every proof and
+//! signature of the block in one batched multiscalar multiplication;
+//! [`ChainState::make_block`] builds and signs the next block.
+
+mod block;
+mod errors;
+mod state;
+
+pub use block::{
+    sign_header, txroot, utxoroot, verify_header_signature, witness_hash, Block, BlockHeader,
+    BlockID, CURRENT_BLOCK_VERSION, MAX_BLOCK_SIZE,
+};
+pub use errors::BlockchainError;
+pub use state::{utxo_leaf, AppliedBlock, ChainState};

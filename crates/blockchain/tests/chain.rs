@@ -1,0 +1,374 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Chains of blocks: payments apply block after block, and every rule of
+//! block validation rejects its violation with a typed error.
+
+use accumulator::Forest;
+use blockchain::{utxo_leaf, Block, BlockchainError, ChainState};
+use curve25519_dalek::scalar::Scalar;
+use musig::SecretKey;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use zkvm::{
+    Anchor, Commitment, Contract, Data, PortableItem, Predicate, Program, Prover, Tx, TxHeader,
+    VMError, Value,
+};
+
+const T0: u64 = 1_700_000_000_000;
+
+fn usd() -> Scalar {
+    Scalar::from(840u64)
+}
+
+fn open_value(qty: u64, rng: &mut StdRng) -> Value {
+    Value {
+        qty: Commitment::blinded_with_factor(qty, Scalar::random(rng)),
+        flv: Commitment::blinded_with_factor(usd(), Scalar::random(rng)),
+    }
+}
+
+fn owned(key: &SecretKey, value: Value, anchor: Anchor) -> Contract {
+    Contract {
+        anchor,
+        predicate: Predicate::key(key.clone()),
+        payload: vec![PortableItem::Value(value)],
+    }
+}
+
+fn header(mintime_ms: u64, maxtime_ms: u64) -> TxHeader {
+    TxHeader {
+        version: 1,
+        mintime_ms,
+        maxtime_ms,
+    }
+}
+
+/// Spends `input` into outputs (value, owner); returns the transaction and
+/// the spendable contracts it creates (openings attached).
+fn pay(input: &Contract, outputs: &[(u64, &SecretKey)], rng: &mut StdRng) -> (Tx, Vec<Contract>) {
+    let mut p = Program::new();
+    p.push(Data::Output(Box::new(input.clone())))
+        .input()
+        .signtx();
+    let values: Vec<Value> = outputs.iter().map(|(q, _)| open_value(*q, rng)).collect();
+    for v in &values {
+        p.push(v.qty.clone()).push(v.flv.clone());
+    }
+    p.cloak(1, outputs.len());
+    for (_, owner) in outputs {
+        p.push(Predicate::opaque(*owner.verification_key().as_compressed()))
+            .output(1);
+    }
+    let unsigned = Prover::build_tx(header(0, u64::MAX), p).unwrap();
+    let created: Vec<Contract> = unsigned
+        .log
+        .outputs()
+        .zip(values.iter().zip(outputs))
+        .map(|(logged, (v, (_, owner)))| {
+            let c = owned(owner, v.clone(), logged.anchor);
+            assert_eq!(c.id(), logged.id());
+            c
+        })
+        .collect();
+    (unsigned.sign().unwrap(), created)
+}
+
+/// Moves `input` to `owner` without a cloak (no multipliers: cheap).
+fn relock(input: &Contract, owner: &SecretKey, tx_header: TxHeader) -> Tx {
+    let mut p = Program::new();
+    p.push(Data::Output(Box::new(input.clone())))
+        .input()
+        .signtx()
+        .push(Predicate::opaque(*owner.verification_key().as_compressed()))
+        .output(1);
+    Prover::build_tx(tx_header, p).unwrap().sign().unwrap()
+}
+
+/// A network with `n` genesis UTXOs of 1000 owned by `alice`, its block key,
+/// and a full forest that follows it.
+struct Net {
+    state: ChainState,
+    forest: Forest,
+    block_key: SecretKey,
+    alice: SecretKey,
+    genesis: Vec<Contract>,
+    rng: StdRng,
+}
+
+impl Net {
+    fn new(n: usize, seed: u64) -> Net {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let alice = SecretKey::random(&mut rng);
+        let block_key = SecretKey::random(&mut rng);
+        let genesis: Vec<Contract> = (0..n)
+            .map(|_| {
+                let v = open_value(1000, &mut rng);
+                owned(&alice, v, Anchor(rng.gen()))
+            })
+            .collect();
+        let ids: Vec<_> = genesis.iter().map(Contract::id).collect();
+        let state = ChainState::start(T0, block_key.verification_key(), &ids).unwrap();
+        let mut forest = Forest::new();
+        forest
+            .modify(&ids.iter().map(utxo_leaf).collect::<Vec<_>>(), &[])
+            .unwrap();
+        Net {
+            state,
+            forest,
+            block_key,
+            alice,
+            genesis,
+            rng,
+        }
+    }
+
+    fn next_time(&self) -> u64 {
+        self.state.tip.timestamp_ms + 1000
+    }
+
+    fn make(&self, txs: Vec<Tx>) -> Block {
+        self.state
+            .make_block(&self.forest, txs, self.next_time(), &self.block_key)
+            .unwrap()
+    }
+
+    fn apply(&mut self, block: &Block) -> Result<(), BlockchainError> {
+        let (state, applied) = self.state.apply_block(block)?;
+        self.forest
+            .modify(&applied.additions, &applied.deletions)
+            .unwrap();
+        assert_eq!(self.forest.accumulator(), state.utxos);
+        self.state = state;
+        Ok(())
+    }
+}
+
+#[test]
+fn payments_apply_block_after_block() {
+    let mut net = Net::new(3, 1);
+    let bob = SecretKey::random(&mut net.rng);
+    let carol = SecretKey::random(&mut net.rng);
+    let alice = net.alice.clone();
+
+    // Block 2: Alice pays Bob 700, keeps 300.
+    let (tx, created) = pay(&net.genesis[0], &[(700, &bob), (300, &alice)], &mut net.rng);
+    let block = net.make(vec![tx]);
+    let bytes = block.to_bytes();
+    assert_eq!(Block::from_bytes(&bytes).unwrap(), block);
+    net.apply(&block).unwrap();
+    assert_eq!(net.state.tip.height, 2);
+    assert_eq!(net.state.utxos.num_leaves(), 5);
+
+    // Block 3: Bob pays Carol from his new output, and Alice spends another
+    // genesis output and, in the same block, her change from block 2.
+    let (tx_bob, _) = pay(&created[0], &[(650, &carol), (50, &bob)], &mut net.rng);
+    let (tx_alice, _) = pay(&net.genesis[1], &[(1000, &carol)], &mut net.rng);
+    let (tx_change, _) = pay(&created[1], &[(300, &carol)], &mut net.rng);
+    let block = net.make(vec![tx_bob, tx_alice, tx_change]);
+    net.apply(&block).unwrap();
+    assert_eq!(net.state.tip.height, 3);
+
+    // Block 4: an output created and spent within the same block.
+    let (tx1, mid) = pay(&net.genesis[2], &[(1000, &bob)], &mut net.rng);
+    let (tx2, _) = pay(&mid[0], &[(1000, &carol)], &mut net.rng);
+    let block = net.make(vec![tx1, tx2]);
+    let leaves_before = net.state.utxos.num_leaves();
+    net.apply(&block).unwrap();
+    // The intermediate output never enters the UTXO set.
+    assert_eq!(net.state.utxos.num_leaves(), leaves_before + 1);
+
+    // An empty block.
+    let block = net.make(vec![]);
+    net.apply(&block).unwrap();
+    assert_eq!(net.state.tip.height, 5);
+}
+
+/// A block for `net` with its header changed by `f` and signed again.
+fn altered(net: &Net, txs: Vec<Tx>, f: impl FnOnce(&mut Block)) -> Block {
+    let mut block = net.make(txs);
+    f(&mut block);
+    block.signature = blockchain::sign_header(&block.header, &net.block_key);
+    block
+}
+
+#[test]
+fn header_rules_are_enforced() {
+    let mut net = Net::new(2, 2);
+    let bob = SecretKey::random(&mut net.rng);
+    let tx = relock(&net.genesis[0], &bob, header(0, u64::MAX));
+
+    let b = altered(&net, vec![tx.clone()], |b| b.header.height = 3);
+    assert_eq!(
+        net.state.apply_block(&b).err(),
+        Some(BlockchainError::BadHeight {
+            expected: 2,
+            got: 3
+        })
+    );
+    let b = altered(&net, vec![tx.clone()], |b| b.header.previd.0[0] ^= 1);
+    assert_eq!(
+        net.state.apply_block(&b).err(),
+        Some(BlockchainError::BadPrevId)
+    );
+    let b = altered(&net, vec![tx.clone()], |b| b.header.timestamp_ms = T0);
+    assert_eq!(
+        net.state.apply_block(&b).err(),
+        Some(BlockchainError::TimeNotIncreasing {
+            previous: T0,
+            got: T0
+        })
+    );
+    let b = altered(&net, vec![tx.clone()], |b| b.header.ext = vec![1]);
+    assert_eq!(
+        net.state.apply_block(&b).err(),
+        Some(BlockchainError::ExtNotEmpty)
+    );
+    let b = altered(&net, vec![tx.clone()], |b| b.header.version = 0);
+    assert!(matches!(
+        net.state.apply_block(&b),
+        Err(BlockchainError::VersionDecreased { .. })
+    ));
+    let b = altered(&net, vec![tx.clone()], |b| b.header.utxoroot[0] ^= 1);
+    assert_eq!(
+        net.state.apply_block(&b).err(),
+        Some(BlockchainError::UtxoRootMismatch)
+    );
+    let b = altered(&net, vec![tx.clone()], |b| b.header.txroot[0] ^= 1);
+    assert_eq!(
+        net.state.apply_block(&b).err(),
+        Some(BlockchainError::TxRootMismatch)
+    );
+
+    // Signed by someone else, or not re-signed after a change.
+    let mut b = net.make(vec![tx.clone()]);
+    b.signature = blockchain::sign_header(&b.header, &SecretKey::random(&mut net.rng));
+    assert_eq!(
+        net.state.apply_block(&b).err(),
+        Some(BlockchainError::BadSignature)
+    );
+    let mut b = net.make(vec![tx.clone()]);
+    b.header.timestamp_ms += 1;
+    assert_eq!(
+        net.state.apply_block(&b).err(),
+        Some(BlockchainError::BadSignature)
+    );
+
+    // Nothing was applied by the failures: the honest block still applies.
+    let b = net.make(vec![tx]);
+    net.apply(&b).unwrap();
+}
+
+#[test]
+fn transaction_rules_are_enforced() {
+    let mut net = Net::new(3, 3);
+    let bob = SecretKey::random(&mut net.rng);
+    let t = net.next_time();
+
+    // Time bounds that exclude the block's time.
+    let late = relock(&net.genesis[0], &bob, header(t + 1, u64::MAX));
+    let early = relock(&net.genesis[0], &bob, header(0, t - 1));
+    for tx in [late, early] {
+        let err = net
+            .state
+            .make_block(&net.forest, vec![tx], t, &net.block_key)
+            .err();
+        assert_eq!(err, Some(BlockchainError::TxOutsideTimeBounds { index: 0 }));
+    }
+
+    // A version-2 transaction in a version-1 block.
+    let mut v2 = header(0, u64::MAX);
+    v2.version = 2;
+    let tx = relock(&net.genesis[0], &bob, v2);
+    assert_eq!(
+        net.state
+            .make_block(&net.forest, vec![tx], t, &net.block_key)
+            .err(),
+        Some(BlockchainError::TxVersion {
+            index: 0,
+            version: 2
+        })
+    );
+
+    // Two spends of one output in one block.
+    let a = relock(&net.genesis[0], &bob, header(0, u64::MAX));
+    let carol = SecretKey::random(&mut net.rng);
+    let b = relock(&net.genesis[0], &carol, header(0, u64::MAX));
+    let id = net.genesis[0].id();
+    assert_eq!(
+        net.state
+            .make_block(&net.forest, vec![a.clone(), b.clone()], t, &net.block_key)
+            .err(),
+        Some(BlockchainError::DoubleSpend { index: 1, id })
+    );
+
+    // Spent in one block, spent again in the next: the producer cannot
+    // prove it, and a block carrying the old proof is rejected.
+    let first = net.make(vec![a]);
+    let stale_proof = first.utxo_proof.clone();
+    net.apply(&first).unwrap();
+    assert!(matches!(
+        net.state.make_block(
+            &net.forest,
+            vec![b.clone()],
+            net.next_time(),
+            &net.block_key
+        ),
+        Err(BlockchainError::Utxo(_))
+    ));
+    let mut forged = Block {
+        header: first.header.clone(),
+        signature: first.signature,
+        txs: vec![b],
+        utxo_proof: stale_proof,
+    };
+    forged.header.height = 3;
+    forged.header.previd = net.state.tip.id();
+    forged.header.timestamp_ms = net.next_time();
+    forged.header.txroot = blockchain::txroot(&forged.txs);
+    forged.signature = blockchain::sign_header(&forged.header, &net.block_key);
+    assert!(matches!(
+        net.state.apply_block(&forged),
+        Err(BlockchainError::Utxo(_))
+    ));
+}
+
+#[test]
+fn an_invalid_transaction_among_999_valid_ones_is_found_and_named() {
+    let n = 1000;
+    let mut net = Net::new(n, 4);
+    let bob = SecretKey::random(&mut net.rng);
+    let mut txs: Vec<Tx> = net
+        .genesis
+        .iter()
+        .map(|c| relock(c, &bob, header(0, u64::MAX)))
+        .collect();
+    // Transaction 617 carries a signature for another transaction.
+    txs[617].signature = txs[616].signature;
+    let block = net
+        .state
+        .make_block(&net.forest, txs, net.next_time(), &net.block_key)
+        .unwrap();
+    assert_eq!(
+        net.state.apply_block(&block).err(),
+        Some(BlockchainError::InvalidTx {
+            index: 617,
+            error: VMError::PointChecksFailed
+        })
+    );
+}
+
+#[test]
+fn garbage_blocks_are_decoding_errors() {
+    let net = Net::new(1, 5);
+    let block = net.make(vec![]);
+    let bytes = block.to_bytes();
+    for cut in [0, 10, bytes.len() - 1] {
+        assert!(Block::from_bytes(&bytes[..cut]).is_err());
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(Block::from_bytes(&longer).is_err());
+    let mut huge_count = bytes[..bytes.len()].to_vec();
+    // The transaction count sits after the 124-byte header and the signature.
+    huge_count[124 + 64..124 + 68].copy_from_slice(&u32::MAX.to_le_bytes());
+    assert!(Block::from_bytes(&huge_count).is_err());
+}

@@ -1,0 +1,16 @@
+//! Block and header decoders must never panic; what they accept must
+//! re-encode to the same bytes.
+#![no_main]
+
+use blockchain::{Block, BlockHeader};
+use libfuzzer_sys::fuzz_target;
+use zkvm::Encodable;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(block) = Block::from_bytes(data) {
+        assert_eq!(block.to_bytes(), data);
+    }
+    if let Ok(header) = BlockHeader::from_bytes(data) {
+        assert_eq!(header.encode_to_vec(), data);
+    }
+});
