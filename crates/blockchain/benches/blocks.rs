@@ -37,7 +37,9 @@ fn value(qty: u64, rng: &mut StdRng) -> Value {
 /// A payment of `input` (1000) into 700 and 300.
 fn payment(input: &Contract, to: &Predicate, rng: &mut StdRng) -> Program {
     let mut p = Program::new();
-    p.push(Data::Output(Box::new(input.clone()))).input().signtx();
+    p.push(Data::Output(Box::new(input.clone())))
+        .input()
+        .signtx();
     for q in [700u64, 300] {
         let v = value(q, rng);
         p.push(v.qty).push(v.flv);
@@ -56,7 +58,11 @@ fn setup() -> Setup {
     let mut rng = StdRng::seed_from_u64(9);
     let owner = SecretKey::random(&mut rng);
     let block_key = SecretKey::random(&mut rng);
-    let to = Predicate::opaque(*SecretKey::random(&mut rng).verification_key().as_compressed());
+    let to = Predicate::opaque(
+        *SecretKey::random(&mut rng)
+            .verification_key()
+            .as_compressed(),
+    );
     let max = SIZES[SIZES.len() - 1];
     let genesis: Vec<Contract> = (0..max)
         .map(|_| Contract {

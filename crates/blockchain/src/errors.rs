@@ -2,9 +2,13 @@
 
 use accumulator::AccumulatorError;
 use thiserror::Error;
-use zkvm::{ContractID, VMError};
+use zkvm::{ContractID, TxID, VMError};
 
-/// Why a block, or a transaction in it, is rejected.
+use crate::BlockID;
+
+/// Why a block, or a transaction in it, is rejected; or why the mempool
+/// rejects a transaction (docs/spec/blockchain.md §Mempool), where `index`
+/// fields are 0: the offered transaction.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BlockchainError {
@@ -80,8 +84,9 @@ pub enum BlockchainError {
         /// The output spent twice.
         id: ContractID,
     },
-    /// The inputs are not all unspent outputs: the block's Utreexo proof
-    /// does not prove them against the UTXO set.
+    /// The inputs are not all unspent outputs: the block's (or, for the
+    /// mempool, the transaction's) Utreexo proof does not prove them against
+    /// the UTXO set.
     #[error("inputs are not proven unspent: {0}")]
     Utxo(AccumulatorError),
     /// The block is larger than the limit.
@@ -92,4 +97,54 @@ pub enum BlockchainError {
         /// The limit.
         limit: usize,
     },
+    /// Mempool: a transaction with this ID (or these very bytes) is already
+    /// in the pool.
+    #[error("transaction {txid} is already in the mempool")]
+    AlreadyKnown {
+        /// Its ID.
+        txid: TxID,
+    },
+    /// Mempool: the transaction spends `id`, which the pool transaction
+    /// `txid` spends too, and does not pay a strictly higher fee rate than
+    /// `txid`; or it spends `id`, an output of `txid`, while replacing
+    /// `txid`.
+    #[error("transaction conflicts with mempool transaction {txid} over {id:?}")]
+    Conflict {
+        /// The contested output.
+        id: ContractID,
+        /// The pool transaction it conflicts with.
+        txid: TxID,
+    },
+    /// Mempool: the transaction does not fit in the pool's byte limit, even
+    /// after evicting every transaction it may evict (those of a lower fee
+    /// rate, with their descendants).
+    #[error("mempool full: no room for {size} bytes within {limit}")]
+    MempoolFull {
+        /// The transaction's encoded size.
+        size: usize,
+        /// The pool's limit in bytes.
+        limit: usize,
+    },
+    /// Mempool: the transaction's `maxtime_ms` is not after the tip's
+    /// timestamp, so no later block can include it.
+    #[error("transaction expired at {maxtime_ms} ms; the tip is at {tip_ms} ms")]
+    TxExpired {
+        /// The transaction's maxtime.
+        maxtime_ms: u64,
+        /// The tip's timestamp.
+        tip_ms: u64,
+    },
+    /// Mempool: the chain state given is not the one the pool's transactions
+    /// were checked against (apply the missing blocks first).
+    #[error("mempool is at block {pool}, the state given is at block {state}")]
+    MempoolTipMismatch {
+        /// The tip the pool follows.
+        pool: BlockID,
+        /// The tip of the state given.
+        state: BlockID,
+    },
+    /// Mempool: the forest given to prove the pool's inputs does not hold
+    /// the UTXO set of the state given.
+    #[error("the forest does not match the chain state's UTXO set")]
+    ForestMismatch,
 }

@@ -9,6 +9,7 @@
 
 mod block;
 mod errors;
+mod mempool;
 mod state;
 
 pub use block::{
@@ -16,4 +17,5 @@ pub use block::{
     BlockID, CURRENT_BLOCK_VERSION, MAX_BLOCK_SIZE,
 };
 pub use errors::BlockchainError;
+pub use mempool::{BlockRemovals, InsertOutcome, Mempool, MempoolEntry};
 pub use state::{utxo_leaf, AppliedBlock, ChainState};

@@ -1,0 +1,364 @@
+//! The mempool (docs/spec/blockchain.md §Mempool): unconfirmed transactions
+//! with the Utreexo proofs of their inputs, checked cheapest first, ranked
+//! by fee rate, bounded in bytes, and brought up to date block by block.
+//!
+//! A pool follows one chain state: transactions are inserted against the
+//! state of its tip ([`Mempool::insert`]), and each new block moves it to
+//! the next state ([`Mempool::apply_block`]), which re-derives the proofs
+//! of the remaining transactions from the node's full [`Forest`].
+
+mod entry;
+mod graph;
+mod order;
+mod room;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use accumulator::{Forest, Proof, ZkvmHash};
+use zkvm::{Contract, ContractID, Encodable, FeeRate, Tx, TxID, VMError, Verifier};
+
+pub use entry::{BlockRemovals, InsertOutcome, MempoolEntry};
+
+use crate::{
+    utxo_leaf, witness_hash, AppliedBlock, BlockHeader, BlockID, BlockchainError, ChainState,
+    CURRENT_BLOCK_VERSION,
+};
+
+/// Unconfirmed transactions waiting for a block
+/// (docs/spec/blockchain.md §Mempool).
+///
+/// Every transaction in the pool is valid on top of the chain state the
+/// pool follows: its VM run, proof and signatures verified, each input an
+/// unspent output (proven by the entry's Utreexo proof) or an output of
+/// another pool transaction (its parent), no two transactions spending one
+/// output, and its `maxtime_ms` after the tip's timestamp.
+pub struct Mempool {
+    max_bytes: usize,
+    size_bytes: usize,
+    next_seq: u64,
+    /// The tip the entries' proofs are for; `None` before the first insert
+    /// or block.
+    tip: Option<BlockID>,
+    entries: HashMap<TxID, MempoolEntry>,
+    /// Every entry, highest fee rate first, then earliest arrival.
+    by_rate: BTreeSet<(Reverse<FeeRate>, u64, TxID)>,
+    /// Each output spent by a pool transaction, and which.
+    spent: HashMap<ContractID, TxID>,
+    /// Each output of a pool transaction, and which.
+    created: HashMap<ContractID, TxID>,
+    /// Witness hashes, to drop exact duplicates before running the VM.
+    witnesses: HashMap<[u8; 32], TxID>,
+}
+
+impl core::fmt::Debug for Mempool {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Mempool")
+            .field("len", &self.entries.len())
+            .field("size_bytes", &self.size_bytes)
+            .field("max_bytes", &self.max_bytes)
+            .field("tip", &self.tip)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mempool {
+    /// An empty pool holding at most `max_bytes` of encoded transactions.
+    pub fn new(max_bytes: usize) -> Mempool {
+        Mempool {
+            max_bytes,
+            size_bytes: 0,
+            next_seq: 0,
+            tip: None,
+            entries: HashMap::new(),
+            by_rate: BTreeSet::new(),
+            spent: HashMap::new(),
+            created: HashMap::new(),
+            witnesses: HashMap::new(),
+        }
+    }
+
+    /// Number of transactions.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the pool holds no transaction.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Total encoded size of the transactions, in bytes.
+    pub fn size_bytes(&self) -> usize {
+        self.size_bytes
+    }
+
+    /// The byte limit.
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
+    }
+
+    /// The block the pool's transactions and proofs are checked against.
+    pub fn tip(&self) -> Option<BlockID> {
+        self.tip
+    }
+
+    /// The transaction with ID `txid`.
+    pub fn get(&self, txid: &TxID) -> Option<&MempoolEntry> {
+        self.entries.get(txid)
+    }
+
+    /// Whether a pool transaction spends the output `id`.
+    pub fn contains_spend(&self, id: &ContractID) -> bool {
+        self.spent.contains_key(id)
+    }
+
+    /// Offers `tx`, with `utxo_proof` proving its inputs that are not
+    /// outputs of pool transactions (in log order) against `state.utxos`
+    /// (docs/spec/blockchain.md §Mempool, Insertion).
+    ///
+    /// Checks, cheapest first, and the expensive one last: the pool follows
+    /// `state` (`MempoolTipMismatch`, unless the pool is empty); the
+    /// version and time bounds (`TxVersion`, `TxExpired`,
+    /// `TxOutsideTimeBounds`); the bytes are not already in the pool
+    /// (`AlreadyKnown`); the VM run (`InvalidTx`); the txid is not in the
+    /// pool (`AlreadyKnown`); no output spent twice (`DoubleSpend`); inputs
+    /// spent by pool transactions are replaced only for a strictly higher
+    /// fee rate (`Conflict`); the other inputs are outputs of pool
+    /// transactions or proven unspent (`Utxo`); there is room
+    /// (`MempoolFull`); and only then the proof and signatures, in one
+    /// multiscalar check (`InvalidTx`). Nothing changes unless every check
+    /// passes.
+    pub fn insert(
+        &mut self,
+        tx: Tx,
+        utxo_proof: Proof,
+        state: &ChainState,
+    ) -> Result<InsertOutcome, BlockchainError> {
+        let tip = state.tip.id();
+        if let Some(pool) = self.tip {
+            if pool != tip && !self.entries.is_empty() {
+                return Err(BlockchainError::MempoolTipMismatch { pool, state: tip });
+            }
+        }
+        check_header(&tx, &state.tip)?;
+        let witness = witness_hash(&tx);
+        if let Some(&txid) = self.witnesses.get(&witness) {
+            return Err(BlockchainError::AlreadyKnown { txid });
+        }
+
+        let precomputed = Verifier::precompute(&tx).map_err(invalid)?;
+        let txid = precomputed.id;
+        let fee_rate = precomputed.fee_rate;
+        if self.entries.contains_key(&txid) {
+            return Err(BlockchainError::AlreadyKnown { txid });
+        }
+        let inputs: Vec<ContractID> = precomputed.log.inputs().copied().collect();
+        let mut seen = HashSet::with_capacity(inputs.len());
+        if let Some(id) = inputs.iter().find(|id| !seen.insert(**id)) {
+            return Err(BlockchainError::DoubleSpend { index: 0, id: *id });
+        }
+
+        // Double spends against the pool: replace-by-fee.
+        let mut conflicts = Vec::new();
+        for id in &inputs {
+            let Some(&other) = self.spent.get(id) else {
+                continue;
+            };
+            if self
+                .entries
+                .get(&other)
+                .is_some_and(|e| e.fee_rate >= fee_rate)
+            {
+                return Err(BlockchainError::Conflict {
+                    id: *id,
+                    txid: other,
+                });
+            }
+            if !conflicts.contains(&other) {
+                conflicts.push(other);
+            }
+        }
+        let replaced = self.descendants(&conflicts);
+        let replaced_set: HashSet<TxID> = replaced.iter().copied().collect();
+
+        // Every input: an output of a (remaining) pool transaction, or
+        // proven unspent.
+        let mut parents = Vec::new();
+        let mut utxo_inputs = Vec::new();
+        for id in &inputs {
+            match self.created.get(id) {
+                Some(&parent) if replaced_set.contains(&parent) => {
+                    return Err(BlockchainError::Conflict {
+                        id: *id,
+                        txid: parent,
+                    });
+                }
+                Some(&parent) => {
+                    if !parents.contains(&parent) {
+                        parents.push(parent);
+                    }
+                }
+                None => utxo_inputs.push(*id),
+            }
+        }
+        let leaves: Vec<ZkvmHash> = utxo_inputs.iter().map(utxo_leaf).collect();
+        state
+            .utxos
+            .verify(&utxo_proof, &leaves)
+            .map_err(BlockchainError::Utxo)?;
+
+        let size = tx.encoded_size();
+        let evicted = self.plan_room(size, fee_rate, &replaced_set, &self.ancestors(&parents))?;
+
+        // The expensive check, last.
+        let verified = precomputed.verify().map_err(invalid)?;
+
+        for t in replaced.iter().chain(&evicted) {
+            self.remove_entry(t);
+        }
+        let entry = MempoolEntry {
+            txid,
+            witness,
+            fee_rate,
+            size,
+            seq: self.next_seq,
+            inputs,
+            outputs: verified.log.outputs().map(Contract::id).collect(),
+            utxo_inputs,
+            utxo_proof,
+            tx,
+        };
+        self.next_seq += 1;
+        self.add_entry(entry);
+        self.tip = Some(tip);
+        Ok(InsertOutcome {
+            txid,
+            fee_rate,
+            replaced,
+            evicted,
+        })
+    }
+
+    /// Removes the transaction `txid` and its descendants (pool
+    /// transactions spending their outputs); returns their IDs, none if
+    /// `txid` is not in the pool.
+    pub fn remove(&mut self, txid: &TxID) -> Vec<TxID> {
+        self.evict(&[*txid])
+    }
+
+    /// Empties the pool, returning its transactions in
+    /// [`Mempool::iter_by_fee_rate`]'s order (to offer them again, e.g.
+    /// after a reorganisation).
+    pub fn clear(&mut self) -> Vec<Tx> {
+        let txs = self.iter_by_fee_rate().map(|e| e.tx.clone()).collect();
+        *self = Mempool::new(self.max_bytes);
+        txs
+    }
+
+    /// Moves the pool to `new_state`, the state after a block that the
+    /// chain applied with result `applied`; `forest` is the node's full
+    /// UTXO forest after that block (docs/spec/blockchain.md §Mempool,
+    /// Blocks).
+    ///
+    /// Removes the transactions the block includes; evicts, with their
+    /// descendants, those that spend an output the block spent and those
+    /// whose `maxtime_ms` is not after the new tip's timestamp; then
+    /// re-derives from `forest` the Utreexo proof of every remaining
+    /// transaction (whose inputs from included parents are now unspent
+    /// outputs), evicting any it cannot prove. Fails with
+    /// `ForestMismatch`, changing nothing, if `forest` does not hold
+    /// `new_state.utxos`.
+    pub fn apply_block(
+        &mut self,
+        applied: &AppliedBlock,
+        new_state: &ChainState,
+        forest: &Forest,
+    ) -> Result<BlockRemovals, BlockchainError> {
+        if forest.accumulator() != new_state.utxos {
+            return Err(BlockchainError::ForestMismatch);
+        }
+        let mut out = BlockRemovals::default();
+        for tx in &applied.txs {
+            if self.remove_entry(&tx.id).is_some() {
+                out.included.push(tx.id);
+            }
+        }
+        let mut conflicting = Vec::new();
+        for id in applied.txs.iter().flat_map(|tx| tx.log.inputs()) {
+            if let Some(&t) = self.spent.get(id) {
+                if !conflicting.contains(&t) {
+                    conflicting.push(t);
+                }
+            }
+        }
+        out.conflicting = self.evict(&conflicting);
+        let now = new_state.tip.timestamp_ms;
+        let expired: Vec<TxID> = self
+            .by_rate
+            .iter()
+            .map(|(_, _, t)| *t)
+            .filter(|t| {
+                self.entries
+                    .get(t)
+                    .is_some_and(|e| e.tx.header.maxtime_ms <= now)
+            })
+            .collect();
+        out.expired = self.evict(&expired);
+
+        // Parents first, so that a parent's eviction takes its children.
+        let order: Vec<TxID> = self.iter_by_fee_rate().map(MempoolEntry::txid).collect();
+        for txid in order {
+            let Some(e) = self.entries.get(&txid) else {
+                continue;
+            };
+            let utxo_inputs: Vec<ContractID> = e
+                .inputs
+                .iter()
+                .filter(|id| !self.created.contains_key(id))
+                .copied()
+                .collect();
+            let leaves: Vec<ZkvmHash> = utxo_inputs.iter().map(utxo_leaf).collect();
+            let proof = if leaves.is_empty() {
+                Ok(Proof::empty())
+            } else {
+                forest.prove(&leaves)
+            };
+            match (proof, self.entries.get_mut(&txid)) {
+                (Ok(proof), Some(e)) => {
+                    e.utxo_inputs = utxo_inputs;
+                    e.utxo_proof = proof;
+                }
+                _ => out.unprovable.extend(self.evict(&[txid])),
+            }
+        }
+        self.tip = Some(new_state.tip.id());
+        Ok(out)
+    }
+}
+
+/// A transaction's version and time bounds against the next block after
+/// `tip`, whose timestamp is after the tip's.
+fn check_header(tx: &Tx, tip: &BlockHeader) -> Result<(), BlockchainError> {
+    let h = &tx.header;
+    if tip.version == CURRENT_BLOCK_VERSION && h.version != zkvm::CURRENT_VERSION {
+        return Err(BlockchainError::TxVersion {
+            index: 0,
+            version: h.version,
+        });
+    }
+    if h.maxtime_ms <= tip.timestamp_ms {
+        return Err(BlockchainError::TxExpired {
+            maxtime_ms: h.maxtime_ms,
+            tip_ms: tip.timestamp_ms,
+        });
+    }
+    if h.mintime_ms > h.maxtime_ms {
+        return Err(BlockchainError::TxOutsideTimeBounds { index: 0 });
+    }
+    Ok(())
+}
+
+fn invalid(error: VMError) -> BlockchainError {
+    BlockchainError::InvalidTx { index: 0, error }
+}
