@@ -89,6 +89,9 @@ pub enum BlockchainError {
     /// the UTXO set.
     #[error("inputs are not proven unspent: {0}")]
     Utxo(AccumulatorError),
+    /// A snapshot's tip is not the header the caller trusts.
+    #[error("snapshot tip is not the trusted block")]
+    UntrustedSnapshot,
     /// The block is larger than the limit.
     #[error("block of {size} bytes exceeds the limit of {limit}")]
     TooLarge {

@@ -10,6 +10,7 @@
 mod block;
 mod errors;
 mod mempool;
+mod snapshot;
 mod state;
 
 pub use block::{
@@ -18,4 +19,5 @@ pub use block::{
 };
 pub use errors::BlockchainError;
 pub use mempool::{BlockRemovals, InsertOutcome, Mempool, MempoolEntry};
+pub use snapshot::MAX_SNAPSHOT_SIZE;
 pub use state::{utxo_leaf, AppliedBlock, ChainState};

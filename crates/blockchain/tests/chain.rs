@@ -372,3 +372,43 @@ fn garbage_blocks_are_decoding_errors() {
     huge_count[124 + 64..124 + 68].copy_from_slice(&u32::MAX.to_le_bytes());
     assert!(Block::from_bytes(&huge_count).is_err());
 }
+
+#[test]
+fn a_node_bootstraps_from_a_snapshot_and_follows_new_blocks() {
+    let mut net = Net::new(4, 6);
+    let bob = SecretKey::random(&mut net.rng);
+    for i in 0..2 {
+        let tx = relock(&net.genesis[i], &bob, header(0, u64::MAX));
+        let b = net.make(vec![tx]);
+        net.apply(&b).unwrap();
+    }
+    let snapshot = net.state.to_snapshot();
+    assert!(snapshot.len() < 4096, "{} bytes", snapshot.len());
+    let tip = net.state.tip.id();
+    let restored = ChainState::from_snapshot(&snapshot, Some(tip)).unwrap();
+    assert_eq!(restored, net.state);
+
+    // The restored node validates the next block like the original.
+    let tx = relock(&net.genesis[2], &bob, header(0, u64::MAX));
+    let block = net.make(vec![tx]);
+    let (from_snapshot, _) = restored.apply_block(&block).unwrap();
+    net.apply(&block).unwrap();
+    assert_eq!(from_snapshot, net.state);
+
+    // Another tip, a tampered accumulator, trailing bytes, truncation.
+    assert_eq!(
+        ChainState::from_snapshot(&snapshot, Some(net.state.tip.id())).err(),
+        Some(BlockchainError::UntrustedSnapshot)
+    );
+    let mut tampered = snapshot.clone();
+    let last = tampered.len() - 1;
+    tampered[last] ^= 1;
+    assert_eq!(
+        ChainState::from_snapshot(&tampered, None).err(),
+        Some(BlockchainError::UtxoRootMismatch)
+    );
+    let mut longer = snapshot.clone();
+    longer.push(0);
+    assert!(ChainState::from_snapshot(&longer, None).is_err());
+    assert!(ChainState::from_snapshot(&snapshot[..snapshot.len() - 1], None).is_err());
+}
