@@ -2,8 +2,10 @@
 //! Chains of blocks: payments apply block after block, and every rule of
 //! block validation rejects its violation with a typed error.
 
-use accumulator::Forest;
-use blockchain::{utxo_leaf, Block, BlockchainError, ChainState};
+mod common;
+
+use blockchain::{Block, BlockchainError, ChainState};
+use common::{Chain, T0};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
 use rand::rngs::StdRng;
@@ -12,8 +14,6 @@ use zkvm::{
     Anchor, Commitment, Contract, Data, PortableItem, Predicate, Program, Prover, Tx, TxHeader,
     VMError, Value,
 };
-
-const T0: u64 = 1_700_000_000_000;
 
 fn usd() -> Scalar {
     Scalar::from(840u64)
@@ -83,12 +83,9 @@ fn relock(input: &Contract, owner: &SecretKey, tx_header: TxHeader) -> Tx {
     Prover::build_tx(tx_header, p).unwrap().sign().unwrap()
 }
 
-/// A network with `n` genesis UTXOs of 1000 owned by `alice`, its block key,
-/// and a full forest that follows it.
+/// A network with `n` genesis UTXOs of 1000 owned by `alice`.
 struct Net {
-    state: ChainState,
-    forest: Forest,
-    block_key: SecretKey,
+    chain: Chain,
     alice: SecretKey,
     genesis: Vec<Contract>,
     rng: StdRng,
@@ -106,39 +103,25 @@ impl Net {
             })
             .collect();
         let ids: Vec<_> = genesis.iter().map(Contract::id).collect();
-        let state = ChainState::start(T0, block_key.verification_key(), &ids).unwrap();
-        let mut forest = Forest::new();
-        forest
-            .modify(&ids.iter().map(utxo_leaf).collect::<Vec<_>>(), &[])
-            .unwrap();
         Net {
-            state,
-            forest,
-            block_key,
+            chain: Chain::start(&ids, block_key),
             alice,
             genesis,
             rng,
         }
     }
+}
 
-    fn next_time(&self) -> u64 {
-        self.state.tip.timestamp_ms + 1000
+impl core::ops::Deref for Net {
+    type Target = Chain;
+    fn deref(&self) -> &Chain {
+        &self.chain
     }
+}
 
-    fn make(&self, txs: Vec<Tx>) -> Block {
-        self.state
-            .make_block(&self.forest, txs, self.next_time(), &self.block_key)
-            .unwrap()
-    }
-
-    fn apply(&mut self, block: &Block) -> Result<(), BlockchainError> {
-        let (state, applied) = self.state.apply_block(block)?;
-        self.forest
-            .modify(&applied.additions, &applied.deletions)
-            .unwrap();
-        assert_eq!(self.forest.accumulator(), state.utxos);
-        self.state = state;
-        Ok(())
+impl core::ops::DerefMut for Net {
+    fn deref_mut(&mut self) -> &mut Chain {
+        &mut self.chain
     }
 }
 

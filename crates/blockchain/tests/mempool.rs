@@ -3,10 +3,13 @@
 //! the proof check, the size cap, parents before children, and blocks that
 //! remove, evict and re-prove.
 
+mod common;
+
 use accumulator::{Forest, Proof};
 use blockchain::{
     utxo_leaf, Block, BlockRemovals, BlockchainError, ChainState, Mempool, MempoolEntry,
 };
+use common::{Chain, T0};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
 use rand::rngs::StdRng;
@@ -16,7 +19,6 @@ use zkvm::{
     TxHeader, TxID, VMError, Value,
 };
 
-const T0: u64 = 1_700_000_000_000;
 const ANY_TIME: TxHeader = TxHeader {
     version: 1,
     mintime_ms: 0,
@@ -46,15 +48,25 @@ fn owned(owner: &SecretKey, qty: u64, anchor: Anchor, rng: &mut StdRng) -> Coin 
     }
 }
 
-/// A network with `n` genesis coins of 1000 owned by `alice`, its block
-/// key, and a full forest that follows it.
+/// A network with `n` genesis coins of 1000 owned by `alice`.
 struct Net {
-    state: ChainState,
-    forest: Forest,
-    block_key: SecretKey,
+    chain: Chain,
     alice: SecretKey,
     genesis: Vec<Coin>,
     rng: StdRng,
+}
+
+impl core::ops::Deref for Net {
+    type Target = Chain;
+    fn deref(&self) -> &Chain {
+        &self.chain
+    }
+}
+
+impl core::ops::DerefMut for Net {
+    fn deref_mut(&mut self) -> &mut Chain {
+        &mut self.chain
+    }
 }
 
 impl Net {
@@ -69,23 +81,12 @@ impl Net {
             })
             .collect();
         let ids: Vec<_> = genesis.iter().map(|c| c.contract.id()).collect();
-        let state = ChainState::start(T0, block_key.verification_key(), &ids).unwrap();
-        let mut forest = Forest::new();
-        forest
-            .modify(&ids.iter().map(utxo_leaf).collect::<Vec<_>>(), &[])
-            .unwrap();
         Net {
-            state,
-            forest,
-            block_key,
+            chain: Chain::start(&ids, block_key),
             alice,
             genesis,
             rng,
         }
-    }
-
-    fn next_time(&self) -> u64 {
-        self.state.tip.timestamp_ms + 1000
     }
 
     /// Spends `inputs` (owned by Alice), paying `fee` and splitting the
@@ -160,20 +161,10 @@ impl Net {
         self.forest.prove(&leaves).unwrap()
     }
 
-    fn make(&self, txs: Vec<Tx>) -> Block {
-        self.state
-            .make_block(&self.forest, txs, self.next_time(), &self.block_key)
-            .unwrap()
-    }
-
     /// Applies `block` to the chain, the forest and `pool`.
     fn apply(&mut self, block: &Block, pool: &mut Mempool) -> BlockRemovals {
-        let (state, applied) = self.state.apply_block(block).unwrap();
-        self.forest
-            .modify(&applied.additions, &applied.deletions)
-            .unwrap();
-        self.state = state;
-        pool.apply_block(&applied, &self.state, &self.forest)
+        let applied = self.chain.apply(block).unwrap();
+        pool.apply_block(&applied, &self.chain.state, &self.chain.forest)
             .unwrap()
     }
 }
