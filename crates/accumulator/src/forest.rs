@@ -103,6 +103,33 @@ impl Forest {
         Ok(proof)
     }
 
+    /// The forest's own storage format (rustreexo's `MemForest`
+    /// serialization: leaf count, then each tree), for a node to keep its
+    /// forest across restarts (docs/spec/utreexo.md §Forest and roots,
+    /// Storage). Not a wire format: peers exchange accumulators and proofs.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        // Writing to a vector cannot fail.
+        let _ = self.inner.serialize(&mut out);
+        out
+    }
+
+    /// Reads what [`Forest::to_bytes`] wrote and checks that the result has
+    /// exactly the roots and leaf count of `expected` (the chain state the
+    /// forest was stored with), so that a stale or damaged copy is an
+    /// error, not a forest that proves against other roots.
+    pub fn from_bytes(bytes: &[u8], expected: &Accumulator) -> Result<Self, AccumulatorError> {
+        let inner = MemForest::<ZkvmHash>::deserialize(bytes)
+            .map_err(|e| AccumulatorError::Library(format!("forest decode: {e}")))?;
+        let forest = Self { inner };
+        if forest.accumulator() != *expected {
+            return Err(AccumulatorError::Library(
+                "stored forest does not match the expected roots".into(),
+            ));
+        }
+        Ok(forest)
+    }
+
     /// Applies a block (docs/spec/utreexo.md §Forest and roots,
     /// Modification): deletes `deletions` (distinct, live), then adds
     /// `additions` in order (distinct, not reserved values, not live once

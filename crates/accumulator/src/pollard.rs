@@ -11,6 +11,7 @@ use rustreexo::proof::Proof as RProof;
 
 use crate::accumulator::check_distinct;
 use crate::positions::{proof_nodes, Node};
+use crate::reader::Reader;
 use crate::{Accumulator, AccumulatorError, Proof, ZkvmHash};
 
 /// The roots of the forest and proofs for some of its leaves — a wallet's
@@ -117,6 +118,48 @@ impl Pollard {
         Ok(())
     }
 
+    /// `LE32 a || a bytes of accumulator snapshot || LE32 p || p bytes of
+    /// proof || LE32 n || n × 32 bytes of tracked leaves`, for a wallet to
+    /// keep its pollard (docs/spec/utreexo.md §Forest and roots, Wallets).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        for part in [self.accumulator.to_bytes(), self.proof.to_bytes()] {
+            out.extend_from_slice(&len32(part.len()).to_le_bytes());
+            out.extend_from_slice(&part);
+        }
+        out.extend_from_slice(&len32(self.leaves.len()).to_le_bytes());
+        for leaf in &self.leaves {
+            out.extend_from_slice(leaf.as_bytes());
+        }
+        out
+    }
+
+    /// Strict decoding of [`Pollard::to_bytes`]; the proof must prove the
+    /// leaves against the accumulator.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, AccumulatorError> {
+        let mut r = Reader::new(bytes);
+        let a = r.u32("accumulator length")?;
+        let a = r.expect_items("accumulator", a, 1)?;
+        let accumulator = Accumulator::from_bytes(r.slice(a))?;
+        let p = r.u32("proof length")?;
+        let p = r.expect_items("proof", p, 1)?;
+        let proof = Proof::from_bytes(r.slice(p))?;
+        let n = r.u32("leaf count")?;
+        let n = r.expect_items("leaves", n, 32)?;
+        let mut leaves = Vec::with_capacity(n);
+        for _ in 0..n {
+            leaves.push(ZkvmHash::from_bytes(r.bytes32("leaf")?));
+        }
+        r.finish()?;
+        check_distinct(&leaves)?;
+        accumulator.verify(&proof, &leaves)?;
+        Ok(Self {
+            accumulator,
+            proof,
+            leaves,
+        })
+    }
+
     /// Starts tracking `leaf`, given a proof of it against the current
     /// roots (from a full node's [`Forest::prove`](crate::Forest::prove));
     /// the two proofs are merged (docs/spec/utreexo.md §Forest and roots,
@@ -210,4 +253,9 @@ fn targets_as_nodes(targets: &[u64]) -> Result<Vec<Node>, AccumulatorError> {
         .iter()
         .map(|&t| Node::from_wire(t).ok_or(AccumulatorError::TargetOutOfRange(t)))
         .collect()
+}
+
+/// A length as the LE32 the encodings use; lengths here are far below 2^32.
+fn len32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -57,6 +57,14 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// The next `n` bytes; `n` must have been checked with
+    /// [`Reader::expect_items`].
+    pub(crate) fn slice(&mut self, n: usize) -> &'a [u8] {
+        let (head, rest) = self.bytes.split_at(n.min(self.bytes.len()));
+        self.bytes = rest;
+        head
+    }
+
     /// Fails unless every byte was read.
     pub(crate) fn finish(self) -> Result<(), AccumulatorError> {
         if self.bytes.is_empty() {

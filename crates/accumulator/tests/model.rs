@@ -146,6 +146,24 @@ impl World {
         let snapshot = self.state.to_bytes();
         assert_eq!(Accumulator::from_bytes(&snapshot).unwrap(), self.state);
 
+        // The stored forms come back as they were: the forest proves the
+        // same, the wallet is equal; a forest stored with other roots is
+        // refused, as is any damaged pollard.
+        let stored = Forest::from_bytes(&self.forest.to_bytes(), &self.state).unwrap();
+        assert_eq!(stored.accumulator(), self.state);
+        if let Some(l) = self.live.first() {
+            assert_eq!(stored.prove(&[*l]), self.forest.prove(&[*l]));
+        }
+        if self.state.num_leaves() > 0 {
+            assert!(Forest::from_bytes(&self.forest.to_bytes(), &Accumulator::new()).is_err());
+        }
+        let wallet_bytes = self.wallet.to_bytes();
+        assert_eq!(Pollard::from_bytes(&wallet_bytes).unwrap(), self.wallet);
+        assert!(Pollard::from_bytes(&wallet_bytes[..wallet_bytes.len() - 1]).is_err());
+        let mut long = wallet_bytes.clone();
+        long.push(0);
+        assert!(Pollard::from_bytes(&long).is_err());
+
         // Every live leaf can be proven, alone and all together.
         for l in &self.live {
             assert!(self.forest.contains(l));

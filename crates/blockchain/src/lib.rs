@@ -9,6 +9,7 @@
 
 mod block;
 mod errors;
+mod genesis;
 mod mempool;
 mod snapshot;
 mod state;
@@ -18,6 +19,7 @@ pub use block::{
     BlockID, CURRENT_BLOCK_VERSION, MAX_BLOCK_SIZE,
 };
 pub use errors::BlockchainError;
+pub use genesis::Genesis;
 pub use mempool::{BlockRemovals, InsertOutcome, Mempool, MempoolEntry};
 pub use snapshot::MAX_SNAPSHOT_SIZE;
 pub use state::{utxo_leaf, AppliedBlock, ChainState};

@@ -1,0 +1,1 @@
+//! The ZkVM node (docs/api.md).

@@ -1,0 +1,1 @@
+//! The ZkVM wallet (docs/spec/wallet.md).
