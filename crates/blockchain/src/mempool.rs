@@ -113,6 +113,12 @@ impl Mempool {
         self.spent.contains_key(id)
     }
 
+    /// Whether a pool transaction creates the output `id` (so that a
+    /// transaction spending it needs no Utreexo proof for it).
+    pub fn creates(&self, id: &ContractID) -> bool {
+        self.created.contains_key(id)
+    }
+
     /// Offers `tx`, with `utxo_proof` proving its inputs that are not
     /// outputs of pool transactions (in log order) against `state.utxos`
     /// (docs/spec/blockchain.md §Mempool, Insertion).

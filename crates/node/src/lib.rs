@@ -1,1 +1,26 @@
-//! The ZkVM node (docs/api.md).
+//! The ZkVM node (docs/api.md): a chain stored in redb ([`Chain`]), block
+//! production, the mempool, and the HTTP JSON API ([`api`]), with a
+//! blocking [`Client`] for it.
+//!
+//! A block is validated, then stored with every change it makes in one
+//! database transaction, and only then taken in memory: a node killed at
+//! any moment restarts at its last stored block with the mempool it had
+//! accepted.
+
+mod actor;
+pub mod api;
+mod chain;
+mod client;
+mod config;
+mod error;
+pub mod json;
+mod server;
+mod store;
+
+pub use actor::ChainHandle;
+pub use chain::{hex_id, BlockSummary, Chain, Limits, TxRecord};
+pub use client::Client;
+pub use config::{NodeConfig, DEFAULT_API_ADDR};
+pub use error::NodeError;
+pub use server::{now_ms, serve, RunningNode};
+pub use store::FOREST_CHECKPOINT_INTERVAL;

@@ -1,0 +1,432 @@
+//! The node's chain (docs/api.md §Storage): the chain state, the full UTXO
+//! forest that proves inputs, the mempool and the database behind them,
+//! kept in step: a block is validated, stored with everything it changes
+//! in one database transaction, and only then taken in memory.
+
+use std::path::Path;
+
+use accumulator::{Forest, Proof, ZkvmHash};
+use blockchain::{
+    utxo_leaf, Block, BlockID, BlockchainError, ChainState, Genesis, InsertOutcome, Mempool,
+};
+use curve25519_dalek::scalar::Scalar;
+use musig::SecretKey;
+use tracing::{info, warn};
+use zeroize::Zeroizing;
+use zkvm::{ContractID, Tx, TxID, Verifier};
+
+use crate::store::{BlockCommit, Delta, Store, FOREST_CHECKPOINT_INTERVAL};
+use crate::NodeError;
+
+/// Limits of the chain's mempool and of the blocks it produces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Mempool size cap, in encoded bytes.
+    pub mempool_bytes: usize,
+    /// Largest block this node produces, counting transaction bytes.
+    pub block_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            mempool_bytes: 64 << 20,
+            block_bytes: 4 << 20,
+        }
+    }
+}
+
+/// A transaction the node knows: confirmed in a block, or pending.
+#[derive(Clone, Debug)]
+pub struct TxRecord {
+    /// The transaction.
+    pub tx: Tx,
+    /// Block height and position, if confirmed.
+    pub location: Option<(u64, u32)>,
+}
+
+/// What a stored block changed, for logs and callers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockSummary {
+    /// Its height.
+    pub height: u64,
+    /// Its ID.
+    pub id: BlockID,
+    /// Its transactions.
+    pub txids: Vec<TxID>,
+    /// Mempool transactions it evicted (conflicting, expired, unprovable).
+    pub evicted: Vec<TxID>,
+}
+
+/// The chain, its UTXO forest, its mempool and its database.
+pub struct Chain {
+    store: Store,
+    genesis: Genesis,
+    state: ChainState,
+    forest: Forest,
+    mempool: Mempool,
+    block_key: Option<SecretKey>,
+    limits: Limits,
+    /// Set when the database failed after memory had moved on: memory is
+    /// then ahead of the file, and the node must restart from the file.
+    failed: Option<String>,
+}
+
+impl std::fmt::Debug for Chain {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chain")
+            .field("height", &self.state.tip.height)
+            .field("mempool", &self.mempool)
+            .field("producer", &self.block_key.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The block key from its stored scalar.
+fn block_key(bytes: &[u8; 32]) -> Result<SecretKey, NodeError> {
+    Option::<Scalar>::from(Scalar::from_canonical_bytes(*bytes))
+        .map(SecretKey::from_scalar)
+        .ok_or_else(|| NodeError::Corrupt("block key is not a canonical scalar".into()))
+}
+
+impl Chain {
+    /// Starts a new chain from `genesis` in the database file `path`
+    /// (which must not exist); `block_key` is the scalar of the
+    /// block-signing key if this node produces blocks, and must match the
+    /// genesis's signers key.
+    pub fn init(
+        path: &Path,
+        genesis: Genesis,
+        block_key_scalar: Option<Zeroizing<[u8; 32]>>,
+        limits: Limits,
+    ) -> Result<Chain, NodeError> {
+        let key = block_key_scalar.as_deref().map(block_key).transpose()?;
+        if let Some(key) = &key {
+            if key.verification_key() != genesis.signers {
+                return Err(NodeError::Config(
+                    "the block key does not match the genesis's signers key".into(),
+                ));
+            }
+        }
+        let state = genesis.state()?;
+        let mut forest = Forest::new();
+        let leaves: Vec<ZkvmHash> = genesis.utxo_ids().iter().map(utxo_leaf).collect();
+        forest.modify(&leaves, &[])?;
+        let store = Store::create(
+            path,
+            &genesis,
+            &state,
+            &forest.to_bytes(),
+            block_key_scalar.as_deref(),
+        )?;
+        info!(network = %hex_id(&state.initial.id()), "new chain");
+        Ok(Chain {
+            store,
+            genesis,
+            state,
+            forest,
+            mempool: Mempool::new(limits.mempool_bytes),
+            block_key: key,
+            limits,
+            failed: None,
+        })
+    }
+
+    /// Reopens the chain stored at `path`: the state at the last stored
+    /// block, the forest rebuilt from its checkpoint and the later blocks'
+    /// changes, and the stored mempool transactions offered again (those
+    /// that no longer verify are dropped).
+    pub fn open(path: &Path, limits: Limits) -> Result<Chain, NodeError> {
+        let store = Store::open(path)?;
+        let loaded = store.load()?;
+        let (forest_bytes, forest_roots, forest_height) = &loaded.forest;
+        let mut forest = Forest::from_bytes(forest_bytes, forest_roots)?;
+        for delta in store.deltas(*forest_height, loaded.state.tip.height)? {
+            forest.modify(&delta.additions, &delta.deletions)?;
+        }
+        if forest.accumulator() != loaded.state.utxos {
+            return Err(NodeError::Corrupt(
+                "the UTXO forest does not match the chain state".into(),
+            ));
+        }
+        let key = loaded.block_key.as_deref().map(block_key).transpose()?;
+        let mut chain = Chain {
+            store,
+            genesis: loaded.genesis,
+            state: loaded.state,
+            forest,
+            mempool: Mempool::new(limits.mempool_bytes),
+            block_key: key,
+            limits,
+            failed: None,
+        };
+        chain.readmit(loaded.mempool)?;
+        info!(
+            height = chain.state.tip.height,
+            mempool = chain.mempool.len(),
+            "chain reopened"
+        );
+        Ok(chain)
+    }
+
+    /// Offers stored mempool transactions again, in passes so that a child
+    /// stored before its parent still gets in; drops what never does.
+    fn readmit(&mut self, mut pending: Vec<Vec<u8>>) -> Result<(), NodeError> {
+        loop {
+            let before = pending.len();
+            let mut left = Vec::new();
+            for bytes in pending {
+                match self.admit(&bytes) {
+                    Ok(_) => {}
+                    Err(_) => left.push(bytes),
+                }
+            }
+            pending = left;
+            if pending.is_empty() || pending.len() == before {
+                break;
+            }
+        }
+        let dropped: Vec<TxID> = pending
+            .iter()
+            .filter_map(|b| Tx::from_bytes(b).ok())
+            .filter_map(|tx| Verifier::precompute(&tx).ok().map(|p| p.id))
+            .collect();
+        if !pending.is_empty() {
+            warn!(count = pending.len(), "stored mempool transactions dropped");
+        }
+        self.store.mempool_remove(&dropped)
+    }
+
+    fn check_healthy(&self) -> Result<(), NodeError> {
+        match &self.failed {
+            Some(why) => Err(NodeError::Storage(format!(
+                "the node stopped after a storage failure ({why}); restart it"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// The chain state at the tip.
+    pub fn state(&self) -> &ChainState {
+        &self.state
+    }
+
+    /// The network's genesis.
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    /// The mempool.
+    pub fn mempool(&self) -> &Mempool {
+        &self.mempool
+    }
+
+    /// Whether this node holds the block key.
+    pub fn is_producer(&self) -> bool {
+        self.block_key.is_some()
+    }
+
+    /// The number of live UTXOs' leaves ever added (the accumulator's leaf
+    /// count).
+    pub fn utxo_leaves(&self) -> u64 {
+        self.forest.num_leaves()
+    }
+
+    /// Verifies a transaction and adds it to the mempool, then stores it:
+    /// once this returns, a restart keeps it (docs/api.md §Submit).
+    pub fn submit(&mut self, bytes: &[u8]) -> Result<InsertOutcome, NodeError> {
+        self.check_healthy()?;
+        let outcome = self.admit(bytes)?;
+        let removed: Vec<TxID> = outcome
+            .replaced
+            .iter()
+            .chain(&outcome.evicted)
+            .copied()
+            .collect();
+        if let Err(e) = self.store.mempool_insert(&outcome.txid, bytes, &removed) {
+            // Not stored: not accepted.
+            self.mempool.remove(&outcome.txid);
+            return Err(e);
+        }
+        info!(txid = %outcome.txid, fee_rate = outcome.fee_rate.to_f64(), "transaction accepted");
+        Ok(outcome)
+    }
+
+    /// The mempool insertion, with the Utreexo proof of the inputs that
+    /// are not pool outputs derived from the forest.
+    fn admit(&mut self, bytes: &[u8]) -> Result<InsertOutcome, NodeError> {
+        let tx = Tx::from_bytes(bytes).map_err(NodeError::Decode)?;
+        let pre = Verifier::precompute(&tx).map_err(NodeError::InvalidTx)?;
+        let mut leaves = Vec::new();
+        for id in pre.log.inputs() {
+            if self.mempool.creates(id) {
+                continue;
+            }
+            let leaf = utxo_leaf(id);
+            if !self.forest.contains(&leaf) {
+                return Err(NodeError::UnknownInput(*id));
+            }
+            if !leaves.contains(&leaf) {
+                leaves.push(leaf);
+            }
+        }
+        let proof = if leaves.is_empty() {
+            Proof::empty()
+        } else {
+            self.forest.prove(&leaves)?
+        };
+        Ok(self.mempool.insert(tx, proof, &self.state)?)
+    }
+
+    /// Makes, signs, stores and applies the next block from the mempool's
+    /// best transactions, at `now_ms` or just after the tip if the clock is
+    /// behind it.
+    pub fn produce_block(&mut self, now_ms: u64) -> Result<BlockSummary, NodeError> {
+        self.check_healthy()?;
+        let Some(key) = self.block_key.clone() else {
+            return Err(NodeError::NotProducer);
+        };
+        let timestamp = now_ms.max(self.state.tip.timestamp_ms + 1);
+        loop {
+            let txs = self.mempool.select(self.limits.block_bytes, timestamp);
+            match self
+                .state
+                .make_block(&self.forest, txs.clone(), timestamp, &key)
+            {
+                Ok(block) => return self.apply_block(&block),
+                Err(BlockchainError::InvalidTx { index, error }) if index < txs.len() => {
+                    // The pool admitted it, so this is a pool bug; keep
+                    // producing without it.
+                    let bad = Verifier::precompute(&txs[index]).map(|p| p.id);
+                    warn!(%error, "dropping a mempool transaction the block refused");
+                    match bad {
+                        Ok(id) => {
+                            self.mempool.remove(&id);
+                            self.store.mempool_remove(&[id])?;
+                        }
+                        Err(_) => return Err(NodeError::InvalidTx(error)),
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    /// Validates `block` against the tip, stores it and everything it
+    /// changes in one database transaction, then moves the state, forest
+    /// and mempool to it.
+    pub fn apply_block(&mut self, block: &Block) -> Result<BlockSummary, NodeError> {
+        self.check_healthy()?;
+        let (state, applied) = self.state.apply_block(block)?;
+        let delta = Delta {
+            additions: applied.additions.clone(),
+            deletions: applied.deletions.clone(),
+        };
+        let txids: Vec<TxID> = applied.txs.iter().map(|t| t.id).collect();
+        // Memory moves first (the forest cannot be copied cheaply); a
+        // storage failure after this point stops the node.
+        self.forest.modify(&delta.additions, &delta.deletions)?;
+        let removals = self.mempool.apply_block(&applied, &state, &self.forest)?;
+        let removed: Vec<TxID> = removals
+            .included
+            .iter()
+            .chain(&removals.conflicting)
+            .chain(&removals.expired)
+            .chain(&removals.unprovable)
+            .copied()
+            .collect();
+        let height = block.header.height;
+        let checkpoint = (height % FOREST_CHECKPOINT_INTERVAL == 0).then(|| self.forest.to_bytes());
+        let commit = BlockCommit {
+            block,
+            txids: &txids,
+            state: &state,
+            delta: &delta,
+            forest: checkpoint,
+            mempool_removed: &removed,
+        };
+        if let Err(e) = self.store.commit_block(&commit) {
+            self.failed = Some(e.to_string());
+            return Err(e);
+        }
+        self.state = state;
+        let id = block.header.id();
+        info!(height, id = %hex_id(&id), txs = txids.len(), "block stored");
+        let evicted = removed
+            .into_iter()
+            .filter(|t| !removals.included.contains(t))
+            .collect();
+        Ok(BlockSummary {
+            height,
+            id,
+            txids,
+            evicted,
+        })
+    }
+
+    /// The block at `height` (from 2; height 1 is the initial header,
+    /// which has no block).
+    pub fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
+        self.store.block(height)
+    }
+
+    /// The height of block `id`; 1 for the initial header.
+    pub fn height_of(&self, id: &BlockID) -> Result<Option<u64>, NodeError> {
+        if *id == self.state.initial.id() {
+            return Ok(Some(1));
+        }
+        self.store.height_of(id)
+    }
+
+    /// A confirmed or pending transaction.
+    pub fn tx(&self, id: &TxID) -> Result<Option<TxRecord>, NodeError> {
+        if let Some(entry) = self.mempool.get(id) {
+            return Ok(Some(TxRecord {
+                tx: entry.tx().clone(),
+                location: None,
+            }));
+        }
+        let Some((height, index)) = self.store.tx_location(id)? else {
+            return Ok(None);
+        };
+        let block = self
+            .store
+            .block(height)?
+            .ok_or_else(|| NodeError::Corrupt(format!("indexed block {height} is missing")))?;
+        let tx = block
+            .txs
+            .get(index as usize)
+            .cloned()
+            .ok_or_else(|| NodeError::Corrupt(format!("indexed tx {id} is missing")))?;
+        Ok(Some(TxRecord {
+            tx,
+            location: Some((height, index)),
+        }))
+    }
+
+    /// A Utreexo proof that `id` is an unspent output, against the tip's
+    /// roots.
+    pub fn utxo_proof(&self, id: &ContractID) -> Result<Option<Proof>, NodeError> {
+        let leaf = utxo_leaf(id);
+        if !self.forest.contains(&leaf) {
+            return Ok(None);
+        }
+        Ok(Some(self.forest.prove(&[leaf])?))
+    }
+
+    /// The chain state's snapshot (docs/spec/blockchain.md §Snapshot).
+    pub fn snapshot(&self) -> Vec<u8> {
+        self.state.to_snapshot()
+    }
+
+    /// Mempool transactions in the database (equal to the pool's size
+    /// unless a write failed).
+    pub fn stored_mempool_len(&self) -> Result<u64, NodeError> {
+        self.store.mempool_len()
+    }
+}
+
+/// A block ID as lower-case hex.
+pub fn hex_id(id: &BlockID) -> String {
+    hex::encode(id.0)
+}

@@ -1,0 +1,161 @@
+//! A blocking client of the HTTP API (docs/api.md), for the `zkvm`
+//! command, the wallet's block source and tests.
+
+use std::time::Duration;
+
+use accumulator::Proof;
+use blockchain::{Block, Genesis};
+use serde_json::{json, Value};
+use zkvm::ContractID;
+
+use crate::NodeError;
+
+/// A node's API at a base URL.
+#[derive(Clone, Debug)]
+pub struct Client {
+    base: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Client {
+    /// A client of the node at `addr`: `host:port` or an `http://` URL.
+    pub fn new(addr: &str) -> Result<Client, NodeError> {
+        let base = if addr.starts_with("http://") || addr.starts_with("https://") {
+            addr.trim_end_matches('/').to_string()
+        } else {
+            format!("http://{}", addr.trim_end_matches('/'))
+        };
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| NodeError::Api(e.to_string()))?;
+        Ok(Client { base, http })
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn answer(&self, response: reqwest::blocking::Response) -> Result<Value, NodeError> {
+        let status = response.status();
+        let body: Value = response
+            .json()
+            .map_err(|e| NodeError::Api(format!("{status}: the node's answer is not JSON: {e}")))?;
+        if status.is_success() {
+            Ok(body)
+        } else {
+            let reason = body
+                .get("reason")
+                .and_then(Value::as_str)
+                .unwrap_or("no reason given");
+            Err(NodeError::Api(format!("node refused ({status}): {reason}")))
+        }
+    }
+
+    fn unreachable(&self, e: reqwest::Error) -> NodeError {
+        NodeError::Api(format!("cannot reach the node at {}: {e}", self.base))
+    }
+
+    /// `GET path` as JSON; `None` on 404.
+    pub fn get(&self, path: &str) -> Result<Option<Value>, NodeError> {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        if response.status() == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        self.answer(response).map(Some)
+    }
+
+    fn get_found(&self, path: &str) -> Result<Value, NodeError> {
+        self.get(path)?
+            .ok_or_else(|| NodeError::Api(format!("not found: {path}")))
+    }
+
+    /// `GET /v1/status`.
+    pub fn status(&self) -> Result<Value, NodeError> {
+        self.get_found("/v1/status")
+    }
+
+    /// `GET /v1/genesis`, decoded.
+    pub fn genesis(&self) -> Result<Genesis, NodeError> {
+        let v = self.get_found("/v1/genesis")?;
+        let bytes = hex_field(&v, "hex")?;
+        Genesis::from_bytes(&bytes).map_err(|e| NodeError::Api(format!("bad genesis: {e}")))
+    }
+
+    /// `GET /v1/blocks/{reference}` as JSON.
+    pub fn block_json(&self, reference: &str) -> Result<Option<Value>, NodeError> {
+        self.get(&format!("/v1/blocks/{reference}"))
+    }
+
+    /// The block at `height` (from 2), decoded; `None` past the tip.
+    pub fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
+        let Some(v) = self.block_json(&height.to_string())? else {
+            return Ok(None);
+        };
+        let bytes = hex_field(&v, "hex")?;
+        Block::from_bytes(&bytes)
+            .map(Some)
+            .map_err(|e| NodeError::Api(format!("bad block {height}: {e}")))
+    }
+
+    /// `GET /v1/txs/{id}`.
+    pub fn tx(&self, id: &str) -> Result<Option<Value>, NodeError> {
+        self.get(&format!("/v1/txs/{id}"))
+    }
+
+    /// `GET /v1/mempool`.
+    pub fn mempool(&self) -> Result<Value, NodeError> {
+        self.get_found("/v1/mempool")
+    }
+
+    /// `POST /v1/txs`: the node's answer, or its refusal with the reason.
+    pub fn submit(&self, tx: &[u8]) -> Result<Value, NodeError> {
+        let response = self
+            .http
+            .post(format!("{}/v1/txs", self.base))
+            .json(&json!({"hex": hex::encode(tx)}))
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        self.answer(response)
+    }
+
+    /// `GET /v1/utxos/{id}/proof`, decoded; `None` if not unspent.
+    pub fn utxo_proof(&self, id: &ContractID) -> Result<Option<Proof>, NodeError> {
+        let Some(v) = self.get(&format!("/v1/utxos/{}/proof", hex::encode(id.0)))? else {
+            return Ok(None);
+        };
+        let bytes = hex_field(&v, "proof")?;
+        Proof::from_bytes(&bytes)
+            .map(Some)
+            .map_err(|e| NodeError::Api(format!("bad proof: {e}")))
+    }
+
+    /// `GET /v1/snapshot`: the chain state's snapshot bytes.
+    pub fn snapshot(&self) -> Result<Vec<u8>, NodeError> {
+        let response = self
+            .http
+            .get(format!("{}/v1/snapshot", self.base))
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        if !response.status().is_success() {
+            return Err(NodeError::Api(format!("snapshot: {}", response.status())));
+        }
+        response
+            .bytes()
+            .map(|b| b.to_vec())
+            .map_err(|e| self.unreachable(e))
+    }
+}
+
+fn hex_field(v: &Value, field: &str) -> Result<Vec<u8>, NodeError> {
+    let s = v
+        .get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| NodeError::Api(format!("answer has no `{field}`")))?;
+    hex::decode(s).map_err(|e| NodeError::Api(format!("`{field}` is not hex: {e}")))
+}

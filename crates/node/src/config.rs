@@ -1,0 +1,118 @@
+//! The node's configuration (docs/api.md §Configuration): a TOML file,
+//! every field optional, with the command line's flags applied over it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::chain::Limits;
+use crate::NodeError;
+
+/// The API's default address: loopback only.
+pub const DEFAULT_API_ADDR: &str = "127.0.0.1:9797";
+
+/// Everything a running node is told.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NodeConfig {
+    /// Where the database lives.
+    pub data_dir: PathBuf,
+    /// The HTTP API's listening address.
+    pub api_addr: SocketAddr,
+    /// How often a producing node makes a block when its mempool holds
+    /// transactions, in milliseconds.
+    pub block_interval_ms: u64,
+    /// How long a producing node waits before making an empty block (so
+    /// that time moves on the chain), in milliseconds; 0 never does.
+    pub empty_block_interval_ms: u64,
+    /// Mempool cap in bytes.
+    pub mempool_bytes: usize,
+    /// Largest block produced, in transaction bytes.
+    pub block_bytes: usize,
+    /// Largest HTTP request body accepted, in bytes.
+    pub max_request_bytes: usize,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        let limits = Limits::default();
+        NodeConfig {
+            data_dir: PathBuf::from("zkvm-data"),
+            api_addr: DEFAULT_API_ADDR
+                .parse()
+                .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 9797))),
+            block_interval_ms: 2_000,
+            empty_block_interval_ms: 30_000,
+            mempool_bytes: limits.mempool_bytes,
+            block_bytes: limits.block_bytes,
+            // A transaction is at most 1 MiB: 2 MiB of hex and JSON's framing.
+            max_request_bytes: (2 << 20) + 4096,
+        }
+    }
+}
+
+impl NodeConfig {
+    /// Reads a TOML file; unknown keys are errors.
+    pub fn from_file(path: &Path) -> Result<NodeConfig, NodeError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| NodeError::Config(format!("cannot read {}: {e}", path.display())))?;
+        toml::from_str(&text).map_err(|e| NodeError::Config(format!("{}: {e}", path.display())))
+    }
+
+    /// The configuration as TOML, e.g. to write a file to edit.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The database file in the data directory.
+    pub fn db_path(&self) -> PathBuf {
+        self.data_dir.join("chain.redb")
+    }
+
+    /// The mempool and block limits.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            mempool_bytes: self.mempool_bytes,
+            block_bytes: self.block_bytes,
+        }
+    }
+
+    /// The block interval.
+    pub fn block_interval(&self) -> Duration {
+        Duration::from_millis(self.block_interval_ms.max(1))
+    }
+
+    /// Checks values that would make the node misbehave.
+    pub fn validate(&self) -> Result<(), NodeError> {
+        if self.block_bytes == 0 || self.block_bytes > blockchain::MAX_BLOCK_SIZE {
+            return Err(NodeError::Config(format!(
+                "block_bytes must be between 1 and {}",
+                blockchain::MAX_BLOCK_SIZE
+            )));
+        }
+        if self.max_request_bytes < 1024 {
+            return Err(NodeError::Config(
+                "max_request_bytes must be at least 1024".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn partial_file_keeps_defaults_and_unknown_keys_fail() {
+        let c: NodeConfig = toml::from_str("block_interval_ms = 500").unwrap();
+        assert_eq!(c.block_interval_ms, 500);
+        assert_eq!(c.api_addr, NodeConfig::default().api_addr);
+        assert!(toml::from_str::<NodeConfig>("block_interval = 5").is_err());
+        let round: NodeConfig = toml::from_str(&c.to_toml()).unwrap();
+        assert_eq!(round, c);
+    }
+}

@@ -1,0 +1,60 @@
+//! The crate's error type.
+
+use accumulator::AccumulatorError;
+use blockchain::BlockchainError;
+use thiserror::Error;
+use zkvm::{ContractID, VMError};
+
+/// Everything the node, its storage, its API client and its configuration
+/// can fail with.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum NodeError {
+    /// The database could not be opened, read or written.
+    #[error("storage: {0}")]
+    Storage(String),
+    /// The database holds something this node cannot have written: it is
+    /// damaged or belongs to another program.
+    #[error("corrupt storage: {0}")]
+    Corrupt(String),
+    /// The data directory already holds a chain (on `init`), or holds none
+    /// (on `open`).
+    #[error("{0}")]
+    DataDir(String),
+    /// A transaction's bytes do not decode.
+    #[error("malformed transaction: {0}")]
+    Decode(VMError),
+    /// A transaction fails the VM.
+    #[error("invalid transaction: {0}")]
+    InvalidTx(VMError),
+    /// An input of a transaction is neither an unspent output nor an output
+    /// of a mempool transaction.
+    #[error("input {0:?} is not an unspent output")]
+    UnknownInput(ContractID),
+    /// The chain or the mempool refused a block or a transaction.
+    #[error("{0}")]
+    Chain(#[from] BlockchainError),
+    /// The UTXO forest refused an operation.
+    #[error("utxo set: {0}")]
+    Utxo(#[from] AccumulatorError),
+    /// This node does not hold the block-signing key.
+    #[error("this node does not produce blocks")]
+    NotProducer,
+    /// The configuration file or flags are invalid.
+    #[error("configuration: {0}")]
+    Config(String),
+    /// Binding or serving the API failed.
+    #[error("server: {0}")]
+    Server(String),
+    /// The API answered with an error (status and reason), or could not be
+    /// reached.
+    #[error("{0}")]
+    Api(String),
+}
+
+impl NodeError {
+    /// Wraps any storage-layer error.
+    pub(crate) fn storage(e: impl std::fmt::Display) -> NodeError {
+        NodeError::Storage(e.to_string())
+    }
+}

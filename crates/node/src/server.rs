@@ -1,0 +1,181 @@
+//! Running a node: the API server and, on a node holding the block key,
+//! the block producer (docs/api.md §Running).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tracing::{error, info};
+
+use crate::actor::ChainHandle;
+use crate::api::{router, ApiState};
+use crate::chain::Chain;
+use crate::{NodeConfig, NodeError};
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Serves the API on `listener` and produces blocks (if the chain holds
+/// the block key) until `shutdown` completes.
+pub async fn serve(
+    chain: ChainHandle,
+    config: &NodeConfig,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), NodeError> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let producer = chain.call(|c| c.is_producer()).await?.then(|| {
+        tokio::spawn(produce(
+            chain.clone(),
+            config.block_interval(),
+            Duration::from_millis(config.empty_block_interval_ms),
+            stop_rx.clone(),
+        ))
+    });
+    let app = router(ApiState { chain }, config.max_request_bytes);
+    let addr = listener
+        .local_addr()
+        .map_err(|e| NodeError::Server(e.to_string()))?;
+    info!(%addr, "API listening");
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| NodeError::Server(e.to_string()));
+    let _ = stop_tx.send(true);
+    if let Some(p) = producer {
+        let _ = p.await;
+    }
+    info!("node stopped");
+    result
+}
+
+/// The block producer: every `interval`, a block if the mempool holds
+/// transactions, or an empty one if `empty_interval` (non-zero) has passed
+/// since the last block.
+async fn produce(
+    chain: ChainHandle,
+    interval: Duration,
+    empty_interval: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_block = Instant::now();
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            _ = stop.changed() => return,
+        }
+        let idle = last_block.elapsed();
+        let made = chain
+            .call(move |c| {
+                let due = !c.mempool().is_empty()
+                    || (!empty_interval.is_zero() && idle >= empty_interval);
+                if due {
+                    c.produce_block(now_ms()).map(Some)
+                } else {
+                    Ok(None)
+                }
+            })
+            .await;
+        match made {
+            Ok(Ok(Some(_))) => last_block = Instant::now(),
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) | Err(e) => error!(%e, "block production failed"),
+        }
+    }
+}
+
+/// A node running on its own threads, for tests, benchmarks and `zkvm
+/// devnet`: stop it with [`RunningNode::stop`].
+#[derive(Debug)]
+pub struct RunningNode {
+    /// The API's address.
+    pub addr: SocketAddr,
+    chain: Option<ChainHandle>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<Result<(), NodeError>>>,
+}
+
+impl RunningNode {
+    /// Opens the chain with `open` on its own thread and serves it with
+    /// `config` (binding `config.api_addr`; port 0 picks a free one).
+    pub fn start(
+        config: NodeConfig,
+        open: impl FnOnce() -> Result<Chain, NodeError> + Send + 'static,
+    ) -> Result<RunningNode, NodeError> {
+        let (chain, chain_thread) = ChainHandle::spawn(open)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| NodeError::Server(e.to_string()))?;
+        let listener = runtime
+            .block_on(TcpListener::bind(config.api_addr))
+            .map_err(|e| NodeError::Server(format!("cannot listen on {}: {e}", config.api_addr)))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| NodeError::Server(e.to_string()))?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let handle = chain.clone();
+        let thread = std::thread::Builder::new()
+            .name("zkvm-node".into())
+            .spawn(move || {
+                let result = runtime.block_on(serve(chain, &config, listener, async move {
+                    let _ = stopped.await;
+                }));
+                // Every handle is gone once the runtime is: the chain's
+                // thread ends and closes the database.
+                drop(runtime);
+                let _ = chain_thread.join();
+                result
+            })
+            .map_err(|e| NodeError::Server(e.to_string()))?;
+        Ok(RunningNode {
+            addr,
+            chain: Some(handle),
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// A handle on the node's chain (for tests and tools in-process).
+    pub fn chain(&self) -> Option<&ChainHandle> {
+        self.chain.as_ref()
+    }
+
+    /// The API's base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving and producing, and waits for it.
+    pub fn stop(mut self) -> Result<(), NodeError> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> Result<(), NodeError> {
+        self.chain = None;
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .map_err(|_| NodeError::Server("node thread panicked".into()))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningNode {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}

@@ -1,0 +1,383 @@
+//! The node's database (docs/api.md §Storage): one redb file holding the
+//! genesis, every block, the indexes by block ID and by transaction ID, the
+//! chain state, the UTXO forest (a checkpoint plus each later block's
+//! changes), the mempool's transactions and the block-signing key.
+//!
+//! A block is stored with everything it changes in one write transaction,
+//! so the file always holds the chain at some block, whole: a process
+//! killed at any moment restarts at the last block whose transaction
+//! committed.
+
+use std::path::Path;
+
+use accumulator::{Accumulator, ZkvmHash};
+use blockchain::{Block, BlockID, ChainState, Genesis};
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use zeroize::Zeroizing;
+use zkvm::TxID;
+
+use crate::NodeError;
+
+/// Single values, by name.
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Block encodings by height (from 2; height 1 is the initial header).
+const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+/// Block heights by block ID.
+const BLOCK_IDS: TableDefinition<[u8; 32], u64> = TableDefinition::new("block_ids");
+/// Each confirmed transaction's block height and position.
+const TXS: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("txs");
+/// Each block's UTXO changes: additions then deletions (see [`Delta`]).
+const DELTAS: TableDefinition<u64, &[u8]> = TableDefinition::new("utxo_deltas");
+/// Mempool transactions (encodings) by ID.
+const MEMPOOL: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("mempool");
+
+const GENESIS: &str = "genesis";
+const STATE: &str = "state";
+const FOREST: &str = "forest";
+const FOREST_HEIGHT: &str = "forest_height";
+const FOREST_ROOTS: &str = "forest_roots";
+const BLOCK_KEY: &str = "block_key";
+
+/// How often (in blocks) the full forest is written; between checkpoints a
+/// restart replays the stored changes of each block.
+pub const FOREST_CHECKPOINT_INTERVAL: u64 = 64;
+
+/// The UTXO set's changes in one block.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Delta {
+    /// Leaves added, in order.
+    pub additions: Vec<ZkvmHash>,
+    /// Leaves deleted, in order.
+    pub deletions: Vec<ZkvmHash>,
+}
+
+impl Delta {
+    /// `LE32 a || a × 32 || LE32 d || d × 32`.
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(8 + 32 * (self.additions.len() + self.deletions.len()));
+        for list in [&self.additions, &self.deletions] {
+            v.extend_from_slice(&(list.len() as u32).to_le_bytes());
+            for leaf in list {
+                v.extend_from_slice(leaf.as_bytes());
+            }
+        }
+        v
+    }
+
+    fn from_bytes(mut bytes: &[u8]) -> Result<Delta, NodeError> {
+        let mut lists = [Vec::new(), Vec::new()];
+        for list in &mut lists {
+            let Some((n, rest)) = bytes.split_first_chunk::<4>() else {
+                return Err(corrupt("utxo delta"));
+            };
+            let n = u32::from_le_bytes(*n) as usize;
+            if rest.len() < n.saturating_mul(32) {
+                return Err(corrupt("utxo delta"));
+            }
+            let (leaves, rest) = rest.split_at(n * 32);
+            for chunk in leaves.chunks_exact(32) {
+                let mut leaf = [0u8; 32];
+                leaf.copy_from_slice(chunk);
+                list.push(ZkvmHash::from_bytes(leaf));
+            }
+            bytes = rest;
+        }
+        if !bytes.is_empty() {
+            return Err(corrupt("utxo delta"));
+        }
+        let [additions, deletions] = lists;
+        Ok(Delta {
+            additions,
+            deletions,
+        })
+    }
+}
+
+/// Everything a block changes in the database.
+pub struct BlockCommit<'a> {
+    /// The block.
+    pub block: &'a Block,
+    /// Its transactions' IDs, in order.
+    pub txids: &'a [TxID],
+    /// The chain state after it.
+    pub state: &'a ChainState,
+    /// Its UTXO changes.
+    pub delta: &'a Delta,
+    /// The full forest after it, when this block is a checkpoint.
+    pub forest: Option<Vec<u8>>,
+    /// Mempool transactions the block removed (included, conflicting,
+    /// expired).
+    pub mempool_removed: &'a [TxID],
+}
+
+/// What [`Store::load`] reads back to restart a node.
+pub struct Loaded {
+    /// The network's genesis.
+    pub genesis: Genesis,
+    /// The chain state at the last stored block.
+    pub state: ChainState,
+    /// The last forest checkpoint, its roots and its height.
+    pub forest: (Vec<u8>, Accumulator, u64),
+    /// The mempool's transactions, in ID order.
+    pub mempool: Vec<Vec<u8>>,
+    /// The block-signing key's scalar, if this node produces blocks.
+    pub block_key: Option<Zeroizing<[u8; 32]>>,
+}
+
+/// The database.
+pub struct Store {
+    db: Database,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").finish_non_exhaustive()
+    }
+}
+
+fn corrupt(what: &str) -> NodeError {
+    NodeError::Corrupt(format!("bad {what} record"))
+}
+
+impl Store {
+    /// Creates a database at `path` for a new chain: its genesis, its
+    /// initial state and empty forest, and the block key if this node
+    /// produces blocks. Fails if the file exists.
+    pub fn create(
+        path: &Path,
+        genesis: &Genesis,
+        state: &ChainState,
+        forest: &[u8],
+        block_key: Option<&[u8; 32]>,
+    ) -> Result<Store, NodeError> {
+        if path.exists() {
+            return Err(NodeError::DataDir(format!(
+                "{} already holds a chain",
+                path.display()
+            )));
+        }
+        let db = Database::create(path).map_err(NodeError::storage)?;
+        let w = db.begin_write().map_err(NodeError::storage)?;
+        {
+            let mut meta = w.open_table(META).map_err(NodeError::storage)?;
+            meta.insert(GENESIS, genesis.to_bytes().as_slice())
+                .map_err(NodeError::storage)?;
+            meta.insert(STATE, state.to_snapshot().as_slice())
+                .map_err(NodeError::storage)?;
+            meta.insert(FOREST, forest).map_err(NodeError::storage)?;
+            meta.insert(FOREST_ROOTS, state.utxos.to_bytes().as_slice())
+                .map_err(NodeError::storage)?;
+            meta.insert(FOREST_HEIGHT, state.tip.height.to_le_bytes().as_slice())
+                .map_err(NodeError::storage)?;
+            if let Some(key) = block_key {
+                meta.insert(BLOCK_KEY, key.as_slice())
+                    .map_err(NodeError::storage)?;
+            }
+            // Create the other tables so readers never miss one.
+            w.open_table(BLOCKS).map_err(NodeError::storage)?;
+            w.open_table(BLOCK_IDS).map_err(NodeError::storage)?;
+            w.open_table(TXS).map_err(NodeError::storage)?;
+            w.open_table(DELTAS).map_err(NodeError::storage)?;
+            w.open_table(MEMPOOL).map_err(NodeError::storage)?;
+        }
+        w.commit().map_err(NodeError::storage)?;
+        Ok(Store { db })
+    }
+
+    /// Opens an existing database.
+    pub fn open(path: &Path) -> Result<Store, NodeError> {
+        if !path.exists() {
+            return Err(NodeError::DataDir(format!(
+                "no chain at {} (run `zkvm devnet` or `zkvm node init` first)",
+                path.display()
+            )));
+        }
+        let db = Database::open(path).map_err(NodeError::storage)?;
+        Ok(Store { db })
+    }
+
+    /// Reads what a restart needs.
+    pub fn load(&self) -> Result<Loaded, NodeError> {
+        let r = self.db.begin_read().map_err(NodeError::storage)?;
+        let meta = r.open_table(META).map_err(NodeError::storage)?;
+        let get = |name: &str| -> Result<Option<Vec<u8>>, NodeError> {
+            Ok(meta
+                .get(name)
+                .map_err(NodeError::storage)?
+                .map(|v| v.value().to_vec()))
+        };
+        let genesis = get(GENESIS)?.ok_or_else(|| corrupt("genesis"))?;
+        let genesis = Genesis::from_bytes(&genesis).map_err(|_| corrupt("genesis"))?;
+        let state = get(STATE)?.ok_or_else(|| corrupt("state"))?;
+        let state = ChainState::from_snapshot(&state, None).map_err(|_| corrupt("state"))?;
+        let forest = get(FOREST)?.ok_or_else(|| corrupt("forest"))?;
+        let forest_height = get(FOREST_HEIGHT)?
+            .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+            .map(u64::from_le_bytes)
+            .ok_or_else(|| corrupt("forest height"))?;
+        let forest_roots = get(FOREST_ROOTS)?.ok_or_else(|| corrupt("forest roots"))?;
+        let forest_roots =
+            Accumulator::from_bytes(&forest_roots).map_err(|_| corrupt("forest roots"))?;
+        let block_key = match get(BLOCK_KEY)? {
+            None => None,
+            Some(b) => {
+                let key = <[u8; 32]>::try_from(b.as_slice()).map_err(|_| corrupt("block key"))?;
+                Some(Zeroizing::new(key))
+            }
+        };
+        let pool = r.open_table(MEMPOOL).map_err(NodeError::storage)?;
+        let mut mempool = Vec::new();
+        for item in pool.iter().map_err(NodeError::storage)? {
+            let (_, v) = item.map_err(NodeError::storage)?;
+            mempool.push(v.value().to_vec());
+        }
+        Ok(Loaded {
+            genesis,
+            state,
+            forest: (forest, forest_roots, forest_height),
+            mempool,
+            block_key,
+        })
+    }
+
+    /// The UTXO changes of the blocks after `height`, up to `to`, in order.
+    pub fn deltas(&self, after: u64, to: u64) -> Result<Vec<Delta>, NodeError> {
+        let r = self.db.begin_read().map_err(NodeError::storage)?;
+        let t = r.open_table(DELTAS).map_err(NodeError::storage)?;
+        let mut out = Vec::new();
+        for h in after + 1..=to {
+            let v = t
+                .get(h)
+                .map_err(NodeError::storage)?
+                .ok_or_else(|| corrupt("missing utxo delta"))?;
+            out.push(Delta::from_bytes(v.value())?);
+        }
+        Ok(out)
+    }
+
+    /// Stores a block and everything it changes, in one transaction.
+    pub fn commit_block(&self, c: &BlockCommit<'_>) -> Result<(), NodeError> {
+        let height = c.block.header.height;
+        let w = self.db.begin_write().map_err(NodeError::storage)?;
+        {
+            let mut blocks = w.open_table(BLOCKS).map_err(NodeError::storage)?;
+            blocks
+                .insert(height, c.block.to_bytes().as_slice())
+                .map_err(NodeError::storage)?;
+            let mut ids = w.open_table(BLOCK_IDS).map_err(NodeError::storage)?;
+            ids.insert(c.block.header.id().0, height)
+                .map_err(NodeError::storage)?;
+            let mut txs = w.open_table(TXS).map_err(NodeError::storage)?;
+            for (i, id) in c.txids.iter().enumerate() {
+                txs.insert(id.0, (height, i as u32))
+                    .map_err(NodeError::storage)?;
+            }
+            let mut deltas = w.open_table(DELTAS).map_err(NodeError::storage)?;
+            deltas
+                .insert(height, c.delta.to_bytes().as_slice())
+                .map_err(NodeError::storage)?;
+            let mut pool = w.open_table(MEMPOOL).map_err(NodeError::storage)?;
+            for id in c.mempool_removed {
+                pool.remove(id.0).map_err(NodeError::storage)?;
+            }
+            let mut meta = w.open_table(META).map_err(NodeError::storage)?;
+            meta.insert(STATE, c.state.to_snapshot().as_slice())
+                .map_err(NodeError::storage)?;
+            if let Some(forest) = &c.forest {
+                meta.insert(FOREST, forest.as_slice())
+                    .map_err(NodeError::storage)?;
+                meta.insert(FOREST_ROOTS, c.state.utxos.to_bytes().as_slice())
+                    .map_err(NodeError::storage)?;
+                meta.insert(FOREST_HEIGHT, height.to_le_bytes().as_slice())
+                    .map_err(NodeError::storage)?;
+            }
+        }
+        w.commit().map_err(NodeError::storage)
+    }
+
+    /// Adds a mempool transaction and drops those it replaced or evicted,
+    /// in one transaction.
+    pub fn mempool_insert(
+        &self,
+        id: &TxID,
+        bytes: &[u8],
+        removed: &[TxID],
+    ) -> Result<(), NodeError> {
+        let w = self.db.begin_write().map_err(NodeError::storage)?;
+        {
+            let mut pool = w.open_table(MEMPOOL).map_err(NodeError::storage)?;
+            for r in removed {
+                pool.remove(r.0).map_err(NodeError::storage)?;
+            }
+            pool.insert(id.0, bytes).map_err(NodeError::storage)?;
+        }
+        w.commit().map_err(NodeError::storage)
+    }
+
+    /// Drops mempool transactions (e.g. those that no longer verify after a
+    /// restart).
+    pub fn mempool_remove(&self, ids: &[TxID]) -> Result<(), NodeError> {
+        let w = self.db.begin_write().map_err(NodeError::storage)?;
+        {
+            let mut pool = w.open_table(MEMPOOL).map_err(NodeError::storage)?;
+            for r in ids {
+                pool.remove(r.0).map_err(NodeError::storage)?;
+            }
+        }
+        w.commit().map_err(NodeError::storage)
+    }
+
+    /// Mempool transactions stored now (for tests and status).
+    pub fn mempool_len(&self) -> Result<u64, NodeError> {
+        let r = self.db.begin_read().map_err(NodeError::storage)?;
+        let t = r.open_table(MEMPOOL).map_err(NodeError::storage)?;
+        t.len().map_err(NodeError::storage)
+    }
+
+    /// The block at `height`, if stored.
+    pub fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
+        let r = self.db.begin_read().map_err(NodeError::storage)?;
+        let t = r.open_table(BLOCKS).map_err(NodeError::storage)?;
+        match t.get(height).map_err(NodeError::storage)? {
+            None => Ok(None),
+            Some(v) => Block::from_bytes(v.value())
+                .map(Some)
+                .map_err(|_| corrupt("block")),
+        }
+    }
+
+    /// The height of the block `id`, if stored.
+    pub fn height_of(&self, id: &BlockID) -> Result<Option<u64>, NodeError> {
+        let r = self.db.begin_read().map_err(NodeError::storage)?;
+        let t = r.open_table(BLOCK_IDS).map_err(NodeError::storage)?;
+        Ok(t.get(id.0).map_err(NodeError::storage)?.map(|v| v.value()))
+    }
+
+    /// Where the confirmed transaction `id` is: block height and position.
+    pub fn tx_location(&self, id: &TxID) -> Result<Option<(u64, u32)>, NodeError> {
+        let r = self.db.begin_read().map_err(NodeError::storage)?;
+        let t = r.open_table(TXS).map_err(NodeError::storage)?;
+        Ok(t.get(id.0).map_err(NodeError::storage)?.map(|v| v.value()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn delta_round_trip_and_strictness() {
+        let d = Delta {
+            additions: vec![ZkvmHash::leaf(&[1; 32]), ZkvmHash::leaf(&[2; 32])],
+            deletions: vec![ZkvmHash::leaf(&[3; 32])],
+        };
+        let b = d.to_bytes();
+        assert_eq!(Delta::from_bytes(&b).unwrap(), d);
+        assert!(Delta::from_bytes(&b[..b.len() - 1]).is_err());
+        let mut long = b.clone();
+        long.push(0);
+        assert!(Delta::from_bytes(&long).is_err());
+        assert!(Delta::from_bytes(&[0xff, 0xff, 0xff, 0xff]).is_err());
+    }
+}
