@@ -30,6 +30,27 @@ pub enum Error {
     Json(serde_json::Error),
     /// The output could not be written.
     Stdout(std::io::Error),
+    /// The node, its storage or its API failed or refused.
+    Node(node::NodeError),
+    /// The wallet failed or refused.
+    Wallet(wallet::WalletError),
+    /// The thing asked for does not exist.
+    NotFound(String),
+    /// Arguments that parse but make no sense together, or files that are
+    /// not what they should be.
+    Usage(String),
+}
+
+impl From<node::NodeError> for Error {
+    fn from(e: node::NodeError) -> Self {
+        Error::Node(e)
+    }
+}
+
+impl From<wallet::WalletError> for Error {
+    fn from(e: wallet::WalletError) -> Self {
+        Error::Wallet(e)
+    }
 }
 
 impl fmt::Display for Error {
@@ -43,6 +64,9 @@ impl fmt::Display for Error {
             Error::Invalid(e) => write!(f, "invalid transaction: {e}"),
             Error::Json(e) => write!(f, "cannot format output: {e}"),
             Error::Stdout(e) => write!(f, "cannot write output: {e}"),
+            Error::Node(e) => write!(f, "{e}"),
+            Error::Wallet(e) => write!(f, "wallet: {e}"),
+            Error::NotFound(what) | Error::Usage(what) => f.write_str(what),
         }
     }
 }
@@ -55,7 +79,12 @@ impl std::error::Error for Error {
             Error::Decode(e) | Error::Invalid(e) => Some(e),
             Error::Json(e) => Some(e),
             Error::Stdout(e) => Some(e),
-            Error::InputTooLarge { .. } | Error::EmptyInput => None,
+            Error::Node(e) => Some(e),
+            Error::Wallet(e) => Some(e),
+            Error::InputTooLarge { .. }
+            | Error::EmptyInput
+            | Error::NotFound(_)
+            | Error::Usage(_) => None,
         }
     }
 }

@@ -1,6 +1,7 @@
-//! The `zkvm` command: one binary for everything a user runs. For now it
-//! inspects and verifies transactions (`zkvm tx …`); the node, wallet,
-//! devnet and chain commands will join it as further subcommand groups.
+//! The `zkvm` command: one binary for everything a user runs: a local
+//! network (`zkvm devnet`), the node (`zkvm node …`), queries of a running
+//! node (`zkvm chain …`), the wallet (`zkvm wallet …`) and transaction
+//! tools (`zkvm tx …`).
 //!
 //! Each command group lives in its own module and returns what to print
 //! ([`Output`]) or an [`Error`]; only this file prints and chooses the exit
@@ -11,9 +12,13 @@
 // binary is where the project's output reaches the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod chain;
+mod devnet;
 mod error;
 mod input;
+mod node_cmd;
 mod tx;
+mod wallet_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -26,6 +31,9 @@ pub use error::Error;
 #[derive(Debug, Parser)]
 #[command(name = "zkvm", version, about = "ZkVM blockchain tools")]
 struct Cli {
+    /// The node's API address, for `chain` and `wallet` commands.
+    #[arg(long, env = "ZKVM_NODE", default_value = node::DEFAULT_API_ADDR, global = true)]
+    node: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -33,6 +41,22 @@ struct Cli {
 /// The command groups.
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Start a local network: node, block production and a funded dev
+    /// wallet, created on first run in the data directory.
+    Devnet(devnet::DevnetArgs),
+    /// Run a node, or create its data directory from a genesis.
+    #[command(subcommand)]
+    Node(node_cmd::NodeCommand),
+    /// Query a running node: status, blocks, transactions, mempool.
+    #[command(subcommand)]
+    Chain(chain::ChainCommand),
+    /// A wallet: addresses, balances, history, issue, send, retire.
+    Wallet {
+        #[command(flatten)]
+        args: wallet_cmd::WalletArgs,
+        #[command(subcommand)]
+        command: wallet_cmd::WalletCommand,
+    },
     /// Decode and verify transactions.
     #[command(subcommand)]
     Tx(tx::TxCommand),
@@ -50,6 +74,16 @@ pub enum Output {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Devnet(args) => {
+            init_logs();
+            devnet::run(args)
+        }
+        Command::Node(command) => {
+            init_logs();
+            node_cmd::run(command)
+        }
+        Command::Chain(command) => chain::run(command, &cli.node),
+        Command::Wallet { args, command } => wallet_cmd::run(command, &args, &cli.node),
         Command::Tx(command) => tx::run(command),
     };
     match result.and_then(print) {
@@ -61,6 +95,16 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs of the node to stderr, at `RUST_LOG`'s level (default `info`).
+fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Writes `output` to stdout; a closed pipe is an error, not a panic.

@@ -6,9 +6,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use serde_json::{json, Value as Json};
-use zkvm::{
-    limits, Encodable, Instruction, PortableItem, Program, ProgramItem, Tx, TxEntry, Verifier,
-};
+use zkvm::{limits, Encodable, Instruction, Program, ProgramItem, Tx, Verifier};
 
 use crate::{input, Error, Output};
 
@@ -41,61 +39,11 @@ fn verify(bytes: &[u8]) -> Result<Json, Error> {
     let tx = Verifier::verify_bytes(bytes).map_err(Error::Invalid)?;
     Ok(json!({
         "txid": tx.id.to_string(),
-        "log": tx.log.0.iter().map(entry_json).collect::<Vec<_>>(),
+        "log": tx.log.0.iter().map(node::json::log_entry).collect::<Vec<_>>(),
         "fee": tx.fee_rate.fee(),
         "fee_rate": tx.fee_rate.to_f64(),
         "size": tx.fee_rate.size(),
     }))
-}
-
-/// One log entry as a JSON object tagged by `"type"`; points, IDs and
-/// strings as lower-case hex.
-fn entry_json(entry: &TxEntry) -> Json {
-    match entry {
-        TxEntry::Header(h) => json!({
-            "type": "header",
-            "version": h.version,
-            "mintime_ms": h.mintime_ms,
-            "maxtime_ms": h.maxtime_ms,
-        }),
-        TxEntry::Input(id) => json!({"type": "input", "contract_id": hex::encode(id.0)}),
-        TxEntry::Output(contract) => json!({
-            "type": "output",
-            "contract_id": hex::encode(contract.id().0),
-            "predicate": hex::encode(contract.predicate.to_point().as_bytes()),
-            "anchor": hex::encode(contract.anchor.0),
-            "payload": contract.payload.iter().map(payload_json).collect::<Vec<_>>(),
-        }),
-        TxEntry::Issue(qty, flv) => json!({
-            "type": "issue",
-            "qty": hex::encode(qty.as_bytes()),
-            "flv": hex::encode(flv.as_bytes()),
-        }),
-        TxEntry::Retire(qty, flv) => json!({
-            "type": "retire",
-            "qty": hex::encode(qty.as_bytes()),
-            "flv": hex::encode(flv.as_bytes()),
-        }),
-        TxEntry::Fee(amount) => json!({"type": "fee", "amount": amount}),
-        TxEntry::Data(data) => json!({"type": "data", "hex": hex::encode(data)}),
-    }
-}
-
-/// One payload item of an output.
-fn payload_json(item: &PortableItem) -> Json {
-    match item {
-        PortableItem::Value(v) => json!({
-            "type": "value",
-            "qty": hex::encode(v.qty.to_point().as_bytes()),
-            "flv": hex::encode(v.flv.to_point().as_bytes()),
-        }),
-        PortableItem::String(data) => {
-            json!({"type": "string", "hex": hex::encode(data.to_bytes())})
-        }
-        PortableItem::Program(program) => {
-            json!({"type": "program", "hex": hex::encode(program.to_bytes())})
-        }
-    }
 }
 
 /// `zkvm tx decode`: the transaction's fields, then its program.

@@ -1,0 +1,42 @@
+//! `zkvm chain …`: the state of a running node, its blocks, transactions
+//! and mempool, through its API (docs/api.md).
+
+use clap::Subcommand;
+use node::Client;
+
+use crate::{Error, Output};
+
+/// The `chain` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ChainCommand {
+    /// Height, tip, mempool size and peers of the node.
+    Status,
+    /// A block by height or ID: header, transaction IDs and encoding.
+    Block {
+        /// Height (1 is the initial header) or 64-hex-digit block ID.
+        reference: String,
+    },
+    /// A transaction by ID, confirmed or pending, with its log.
+    Tx {
+        /// The transaction ID (64 hex digits).
+        id: String,
+    },
+    /// The mempool's transactions, in block order.
+    Mempool,
+}
+
+/// Runs a `chain` subcommand against the node at `node`.
+pub fn run(command: ChainCommand, node: &str) -> Result<Output, Error> {
+    let client = Client::new(node)?;
+    let json = match command {
+        ChainCommand::Status => client.status()?,
+        ChainCommand::Block { reference } => client
+            .block_json(&reference)?
+            .ok_or_else(|| Error::NotFound(format!("no block {reference}")))?,
+        ChainCommand::Tx { id } => client
+            .tx(&id)?
+            .ok_or_else(|| Error::NotFound(format!("no transaction {id}")))?,
+        ChainCommand::Mempool => client.mempool()?,
+    };
+    Ok(Output::Json(json))
+}

@@ -1,0 +1,167 @@
+//! `zkvm node …`: create a node's data directory from a genesis, and run
+//! the node (docs/api.md §Configuration, §Running).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use blockchain::Genesis;
+use clap::{Args, Subcommand};
+use curve25519_dalek::scalar::Scalar;
+use node::{Chain, ChainHandle, NodeConfig};
+use zeroize::Zeroizing;
+
+use crate::{input, Error, Output};
+
+/// Settings shared by `zkvm node run` and `zkvm devnet`: a configuration
+/// file, then flags over it.
+#[derive(Debug, Args)]
+pub struct NodeArgs {
+    /// TOML configuration file (docs/api.md §Configuration).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Data directory (overrides the file).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+    /// API listening address, e.g. 127.0.0.1:9797 (port 0: any free port).
+    #[arg(long)]
+    pub api_addr: Option<SocketAddr>,
+    /// Block production interval in milliseconds.
+    #[arg(long)]
+    pub block_interval_ms: Option<u64>,
+}
+
+impl NodeArgs {
+    /// The configuration: defaults, then the file, then the flags.
+    pub fn config(&self) -> Result<NodeConfig, Error> {
+        let mut c = match &self.config {
+            Some(path) => NodeConfig::from_file(path)?,
+            None => NodeConfig::default(),
+        };
+        if let Some(d) = &self.data_dir {
+            c.data_dir = d.clone();
+        }
+        if let Some(a) = self.api_addr {
+            c.api_addr = a;
+        }
+        if let Some(ms) = self.block_interval_ms {
+            c.block_interval_ms = ms;
+        }
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+/// The `node` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum NodeCommand {
+    /// Run the node on an existing data directory until Ctrl-C or SIGTERM.
+    Run(NodeArgs),
+    /// Create a data directory for the network of a genesis.
+    Init {
+        #[command(flatten)]
+        node: NodeArgs,
+        /// The genesis (docs/spec/blockchain.md §Genesis), hex or binary.
+        #[arg(long)]
+        genesis: PathBuf,
+        /// The block-signing key's scalar (32 bytes, hex or binary), for the
+        /// node that produces blocks.
+        #[arg(long)]
+        block_key: Option<PathBuf>,
+    },
+}
+
+/// Runs a `node` subcommand.
+pub fn run(command: NodeCommand) -> Result<Output, Error> {
+    match command {
+        NodeCommand::Run(args) => {
+            let config = args.config()?;
+            let path = config.db_path();
+            let limits = config.limits();
+            serve_until_stopped(&config, move || Chain::open(&path, limits), |_| {})?;
+            Ok(Output::Text(String::new()))
+        }
+        NodeCommand::Init {
+            node,
+            genesis,
+            block_key,
+        } => {
+            let config = node.config()?;
+            let genesis = Genesis::from_bytes(&input::read_bytes(&genesis)?)
+                .map_err(|e| Error::Usage(format!("bad genesis: {e}")))?;
+            let key = match block_key {
+                None => None,
+                Some(path) => {
+                    let bytes = Zeroizing::new(input::read_bytes(&path)?);
+                    let key = <[u8; 32]>::try_from(bytes.as_slice())
+                        .ok()
+                        .filter(|b| bool::from(Scalar::from_canonical_bytes(*b).is_some()))
+                        .ok_or_else(|| {
+                            Error::Usage("the block key must be a 32-byte canonical scalar".into())
+                        })?;
+                    Some(Zeroizing::new(key))
+                }
+            };
+            std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+                Error::Usage(format!("cannot create {}: {e}", config.data_dir.display()))
+            })?;
+            let chain = Chain::init(&config.db_path(), genesis, key, config.limits())?;
+            Ok(Output::Json(serde_json::json!({
+                "data_dir": config.data_dir.display().to_string(),
+                "network": node::hex_id(&chain.state().initial.id()),
+                "producer": chain.is_producer(),
+            })))
+        }
+    }
+}
+
+/// Opens the chain with `open` on its thread, serves the API and produces
+/// blocks until Ctrl-C or SIGTERM; `ready` gets the bound address first.
+pub fn serve_until_stopped(
+    config: &NodeConfig,
+    open: impl FnOnce() -> Result<Chain, node::NodeError> + Send + 'static,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), Error> {
+    let (chain, chain_thread) = ChainHandle::spawn(open)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the runtime: {e}")))?;
+    let result = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.api_addr)
+            .await
+            .map_err(|e| Error::Usage(format!("cannot listen on {}: {e}", config.api_addr)))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::Usage(e.to_string()))?;
+        ready(addr);
+        node::serve(chain, config, listener, stop_signal())
+            .await
+            .map_err(Error::Node)
+    });
+    drop(runtime);
+    let _ = chain_thread.join();
+    result
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("stopping");
+}

@@ -1,0 +1,348 @@
+//! `zkvm wallet …`: a wallet in a file, following a node through its API
+//! (docs/spec/wallet.md): create it, show addresses, balances and history,
+//! and issue, pay and retire confidentially.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use blockchain::{Block, Genesis};
+use clap::{Args, Subcommand};
+use curve25519_dalek::scalar::Scalar;
+use indicatif::{ProgressBar, ProgressStyle};
+use node::{Client, NodeError};
+use serde_json::{json, Value as Json};
+use wallet::{Address, Amount, BlockSource, Built, HistoryKind, Wallet};
+use zkvm::TxID;
+
+use crate::{Error, Output};
+
+/// Where the wallet file is.
+#[derive(Debug, Args)]
+pub struct WalletArgs {
+    /// The wallet file (created by `zkvm wallet new`; `zkvm devnet` makes
+    /// `zkvm-data/wallet.redb`, the default).
+    #[arg(
+        long,
+        env = "ZKVM_WALLET",
+        default_value = "zkvm-data/wallet.redb",
+        global = true
+    )]
+    pub wallet: PathBuf,
+}
+
+/// The `wallet` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum WalletCommand {
+    /// Create a wallet file from a new (or given) 24-word recovery phrase.
+    New {
+        /// Restore from this recovery phrase instead of making a new one.
+        #[arg(long)]
+        mnemonic: Option<String>,
+    },
+    /// Print a fresh receiving address.
+    Address,
+    /// Catch up with the node, then print the balance of every asset.
+    Balance,
+    /// Catch up with the node, then print what happened, oldest first.
+    History,
+    /// Catch up with the node, then list the wallet's unspent outputs.
+    Utxos,
+    /// Issue a new asset named `name` (its metadata); the flavor depends on
+    /// the wallet's issuance key and the name.
+    Issue {
+        /// Quantity to issue.
+        #[arg(long)]
+        qty: u64,
+        /// The asset's name (issuance metadata).
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Pay `qty` of an asset to an address, confidentially.
+    Send {
+        /// The recipient's address (`zkvm1…`).
+        #[arg(long)]
+        to: String,
+        /// Quantity to pay.
+        #[arg(long)]
+        qty: u64,
+        /// The asset: `native`, the name of an asset this wallet issued, or
+        /// a flavor as 64 hex digits.
+        #[arg(long, default_value = "native")]
+        asset: String,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+    /// Retire (destroy) `qty` of an asset.
+    Retire {
+        /// Quantity to retire.
+        #[arg(long)]
+        qty: u64,
+        /// The asset, as for `send`.
+        #[arg(long)]
+        asset: String,
+        #[command(flatten)]
+        tx: TxArgs,
+    },
+}
+
+/// Options of the commands that make a transaction.
+#[derive(Debug, Args)]
+pub struct TxArgs {
+    /// Fee, in native units.
+    #[arg(long, default_value_t = 0)]
+    fee: u64,
+    /// Wait until a block includes the transaction.
+    #[arg(long)]
+    wait: bool,
+}
+
+/// Runs a `wallet` subcommand with the wallet at `args.wallet` and the node
+/// at `node`.
+pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Output, Error> {
+    let path = &args.wallet;
+    let open = || Wallet::open(path);
+    let json = match command {
+        WalletCommand::New { mnemonic } => return create(path, mnemonic.as_deref()),
+        WalletCommand::Address => {
+            let a = open()?.new_address()?;
+            json!({"address": a.to_string()})
+        }
+        WalletCommand::Balance => {
+            let (w, _) = synced(open()?, node)?;
+            balances(&w)
+        }
+        WalletCommand::History => {
+            let (w, _) = synced(open()?, node)?;
+            history(&w)
+        }
+        WalletCommand::Utxos => {
+            let (w, _) = synced(open()?, node)?;
+            let utxos: Vec<Json> = w
+                .utxos()
+                .map(|u| {
+                    json!({
+                        "contract_id": hex::encode(u.id().0),
+                        "asset": asset_name(&u.flavor()),
+                        "qty": u.qty(),
+                        "height": u.height,
+                    })
+                })
+                .collect();
+            json!({"height": w.height(), "utxos": utxos})
+        }
+        WalletCommand::Issue { qty, name, tx } => {
+            let (mut w, client) = synced(open()?, node)?;
+            let built = w.issue(qty, name.as_bytes(), tx.fee, &mut rand::thread_rng())?;
+            let mut out = submit(&mut w, &client, &built, tx.wait)?;
+            out["asset"] = json!(name);
+            out["flavor"] = json!(built.issued_flavor.map(|f| hex::encode(f.as_bytes())));
+            out
+        }
+        WalletCommand::Send { to, qty, asset, tx } => {
+            let to: Address = to
+                .trim()
+                .parse()
+                .map_err(|e| Error::Usage(format!("bad address: {e}")))?;
+            let (mut w, client) = synced(open()?, node)?;
+            let flavor = parse_asset(&w, &asset)?;
+            let built = w.send(&to, qty, flavor, tx.fee, &mut rand::thread_rng())?;
+            submit(&mut w, &client, &built, tx.wait)?
+        }
+        WalletCommand::Retire { qty, asset, tx } => {
+            let (mut w, client) = synced(open()?, node)?;
+            let flavor = parse_asset(&w, &asset)?;
+            let built = w.retire(qty, flavor, tx.fee, &mut rand::thread_rng())?;
+            submit(&mut w, &client, &built, tx.wait)?
+        }
+    };
+    Ok(Output::Json(json))
+}
+
+/// The wallet caught up with the node at `node`, and the node's client.
+fn synced(mut w: Wallet, node: &str) -> Result<(Wallet, Client), Error> {
+    let client = Client::new(node)?;
+    sync(&mut w, &client)?;
+    Ok((w, client))
+}
+
+fn create(path: &Path, mnemonic: Option<&str>) -> Result<Output, Error> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Usage(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let (mut w, phrase) = Wallet::create(path, mnemonic)?;
+    let address = w.new_address()?;
+    Ok(Output::Json(json!({
+        "wallet": path.display().to_string(),
+        "address": address.to_string(),
+        "mnemonic": phrase,
+        "note": "write the mnemonic down: it restores the wallet (zkvm wallet new --mnemonic ...)",
+    })))
+}
+
+/// `native`, a 64-hex-digit flavor, or the name of an asset this wallet
+/// issues.
+fn parse_asset(w: &Wallet, asset: &str) -> Result<Scalar, Error> {
+    if asset == "native" {
+        return Ok(Scalar::ZERO);
+    }
+    if asset.len() == 64 {
+        if let Ok(bytes) = <[u8; 32]>::try_from(hex::decode(asset).unwrap_or_default()) {
+            return Option::<Scalar>::from(Scalar::from_canonical_bytes(bytes))
+                .ok_or_else(|| Error::Usage(format!("{asset} is not a canonical flavor")));
+        }
+    }
+    Ok(w.issuance_flavor(asset.as_bytes()))
+}
+
+/// `native` for the zero flavor, else the flavor in hex.
+fn asset_name(flavor: &Scalar) -> String {
+    if *flavor == Scalar::ZERO {
+        "native".into()
+    } else {
+        hex::encode(flavor.as_bytes())
+    }
+}
+
+fn amounts(list: &[Amount]) -> Json {
+    list.iter()
+        .map(|a| json!({"asset": asset_name(&a.flavor), "qty": a.qty}))
+        .collect()
+}
+
+fn balances(w: &Wallet) -> Json {
+    let list: Vec<Json> = w
+        .balances()
+        .iter()
+        .map(|b| {
+            json!({
+                "asset": asset_name(&b.flavor),
+                "spendable": b.spendable.to_string(),
+                "locked": b.locked.to_string(),
+                "pending": b.pending.to_string(),
+            })
+        })
+        .collect();
+    json!({"height": w.height(), "balances": list})
+}
+
+fn history(w: &Wallet) -> Json {
+    let list: Vec<Json> = w
+        .history()
+        .iter()
+        .map(|h| {
+            let kind = match h.kind {
+                HistoryKind::Received => "received",
+                HistoryKind::Sent => "sent",
+                HistoryKind::Issued => "issued",
+                HistoryKind::Retired => "retired",
+            };
+            json!({
+                "kind": kind,
+                "txid": h.txid.map(|t| t.to_string()),
+                "height": h.height,
+                "amounts": amounts(&h.amounts),
+                "fee": h.fee,
+            })
+        })
+        .collect();
+    let pending: Vec<Json> = w
+        .pending()
+        .map(|p| json!({"txid": p.txid.to_string(), "fee": p.fee, "amounts": amounts(&p.amounts)}))
+        .collect();
+    json!({"height": w.height(), "history": list, "pending": pending})
+}
+
+/// The node's API as the wallet's block source.
+struct NodeSource<'a>(&'a Client);
+
+impl BlockSource for NodeSource<'_> {
+    type Error = NodeError;
+
+    fn genesis(&self) -> Result<Genesis, NodeError> {
+        self.0.genesis()
+    }
+
+    fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
+        self.0.block(height)
+    }
+}
+
+/// Brings the wallet up to the node's tip, block by block, with a progress
+/// bar when there are many.
+pub fn sync(w: &mut Wallet, client: &Client) -> Result<(), Error> {
+    let source = NodeSource(client);
+    if w.network().is_none() {
+        w.follow(&source.genesis()?)?;
+    }
+    let tip = client.status()?["height"].as_u64().unwrap_or(0);
+    let behind = tip.saturating_sub(w.height());
+    let bar = if behind > 20 {
+        let bar = ProgressBar::new(behind);
+        bar.set_style(
+            ProgressStyle::with_template("scanning blocks {bar:40} {pos}/{len} ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    while let Some(block) = source.block(w.height() + 1)? {
+        w.scan_block(&block)?;
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    Ok(())
+}
+
+/// Sends a built transaction to the node; with `wait`, polls until a
+/// block includes it and catches up.
+fn submit(w: &mut Wallet, client: &Client, built: &Built, wait: bool) -> Result<Json, Error> {
+    let answer = client.submit(&built.tx.to_bytes())?;
+    let mut out = json!({
+        "txid": built.txid.to_string(),
+        "fee": built.fee,
+        "fee_rate": answer["fee_rate"],
+        "status": "pending",
+    });
+    if wait {
+        let height = wait_confirmed(client, &built.txid)?;
+        sync(w, client)?;
+        out["status"] = json!("confirmed");
+        out["height"] = json!(height);
+    }
+    Ok(out)
+}
+
+/// Polls the node until the transaction is in a block; its height.
+pub fn wait_confirmed(client: &Client, txid: &TxID) -> Result<u64, Error> {
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_message(format!("waiting for {txid} to be included in a block"));
+    spinner.enable_steady_tick(Duration::from_millis(120));
+    let start = Instant::now();
+    let result = loop {
+        if let Some(tx) = client.tx(&txid.to_string())? {
+            if tx["status"] == "confirmed" {
+                break Ok(tx["height"].as_u64().unwrap_or(0));
+            }
+        } else {
+            break Err(Error::NotFound(format!(
+                "the node dropped transaction {txid} before including it"
+            )));
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            break Err(Error::Usage(format!(
+                "{txid} was not included within 2 minutes; is the node producing blocks?"
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    spinner.finish_and_clear();
+    result
+}

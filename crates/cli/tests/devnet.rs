@@ -1,0 +1,276 @@
+//! `zkvm devnet` and the wallet commands, run as the built binary: a
+//! confidential-asset chain from one command; issue, pay between two
+//! wallets, retire; balances and history; restart on the same chain; and
+//! `kill -9` during block production, restarted consistent each time.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Blocks every 100 ms when there are transactions.
+const FAST: &str = "block_interval_ms = 100\n";
+
+/// A devnet child process; killed (SIGKILL) when dropped.
+struct Devnet {
+    child: Child,
+    addr: String,
+    dir: PathBuf,
+}
+
+impl Devnet {
+    /// Starts `zkvm devnet` on a free port in `dir`, with the given extra
+    /// configuration lines, and waits for its banner.
+    fn start(dir: &Path, config: &str) -> Devnet {
+        let config_path = dir.join("node.toml");
+        std::fs::write(
+            &config_path,
+            format!("api_addr = \"127.0.0.1:0\"\n{config}"),
+        )
+        .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+            .arg("devnet")
+            .arg("--config")
+            .arg(&config_path)
+            .arg("--data-dir")
+            .arg(dir.join("data"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.join("devnet.err")).unwrap())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let Some(line) = lines.next() else {
+                let err = std::fs::read_to_string(dir.join("devnet.err")).unwrap_or_default();
+                panic!("devnet exited before printing its address: {err}");
+            };
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("API:") {
+                let url = rest.split_whitespace().next().unwrap();
+                break url.trim_start_matches("http://").to_string();
+            }
+        };
+        // Keep reading so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Devnet {
+            child,
+            addr,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Runs `zkvm <args>` against this node; stdout as JSON, or the error
+    /// line.
+    fn zkvm(&self, args: &[&str]) -> Result<Value, String> {
+        let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+            .args(args)
+            .env("ZKVM_NODE", &self.addr)
+            .env("ZKVM_WALLET", self.dir.join("data/wallet.redb"))
+            .output()
+            .unwrap();
+        if out.status.success() {
+            Ok(serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+                panic!(
+                    "{args:?}: not JSON ({e}): {}",
+                    String::from_utf8_lossy(&out.stdout)
+                )
+            }))
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr).to_string();
+            assert_eq!(err.lines().count(), 1, "one error line: {err}");
+            assert!(err.starts_with("error: "), "{err}");
+            Err(err)
+        }
+    }
+
+    fn ok(&self, args: &[&str]) -> Value {
+        self.zkvm(args)
+            .unwrap_or_else(|e| panic!("zkvm {args:?} failed: {e}"))
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `spendable` of `asset` in a `wallet balance` answer (0 if absent).
+fn spendable(balance: &Value, asset: &str) -> u128 {
+    balance["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["asset"] == asset)
+        .map(|b| b["spendable"].as_str().unwrap().parse().unwrap())
+        .unwrap_or(0)
+}
+
+#[test]
+fn devnet_issue_pay_retire_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = Devnet::start(dir.path(), FAST);
+    let bob_file = dir.path().join("bob.redb");
+    let bob = bob_file.to_str().unwrap();
+
+    let status = net.ok(&["chain", "status"]);
+    assert_eq!(status["height"], 1);
+    let dev = net.ok(&["wallet", "balance"]);
+    assert_eq!(spendable(&dev, "native"), 1_000_000_000);
+
+    let created = net.ok(&["wallet", "--wallet", bob, "new"]);
+    assert_eq!(created["mnemonic"].as_str().unwrap().split(' ').count(), 24);
+    let bob_addr = net.ok(&["wallet", "--wallet", bob, "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Issue a new asset, then pay part of it and some native units to Bob.
+    let issued = net.ok(&[
+        "wallet", "issue", "--qty", "5000", "--name", "GOLD", "--fee", "7", "--wait",
+    ]);
+    assert_eq!(issued["status"], "confirmed");
+    let gold = issued["flavor"].as_str().unwrap().to_string();
+    let paid = net.ok(&[
+        "wallet", "send", "--to", &bob_addr, "--qty", "1200", "--asset", "GOLD", "--fee", "9",
+        "--wait",
+    ]);
+    assert_eq!(paid["status"], "confirmed");
+    net.ok(&[
+        "wallet", "send", "--to", &bob_addr, "--qty", "100", "--fee", "9", "--wait",
+    ]);
+
+    let bob_balance = net.ok(&["wallet", "--wallet", bob, "balance"]);
+    assert_eq!(spendable(&bob_balance, &gold), 1200);
+    assert_eq!(spendable(&bob_balance, "native"), 100);
+    let dev = net.ok(&["wallet", "balance"]);
+    assert_eq!(spendable(&dev, &gold), 3800);
+    assert_eq!(spendable(&dev, "native"), 1_000_000_000 - 100 - 7 - 9 - 9);
+
+    // Bob pays some back with a fee from his native units, and retires some.
+    let dev_addr = net.ok(&["wallet", "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    net.ok(&[
+        "wallet", "--wallet", bob, "send", "--to", &dev_addr, "--qty", "200", "--asset", &gold,
+        "--fee", "3", "--wait",
+    ]);
+    net.ok(&[
+        "wallet", "--wallet", bob, "retire", "--qty", "50", "--asset", &gold, "--fee", "2",
+        "--wait",
+    ]);
+    let bob_balance = net.ok(&["wallet", "--wallet", bob, "balance"]);
+    assert_eq!(spendable(&bob_balance, &gold), 950);
+    assert_eq!(spendable(&bob_balance, "native"), 95);
+    let kinds: Vec<String> = net.ok(&["wallet", "--wallet", bob, "history"])["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(kinds, ["received", "received", "sent", "retired"]);
+    let dev = net.ok(&["wallet", "balance"]);
+    assert_eq!(spendable(&dev, &gold), 4000);
+
+    // Refusals are one line and a non-zero exit.
+    let e = net
+        .zkvm(&[
+            "wallet", "--wallet", bob, "send", "--to", &dev_addr, "--qty", "999999",
+        ])
+        .unwrap_err();
+    assert!(e.to_lowercase().contains("insufficient"), "{e}");
+    let e = net
+        .zkvm(&["wallet", "send", "--to", "zkvm1nonsense", "--qty", "1"])
+        .unwrap_err();
+    assert!(e.contains("address"), "{e}");
+    assert!(net.zkvm(&["chain", "block", "99999"]).is_err());
+
+    // A restart resumes the same chain, and the wallets agree with it.
+    let before = net.ok(&["chain", "status"]);
+    let dir_path = net.dir.clone();
+    net.kill();
+    let net = Devnet::start(&dir_path, FAST);
+    let after = net.ok(&["chain", "status"]);
+    assert_eq!(after["network"], before["network"]);
+    assert!(after["height"].as_u64() >= before["height"].as_u64());
+    let block = net.ok(&["chain", "block", &before["height"].to_string()]);
+    assert_eq!(block["header"]["id"], before["tip"]);
+    let bob_balance = net.ok(&["wallet", "--wallet", bob, "balance"]);
+    assert_eq!(spendable(&bob_balance, &gold), 950);
+}
+
+#[test]
+fn kill_9_during_block_production_restarts_consistent() {
+    let dir = tempfile::tempdir().unwrap();
+    // Blocks as fast as the node can make them, empty or not.
+    let config = "block_interval_ms = 10\nempty_block_interval_ms = 1\n";
+    let mut net = Devnet::start(dir.path(), config);
+    let mut last_height = 0u64;
+    let mut seen_txids: Vec<String> = Vec::new();
+    let bob_file = dir.path().join("bob.redb");
+    let bob = bob_file.to_str().unwrap().to_string();
+    net.ok(&["wallet", "--wallet", &bob, "new"]);
+    let bob_addr = net.ok(&["wallet", "--wallet", &bob, "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for round in 0..5u64 {
+        // Keep the producer busy with payments, then kill it mid-work.
+        let sent = net.ok(&[
+            "wallet", "send", "--to", &bob_addr, "--qty", "1", "--fee", "1",
+        ]);
+        seen_txids.push(sent["txid"].as_str().unwrap().to_string());
+        std::thread::sleep(Duration::from_millis(37 * (round + 1)));
+        let dir_path = net.dir.clone();
+        net.kill();
+
+        net = Devnet::start(&dir_path, config);
+        let status = net.ok(&["chain", "status"]);
+        let height = status["height"].as_u64().unwrap();
+        assert!(
+            height >= last_height,
+            "height went back: {height} < {last_height}"
+        );
+        last_height = height;
+        // Every accepted payment is confirmed or still pending after the
+        // restart: nothing accepted is lost.
+        for id in &seen_txids {
+            let tx = net.ok(&["chain", "tx", id]);
+            assert!(
+                tx["status"] == "confirmed" || tx["status"] == "pending",
+                "{tx}"
+            );
+        }
+        // Wait for the pending ones before the wallet builds the next payment.
+        let start = Instant::now();
+        while net.ok(&["chain", "mempool"])["txs"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 0
+        {
+            assert!(start.elapsed() < Duration::from_secs(60));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    // A fresh light client verifies every stored block from the genesis.
+    let fresh = dir.path().join("fresh.redb");
+    let fresh = fresh.to_str().unwrap();
+    net.ok(&["wallet", "--wallet", fresh, "new"]);
+    let synced = net.ok(&["wallet", "--wallet", fresh, "balance"]);
+    assert!(synced["height"].as_u64().unwrap() >= last_height);
+    let bob_balance = net.ok(&["wallet", "--wallet", &bob, "balance"]);
+    assert_eq!(spendable(&bob_balance, "native"), 5);
+}
