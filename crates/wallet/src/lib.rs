@@ -1,1 +1,39 @@
-//! The ZkVM wallet (docs/spec/wallet.md).
+//! The ZkVM wallet (docs/spec/wallet.md): keys from a 24-word recovery
+//! phrase, addresses, encrypted openings of confidential outputs, a
+//! verifying light client of the chain with a Utreexo pollard of its own
+//! outputs, and payments, issuance and retirement.
+//!
+//! - [`Seed`] and [`Keys`]: the BIP39 seed and the receiving, issuance and
+//!   view keys derived from it (§Seed, §Keys).
+//! - [`Address`]: a receiving key and an encryption key, as a checksummed
+//!   `zkvm1…` string (§Addresses).
+//! - [`EncryptedNote`], [`NoteOpening`], [`pay_to`]: what an output's
+//!   commitments hide, encrypted to its recipient and stored in the output
+//!   (§Notes).
+//! - [`Wallet`]: the state in a redb file — chain state, pollard, owned
+//!   outputs, pending transactions, history — changed one transaction at a
+//!   time; [`Wallet::follow`], [`Wallet::scan_block`], [`Wallet::sync`]
+//!   follow a chain; [`Wallet::send`], [`Wallet::issue`],
+//!   [`Wallet::retire`] build transactions (§Wallet state, §Scanning,
+//!   §Transactions, §Storage).
+
+mod address;
+mod build;
+mod error;
+mod keys;
+mod note;
+mod store;
+mod wallet;
+
+pub use address::{Address, ADDRESS_LENGTH, ADDRESS_PREFIX, ADDRESS_VERSION};
+pub use build::Built;
+pub use error::WalletError;
+pub use keys::{Keys, Seed, ViewKey, MNEMONIC_WORDS};
+pub use note::{
+    genesis_anchor, output_to, pay_to, EncryptedNote, NoteOpening, MAX_MEMO, MAX_NOTE_BYTES,
+    MIN_NOTE_BYTES, NOTE_VERSION,
+};
+pub use wallet::{
+    Amount, Balance, BlockSource, HistoryEntry, HistoryKind, OwnedUtxo, PendingTx, ScanSummary,
+    SyncSummary, Wallet, DEFAULT_VALIDITY_WINDOW_MS, LOOKAHEAD,
+};

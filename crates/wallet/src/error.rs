@@ -1,0 +1,152 @@
+//! The crate's error type.
+
+use std::path::PathBuf;
+
+use accumulator::AccumulatorError;
+use blockchain::{BlockID, BlockchainError};
+use curve25519_dalek::scalar::Scalar;
+use thiserror::Error;
+use zkvm::VMError;
+
+/// Everything the wallet can refuse or fail at. An operation that fails
+/// changes nothing, in memory or on disk.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum WalletError {
+    /// The recovery phrase is not a valid 24-word English BIP39 mnemonic
+    /// (docs/spec/wallet.md §Seed).
+    #[error("invalid recovery phrase: {0}")]
+    InvalidMnemonic(#[source] bip39::Error),
+    /// A phrase of another length than 24 words (docs/spec/wallet.md §Seed).
+    #[error("the recovery phrase has {0} words, 24 are required")]
+    MnemonicLength(usize),
+
+    /// An address does not start with `zkvm1` (docs/spec/wallet.md
+    /// §Addresses).
+    #[error("an address starts with \"zkvm1\"")]
+    AddressPrefix,
+    /// An address has another length than 143 characters.
+    #[error("an address has 143 characters, this one has {0}")]
+    AddressLength(usize),
+    /// An address holds a character that is not a lowercase hex digit.
+    #[error("an address holds only lowercase hex digits after its prefix")]
+    AddressEncoding,
+    /// An address of an unknown version.
+    #[error("unknown address version {0}")]
+    AddressVersion(u8),
+    /// The address's checksum does not match: a typo or a truncated copy.
+    #[error("the address checksum does not match (mistyped address?)")]
+    AddressChecksum,
+    /// A point of an address or a note is not the canonical encoding of a
+    /// Ristretto point, or is the identity (docs/spec/wallet.md §Addresses,
+    /// §Notes).
+    #[error("invalid point: {0}")]
+    InvalidPoint(&'static str),
+
+    /// A note of an unknown version (docs/spec/wallet.md §Notes).
+    #[error("unknown note version {0}")]
+    NoteVersion(u8),
+    /// A note is shorter or longer than notes can be.
+    #[error("a note has {min} to {max} bytes, this one has {got}")]
+    NoteLength {
+        /// Smallest note.
+        min: usize,
+        /// Largest note.
+        max: usize,
+        /// This note's length.
+        got: usize,
+    },
+    /// The note does not decrypt under this view key and predicate: it is
+    /// not for us, or it was altered.
+    #[error("the note does not decrypt with this key")]
+    NoteDecryption,
+    /// The decrypted opening is malformed, or does not open the output's
+    /// commitments.
+    #[error("invalid note opening: {0}")]
+    NoteOpening(&'static str),
+    /// A memo longer than [`MAX_MEMO`](crate::MAX_MEMO).
+    #[error("a memo has at most {max} bytes, this one has {got}")]
+    MemoTooLong {
+        /// The limit.
+        max: usize,
+        /// The memo's length.
+        got: usize,
+    },
+
+    /// `create` was given the path of an existing file.
+    #[error("a file already exists at {0}")]
+    WalletExists(PathBuf),
+    /// The database failed.
+    #[error("storage: {0}")]
+    Storage(#[source] Box<redb::Error>),
+    /// A stored record does not decode, or the records disagree.
+    #[error("corrupt wallet file: {0}")]
+    Corrupt(&'static str),
+
+    /// The wallet follows no network yet ([`Wallet::follow`](crate::Wallet::follow)).
+    #[error("the wallet follows no network yet")]
+    NotFollowing,
+    /// The wallet follows another network than the genesis given.
+    #[error("the wallet follows network {following}, not {given}")]
+    OtherNetwork {
+        /// ID of the initial header the wallet follows.
+        following: BlockID,
+        /// ID of the initial header given.
+        given: BlockID,
+    },
+    /// A block (or genesis) does not apply to the chain state.
+    #[error("block rejected: {0}")]
+    Chain(#[from] BlockchainError),
+    /// The wallet's UTXO accumulator refused a change or a proof.
+    #[error("accumulator: {0}")]
+    Accumulator(#[from] AccumulatorError),
+    /// The prover refused the transaction.
+    #[error("transaction: {0}")]
+    Vm(#[from] VMError),
+    /// The block source failed.
+    #[error("block source: {0}")]
+    Source(#[source] Box<dyn std::error::Error + Send + Sync>),
+
+    /// Not enough unlocked, confirmed funds of a flavor.
+    #[error(
+        "insufficient funds of flavor {}: needed {needed}, available {available}",
+        flavor_hex(flavor)
+    )]
+    InsufficientFunds {
+        /// The flavor.
+        flavor: Scalar,
+        /// What the transaction needs.
+        needed: u128,
+        /// What is spendable (confirmed and not locked by a pending
+        /// transaction).
+        available: u128,
+    },
+    /// An issuance needs an input for its anchor, and the wallet has no
+    /// unlocked confirmed output at all.
+    #[error("no unlocked output to anchor the transaction")]
+    NothingToSpend,
+    /// A payment, issuance or retirement of quantity zero.
+    #[error("the quantity must be positive")]
+    ZeroAmount,
+    /// A fee above [`zkvm::MAX_FEE`].
+    #[error("fee {0} is above the limit of 2^24")]
+    FeeTooHigh(u64),
+    /// A sum or change does not fit in 64 bits.
+    #[error("amount overflow")]
+    AmountOverflow,
+    /// No more address indices (2^32 of them).
+    #[error("no more address indices")]
+    IndexExhausted,
+}
+
+impl WalletError {
+    /// Wraps any of redb's error types.
+    pub(crate) fn storage(e: impl Into<redb::Error>) -> Self {
+        WalletError::Storage(Box::new(e.into()))
+    }
+}
+
+/// A flavor as 64 hex digits (its little-endian bytes).
+pub(crate) fn flavor_hex(flavor: &Scalar) -> String {
+    crate::address::to_hex(flavor.as_bytes())
+}

@@ -1,0 +1,481 @@
+//! The wallet file (docs/spec/wallet.md §Storage): one redb database,
+//! every change committed in one write transaction. All the storage keys
+//! and record encodings are here.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use accumulator::Pollard;
+use blockchain::ChainState;
+use curve25519_dalek::scalar::Scalar;
+use redb::{Database, ReadableTable, TableDefinition};
+use zkvm::{Contract, ContractID, Encodable, Tx, TxID};
+
+use crate::keys::{canonical_scalar, Seed};
+use crate::note::NoteOpening;
+use crate::wallet::{Following, State};
+use crate::{Amount, HistoryEntry, HistoryKind, OwnedUtxo, PendingTx, WalletError};
+
+/// Single values, by name.
+const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Owned UTXOs by contract ID.
+const UTXOS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("utxos");
+/// Pending transactions by transaction ID.
+const PENDING: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("pending");
+/// History entries by sequence number, from 0.
+const HISTORY: TableDefinition<u64, &[u8]> = TableDefinition::new("history");
+
+/// `META` keys.
+const FORMAT: &str = "format";
+const SEED: &str = "seed";
+const NEXT_INDEX: &str = "next_index";
+const WINDOW: &str = "validity_window_ms";
+const CHAIN: &str = "chain";
+const POLLARD: &str = "pollard";
+
+/// The version of the file's layout.
+const FORMAT_VERSION: u8 = 1;
+
+/// The open database.
+pub(crate) struct Store {
+    db: Database,
+}
+
+impl Store {
+    /// Creates the file (which must not exist) holding `seed` and `state`.
+    pub(crate) fn create(path: &Path, seed: &Seed, state: &State) -> Result<Store, WalletError> {
+        if path.exists() {
+            return Err(WalletError::WalletExists(path.to_path_buf()));
+        }
+        let db = Database::create(path).map_err(WalletError::storage)?;
+        let store = Store { db };
+        let txn = store.db.begin_write().map_err(WalletError::storage)?;
+        {
+            let mut meta = txn.open_table(META).map_err(WalletError::storage)?;
+            meta.insert(FORMAT, [FORMAT_VERSION].as_slice())
+                .map_err(WalletError::storage)?;
+            meta.insert(SEED, seed.as_bytes().as_slice())
+                .map_err(WalletError::storage)?;
+            txn.open_table(UTXOS).map_err(WalletError::storage)?;
+            txn.open_table(PENDING).map_err(WalletError::storage)?;
+            txn.open_table(HISTORY).map_err(WalletError::storage)?;
+        }
+        write_diff(&txn, &State::default(), state, true)?;
+        txn.commit().map_err(WalletError::storage)?;
+        Ok(store)
+    }
+
+    /// Opens the file and reads the seed and the state back, strictly.
+    pub(crate) fn open(path: &Path) -> Result<(Store, Seed, State), WalletError> {
+        let db = Database::open(path).map_err(WalletError::storage)?;
+        let txn = db.begin_read().map_err(WalletError::storage)?;
+        let meta = txn.open_table(META).map_err(WalletError::storage)?;
+        let get = |key: &str| -> Result<Option<Vec<u8>>, WalletError> {
+            Ok(meta
+                .get(key)
+                .map_err(WalletError::storage)?
+                .map(|v| v.value().to_vec()))
+        };
+        let required = |key: &str| get(key)?.ok_or(WalletError::Corrupt("missing record"));
+        if required(FORMAT)? != [FORMAT_VERSION] {
+            return Err(WalletError::Corrupt("unknown file format"));
+        }
+        let seed = Seed::from_bytes(
+            required(SEED)?
+                .try_into()
+                .map_err(|_| WalletError::Corrupt("seed"))?,
+        );
+        let next_index = u32::from_le_bytes(
+            required(NEXT_INDEX)?
+                .try_into()
+                .map_err(|_| WalletError::Corrupt("next index"))?,
+        );
+        let window_ms = u64::from_le_bytes(
+            required(WINDOW)?
+                .try_into()
+                .map_err(|_| WalletError::Corrupt("validity window"))?,
+        );
+        let following = match (get(CHAIN)?, get(POLLARD)?) {
+            (None, None) => None,
+            (Some(chain), Some(pollard)) => {
+                let chain = ChainState::from_snapshot(&chain, None)
+                    .map_err(|_| WalletError::Corrupt("chain state"))?;
+                let pollard =
+                    Pollard::from_bytes(&pollard).map_err(|_| WalletError::Corrupt("pollard"))?;
+                if pollard.accumulator() != &chain.utxos {
+                    return Err(WalletError::Corrupt(
+                        "pollard does not match the chain state",
+                    ));
+                }
+                Some(Following { chain, pollard })
+            }
+            _ => return Err(WalletError::Corrupt("chain state without pollard")),
+        };
+
+        let mut utxos = BTreeMap::new();
+        let table = txn.open_table(UTXOS).map_err(WalletError::storage)?;
+        for row in table.iter().map_err(WalletError::storage)? {
+            let (k, v) = row.map_err(WalletError::storage)?;
+            let id = ContractID(*k.value());
+            let utxo = decode_utxo(v.value())?;
+            if utxo.id() != id {
+                return Err(WalletError::Corrupt("UTXO stored under another ID"));
+            }
+            utxos.insert(id, utxo);
+        }
+        let mut pending = BTreeMap::new();
+        let table = txn.open_table(PENDING).map_err(WalletError::storage)?;
+        for row in table.iter().map_err(WalletError::storage)? {
+            let (k, v) = row.map_err(WalletError::storage)?;
+            let txid = TxID(*k.value());
+            pending.insert(txid, decode_pending(txid, v.value())?);
+        }
+        let mut history = Vec::new();
+        let table = txn.open_table(HISTORY).map_err(WalletError::storage)?;
+        for row in table.iter().map_err(WalletError::storage)? {
+            let (k, v) = row.map_err(WalletError::storage)?;
+            if k.value() != history.len() as u64 {
+                return Err(WalletError::Corrupt("history has a gap"));
+            }
+            history.push(decode_history(v.value())?);
+        }
+        drop((meta, txn));
+        let state = State {
+            next_index,
+            window_ms,
+            following,
+            utxos,
+            pending,
+            history,
+        };
+        Ok((Store { db }, seed, state))
+    }
+
+    /// Writes the difference from `old` to `new` in one write transaction:
+    /// after a crash the file holds one or the other.
+    pub(crate) fn commit(&self, old: &State, new: &State) -> Result<(), WalletError> {
+        let txn = self.db.begin_write().map_err(WalletError::storage)?;
+        write_diff(&txn, old, new, false)?;
+        txn.commit().map_err(WalletError::storage)
+    }
+}
+
+/// Writes into `txn` what changed from `old` to `new` (everything when
+/// `all`).
+fn write_diff(
+    txn: &redb::WriteTransaction,
+    old: &State,
+    new: &State,
+    all: bool,
+) -> Result<(), WalletError> {
+    {
+        let mut meta = txn.open_table(META).map_err(WalletError::storage)?;
+        if all || old.next_index != new.next_index {
+            meta.insert(NEXT_INDEX, new.next_index.to_le_bytes().as_slice())
+                .map_err(WalletError::storage)?;
+        }
+        if all || old.window_ms != new.window_ms {
+            meta.insert(WINDOW, new.window_ms.to_le_bytes().as_slice())
+                .map_err(WalletError::storage)?;
+        }
+        if all || old.following != new.following {
+            match &new.following {
+                Some(f) => {
+                    meta.insert(CHAIN, f.chain.to_snapshot().as_slice())
+                        .map_err(WalletError::storage)?;
+                    meta.insert(POLLARD, f.pollard.to_bytes().as_slice())
+                        .map_err(WalletError::storage)?;
+                }
+                None => {
+                    meta.remove(CHAIN).map_err(WalletError::storage)?;
+                    meta.remove(POLLARD).map_err(WalletError::storage)?;
+                }
+            }
+        }
+    }
+    {
+        let mut table = txn.open_table(UTXOS).map_err(WalletError::storage)?;
+        for id in old.utxos.keys().filter(|id| !new.utxos.contains_key(id)) {
+            table.remove(&id.0).map_err(WalletError::storage)?;
+        }
+        for (id, u) in &new.utxos {
+            if all || old.utxos.get(id) != Some(u) {
+                table
+                    .insert(&id.0, encode_utxo(u).as_slice())
+                    .map_err(WalletError::storage)?;
+            }
+        }
+    }
+    {
+        let mut table = txn.open_table(PENDING).map_err(WalletError::storage)?;
+        for id in old
+            .pending
+            .keys()
+            .filter(|id| !new.pending.contains_key(id))
+        {
+            table.remove(&id.0).map_err(WalletError::storage)?;
+        }
+        for (id, p) in &new.pending {
+            if all || old.pending.get(id) != Some(p) {
+                table
+                    .insert(&id.0, encode_pending(p).as_slice())
+                    .map_err(WalletError::storage)?;
+            }
+        }
+    }
+    {
+        let mut table = txn.open_table(HISTORY).map_err(WalletError::storage)?;
+        let from = if all { 0 } else { old.history.len() };
+        if new.history.len() < from || new.history[..from] != old.history[..from] {
+            return Err(WalletError::Corrupt("history was rewritten"));
+        }
+        for (i, h) in new.history.iter().enumerate().skip(from) {
+            table
+                .insert(i as u64, encode_history(h).as_slice())
+                .map_err(WalletError::storage)?;
+        }
+    }
+    Ok(())
+}
+
+/// `LE64 height || LE32 key_index || LE32 n || opening (n bytes) ||
+/// output structure`.
+fn encode_utxo(u: &OwnedUtxo) -> Vec<u8> {
+    let opening = u.opening.to_bytes();
+    let mut out = Vec::new();
+    out.extend_from_slice(&u.height.to_le_bytes());
+    out.extend_from_slice(&u.key_index.to_le_bytes());
+    put_len(&mut out, opening.len());
+    out.extend_from_slice(&opening);
+    u.contract.encode(&mut out);
+    out
+}
+
+fn decode_utxo(bytes: &[u8]) -> Result<OwnedUtxo, WalletError> {
+    let mut r = Cursor(bytes);
+    let height = r.u64()?;
+    let key_index = r.u32()?;
+    let n = r.len()?;
+    let opening =
+        NoteOpening::from_bytes(r.take(n)?).map_err(|_| WalletError::Corrupt("UTXO opening"))?;
+    let contract =
+        Contract::from_bytes(r.rest()).map_err(|_| WalletError::Corrupt("UTXO contract"))?;
+    match crate::note::value_and_note(&contract) {
+        Some((value, _)) if opening.opens(value) => {}
+        _ => return Err(WalletError::Corrupt("UTXO opening does not open it")),
+    }
+    Ok(OwnedUtxo {
+        contract,
+        opening,
+        key_index,
+        height,
+    })
+}
+
+/// `LE32 n || tx (n bytes) || kind || LE64 fee || amounts || LE32 k || k ×
+/// input ID || incoming amounts`.
+fn encode_pending(p: &PendingTx) -> Vec<u8> {
+    let tx = p.tx.to_bytes();
+    let mut out = Vec::new();
+    put_len(&mut out, tx.len());
+    out.extend_from_slice(&tx);
+    out.push(p.kind.code());
+    out.extend_from_slice(&p.fee.to_le_bytes());
+    put_amounts(&mut out, &p.amounts);
+    put_len(&mut out, p.inputs.len());
+    for id in &p.inputs {
+        out.extend_from_slice(&id.0);
+    }
+    put_amounts(&mut out, &p.incoming);
+    out
+}
+
+fn decode_pending(txid: TxID, bytes: &[u8]) -> Result<PendingTx, WalletError> {
+    let mut r = Cursor(bytes);
+    let n = r.len()?;
+    let tx = Tx::from_bytes(r.take(n)?).map_err(|_| WalletError::Corrupt("pending tx"))?;
+    let kind = HistoryKind::from_code(r.u8()?)?;
+    let fee = r.u64()?;
+    let amounts = r.amounts()?;
+    let k = r.count(32)?;
+    let mut inputs = Vec::with_capacity(k);
+    for _ in 0..k {
+        inputs.push(ContractID(r.array()?));
+    }
+    let incoming = r.amounts()?;
+    r.finish()?;
+    Ok(PendingTx {
+        txid,
+        tx,
+        kind,
+        amounts,
+        fee,
+        inputs,
+        incoming,
+    })
+}
+
+/// `kind || 0x00 | 0x01 txid || LE64 height || LE64 fee || amounts`.
+fn encode_history(h: &HistoryEntry) -> Vec<u8> {
+    let mut out = vec![h.kind.code()];
+    match h.txid {
+        None => out.push(0),
+        Some(id) => {
+            out.push(1);
+            out.extend_from_slice(&id.0);
+        }
+    }
+    out.extend_from_slice(&h.height.to_le_bytes());
+    out.extend_from_slice(&h.fee.to_le_bytes());
+    put_amounts(&mut out, &h.amounts);
+    out
+}
+
+fn decode_history(bytes: &[u8]) -> Result<HistoryEntry, WalletError> {
+    let mut r = Cursor(bytes);
+    let kind = HistoryKind::from_code(r.u8()?)?;
+    let txid = match r.u8()? {
+        0 => None,
+        1 => Some(TxID(r.array()?)),
+        _ => return Err(WalletError::Corrupt("history entry")),
+    };
+    let height = r.u64()?;
+    let fee = r.u64()?;
+    let amounts = r.amounts()?;
+    r.finish()?;
+    Ok(HistoryEntry {
+        kind,
+        txid,
+        height,
+        amounts,
+        fee,
+    })
+}
+
+/// `LE32 n || n × (flavor (32) || LE64 qty)`.
+fn put_amounts(out: &mut Vec<u8>, amounts: &[Amount]) {
+    put_len(out, amounts.len());
+    for a in amounts {
+        out.extend_from_slice(a.flavor.as_bytes());
+        out.extend_from_slice(&a.qty.to_le_bytes());
+    }
+}
+
+fn put_len(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+}
+
+/// A strict reader of records.
+struct Cursor<'a>(&'a [u8]);
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], WalletError> {
+        if self.0.len() < n {
+            return Err(WalletError::Corrupt("truncated record"));
+        }
+        let (head, tail) = self.0.split_at(n);
+        self.0 = tail;
+        Ok(head)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], WalletError> {
+        let mut a = [0u8; N];
+        a.copy_from_slice(self.take(N)?);
+        Ok(a)
+    }
+
+    fn u8(&mut self) -> Result<u8, WalletError> {
+        Ok(self.array::<1>()?[0])
+    }
+
+    fn u32(&mut self) -> Result<u32, WalletError> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+
+    fn u64(&mut self) -> Result<u64, WalletError> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+
+    /// A length that must fit in what remains.
+    fn len(&mut self) -> Result<usize, WalletError> {
+        self.count(1)
+    }
+
+    /// A count of items of at least `size` bytes each, checked against
+    /// what remains before anything is allocated.
+    fn count(&mut self, size: usize) -> Result<usize, WalletError> {
+        let n = usize::try_from(self.u32()?).map_err(|_| WalletError::Corrupt("count"))?;
+        if n.saturating_mul(size) > self.0.len() {
+            return Err(WalletError::Corrupt("count beyond the record"));
+        }
+        Ok(n)
+    }
+
+    fn amounts(&mut self) -> Result<Vec<Amount>, WalletError> {
+        let n = self.count(40)?;
+        let mut out = Vec::with_capacity(n);
+        for _ in 0..n {
+            let flavor: Scalar =
+                canonical_scalar(self.array()?).ok_or(WalletError::Corrupt("flavor"))?;
+            let qty = self.u64()?;
+            out.push(Amount { flavor, qty });
+        }
+        Ok(out)
+    }
+
+    fn rest(&mut self) -> &'a [u8] {
+        core::mem::take(&mut self.0)
+    }
+
+    fn finish(&self) -> Result<(), WalletError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(WalletError::Corrupt("trailing bytes in a record"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use proptest::prelude::*;
+
+    fn entry() -> HistoryEntry {
+        HistoryEntry {
+            kind: HistoryKind::Issued,
+            txid: Some(TxID([5; 32])),
+            height: 9,
+            amounts: vec![Amount {
+                flavor: Scalar::from(3u64),
+                qty: 77,
+            }],
+            fee: 12,
+        }
+    }
+
+    #[test]
+    fn history_records_round_trip_and_are_strict() {
+        let bytes = encode_history(&entry());
+        assert_eq!(decode_history(&bytes).unwrap(), entry());
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(decode_history(&long).is_err());
+        for n in 0..bytes.len() {
+            assert!(decode_history(&bytes[..n]).is_err(), "prefix {n}");
+        }
+        let mut kind = bytes.clone();
+        kind[0] = 4;
+        assert!(decode_history(&kind).is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn record_decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = decode_history(&bytes);
+            let _ = decode_utxo(&bytes);
+            let _ = decode_pending(TxID([0; 32]), &bytes);
+        }
+    }
+}

@@ -1,0 +1,718 @@
+//! The wallet: its state, following a chain, scanning blocks
+//! (docs/spec/wallet.md §Wallet state, §Scanning, §Sync).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+
+use accumulator::{Accumulator, Pollard, Proof, ZkvmHash};
+use blockchain::{utxo_leaf, Block, BlockID, ChainState, Genesis};
+use curve25519_dalek::scalar::Scalar;
+use subtle::ConstantTimeEq;
+use zkvm::{Contract, ContractID, Encodable, Tx, TxID};
+
+use crate::keys::{Keys, Seed};
+use crate::note::{value_and_note, NoteOpening};
+use crate::store::Store;
+use crate::{Address, WalletError};
+
+/// Addresses beyond the highest one handed out that scanning still
+/// recognizes (docs/spec/wallet.md §Scanning).
+pub const LOOKAHEAD: u32 = 20;
+
+/// How long a built transaction stays valid by default: its `maxtime_ms`
+/// is the tip's time plus this (docs/spec/wallet.md §Transactions).
+pub const DEFAULT_VALIDITY_WINDOW_MS: u64 = 10 * 60 * 1000;
+
+/// A quantity of a flavor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Amount {
+    /// The asset type.
+    pub flavor: Scalar,
+    /// The quantity.
+    pub qty: u64,
+}
+
+/// An unspent output the wallet owns, with what its commitments hide.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnedUtxo {
+    /// The output as the chain logged it (closed commitments).
+    pub contract: Contract,
+    /// The opening of its value, from its note.
+    pub opening: NoteOpening,
+    /// The index of the address (receiving key) it pays.
+    pub key_index: u32,
+    /// The height of the block that created it (1 for the genesis).
+    pub height: u64,
+}
+
+impl OwnedUtxo {
+    /// The contract ID (the UTXO ID).
+    pub fn id(&self) -> ContractID {
+        self.contract.id()
+    }
+
+    /// The quantity.
+    pub fn qty(&self) -> u64 {
+        self.opening.qty
+    }
+
+    /// The flavor.
+    pub fn flavor(&self) -> Scalar {
+        self.opening.flavor
+    }
+}
+
+/// What a history entry records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryKind {
+    /// Outputs paid to the wallet by others (or by the genesis).
+    Received,
+    /// A payment the wallet made: the amounts paid away.
+    Sent,
+    /// An issuance: the amount issued.
+    Issued,
+    /// A retirement: the amount retired.
+    Retired,
+}
+
+impl HistoryKind {
+    pub(crate) fn code(self) -> u8 {
+        match self {
+            HistoryKind::Received => 0,
+            HistoryKind::Sent => 1,
+            HistoryKind::Issued => 2,
+            HistoryKind::Retired => 3,
+        }
+    }
+
+    pub(crate) fn from_code(c: u8) -> Result<Self, WalletError> {
+        Ok(match c {
+            0 => HistoryKind::Received,
+            1 => HistoryKind::Sent,
+            2 => HistoryKind::Issued,
+            3 => HistoryKind::Retired,
+            _ => return Err(WalletError::Corrupt("history kind")),
+        })
+    }
+}
+
+/// One confirmed event (docs/spec/wallet.md §History).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// What happened.
+    pub kind: HistoryKind,
+    /// The transaction; `None` for outputs of the genesis.
+    pub txid: Option<TxID>,
+    /// The block height.
+    pub height: u64,
+    /// Received: what arrived; sent: what was paid to others; issued and
+    /// retired: the amount. One entry per flavor (a flavor appears twice
+    /// only if its total passes 2^64 − 1).
+    pub amounts: Vec<Amount>,
+    /// The fee the wallet paid (0 for received).
+    pub fee: u64,
+}
+
+/// A transaction the wallet built that no block has included yet. Its
+/// inputs are locked; its outputs to the wallet count as pending.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingTx {
+    /// The ID.
+    pub txid: TxID,
+    /// The signed transaction (to broadcast again if needed).
+    pub tx: Tx,
+    /// What it does, for the history once confirmed.
+    pub kind: HistoryKind,
+    /// The amounts of its history entry.
+    pub amounts: Vec<Amount>,
+    /// Its fee.
+    pub fee: u64,
+    /// The wallet's outputs it spends.
+    pub inputs: Vec<ContractID>,
+    /// What it pays back to the wallet (change, issued assets).
+    pub incoming: Vec<Amount>,
+}
+
+/// The wallet's funds of one flavor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Balance {
+    /// The flavor.
+    pub flavor: Scalar,
+    /// Confirmed and not spent by a pending transaction.
+    pub spendable: u128,
+    /// Confirmed but spent by a pending transaction.
+    pub locked: u128,
+    /// Coming back to the wallet from pending transactions (change,
+    /// issuance).
+    pub pending: u128,
+}
+
+/// What one block changed (docs/spec/wallet.md §Scanning).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ScanSummary {
+    /// The height now followed.
+    pub height: u64,
+    /// Amounts others paid the wallet.
+    pub received: Vec<Amount>,
+    /// Pending transactions the block included.
+    pub confirmed: Vec<TxID>,
+    /// Pending transactions dropped: expired, or their inputs spent by
+    /// another transaction. Their inputs are unlocked.
+    pub dropped: Vec<TxID>,
+}
+
+/// What [`Wallet::sync`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SyncSummary {
+    /// Blocks applied.
+    pub blocks: u64,
+    /// The height now followed.
+    pub height: u64,
+    /// Amounts others paid the wallet.
+    pub received: Vec<Amount>,
+    /// Pending transactions confirmed.
+    pub confirmed: Vec<TxID>,
+    /// Pending transactions dropped.
+    pub dropped: Vec<TxID>,
+}
+
+/// Where the wallet gets the chain from (docs/spec/wallet.md §Sync): a
+/// node's HTTP API, or a chain in memory.
+pub trait BlockSource {
+    /// Why the source failed.
+    type Error: std::error::Error + Send + Sync + 'static;
+    /// The network's genesis.
+    fn genesis(&self) -> Result<Genesis, Self::Error>;
+    /// The block at `height` (2 for the first after the genesis), or
+    /// `None` if the chain is not that long yet.
+    fn block(&self, height: u64) -> Result<Option<Block>, Self::Error>;
+}
+
+/// The chain the wallet follows: the light chain state and the pollard of
+/// its own outputs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Following {
+    pub(crate) chain: ChainState,
+    pub(crate) pollard: Pollard,
+}
+
+/// Everything persisted besides the seed.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub(crate) struct State {
+    pub(crate) next_index: u32,
+    pub(crate) window_ms: u64,
+    pub(crate) following: Option<Following>,
+    pub(crate) utxos: BTreeMap<ContractID, OwnedUtxo>,
+    pub(crate) pending: BTreeMap<TxID, PendingTx>,
+    pub(crate) history: Vec<HistoryEntry>,
+}
+
+impl State {
+    /// The inputs of pending transactions.
+    pub(crate) fn locked(&self) -> HashSet<ContractID> {
+        self.pending
+            .values()
+            .flat_map(|p| p.inputs.iter().copied())
+            .collect()
+    }
+}
+
+/// A wallet backed by its file (docs/spec/wallet.md). Every change is
+/// committed to the file in one transaction before it shows in memory.
+pub struct Wallet {
+    pub(crate) keys: Keys,
+    pub(crate) state: State,
+    store: Store,
+    /// Receiving points of indices `0 .. next_index + LOOKAHEAD`.
+    known: HashMap<[u8; 32], u32>,
+}
+
+impl core::fmt::Debug for Wallet {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Wallet")
+            .field("height", &self.height())
+            .field("addresses", &self.state.next_index)
+            .field("utxos", &self.state.utxos.len())
+            .field("pending", &self.state.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Two wallets are equal when they hold the same seed and state.
+impl PartialEq for Wallet {
+    fn eq(&self, other: &Self) -> bool {
+        bool::from(self.keys.ct_eq(&other.keys)) && self.state == other.state
+    }
+}
+
+impl Wallet {
+    /// Creates a wallet file at `path` (which must not exist) from a
+    /// 24-word `mnemonic`, or from a new random one; returns the wallet and
+    /// its phrase (words separated by single spaces), which is shown to
+    /// the user once: the file keeps only the seed (docs/spec/wallet.md
+    /// §Seed, §Storage).
+    pub fn create(
+        path: impl AsRef<Path>,
+        mnemonic: Option<&str>,
+    ) -> Result<(Wallet, String), WalletError> {
+        let path = path.as_ref();
+        if path.exists() {
+            return Err(WalletError::WalletExists(path.to_path_buf()));
+        }
+        let (seed, phrase) = match mnemonic {
+            Some(m) => (
+                Seed::from_phrase(m)?,
+                m.split_whitespace().collect::<Vec<_>>().join(" "),
+            ),
+            None => {
+                let (seed, phrase) = Seed::generate(&mut rand_core::OsRng)?;
+                (seed, phrase.as_str().to_string())
+            }
+        };
+        let state = State {
+            window_ms: DEFAULT_VALIDITY_WINDOW_MS,
+            ..State::default()
+        };
+        let store = Store::create(path, &seed, &state)?;
+        Ok((Wallet::assemble(Keys::new(seed), state, store), phrase))
+    }
+
+    /// Opens the wallet file at `path`, checking every record.
+    pub fn open(path: impl AsRef<Path>) -> Result<Wallet, WalletError> {
+        let (store, seed, state) = Store::open(path.as_ref())?;
+        let keys = Keys::new(seed);
+        for u in state.utxos.values() {
+            if keys.receiving_point(u.key_index) != u.contract.predicate.to_point() {
+                return Err(WalletError::Corrupt("UTXO not locked by its key"));
+            }
+        }
+        Ok(Wallet::assemble(keys, state, store))
+    }
+
+    fn assemble(keys: Keys, state: State, store: Store) -> Wallet {
+        let mut w = Wallet {
+            keys,
+            state,
+            store,
+            known: HashMap::new(),
+        };
+        let upto = w.state.next_index;
+        w.extend_known(upto);
+        w
+    }
+
+    /// Derives the receiving points up to `next_index + LOOKAHEAD`.
+    fn extend_known(&mut self, next_index: u32) {
+        let end = next_index.saturating_add(LOOKAHEAD);
+        let start = u32::try_from(self.known.len()).unwrap_or(u32::MAX);
+        for i in start..end {
+            self.known.insert(self.keys.receiving_point(i).0, i);
+        }
+    }
+
+    /// Persists `new` (one write transaction), then takes it.
+    pub(crate) fn commit(&mut self, new: State) -> Result<(), WalletError> {
+        self.store.commit(&self.state, &new)?;
+        let next = new.next_index;
+        self.state = new;
+        self.extend_known(next);
+        Ok(())
+    }
+
+    /// The keys (secrets included).
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// Address `index` (handed out or not).
+    pub fn address(&self, index: u32) -> Address {
+        self.keys.address(index)
+    }
+
+    /// A fresh address: the next index, recorded in the file.
+    pub fn new_address(&mut self) -> Result<Address, WalletError> {
+        let mut new = self.state.clone();
+        let index = new.next_index;
+        new.next_index = index.checked_add(1).ok_or(WalletError::IndexExhausted)?;
+        self.commit(new)?;
+        Ok(self.keys.address(index))
+    }
+
+    /// The number of addresses handed out (indices `0 .. n`).
+    pub fn addresses_issued(&self) -> u32 {
+        self.state.next_index
+    }
+
+    /// The flavor [`Wallet::issue`] creates for `metadata`.
+    pub fn issuance_flavor(&self, metadata: &[u8]) -> Scalar {
+        self.keys.issuance_flavor(metadata)
+    }
+
+    /// How long built transactions stay valid, in milliseconds after the
+    /// tip's time.
+    pub fn validity_window_ms(&self) -> u64 {
+        self.state.window_ms
+    }
+
+    /// Sets [`Wallet::validity_window_ms`] (recorded in the file).
+    pub fn set_validity_window_ms(&mut self, ms: u64) -> Result<(), WalletError> {
+        let mut new = self.state.clone();
+        new.window_ms = ms;
+        self.commit(new)
+    }
+
+    /// The chain state followed, if any.
+    pub fn chain_state(&self) -> Option<&ChainState> {
+        self.state.following.as_ref().map(|f| &f.chain)
+    }
+
+    /// The pollard: the UTXO accumulator with proofs of the wallet's
+    /// outputs.
+    pub fn pollard(&self) -> Option<&Pollard> {
+        self.state.following.as_ref().map(|f| &f.pollard)
+    }
+
+    /// The ID of the initial header of the network followed.
+    pub fn network(&self) -> Option<BlockID> {
+        self.chain_state().map(|c| c.initial.id())
+    }
+
+    /// The height of the last block applied; 0 before following.
+    pub fn height(&self) -> u64 {
+        self.chain_state().map_or(0, |c| c.tip.height)
+    }
+
+    /// The owned unspent outputs, pending spends included, by contract ID.
+    pub fn utxos(&self) -> impl Iterator<Item = &OwnedUtxo> {
+        self.state.utxos.values()
+    }
+
+    /// The pending transactions, by ID.
+    pub fn pending(&self) -> impl Iterator<Item = &PendingTx> {
+        self.state.pending.values()
+    }
+
+    /// The confirmed history, oldest first.
+    pub fn history(&self) -> &[HistoryEntry] {
+        &self.state.history
+    }
+
+    /// A Utreexo proof of owned outputs `ids` against the followed state,
+    /// in that order.
+    pub fn prove(&self, ids: &[ContractID]) -> Result<Proof, WalletError> {
+        let f = self
+            .state
+            .following
+            .as_ref()
+            .ok_or(WalletError::NotFollowing)?;
+        let leaves: Vec<ZkvmHash> = ids.iter().map(utxo_leaf).collect();
+        Ok(f.pollard.prove(&leaves)?)
+    }
+
+    /// Balances per flavor, ordered by the flavor's bytes (so the fee
+    /// flavor, zero, comes first).
+    pub fn balances(&self) -> Vec<Balance> {
+        let locked = self.state.locked();
+        let mut map: BTreeMap<[u8; 32], Balance> = BTreeMap::new();
+        let entry = |map: &mut BTreeMap<[u8; 32], Balance>, flavor: Scalar| {
+            *map.entry(flavor.to_bytes()).or_insert(Balance {
+                flavor,
+                spendable: 0,
+                locked: 0,
+                pending: 0,
+            })
+        };
+        for (id, u) in &self.state.utxos {
+            let mut b = entry(&mut map, u.flavor());
+            if locked.contains(id) {
+                b.locked += u128::from(u.qty());
+            } else {
+                b.spendable += u128::from(u.qty());
+            }
+            map.insert(u.flavor().to_bytes(), b);
+        }
+        for p in self.state.pending.values() {
+            for a in &p.incoming {
+                let mut b = entry(&mut map, a.flavor);
+                b.pending += u128::from(a.qty);
+                map.insert(a.flavor.to_bytes(), b);
+            }
+        }
+        map.into_values().collect()
+    }
+
+    /// The balance of one flavor (zeros if none).
+    pub fn balance(&self, flavor: Scalar) -> Balance {
+        self.balances()
+            .into_iter()
+            .find(|b| b.flavor == flavor)
+            .unwrap_or(Balance {
+                flavor,
+                spendable: 0,
+                locked: 0,
+                pending: 0,
+            })
+    }
+
+    /// Starts following the network of `genesis` (docs/spec/wallet.md
+    /// §Following): its chain state, a pollard of its outputs remembering
+    /// the wallet's, which are recorded as received at height 1. Following
+    /// the same network again changes nothing; another is `OtherNetwork`.
+    pub fn follow(&mut self, genesis: &Genesis) -> Result<ScanSummary, WalletError> {
+        let chain = genesis.state()?;
+        if let Some(f) = &self.state.following {
+            let following = f.chain.initial.id();
+            let given = chain.initial.id();
+            if following != given {
+                return Err(WalletError::OtherNetwork { following, given });
+            }
+            return Ok(ScanSummary {
+                height: f.chain.tip.height,
+                ..ScanSummary::default()
+            });
+        }
+        let mut new = self.state.clone();
+        let height = chain.tip.height;
+        let mut leaves = Vec::with_capacity(genesis.utxos.len());
+        let mut remember = Vec::new();
+        let mut received = Vec::new();
+        for c in &genesis.utxos {
+            let leaf = utxo_leaf(&c.id());
+            leaves.push(leaf);
+            if let Some(u) = self.recognize(c, height, &mut new.next_index) {
+                remember.push(leaf);
+                add_amount(&mut received, u.flavor(), u.qty());
+                new.utxos.insert(u.id(), u);
+            }
+        }
+        let mut pollard = Pollard::new(Accumulator::new());
+        pollard.modify(&leaves, &remember, &[], &Proof::empty())?;
+        if pollard.accumulator() != &chain.utxos {
+            return Err(WalletError::Corrupt("genesis accumulator"));
+        }
+        if !received.is_empty() {
+            new.history.push(HistoryEntry {
+                kind: HistoryKind::Received,
+                txid: None,
+                height,
+                amounts: received.clone(),
+                fee: 0,
+            });
+        }
+        new.following = Some(Following { chain, pollard });
+        self.commit(new)?;
+        Ok(ScanSummary {
+            height,
+            received,
+            ..ScanSummary::default()
+        })
+    }
+
+    /// Applies the next block (docs/spec/wallet.md §Scanning): validates it
+    /// in full against the followed state, records the wallet's new
+    /// outputs and spent ones, confirms and expires pending transactions,
+    /// updates the pollard and the history; one write to the file.
+    pub fn scan_block(&mut self, block: &Block) -> Result<ScanSummary, WalletError> {
+        let f = self
+            .state
+            .following
+            .as_ref()
+            .ok_or(WalletError::NotFollowing)?;
+        let (chain, applied) = f.chain.apply_block(block)?;
+        let mut pollard = f.pollard.clone();
+        let mut new = self.state.clone();
+        let height = block.header.height;
+        let mut summary = ScanSummary {
+            height,
+            ..ScanSummary::default()
+        };
+        // Outputs of this block the wallet owns, not (yet) spent.
+        let mut fresh: BTreeMap<ContractID, OwnedUtxo> = BTreeMap::new();
+        for tx in &applied.txs {
+            let mut spent: Vec<Amount> = Vec::new();
+            for id in tx.log.inputs() {
+                if let Some(u) = new.utxos.remove(id).or_else(|| fresh.remove(id)) {
+                    add_amount(&mut spent, u.flavor(), u.qty());
+                }
+            }
+            let mut received: Vec<Amount> = Vec::new();
+            for output in tx.log.outputs() {
+                if let Some(u) = self.recognize(output, height, &mut new.next_index) {
+                    add_amount(&mut received, u.flavor(), u.qty());
+                    fresh.insert(u.id(), u);
+                }
+            }
+            let entry = if let Some(p) = new.pending.remove(&tx.id) {
+                summary.confirmed.push(tx.id);
+                Some(HistoryEntry {
+                    kind: p.kind,
+                    txid: Some(tx.id),
+                    height,
+                    amounts: p.amounts,
+                    fee: p.fee,
+                })
+            } else if !spent.is_empty() {
+                Some(HistoryEntry {
+                    kind: HistoryKind::Sent,
+                    txid: Some(tx.id),
+                    height,
+                    amounts: net_spent(&spent, &received, tx.log.fee()),
+                    fee: tx.log.fee(),
+                })
+            } else if !received.is_empty() {
+                for a in &received {
+                    add_amount(&mut summary.received, a.flavor, a.qty);
+                }
+                Some(HistoryEntry {
+                    kind: HistoryKind::Received,
+                    txid: Some(tx.id),
+                    height,
+                    amounts: received,
+                    fee: 0,
+                })
+            } else {
+                None
+            };
+            new.history.extend(entry);
+        }
+        let remember: Vec<ZkvmHash> = fresh.keys().map(utxo_leaf).collect();
+        pollard.modify(
+            &applied.additions,
+            &remember,
+            &applied.deletions,
+            &block.utxo_proof,
+        )?;
+        new.utxos.extend(fresh);
+        // Pending transactions that can no longer be included.
+        let time = block.header.timestamp_ms;
+        let utxos = &new.utxos;
+        let dead: Vec<TxID> = new
+            .pending
+            .values()
+            .filter(|p| {
+                p.tx.header.maxtime_ms <= time || p.inputs.iter().any(|i| !utxos.contains_key(i))
+            })
+            .map(|p| p.txid)
+            .collect();
+        for id in &dead {
+            new.pending.remove(id);
+        }
+        summary.dropped = dead;
+        new.following = Some(Following { chain, pollard });
+        self.commit(new)?;
+        Ok(summary)
+    }
+
+    /// Follows `source` (docs/spec/wallet.md §Sync): its genesis first if
+    /// the wallet follows nothing yet, then blocks from `height() + 1`
+    /// until the source has none. Blocks of another network fail
+    /// validation. Each block is committed on its own, so an error keeps
+    /// the blocks before it.
+    pub fn sync<S: BlockSource>(&mut self, source: &S) -> Result<SyncSummary, WalletError> {
+        let mut summary = SyncSummary::default();
+        if self.state.following.is_none() {
+            let genesis = source
+                .genesis()
+                .map_err(|e| WalletError::Source(Box::new(e)))?;
+            let s = self.follow(&genesis)?;
+            summary.received.extend(s.received);
+        }
+        loop {
+            let next = self.height().saturating_add(1);
+            let Some(block) = source
+                .block(next)
+                .map_err(|e| WalletError::Source(Box::new(e)))?
+            else {
+                break;
+            };
+            let s = self.scan_block(&block)?;
+            summary.blocks += 1;
+            for a in s.received {
+                add_amount(&mut summary.received, a.flavor, a.qty);
+            }
+            summary.confirmed.extend(s.confirmed);
+            summary.dropped.extend(s.dropped);
+        }
+        summary.height = self.height();
+        Ok(summary)
+    }
+
+    /// If `output` pays the wallet (docs/spec/wallet.md §Scanning): its
+    /// predicate is a receiving key within the lookahead, its note decrypts
+    /// with the view key, and the opening opens its value. Raises
+    /// `next_index` past the key found.
+    fn recognize(
+        &mut self,
+        output: &Contract,
+        height: u64,
+        next_index: &mut u32,
+    ) -> Option<OwnedUtxo> {
+        let predicate = output.predicate.to_point();
+        let index = *self.known.get(&predicate.0)?;
+        let (value, note) = value_and_note(output)?;
+        let opening = note.open(self.keys.view_key(), &predicate).ok()?;
+        if !opening.opens(value) {
+            return None;
+        }
+        // Keep the closed form, as the chain logs it.
+        let contract = Contract::from_bytes(&output.encode_to_vec()).ok()?;
+        if index >= *next_index {
+            *next_index = index.saturating_add(1);
+            self.extend_known(*next_index);
+        }
+        Some(OwnedUtxo {
+            contract,
+            opening,
+            key_index: index,
+            height,
+        })
+    }
+}
+
+/// Adds `qty` of `flavor` to `list` (a new entry if the sum would pass
+/// 2^64 − 1).
+pub(crate) fn add_amount(list: &mut Vec<Amount>, flavor: Scalar, qty: u64) {
+    for a in list.iter_mut() {
+        if a.flavor == flavor {
+            if let Some(sum) = a.qty.checked_add(qty) {
+                a.qty = sum;
+                return;
+            }
+        }
+    }
+    list.push(Amount { flavor, qty });
+}
+
+/// What a transaction not built here (e.g. by another copy of the wallet)
+/// paid away: spent minus received back, minus the fee in the zero flavor.
+fn net_spent(spent: &[Amount], received: &[Amount], fee: u64) -> Vec<Amount> {
+    let total = |list: &[Amount], f: Scalar| -> u128 {
+        list.iter()
+            .filter(|a| a.flavor == f)
+            .map(|a| u128::from(a.qty))
+            .sum()
+    };
+    let mut flavors: Vec<Scalar> = Vec::new();
+    for a in spent {
+        if !flavors.contains(&a.flavor) {
+            flavors.push(a.flavor);
+        }
+    }
+    let mut out = Vec::new();
+    for f in flavors {
+        let mut out_of_wallet = total(spent, f).saturating_sub(total(received, f));
+        if f == Scalar::ZERO {
+            out_of_wallet = out_of_wallet.saturating_sub(u128::from(fee));
+        }
+        let mut left = out_of_wallet;
+        while left > 0 {
+            let part = u64::try_from(left).unwrap_or(u64::MAX);
+            out.push(Amount {
+                flavor: f,
+                qty: part,
+            });
+            left -= u128::from(part);
+        }
+    }
+    out
+}
