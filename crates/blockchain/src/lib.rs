@@ -20,6 +20,6 @@ pub use block::{
 };
 pub use errors::BlockchainError;
 pub use genesis::Genesis;
-pub use mempool::{BlockRemovals, InsertOutcome, Mempool, MempoolEntry};
+pub use mempool::{BlockRemovals, CheckedTx, InsertOutcome, Mempool, MempoolEntry};
 pub use snapshot::MAX_SNAPSHOT_SIZE;
 pub use state::{utxo_leaf, AppliedBlock, ChainState};

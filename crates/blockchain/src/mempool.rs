@@ -16,7 +16,10 @@ use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use accumulator::{Forest, Proof, ZkvmHash};
-use zkvm::{Contract, ContractID, Encodable, FeeRate, Tx, TxID, VMError, Verifier};
+use zkvm::{
+    Contract, ContractID, Encodable, FeeRate, PrecomputedTx, Tx, TxID, VMError, VerifiedTx,
+    Verifier,
+};
 
 pub use entry::{BlockRemovals, InsertOutcome, MempoolEntry};
 
@@ -141,6 +144,29 @@ impl Mempool {
         utxo_proof: Proof,
         state: &ChainState,
     ) -> Result<InsertOutcome, BlockchainError> {
+        self.insert_checked(tx, None, utxo_proof, state)
+    }
+
+    /// [`Mempool::insert`] for a transaction verified in full beforehand,
+    /// e.g. on another core ([`CheckedTx::verify`]): skips the VM run and
+    /// the proof check, so that a node can verify submissions in parallel
+    /// and keep only the cheap checks in the thread that owns the pool.
+    pub fn insert_verified(
+        &mut self,
+        checked: CheckedTx,
+        utxo_proof: Proof,
+        state: &ChainState,
+    ) -> Result<InsertOutcome, BlockchainError> {
+        self.insert_checked(checked.tx, Some(checked.verified), utxo_proof, state)
+    }
+
+    fn insert_checked(
+        &mut self,
+        tx: Tx,
+        verified: Option<VerifiedTx>,
+        utxo_proof: Proof,
+        state: &ChainState,
+    ) -> Result<InsertOutcome, BlockchainError> {
         let tip = state.tip.id();
         if let Some(pool) = self.tip {
             if pool != tip && !self.entries.is_empty() {
@@ -153,13 +179,18 @@ impl Mempool {
             return Err(BlockchainError::AlreadyKnown { txid });
         }
 
-        let precomputed = Verifier::precompute(&tx).map_err(invalid)?;
-        let txid = precomputed.id;
-        let fee_rate = precomputed.fee_rate;
+        let checked = match verified {
+            Some(v) => Checked::Verified(v),
+            None => Checked::Precomputed(Verifier::precompute(&tx).map_err(invalid)?),
+        };
+        let (txid, fee_rate, log) = match &checked {
+            Checked::Verified(v) => (v.id, v.fee_rate, &v.log),
+            Checked::Precomputed(p) => (p.id, p.fee_rate, &p.log),
+        };
         if self.entries.contains_key(&txid) {
             return Err(BlockchainError::AlreadyKnown { txid });
         }
-        let inputs: Vec<ContractID> = precomputed.log.inputs().copied().collect();
+        let inputs: Vec<ContractID> = log.inputs().copied().collect();
         let mut seen = HashSet::with_capacity(inputs.len());
         if let Some(id) = inputs.iter().find(|id| !seen.insert(**id)) {
             return Err(BlockchainError::DoubleSpend { index: 0, id: *id });
@@ -217,8 +248,11 @@ impl Mempool {
         let size = tx.encoded_size();
         let evicted = self.plan_room(size, fee_rate, &replaced_set, &self.ancestors(&parents))?;
 
-        // The expensive check, last.
-        let verified = precomputed.verify().map_err(invalid)?;
+        // The expensive check, last (unless the caller made it).
+        let verified = match checked {
+            Checked::Verified(v) => v,
+            Checked::Precomputed(p) => p.verify().map_err(invalid)?,
+        };
 
         for t in replaced.iter().chain(&evicted) {
             self.remove_entry(t);
@@ -363,6 +397,39 @@ fn check_header(tx: &Tx, tip: &BlockHeader) -> Result<(), BlockchainError> {
         return Err(BlockchainError::TxOutsideTimeBounds { index: 0 });
     }
     Ok(())
+}
+
+/// A transaction with what [`Verifier`] made of it: its VM run, proof and
+/// signature all checked. Only [`CheckedTx::verify`] makes one, so the two
+/// always belong together.
+#[derive(Clone, Debug)]
+pub struct CheckedTx {
+    tx: Tx,
+    verified: VerifiedTx,
+}
+
+impl CheckedTx {
+    /// Verifies `tx` in full.
+    pub fn verify(tx: Tx) -> Result<CheckedTx, VMError> {
+        let verified = Verifier::precompute(&tx)?.verify()?;
+        Ok(CheckedTx { tx, verified })
+    }
+
+    /// The transaction.
+    pub fn tx(&self) -> &Tx {
+        &self.tx
+    }
+
+    /// Its ID, log and fee rate.
+    pub fn verified(&self) -> &VerifiedTx {
+        &self.verified
+    }
+}
+
+/// A transaction's VM run, with or without its proof checked.
+enum Checked {
+    Precomputed(PrecomputedTx),
+    Verified(VerifiedTx),
 }
 
 fn invalid(error: VMError) -> BlockchainError {

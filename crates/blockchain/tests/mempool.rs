@@ -7,7 +7,7 @@ mod common;
 
 use accumulator::{Forest, Proof};
 use blockchain::{
-    utxo_leaf, Block, BlockRemovals, BlockchainError, ChainState, Mempool, MempoolEntry,
+    utxo_leaf, Block, BlockRemovals, BlockchainError, ChainState, CheckedTx, Mempool, MempoolEntry,
 };
 use common::{Chain, T0};
 use curve25519_dalek::scalar::Scalar;
@@ -696,4 +696,40 @@ fn a_pool_that_missed_a_block_drops_what_it_can_no_longer_prove() {
     assert_eq!(order(&pool), ids(&[&kept]));
     assert_proofs_valid(&pool, &net.state);
     assert_eq!(pool.tip(), Some(net.state.tip.id()));
+}
+
+#[test]
+fn pre_verified_transactions_skip_only_the_expensive_checks() {
+    let mut net = Net::new(3, 9);
+    let mut pool = Mempool::new(1 << 20);
+    let g = net.genesis.clone();
+    let (a, _) = net.pay(&g[0], 5);
+    let (b, _) = net.pay(&g[1], 5);
+    let (double, _) = net.pay(&g[0], 9);
+    let check = |tx: &Tx| CheckedTx::verify(tx.clone()).unwrap();
+
+    // Same outcome as `insert`.
+    let out = pool
+        .insert_verified(check(&a), net.prove(&[&g[0]]), &net.state)
+        .unwrap();
+    assert_eq!(out.txid, txid(&a));
+    assert_eq!(check(&a).verified().id, txid(&a));
+    assert_eq!(pool.get(&txid(&a)).unwrap().tx(), &a);
+
+    // An invalid transaction never becomes a CheckedTx.
+    let mut bad = b.clone();
+    bad.program.push(0x00);
+    assert!(CheckedTx::verify(bad).is_err());
+
+    // The cheap rules still apply: the utxo proof, replace-by-fee.
+    let e = pool
+        .insert_verified(check(&b), net.prove(&[&g[2]]), &net.state)
+        .unwrap_err();
+    assert!(matches!(e, BlockchainError::Utxo(_)), "{e}");
+    // A replacement proves the input it shares with the replaced one.
+    let out = pool
+        .insert_verified(check(&double), net.prove(&[&g[0]]), &net.state)
+        .unwrap();
+    assert_eq!(out.replaced, vec![txid(&a)]);
+    assert_eq!(pool.len(), 1);
 }

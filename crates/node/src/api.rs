@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use zkvm::{ContractID, TxID};
 
 use crate::actor::ChainHandle;
-use crate::chain::Chain;
+use crate::chain::{verify_submission, Chain};
 use crate::{json as render, NodeError};
 
 /// What the handlers share.
@@ -222,7 +222,15 @@ async fn submit(State(s): State<ApiState>, headers: HeaderMap, body: Bytes) -> A
             .ok_or_else(|| ApiError::bad_request("expected {\"hex\": \"<transaction>\"}"))?;
         hex::decode(hex_tx).map_err(|e| ApiError::bad_request(format!("bad hex: {e}")))?
     };
-    let outcome = with_chain(&s, move |c| c.submit(&bytes)).await?;
+    // The proof check runs here, on the blocking pool, so submissions are
+    // verified in parallel; the chain's thread keeps the cheap checks.
+    let checked = tokio::task::spawn_blocking(move || {
+        verify_submission(&bytes).map(|checked| (bytes, checked))
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let (bytes, checked) = checked?;
+    let outcome = with_chain(&s, move |c| c.submit_verified(&bytes, checked)).await?;
     Ok(Json(json!({
         "id": outcome.txid.to_string(),
         "fee_rate": outcome.fee_rate.to_f64(),

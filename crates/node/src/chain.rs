@@ -7,7 +7,8 @@ use std::path::Path;
 
 use accumulator::{Forest, Proof, ZkvmHash};
 use blockchain::{
-    utxo_leaf, Block, BlockID, BlockchainError, ChainState, Genesis, InsertOutcome, Mempool,
+    utxo_leaf, Block, BlockID, BlockchainError, ChainState, CheckedTx, Genesis, InsertOutcome,
+    Mempool,
 };
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
@@ -176,9 +177,11 @@ impl Chain {
             let before = pending.len();
             let mut left = Vec::new();
             for bytes in pending {
-                match self.admit(&bytes) {
-                    Ok(_) => {}
-                    Err(_) => left.push(bytes),
+                let admitted = Tx::from_bytes(&bytes)
+                    .map_err(NodeError::Decode)
+                    .and_then(|tx| self.admit(tx, None));
+                if admitted.is_err() {
+                    left.push(bytes);
                 }
             }
             pending = left;
@@ -235,8 +238,30 @@ impl Chain {
     /// Verifies a transaction and adds it to the mempool, then stores it:
     /// once this returns, a restart keeps it (docs/api.md §Submit).
     pub fn submit(&mut self, bytes: &[u8]) -> Result<InsertOutcome, NodeError> {
+        let tx = Tx::from_bytes(bytes).map_err(NodeError::Decode)?;
+        self.submit_checked(bytes, tx, None)
+    }
+
+    /// [`Chain::submit`] for a transaction verified in full by the caller
+    /// ([`verify_submission`], on any thread): only the cheap checks run
+    /// here.
+    pub fn submit_verified(
+        &mut self,
+        bytes: &[u8],
+        checked: CheckedTx,
+    ) -> Result<InsertOutcome, NodeError> {
+        let tx = checked.tx().clone();
+        self.submit_checked(bytes, tx, Some(checked))
+    }
+
+    fn submit_checked(
+        &mut self,
+        bytes: &[u8],
+        tx: Tx,
+        verified: Option<CheckedTx>,
+    ) -> Result<InsertOutcome, NodeError> {
         self.check_healthy()?;
-        let outcome = self.admit(bytes)?;
+        let outcome = self.admit(tx, verified)?;
         let removed: Vec<TxID> = outcome
             .replaced
             .iter()
@@ -254,11 +279,18 @@ impl Chain {
 
     /// The mempool insertion, with the Utreexo proof of the inputs that
     /// are not pool outputs derived from the forest.
-    fn admit(&mut self, bytes: &[u8]) -> Result<InsertOutcome, NodeError> {
-        let tx = Tx::from_bytes(bytes).map_err(NodeError::Decode)?;
-        let pre = Verifier::precompute(&tx).map_err(NodeError::InvalidTx)?;
+    fn admit(&mut self, tx: Tx, verified: Option<CheckedTx>) -> Result<InsertOutcome, NodeError> {
+        let inputs: Vec<ContractID> = match &verified {
+            Some(v) => v.verified().log.inputs().copied().collect(),
+            None => Verifier::precompute(&tx)
+                .map_err(NodeError::InvalidTx)?
+                .log
+                .inputs()
+                .copied()
+                .collect(),
+        };
         let mut leaves = Vec::new();
-        for id in pre.log.inputs() {
+        for id in &inputs {
             if self.mempool.creates(id) {
                 continue;
             }
@@ -275,7 +307,11 @@ impl Chain {
         } else {
             self.forest.prove(&leaves)?
         };
-        Ok(self.mempool.insert(tx, proof, &self.state)?)
+        let outcome = match verified {
+            Some(v) => self.mempool.insert_verified(v, proof, &self.state)?,
+            None => self.mempool.insert(tx, proof, &self.state)?,
+        };
+        Ok(outcome)
     }
 
     /// Makes, signs, stores and applies the next block from the mempool's
@@ -424,6 +460,14 @@ impl Chain {
     pub fn stored_mempool_len(&self) -> Result<u64, NodeError> {
         self.store.mempool_len()
     }
+}
+
+/// Decodes and verifies a submitted transaction in full (VM, proof and
+/// signature): the expensive part of a submission, which the API runs on
+/// its blocking threads, in parallel, before [`Chain::submit_verified`].
+pub fn verify_submission(bytes: &[u8]) -> Result<CheckedTx, NodeError> {
+    let tx = Tx::from_bytes(bytes).map_err(NodeError::Decode)?;
+    CheckedTx::verify(tx).map_err(NodeError::InvalidTx)
 }
 
 /// A block ID as lower-case hex.

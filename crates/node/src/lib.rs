@@ -18,7 +18,7 @@ mod server;
 mod store;
 
 pub use actor::ChainHandle;
-pub use chain::{hex_id, BlockSummary, Chain, Limits, TxRecord};
+pub use chain::{hex_id, verify_submission, BlockSummary, Chain, Limits, TxRecord};
 pub use client::Client;
 pub use config::{NodeConfig, DEFAULT_API_ADDR};
 pub use error::NodeError;
