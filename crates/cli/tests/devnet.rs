@@ -255,11 +255,10 @@ fn kill_9_during_block_production_restarts_consistent() {
         }
         // Wait for the pending ones before the wallet builds the next payment.
         let start = Instant::now();
-        while net.ok(&["chain", "mempool"])["txs"]
+        while !net.ok(&["chain", "mempool"])["txs"]
             .as_array()
             .unwrap()
-            .len()
-            > 0
+            .is_empty()
         {
             assert!(start.elapsed() < Duration::from_secs(60));
             std::thread::sleep(Duration::from_millis(20));
