@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use node::{Client, NodeError};
 use serde_json::{json, Value as Json};
 use wallet::{Address, Amount, BlockSource, Built, HistoryKind, Wallet};
+use zeroize::Zeroizing;
 use zkvm::TxID;
 
 use crate::{Error, Output};
@@ -36,8 +37,11 @@ pub enum WalletCommand {
     /// Create a wallet file from a new (or given) 24-word recovery phrase.
     New {
         /// Restore from this recovery phrase instead of making a new one.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "mnemonic_file")]
         mnemonic: Option<String>,
+        /// Restore from the recovery phrase in this file.
+        #[arg(long)]
+        mnemonic_file: Option<PathBuf>,
     },
     /// Print a fresh receiving address.
     Address,
@@ -104,7 +108,18 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
     let path = &args.wallet;
     let open = || Wallet::open(path);
     let json = match command {
-        WalletCommand::New { mnemonic } => return create(path, mnemonic.as_deref()),
+        WalletCommand::New {
+            mnemonic,
+            mnemonic_file,
+        } => {
+            let phrase = match mnemonic_file {
+                Some(file) => Some(Zeroizing::new(std::fs::read_to_string(&file).map_err(
+                    |e| Error::Usage(format!("cannot read {}: {e}", file.display())),
+                )?)),
+                None => mnemonic.map(Zeroizing::new),
+            };
+            return create(path, phrase.as_deref().map(String::as_str));
+        }
         WalletCommand::Address => {
             let a = open()?.new_address()?;
             json!({"address": a.to_string()})

@@ -209,6 +209,23 @@ fn devnet_issue_pay_retire_and_restart() {
     assert_eq!(block["header"]["id"], before["tip"]);
     let bob_balance = net.ok(&["wallet", "--wallet", bob, "balance"]);
     assert_eq!(spendable(&bob_balance, &gold), 950);
+
+    // Bob's phrase, from a file, restores his funds in a new wallet file.
+    let phrase_file = dir.path().join("phrase.txt");
+    std::fs::write(&phrase_file, created["mnemonic"].as_str().unwrap()).unwrap();
+    let restored = dir.path().join("restored.redb");
+    let restored = restored.to_str().unwrap();
+    net.ok(&[
+        "wallet",
+        "--wallet",
+        restored,
+        "new",
+        "--mnemonic-file",
+        phrase_file.to_str().unwrap(),
+    ]);
+    let restored_balance = net.ok(&["wallet", "--wallet", restored, "balance"]);
+    assert_eq!(spendable(&restored_balance, &gold), 950);
+    assert_eq!(spendable(&restored_balance, "native"), 95);
 }
 
 #[test]
