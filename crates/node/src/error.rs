@@ -46,6 +46,13 @@ pub enum NodeError {
     /// Binding or serving the API failed.
     #[error("server: {0}")]
     Server(String),
+    /// This node bootstrapped from a snapshot: it has no UTXO forest to
+    /// prove inputs with, and no blocks below its snapshot.
+    #[error("this node bootstrapped from a snapshot and keeps no UTXO set: {0}")]
+    Pruned(&'static str),
+    /// The peer-to-peer network failed or a peer answered badly.
+    #[error("network: {0}")]
+    Network(String),
     /// The API answered with an error (status and reason), or could not be
     /// reached.
     #[error("{0}")]
