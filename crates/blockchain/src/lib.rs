@@ -10,6 +10,7 @@
 mod block;
 mod errors;
 mod genesis;
+mod headers;
 mod mempool;
 mod snapshot;
 mod state;

@@ -159,7 +159,7 @@ impl ChainState {
         })
     }
 
-    fn check_header(&self, h: &BlockHeader) -> Result<(), BlockchainError> {
+    pub(crate) fn check_header(&self, h: &BlockHeader) -> Result<(), BlockchainError> {
         let tip = &self.tip;
         if h.version < tip.version {
             return Err(BlockchainError::VersionDecreased {

@@ -23,6 +23,10 @@ pub enum ChainCommand {
     },
     /// The mempool's transactions, in block order.
     Mempool,
+    /// The network's genesis, in hex (for `zkvm node init --genesis`).
+    Genesis,
+    /// Connected peers with their scores and heights, and banned peers.
+    Peers,
 }
 
 /// Runs a `chain` subcommand against the node at `node`.
@@ -37,6 +41,12 @@ pub fn run(command: ChainCommand, node: &str) -> Result<Output, Error> {
             .tx(&id)?
             .ok_or_else(|| Error::NotFound(format!("no transaction {id}")))?,
         ChainCommand::Mempool => client.mempool()?,
+        ChainCommand::Peers => client
+            .get("/v1/peers")?
+            .ok_or_else(|| Error::NotFound("the node has no peers endpoint".into()))?,
+        ChainCommand::Genesis => {
+            return Ok(Output::Text(hex::encode(client.genesis()?.to_bytes())));
+        }
     };
     Ok(Output::Json(json))
 }

@@ -72,6 +72,9 @@ pub fn prepare(config: &NodeConfig) -> Result<bool, Error> {
         utxos,
     };
     w.follow(&genesis)?;
+    // Other nodes join with it: `zkvm node init --genesis <dir>/genesis.hex`.
+    std::fs::write(dir.join("genesis.hex"), hex::encode(genesis.to_bytes()))
+        .map_err(|e| Error::Usage(format!("cannot write the genesis: {e}")))?;
     let key = Zeroizing::new(block_scalar.to_bytes());
     Chain::init(&config.db_path(), genesis, Some(key), config.limits())?;
     Ok(true)
@@ -84,15 +87,16 @@ pub fn run(args: DevnetArgs) -> Result<Output, Error> {
     let path = config.db_path();
     let limits = config.limits();
     let data_dir = config.data_dir.clone();
+    let listen = config.listen.join(", ");
     serve_until_stopped(
         &config,
         move || Chain::open(&path, limits),
-        |addr| print_banner(addr, &data_dir, created),
+        |addr| print_banner(addr, &data_dir, &listen, created),
     )?;
     Ok(Output::Text(String::new()))
 }
 
-fn print_banner(addr: SocketAddr, dir: &Path, created: bool) {
+fn print_banner(addr: SocketAddr, dir: &Path, listen: &str, created: bool) {
     let wallet = dir.join("wallet.redb");
     let what = if created {
         "new devnet created"
@@ -102,6 +106,7 @@ fn print_banner(addr: SocketAddr, dir: &Path, created: bool) {
     println!(
         "ZkVM {what} in {dir}\n\
          API:        http://{addr}  (docs/api.md)\n\
+         p2p:        {listen}  (docs/spec/network.md)\n\
          dev wallet: {wallet}  ({DEV_NATIVE} native, {DEV_ASSET} {DEV_ASSET_NAME} at genesis)\n\
          \n\
          In another terminal (ZKVM_NODE={addr}):\n  \
@@ -111,8 +116,14 @@ fn print_banner(addr: SocketAddr, dir: &Path, created: bool) {
          zkvm wallet send --to <bob's address> --qty 250 --asset {DEV_ASSET_NAME} --fee 10 --wait\n  \
          zkvm wallet --wallet bob.redb balance\n\
          \n\
+         A second node that follows this one:\n  \
+         zkvm node init --data-dir node2 --genesis {genesis}\n  \
+         zkvm node run --data-dir node2 --api-addr 127.0.0.1:9799 --listen 127.0.0.1:9800 --peer {first_listen}\n\
+         \n\
          Ctrl-C stops the node; running `zkvm devnet` again resumes the same chain.",
         dir = dir.display(),
         wallet = wallet.display(),
+        genesis = dir.join("genesis.hex").display(),
+        first_listen = listen.split(", ").next().unwrap_or(node::DEFAULT_LISTEN_ADDR),
     );
 }

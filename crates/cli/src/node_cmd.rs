@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use blockchain::Genesis;
+use blockchain::{BlockID, ChainState, Genesis};
 use clap::{Args, Subcommand};
 use curve25519_dalek::scalar::Scalar;
 use node::{Chain, ChainHandle, NodeConfig};
@@ -28,6 +28,18 @@ pub struct NodeArgs {
     /// Block production interval in milliseconds.
     #[arg(long)]
     pub block_interval_ms: Option<u64>,
+    /// Interval before a producer makes an empty block, in milliseconds
+    /// (0: never).
+    #[arg(long)]
+    pub empty_block_interval_ms: Option<u64>,
+    /// Peer-to-peer listening address, `host:port` or a multiaddr
+    /// (repeatable; replaces the file's list; default 127.0.0.1:9798).
+    #[arg(long = "listen", value_name = "ADDR")]
+    pub listen: Vec<String>,
+    /// A peer to connect to, `host:port` or a multiaddr (repeatable; added
+    /// to the file's list).
+    #[arg(long = "peer", value_name = "ADDR")]
+    pub peers: Vec<String>,
 }
 
 impl NodeArgs {
@@ -46,6 +58,13 @@ impl NodeArgs {
         if let Some(ms) = self.block_interval_ms {
             c.block_interval_ms = ms;
         }
+        if let Some(ms) = self.empty_block_interval_ms {
+            c.empty_block_interval_ms = ms;
+        }
+        if !self.listen.is_empty() {
+            c.listen = self.listen.clone();
+        }
+        c.peers.extend(self.peers.iter().cloned());
         c.validate()?;
         Ok(c)
     }
@@ -65,8 +84,17 @@ pub enum NodeCommand {
         genesis: PathBuf,
         /// The block-signing key's scalar (32 bytes, hex or binary), for the
         /// node that produces blocks.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "from_snapshot")]
         block_key: Option<PathBuf>,
+        /// Start from a peer's snapshot (given with --peer) instead of the
+        /// genesis: the node keeps no UTXO set and no older blocks
+        /// (docs/spec/network.md §Bootstrap).
+        #[arg(long)]
+        from_snapshot: bool,
+        /// The ID of a block the snapshot's tip must be (hex); without it the
+        /// tip is checked through the signed headers from the genesis.
+        #[arg(long, requires = "from_snapshot")]
+        trusted_block: Option<String>,
     },
 }
 
@@ -77,13 +105,24 @@ pub fn run(command: NodeCommand) -> Result<Output, Error> {
             let config = args.config()?;
             let path = config.db_path();
             let limits = config.limits();
-            serve_until_stopped(&config, move || Chain::open(&path, limits), |_| {})?;
+            serve_until_stopped(
+                &config,
+                move || Chain::open(&path, limits),
+                |addr| {
+                    use std::io::Write;
+                    // Scripts and tests read the address when it is port 0.
+                    println!("API: http://{addr}");
+                    let _ = std::io::stdout().flush();
+                },
+            )?;
             Ok(Output::Text(String::new()))
         }
         NodeCommand::Init {
             node,
             genesis,
             block_key,
+            from_snapshot,
+            trusted_block,
         } => {
             let config = node.config()?;
             let genesis = Genesis::from_bytes(&input::read_bytes(&genesis)?)
@@ -104,14 +143,49 @@ pub fn run(command: NodeCommand) -> Result<Output, Error> {
             std::fs::create_dir_all(&config.data_dir).map_err(|e| {
                 Error::Usage(format!("cannot create {}: {e}", config.data_dir.display()))
             })?;
-            let chain = Chain::init(&config.db_path(), genesis, key, config.limits())?;
+            let chain = if from_snapshot {
+                let trusted = trusted_block
+                    .map(|h| {
+                        let mut id = [0u8; 32];
+                        hex::decode_to_slice(h.trim(), &mut id)
+                            .map(|_| BlockID(id))
+                            .map_err(|_| Error::Usage("--trusted-block takes 64 hex digits".into()))
+                    })
+                    .transpose()?;
+                let state = fetch_snapshot(&config, &genesis, trusted)?;
+                Chain::init_from_snapshot(&config.db_path(), genesis, state, config.limits())?
+            } else {
+                Chain::init(&config.db_path(), genesis, key, config.limits())?
+            };
             Ok(Output::Json(serde_json::json!({
                 "data_dir": config.data_dir.display().to_string(),
                 "network": node::hex_id(&chain.state().initial.id()),
                 "producer": chain.is_producer(),
+                "height": chain.state().tip.height,
+                "pruned": chain.is_pruned(),
             })))
         }
     }
+}
+
+/// Fetches and checks a snapshot from the configured peers.
+fn fetch_snapshot(
+    config: &NodeConfig,
+    genesis: &Genesis,
+    trusted: Option<BlockID>,
+) -> Result<ChainState, Error> {
+    let peers = config.network_settings()?.peers;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the runtime: {e}")))?;
+    let state = runtime.block_on(node::network::fetch_snapshot(
+        genesis,
+        &peers,
+        trusted,
+        std::time::Duration::from_secs(60),
+    ))?;
+    Ok(state)
 }
 
 /// Opens the chain with `open` on its thread, serves the API and produces

@@ -28,7 +28,7 @@ impl Devnet {
         let config_path = dir.join("node.toml");
         std::fs::write(
             &config_path,
-            format!("api_addr = \"127.0.0.1:0\"\n{config}"),
+            format!("api_addr = \"127.0.0.1:0\"\nlisten = [\"127.0.0.1:0\"]\n{config}"),
         )
         .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_zkvm"))

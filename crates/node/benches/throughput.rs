@@ -49,6 +49,7 @@ fn main() {
     let config = NodeConfig {
         data_dir: dir.path().to_path_buf(),
         api_addr: "127.0.0.1:0".parse().unwrap(),
+        listen: vec!["127.0.0.1:0".into()],
         block_interval_ms: 1000,
         empty_block_interval_ms: 0,
         ..NodeConfig::default()

@@ -15,6 +15,7 @@ use zkvm::{ContractID, TxID};
 
 use crate::actor::ChainHandle;
 use crate::chain::{verify_submission, Chain};
+use crate::network::NetworkHandle;
 use crate::{json as render, NodeError};
 
 /// What the handlers share.
@@ -22,12 +23,15 @@ use crate::{json as render, NodeError};
 pub struct ApiState {
     /// The chain's thread.
     pub chain: ChainHandle,
+    /// The network, which gossips accepted submissions.
+    pub net: Option<NetworkHandle>,
 }
 
 /// The API's routes, with a body limit of `max_request_bytes`.
 pub fn router(state: ApiState, max_request_bytes: usize) -> Router {
     Router::new()
         .route("/v1/status", get(status))
+        .route("/v1/peers", get(peers))
         .route("/v1/genesis", get(genesis))
         .route("/v1/blocks/{reference}", get(block))
         .route("/v1/txs", axum::routing::post(submit))
@@ -89,6 +93,7 @@ impl From<NodeError> for ApiError {
                 _ => (StatusCode::BAD_REQUEST, "rejected"),
             },
             NodeError::NotProducer => (StatusCode::CONFLICT, "not_producer"),
+            NodeError::Pruned(_) => (StatusCode::NOT_IMPLEMENTED, "pruned"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         ApiError::new(status, code, reason)
@@ -117,7 +122,8 @@ async fn not_found() -> ApiError {
 }
 
 async fn status(State(s): State<ApiState>) -> ApiResult {
-    with_chain(&s, |c| {
+    let net = s.net.as_ref().map(NetworkHandle::info).unwrap_or_default();
+    with_chain(&s, move |c| {
         let st = c.state();
         Ok(Json(json!({
             "network": hex::encode(st.initial.id().0),
@@ -129,11 +135,30 @@ async fn status(State(s): State<ApiState>) -> ApiResult {
                 "txs": c.mempool().len(),
                 "bytes": c.mempool().size_bytes(),
             },
-            "peers": 0,
+            "peers": net.peers.len(),
+            "peer_id": net.peer_id.map(|p| p.to_string()),
+            "listen": net.listen.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "producer": c.is_producer(),
+            "pruned": c.is_pruned(),
+            "first_block": c.base_height() + 1,
         })))
     })
     .await
+}
+
+/// The connected peers with their scores and heights, and the banned ones.
+async fn peers(State(s): State<ApiState>) -> ApiResult {
+    let net = s.net.as_ref().map(NetworkHandle::info).unwrap_or_default();
+    Ok(Json(json!({
+        "peer_id": net.peer_id.map(|p| p.to_string()),
+        "peers": net.peers.iter().map(|p| json!({
+            "id": p.id.to_string(),
+            "address": p.address.to_string(),
+            "score": p.score,
+            "height": p.height,
+        })).collect::<Vec<_>>(),
+        "banned": net.banned.iter().map(ToString::to_string).collect::<Vec<_>>(),
+    })))
 }
 
 async fn genesis(State(s): State<ApiState>) -> ApiResult {
@@ -230,7 +255,13 @@ async fn submit(State(s): State<ApiState>, headers: HeaderMap, body: Bytes) -> A
     .await
     .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     let (bytes, checked) = checked?;
-    let outcome = with_chain(&s, move |c| c.submit_verified(&bytes, checked)).await?;
+    let (bytes, outcome) = with_chain(&s, move |c| {
+        c.submit_verified(&bytes, checked).map(|o| (bytes, o))
+    })
+    .await?;
+    if let Some(net) = &s.net {
+        net.publish_tx(bytes);
+    }
     Ok(Json(json!({
         "id": outcome.txid.to_string(),
         "fee_rate": outcome.fee_rate.to_f64(),

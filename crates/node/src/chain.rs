@@ -2,13 +2,23 @@
 //! forest that proves inputs, the mempool and the database behind them,
 //! kept in step: a block is validated, stored with everything it changes
 //! in one database transaction, and only then taken in memory.
+//!
+//! A chain is either full (started from the genesis with [`Chain::init`]:
+//! it holds every block and the whole UTXO forest) or pruned (bootstrapped
+//! from a verified snapshot with [`Chain::init_from_snapshot`]). A pruned
+//! chain has only the chain state: the Utreexo roots are all that
+//! validating a block needs, since a block carries the proof of its
+//! inputs. It validates, stores and serves the blocks above its base height
+//! (the snapshot's tip) and survives restarts, but without the forest it
+//! cannot prove inputs, so it keeps no mempool, serves no UTXO proofs and
+//! never produces blocks ([`NodeError::Pruned`]).
 
 use std::path::Path;
 
 use accumulator::{Forest, Proof, ZkvmHash};
 use blockchain::{
-    utxo_leaf, Block, BlockID, BlockchainError, ChainState, CheckedTx, Genesis, InsertOutcome,
-    Mempool,
+    utxo_leaf, Block, BlockID, BlockRemovals, BlockchainError, ChainState, CheckedTx, Genesis,
+    InsertOutcome, Mempool,
 };
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
@@ -59,12 +69,19 @@ pub struct BlockSummary {
     pub evicted: Vec<TxID>,
 }
 
+/// Why a pruned chain refuses transactions (see the module doc).
+const PRUNED_TXS: &str = "it cannot check transactions' inputs";
+
 /// The chain, its UTXO forest, its mempool and its database.
 pub struct Chain {
     store: Store,
     genesis: Genesis,
     state: ChainState,
-    forest: Forest,
+    /// The full UTXO set; `None` on a pruned chain.
+    forest: Option<Forest>,
+    /// The height of the state the chain started from: 1 on a full chain,
+    /// the snapshot's tip on a pruned one. Blocks are stored above it.
+    base_height: u64,
     mempool: Mempool,
     block_key: Option<SecretKey>,
     limits: Limits,
@@ -79,6 +96,7 @@ impl std::fmt::Debug for Chain {
             .field("height", &self.state.tip.height)
             .field("mempool", &self.mempool)
             .field("producer", &self.block_key.is_some())
+            .field("pruned", &self.forest.is_none())
             .finish_non_exhaustive()
     }
 }
@@ -117,7 +135,7 @@ impl Chain {
             path,
             &genesis,
             &state,
-            &forest.to_bytes(),
+            Some(&forest.to_bytes()),
             block_key_scalar.as_deref(),
         )?;
         info!(network = %hex_id(&state.initial.id()), "new chain");
@@ -125,9 +143,57 @@ impl Chain {
             store,
             genesis,
             state,
-            forest,
+            forest: Some(forest),
+            base_height: 1,
             mempool: Mempool::new(limits.mempool_bytes),
             block_key: key,
+            limits,
+            failed: None,
+        })
+    }
+
+    /// Starts a pruned chain (see the module doc) in the database file
+    /// `path` (which must not exist) from `state`, a snapshot's chain state
+    /// the caller has verified (`ChainState::from_snapshot` with the tip
+    /// ID it trusts), on the network of `genesis`.
+    ///
+    /// The snapshot must belong to that network: the same initial header
+    /// and signers key as the genesis's. The database records the state
+    /// and its tip height as the base height, and no forest and no block
+    /// key: a pruned chain cannot build blocks (docs/api.md §Storage).
+    pub fn init_from_snapshot(
+        path: &Path,
+        genesis: Genesis,
+        state: ChainState,
+        limits: Limits,
+    ) -> Result<Chain, NodeError> {
+        if state.initial != genesis.state()?.initial {
+            return Err(NodeError::Config(
+                "the snapshot's initial header is not the genesis's: it belongs to another network"
+                    .into(),
+            ));
+        }
+        if state.signers != genesis.signers {
+            return Err(NodeError::Config(
+                "the snapshot's signers key is not the genesis's".into(),
+            ));
+        }
+        let store = Store::create(path, &genesis, &state, None, None)?;
+        let base_height = state.tip.height;
+        info!(
+            network = %hex_id(&state.initial.id()),
+            height = base_height,
+            tip = %hex_id(&state.tip.id()),
+            "new pruned chain from a snapshot"
+        );
+        Ok(Chain {
+            store,
+            genesis,
+            state,
+            forest: None,
+            base_height,
+            mempool: Mempool::new(limits.mempool_bytes),
+            block_key: None,
             limits,
             failed: None,
         })
@@ -136,26 +202,33 @@ impl Chain {
     /// Reopens the chain stored at `path`: the state at the last stored
     /// block, the forest rebuilt from its checkpoint and the later blocks'
     /// changes, and the stored mempool transactions offered again (those
-    /// that no longer verify are dropped).
+    /// that no longer verify are dropped). A pruned chain has no forest to
+    /// rebuild and no mempool: its stored state is all it needs.
     pub fn open(path: &Path, limits: Limits) -> Result<Chain, NodeError> {
         let store = Store::open(path)?;
         let loaded = store.load()?;
-        let (forest_bytes, forest_roots, forest_height) = &loaded.forest;
-        let mut forest = Forest::from_bytes(forest_bytes, forest_roots)?;
-        for delta in store.deltas(*forest_height, loaded.state.tip.height)? {
-            forest.modify(&delta.additions, &delta.deletions)?;
-        }
-        if forest.accumulator() != loaded.state.utxos {
-            return Err(NodeError::Corrupt(
-                "the UTXO forest does not match the chain state".into(),
-            ));
-        }
+        let forest = match &loaded.forest {
+            None => None,
+            Some((forest_bytes, forest_roots, forest_height)) => {
+                let mut forest = Forest::from_bytes(forest_bytes, forest_roots)?;
+                for delta in store.deltas(*forest_height, loaded.state.tip.height)? {
+                    forest.modify(&delta.additions, &delta.deletions)?;
+                }
+                if forest.accumulator() != loaded.state.utxos {
+                    return Err(NodeError::Corrupt(
+                        "the UTXO forest does not match the chain state".into(),
+                    ));
+                }
+                Some(forest)
+            }
+        };
         let key = loaded.block_key.as_deref().map(block_key).transpose()?;
         let mut chain = Chain {
             store,
             genesis: loaded.genesis,
             state: loaded.state,
             forest,
+            base_height: loaded.base_height,
             mempool: Mempool::new(limits.mempool_bytes),
             block_key: key,
             limits,
@@ -165,14 +238,19 @@ impl Chain {
         info!(
             height = chain.state.tip.height,
             mempool = chain.mempool.len(),
+            pruned = chain.is_pruned(),
             "chain reopened"
         );
         Ok(chain)
     }
 
     /// Offers stored mempool transactions again, in passes so that a child
-    /// stored before its parent still gets in; drops what never does.
+    /// stored before its parent still gets in; drops what never does. A
+    /// pruned chain never stores any, so has nothing to do.
     fn readmit(&mut self, mut pending: Vec<Vec<u8>>) -> Result<(), NodeError> {
+        if self.forest.is_none() {
+            return Ok(());
+        }
         loop {
             let before = pending.len();
             let mut left = Vec::new();
@@ -229,14 +307,29 @@ impl Chain {
         self.block_key.is_some()
     }
 
-    /// The number of live UTXOs' leaves ever added (the accumulator's leaf
-    /// count).
+    /// Whether this chain was bootstrapped from a snapshot and keeps no
+    /// UTXO forest (see the module doc).
+    pub fn is_pruned(&self) -> bool {
+        self.forest.is_none()
+    }
+
+    /// The height of the state this chain started from: 1 on a full chain,
+    /// the snapshot's tip on a pruned one. Blocks are stored from
+    /// `base_height() + 1`; [`Chain::block`] is `None` at and below it.
+    pub fn base_height(&self) -> u64 {
+        self.base_height
+    }
+
+    /// The number of UTXO leaves ever added, spent ones included (the
+    /// accumulator's leaf count). Read from the chain state's roots, which
+    /// both kinds of chain keep; a full chain's forest holds the same count.
     pub fn utxo_leaves(&self) -> u64 {
-        self.forest.num_leaves()
+        self.state.utxos.num_leaves()
     }
 
     /// Verifies a transaction and adds it to the mempool, then stores it:
     /// once this returns, a restart keeps it (docs/api.md §Submit).
+    /// [`NodeError::Pruned`] on a pruned chain, which cannot prove inputs.
     pub fn submit(&mut self, bytes: &[u8]) -> Result<InsertOutcome, NodeError> {
         let tx = Tx::from_bytes(bytes).map_err(NodeError::Decode)?;
         self.submit_checked(bytes, tx, None)
@@ -261,6 +354,9 @@ impl Chain {
         verified: Option<CheckedTx>,
     ) -> Result<InsertOutcome, NodeError> {
         self.check_healthy()?;
+        if self.forest.is_none() {
+            return Err(NodeError::Pruned(PRUNED_TXS));
+        }
         let outcome = self.admit(tx, verified)?;
         let removed: Vec<TxID> = outcome
             .replaced
@@ -278,8 +374,11 @@ impl Chain {
     }
 
     /// The mempool insertion, with the Utreexo proof of the inputs that
-    /// are not pool outputs derived from the forest.
+    /// are not pool outputs derived from the forest (so none without one).
     fn admit(&mut self, tx: Tx, verified: Option<CheckedTx>) -> Result<InsertOutcome, NodeError> {
+        let Some(forest) = &self.forest else {
+            return Err(NodeError::Pruned(PRUNED_TXS));
+        };
         let inputs: Vec<ContractID> = match &verified {
             Some(v) => v.verified().log.inputs().copied().collect(),
             None => Verifier::precompute(&tx)
@@ -295,7 +394,7 @@ impl Chain {
                 continue;
             }
             let leaf = utxo_leaf(id);
-            if !self.forest.contains(&leaf) {
+            if !forest.contains(&leaf) {
                 return Err(NodeError::UnknownInput(*id));
             }
             if !leaves.contains(&leaf) {
@@ -305,7 +404,7 @@ impl Chain {
         let proof = if leaves.is_empty() {
             Proof::empty()
         } else {
-            self.forest.prove(&leaves)?
+            forest.prove(&leaves)?
         };
         let outcome = match verified {
             Some(v) => self.mempool.insert_verified(v, proof, &self.state)?,
@@ -316,7 +415,8 @@ impl Chain {
 
     /// Makes, signs, stores and applies the next block from the mempool's
     /// best transactions, at `now_ms` or just after the tip if the clock is
-    /// behind it.
+    /// behind it. [`NodeError::NotProducer`] without the block key, which a
+    /// pruned chain never has (it could not prove the inputs anyway).
     pub fn produce_block(&mut self, now_ms: u64) -> Result<BlockSummary, NodeError> {
         self.check_healthy()?;
         let Some(key) = self.block_key.clone() else {
@@ -325,10 +425,10 @@ impl Chain {
         let timestamp = now_ms.max(self.state.tip.timestamp_ms + 1);
         loop {
             let txs = self.mempool.select(self.limits.block_bytes, timestamp);
-            match self
-                .state
-                .make_block(&self.forest, txs.clone(), timestamp, &key)
-            {
+            let Some(forest) = &self.forest else {
+                return Err(NodeError::NotProducer);
+            };
+            match self.state.make_block(forest, txs.clone(), timestamp, &key) {
                 Ok(block) => return self.apply_block(&block),
                 Err(BlockchainError::InvalidTx { index, error }) if index < txs.len() => {
                     // The pool admitted it, so this is a pool bug; keep
@@ -350,7 +450,9 @@ impl Chain {
 
     /// Validates `block` against the tip, stores it and everything it
     /// changes in one database transaction, then moves the state, forest
-    /// and mempool to it.
+    /// and mempool to it. A pruned chain validates it the same way (the
+    /// block carries the proof of its inputs against the roots) and moves
+    /// only its state.
     pub fn apply_block(&mut self, block: &Block) -> Result<BlockSummary, NodeError> {
         self.check_healthy()?;
         let (state, applied) = self.state.apply_block(block)?;
@@ -360,9 +462,19 @@ impl Chain {
         };
         let txids: Vec<TxID> = applied.txs.iter().map(|t| t.id).collect();
         // Memory moves first (the forest cannot be copied cheaply); a
-        // storage failure after this point stops the node.
-        self.forest.modify(&delta.additions, &delta.deletions)?;
-        let removals = self.mempool.apply_block(&applied, &state, &self.forest)?;
+        // storage failure after this point stops the node. A pruned chain
+        // has no forest and an empty mempool: nothing moves before the
+        // commit.
+        let (removals, checkpoint) = match &mut self.forest {
+            Some(forest) => {
+                forest.modify(&delta.additions, &delta.deletions)?;
+                let removals = self.mempool.apply_block(&applied, &state, forest)?;
+                let checkpoint = (block.header.height % FOREST_CHECKPOINT_INTERVAL == 0)
+                    .then(|| forest.to_bytes());
+                (removals, checkpoint)
+            }
+            None => (BlockRemovals::default(), None),
+        };
         let removed: Vec<TxID> = removals
             .included
             .iter()
@@ -372,7 +484,6 @@ impl Chain {
             .copied()
             .collect();
         let height = block.header.height;
-        let checkpoint = (height % FOREST_CHECKPOINT_INTERVAL == 0).then(|| self.forest.to_bytes());
         let commit = BlockCommit {
             block,
             txids: &txids,
@@ -382,7 +493,10 @@ impl Chain {
             mempool_removed: &removed,
         };
         if let Err(e) = self.store.commit_block(&commit) {
-            self.failed = Some(e.to_string());
+            // Only a full chain's memory is then ahead of the file.
+            if self.forest.is_some() {
+                self.failed = Some(e.to_string());
+            }
             return Err(e);
         }
         self.state = state;
@@ -400,8 +514,9 @@ impl Chain {
         })
     }
 
-    /// The block at `height` (from 2; height 1 is the initial header,
-    /// which has no block).
+    /// The block at `height`, stored from `base_height() + 1` (from 2 on a
+    /// full chain: height 1 is the initial header, which has no block; a
+    /// pruned chain has none at or below its snapshot's tip).
     pub fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
         self.store.block(height)
     }
@@ -441,13 +556,17 @@ impl Chain {
     }
 
     /// A Utreexo proof that `id` is an unspent output, against the tip's
-    /// roots.
+    /// roots. [`NodeError::Pruned`] on a pruned chain, which has no forest
+    /// to make proofs from.
     pub fn utxo_proof(&self, id: &ContractID) -> Result<Option<Proof>, NodeError> {
+        let Some(forest) = &self.forest else {
+            return Err(NodeError::Pruned("it cannot prove unspent outputs"));
+        };
         let leaf = utxo_leaf(id);
-        if !self.forest.contains(&leaf) {
+        if !forest.contains(&leaf) {
             return Ok(None);
         }
-        Ok(Some(self.forest.prove(&[leaf])?))
+        Ok(Some(forest.prove(&[leaf])?))
     }
 
     /// The chain state's snapshot (docs/spec/blockchain.md §Snapshot).

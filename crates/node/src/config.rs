@@ -8,10 +8,14 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::chain::Limits;
+use crate::network::{parse_addr, NetworkSettings};
 use crate::NodeError;
 
 /// The API's default address: loopback only.
 pub const DEFAULT_API_ADDR: &str = "127.0.0.1:9797";
+
+/// The network's default listening address: loopback only.
+pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:9798";
 
 /// Everything a running node is told.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,6 +37,11 @@ pub struct NodeConfig {
     pub block_bytes: usize,
     /// Largest HTTP request body accepted, in bytes.
     pub max_request_bytes: usize,
+    /// Peer-to-peer listening addresses: multiaddrs or `host:port`
+    /// (docs/spec/network.md); empty: accept no connections.
+    pub listen: Vec<String>,
+    /// Peers to connect to and stay connected to.
+    pub peers: Vec<String>,
 }
 
 impl Default for NodeConfig {
@@ -49,6 +58,8 @@ impl Default for NodeConfig {
             block_bytes: limits.block_bytes,
             // A transaction is at most 1 MiB: 2 MiB of hex and JSON's framing.
             max_request_bytes: (2 << 20) + 4096,
+            listen: vec![DEFAULT_LISTEN_ADDR.to_string()],
+            peers: Vec::new(),
         }
     }
 }
@@ -84,6 +95,19 @@ impl NodeConfig {
         Duration::from_millis(self.block_interval_ms.max(1))
     }
 
+    /// The parsed network addresses.
+    pub fn network_settings(&self) -> Result<NetworkSettings, NodeError> {
+        let parse = |v: &[String]| {
+            v.iter()
+                .map(|a| parse_addr(a))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(NetworkSettings {
+            listen: parse(&self.listen)?,
+            peers: parse(&self.peers)?,
+        })
+    }
+
     /// Checks values that would make the node misbehave.
     pub fn validate(&self) -> Result<(), NodeError> {
         if self.block_bytes == 0 || self.block_bytes > blockchain::MAX_BLOCK_SIZE {
@@ -97,6 +121,7 @@ impl NodeConfig {
                 "max_request_bytes must be at least 1024".into(),
             ));
         }
+        self.network_settings()?;
         Ok(())
     }
 }

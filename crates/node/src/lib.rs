@@ -14,13 +14,14 @@ mod client;
 mod config;
 mod error;
 pub mod json;
+pub mod network;
 mod server;
 mod store;
 
 pub use actor::ChainHandle;
 pub use chain::{hex_id, verify_submission, BlockSummary, Chain, Limits, TxRecord};
 pub use client::Client;
-pub use config::{NodeConfig, DEFAULT_API_ADDR};
+pub use config::{NodeConfig, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR};
 pub use error::NodeError;
-pub use server::{now_ms, serve, RunningNode};
+pub use server::{now_ms, serve, start_node_network, RunningNode};
 pub use store::FOREST_CHECKPOINT_INTERVAL;

@@ -7,11 +7,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use tracing::{error, info};
 
 use crate::actor::ChainHandle;
 use crate::api::{router, ApiState};
 use crate::chain::Chain;
+use crate::network::{node_key, start_network, NetworkHandle};
 use crate::{NodeConfig, NodeError};
 
 /// Milliseconds since the Unix epoch.
@@ -22,8 +24,19 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// Serves the API on `listener` and produces blocks (if the chain holds
-/// the block key) until `shutdown` completes.
+/// Starts the network of the node configured by `config` (its key in the
+/// data directory, its addresses) until `stop` turns true.
+pub async fn start_node_network(
+    chain: &ChainHandle,
+    config: &NodeConfig,
+    stop: watch::Receiver<bool>,
+) -> Result<(NetworkHandle, JoinHandle<()>), NodeError> {
+    let key = node_key(&config.data_dir)?;
+    start_network(chain.clone(), key, config.network_settings()?, stop).await
+}
+
+/// Serves the API on `listener`, runs the network and produces blocks (if
+/// the chain holds the block key) until `shutdown` completes.
 pub async fn serve(
     chain: ChainHandle,
     config: &NodeConfig,
@@ -31,15 +44,42 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), NodeError> {
     let (stop_tx, stop_rx) = watch::channel(false);
+    let network = start_node_network(&chain, config, stop_rx.clone()).await?;
+    serve_parts(
+        chain,
+        config,
+        listener,
+        network,
+        (stop_tx, stop_rx),
+        shutdown,
+    )
+    .await
+}
+
+async fn serve_parts(
+    chain: ChainHandle,
+    config: &NodeConfig,
+    listener: TcpListener,
+    (net, net_task): (NetworkHandle, JoinHandle<()>),
+    (stop_tx, stop_rx): (watch::Sender<bool>, watch::Receiver<bool>),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), NodeError> {
     let producer = chain.call(|c| c.is_producer()).await?.then(|| {
         tokio::spawn(produce(
             chain.clone(),
+            Some(net.clone()),
             config.block_interval(),
             Duration::from_millis(config.empty_block_interval_ms),
             stop_rx.clone(),
         ))
     });
-    let app = router(ApiState { chain }, config.max_request_bytes);
+    let app = router(
+        ApiState {
+            chain,
+            net: Some(net),
+        },
+        config.max_request_bytes,
+    );
     let addr = listener
         .local_addr()
         .map_err(|e| NodeError::Server(e.to_string()))?;
@@ -52,6 +92,7 @@ pub async fn serve(
     if let Some(p) = producer {
         let _ = p.await;
     }
+    let _ = net_task.await;
     info!("node stopped");
     result
 }
@@ -61,6 +102,7 @@ pub async fn serve(
 /// since the last block.
 async fn produce(
     chain: ChainHandle,
+    net: Option<NetworkHandle>,
     interval: Duration,
     empty_interval: Duration,
     mut stop: watch::Receiver<bool>,
@@ -79,14 +121,20 @@ async fn produce(
                 let due = !c.mempool().is_empty()
                     || (!empty_interval.is_zero() && idle >= empty_interval);
                 if due {
-                    c.produce_block(now_ms()).map(Some)
+                    let made = c.produce_block(now_ms())?;
+                    c.block(made.height).map(|b| b.map(|b| b.to_bytes()))
                 } else {
                     Ok(None)
                 }
             })
             .await;
         match made {
-            Ok(Ok(Some(_))) => last_block = Instant::now(),
+            Ok(Ok(Some(bytes))) => {
+                last_block = Instant::now();
+                if let Some(net) = &net {
+                    net.publish_block(bytes);
+                }
+            }
             Ok(Ok(None)) => {}
             Ok(Err(e)) | Err(e) => error!(%e, "block production failed"),
         }
@@ -99,6 +147,7 @@ async fn produce(
 pub struct RunningNode {
     /// The API's address.
     pub addr: SocketAddr,
+    net: NetworkHandle,
     chain: Option<ChainHandle>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<Result<(), NodeError>>>,
@@ -123,13 +172,18 @@ impl RunningNode {
             .local_addr()
             .map_err(|e| NodeError::Server(e.to_string()))?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let stop_net = watch::channel(false);
+        let network = runtime.block_on(start_node_network(&chain, &config, stop_net.1.clone()))?;
+        let net = network.0.clone();
         let handle = chain.clone();
         let thread = std::thread::Builder::new()
             .name("zkvm-node".into())
             .spawn(move || {
-                let result = runtime.block_on(serve(chain, &config, listener, async move {
-                    let _ = stopped.await;
-                }));
+                let serving =
+                    serve_parts(chain, &config, listener, network, stop_net, async move {
+                        let _ = stopped.await;
+                    });
+                let result = runtime.block_on(serving);
                 // Every handle is gone once the runtime is: the chain's
                 // thread ends and closes the database.
                 drop(runtime);
@@ -139,6 +193,7 @@ impl RunningNode {
             .map_err(|e| NodeError::Server(e.to_string()))?;
         Ok(RunningNode {
             addr,
+            net,
             chain: Some(handle),
             stop: Some(stop),
             thread: Some(thread),
@@ -148,6 +203,11 @@ impl RunningNode {
     /// A handle on the node's chain (for tests and tools in-process).
     pub fn chain(&self) -> Option<&ChainHandle> {
         self.chain.as_ref()
+    }
+
+    /// The node's network.
+    pub fn network(&self) -> &NetworkHandle {
+        &self.net
     }
 
     /// The API's base URL.

@@ -3,6 +3,12 @@
 //! chain state, the UTXO forest (a checkpoint plus each later block's
 //! changes), the mempool's transactions and the block-signing key.
 //!
+//! A pruned database (a node bootstrapped from a snapshot, see
+//! [`crate::Chain::init_from_snapshot`]) has no forest and no blocks at or
+//! below its base height (the snapshot's tip): its `meta` table marks it
+//! [`PRUNED`] and holds no forest records; blocks, indexes and per-block
+//! UTXO changes are stored from the base height + 1 as on a full node.
+//!
 //! A block is stored with everything it changes in one write transaction,
 //! so the file always holds the chain at some block, whole: a process
 //! killed at any moment restarts at the last block whose transaction
@@ -20,7 +26,8 @@ use crate::NodeError;
 
 /// Single values, by name.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-/// Block encodings by height (from 2; height 1 is the initial header).
+/// Block encodings by height (from the base height + 1: 2 on a full node,
+/// whose height 1 is the initial header).
 const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 /// Block heights by block ID.
 const BLOCK_IDS: TableDefinition<[u8; 32], u64> = TableDefinition::new("block_ids");
@@ -37,6 +44,13 @@ const FOREST: &str = "forest";
 const FOREST_HEIGHT: &str = "forest_height";
 const FOREST_ROOTS: &str = "forest_roots";
 const BLOCK_KEY: &str = "block_key";
+/// `LE64`: the height of the state the database started from; blocks are
+/// stored above it. 1 on a full node; absent in databases written before
+/// pruned nodes existed, which are all full (read as 1).
+const BASE_HEIGHT: &str = "base_height";
+/// Present (empty value) on a pruned database: it has no forest records,
+/// and their absence is then not corruption.
+const PRUNED: &str = "pruned";
 
 /// How often (in blocks) the full forest is written; between checkpoints a
 /// restart replays the stored changes of each block.
@@ -103,7 +117,8 @@ pub struct BlockCommit<'a> {
     pub state: &'a ChainState,
     /// Its UTXO changes.
     pub delta: &'a Delta,
-    /// The full forest after it, when this block is a checkpoint.
+    /// The full forest after it, when this block is a checkpoint (never on
+    /// a pruned node, which has none).
     pub forest: Option<Vec<u8>>,
     /// Mempool transactions the block removed (included, conflicting,
     /// expired).
@@ -116,8 +131,12 @@ pub struct Loaded {
     pub genesis: Genesis,
     /// The chain state at the last stored block.
     pub state: ChainState,
-    /// The last forest checkpoint, its roots and its height.
-    pub forest: (Vec<u8>, Accumulator, u64),
+    /// The last forest checkpoint, its roots and its height; `None` on a
+    /// pruned database.
+    pub forest: Option<(Vec<u8>, Accumulator, u64)>,
+    /// The height of the state the database started from (1 on a full
+    /// node, the snapshot's tip on a pruned one).
+    pub base_height: u64,
     /// The mempool's transactions, in ID order.
     pub mempool: Vec<Vec<u8>>,
     /// The block-signing key's scalar, if this node produces blocks.
@@ -141,13 +160,17 @@ fn corrupt(what: &str) -> NodeError {
 
 impl Store {
     /// Creates a database at `path` for a new chain: its genesis, its
-    /// initial state and empty forest, and the block key if this node
-    /// produces blocks. Fails if the file exists.
+    /// starting state and the full forest matching it, and the block key if
+    /// this node produces blocks. Fails if the file exists.
+    ///
+    /// Without a forest the database is pruned: `state` is a snapshot's
+    /// (any height), no forest records are written, and its base height is
+    /// the state's tip height; with one it is a full node's, from height 1.
     pub fn create(
         path: &Path,
         genesis: &Genesis,
         state: &ChainState,
-        forest: &[u8],
+        forest: Option<&[u8]>,
         block_key: Option<&[u8; 32]>,
     ) -> Result<Store, NodeError> {
         if path.exists() {
@@ -164,11 +187,21 @@ impl Store {
                 .map_err(NodeError::storage)?;
             meta.insert(STATE, state.to_snapshot().as_slice())
                 .map_err(NodeError::storage)?;
-            meta.insert(FOREST, forest).map_err(NodeError::storage)?;
-            meta.insert(FOREST_ROOTS, state.utxos.to_bytes().as_slice())
+            meta.insert(BASE_HEIGHT, state.tip.height.to_le_bytes().as_slice())
                 .map_err(NodeError::storage)?;
-            meta.insert(FOREST_HEIGHT, state.tip.height.to_le_bytes().as_slice())
-                .map_err(NodeError::storage)?;
+            match forest {
+                Some(forest) => {
+                    meta.insert(FOREST, forest).map_err(NodeError::storage)?;
+                    meta.insert(FOREST_ROOTS, state.utxos.to_bytes().as_slice())
+                        .map_err(NodeError::storage)?;
+                    meta.insert(FOREST_HEIGHT, state.tip.height.to_le_bytes().as_slice())
+                        .map_err(NodeError::storage)?;
+                }
+                None => {
+                    meta.insert(PRUNED, [].as_slice())
+                        .map_err(NodeError::storage)?;
+                }
+            }
             if let Some(key) = block_key {
                 meta.insert(BLOCK_KEY, key.as_slice())
                     .map_err(NodeError::storage)?;
@@ -210,14 +243,30 @@ impl Store {
         let genesis = Genesis::from_bytes(&genesis).map_err(|_| corrupt("genesis"))?;
         let state = get(STATE)?.ok_or_else(|| corrupt("state"))?;
         let state = ChainState::from_snapshot(&state, None).map_err(|_| corrupt("state"))?;
-        let forest = get(FOREST)?.ok_or_else(|| corrupt("forest"))?;
-        let forest_height = get(FOREST_HEIGHT)?
-            .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
-            .map(u64::from_le_bytes)
-            .ok_or_else(|| corrupt("forest height"))?;
-        let forest_roots = get(FOREST_ROOTS)?.ok_or_else(|| corrupt("forest roots"))?;
-        let forest_roots =
-            Accumulator::from_bytes(&forest_roots).map_err(|_| corrupt("forest roots"))?;
+        let le64 = |b: Vec<u8>| {
+            <[u8; 8]>::try_from(b.as_slice())
+                .ok()
+                .map(u64::from_le_bytes)
+        };
+        let base_height = match get(BASE_HEIGHT)? {
+            None => 1,
+            Some(b) => le64(b).ok_or_else(|| corrupt("base height"))?,
+        };
+        if base_height < 1 || base_height > state.tip.height {
+            return Err(corrupt("base height"));
+        }
+        let forest = if get(PRUNED)?.is_some() {
+            None
+        } else {
+            let forest = get(FOREST)?.ok_or_else(|| corrupt("forest"))?;
+            let forest_height = get(FOREST_HEIGHT)?
+                .and_then(le64)
+                .ok_or_else(|| corrupt("forest height"))?;
+            let forest_roots = get(FOREST_ROOTS)?.ok_or_else(|| corrupt("forest roots"))?;
+            let forest_roots =
+                Accumulator::from_bytes(&forest_roots).map_err(|_| corrupt("forest roots"))?;
+            Some((forest, forest_roots, forest_height))
+        };
         let block_key = match get(BLOCK_KEY)? {
             None => None,
             Some(b) => {
@@ -234,7 +283,8 @@ impl Store {
         Ok(Loaded {
             genesis,
             state,
-            forest: (forest, forest_roots, forest_height),
+            forest,
+            base_height,
             mempool,
             block_key,
         })

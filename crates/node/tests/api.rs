@@ -18,6 +18,7 @@ fn config(dir: &std::path::Path) -> NodeConfig {
     NodeConfig {
         data_dir: dir.to_path_buf(),
         api_addr: "127.0.0.1:0".parse().unwrap(),
+        listen: vec!["127.0.0.1:0".into()],
         block_interval_ms: 50,
         empty_block_interval_ms: 0,
         ..NodeConfig::default()

@@ -1,0 +1,166 @@
+//! How fast a block of payments reaches every node (docs/spec/network.md):
+//! four nodes in this process, fully connected over libp2p on loopback;
+//! the producer's mempool holds N payments (1 input, 2 outputs, a fee),
+//! it makes one block of them and gossips it; each follower validates it
+//! in full before it forwards it.
+//!
+//! Prints: the block's size, the time from publication until each follower
+//! has validated and stored it, and the bytes that crossed the loopback
+//! interface meanwhile (all traffic on `lo`, from /proc/net/dev, so run it
+//! on a quiet machine) as a multiple of the block's size.
+//!
+//! `cargo bench -p node --bench propagation` (`ZKVM_BENCH_TXS` sets N,
+//! default 1000).
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout
+)]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::Net;
+use node::{now_ms, Chain, Limits, NodeConfig, RunningNode};
+
+fn config(dir: &std::path::Path, peers: Vec<String>) -> NodeConfig {
+    NodeConfig {
+        data_dir: dir.to_path_buf(),
+        api_addr: "127.0.0.1:0".parse().unwrap(),
+        listen: vec!["127.0.0.1:0".into()],
+        peers,
+        // The bench makes the block itself.
+        block_interval_ms: 3_600_000,
+        empty_block_interval_ms: 0,
+        ..NodeConfig::default()
+    }
+}
+
+fn listen(node: &RunningNode) -> String {
+    loop {
+        if let Some(a) = node.network().info().listen.first() {
+            return a.to_string();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Bytes received on the loopback interface so far.
+fn loopback_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/net/dev").ok()?;
+    let line = text.lines().find(|l| l.trim_start().starts_with("lo:"))?;
+    line.split(':')
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn height(node: &RunningNode) -> u64 {
+    node.chain()
+        .unwrap()
+        .call_blocking(|c| c.state().tip.height)
+        .unwrap()
+}
+
+fn main() {
+    let n: usize = std::env::var("ZKVM_BENCH_TXS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    println!("preparing {n} payments (proving)...");
+    let mut net = Net::new(n);
+    let txs: Vec<Vec<u8>> = (0..n).map(|i| net.pay(i, 10).0.to_bytes()).collect();
+
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    drop(net.init(dirs[0].path()));
+    let path = dirs[0].path().join("chain.redb");
+    let producer = RunningNode::start(config(dirs[0].path(), vec![]), move || {
+        Chain::open(&path, Limits::default())
+    })
+    .unwrap();
+    let mut nodes = vec![producer];
+    for dir in &dirs[1..] {
+        let path = dir.path().join("chain.redb");
+        drop(Chain::init(&path, net.genesis.clone(), None, Limits::default()).unwrap());
+        let peers = nodes.iter().map(listen).collect();
+        nodes.push(
+            RunningNode::start(config(dir.path(), peers), move || {
+                Chain::open(&path, Limits::default())
+            })
+            .unwrap(),
+        );
+    }
+    while nodes.iter().any(|n| n.network().info().peers.len() < 3) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_secs(2)); // gossip meshes form
+
+    // Straight into the producer's pool: nothing is gossiped before the block.
+    let chain = nodes[0].chain().unwrap().clone();
+    for bytes in txs {
+        chain
+            .call_blocking(move |c| c.submit(&bytes))
+            .unwrap()
+            .unwrap();
+    }
+    let block = chain
+        .call_blocking(|c| {
+            let made = c.produce_block(now_ms())?;
+            c.block(made.height)
+        })
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let target = block.header.height;
+    let bytes = block.to_bytes();
+    let size = bytes.len();
+    println!("block of {} payments, {size} bytes", block.txs.len());
+
+    let lo_before = loopback_bytes();
+    let start = Instant::now();
+    nodes[0].network().publish_block(bytes);
+    let mut reached = vec![None; nodes.len()];
+    reached[0] = Some(Duration::ZERO);
+    while reached.iter().any(Option::is_none) {
+        for (i, node) in nodes.iter().enumerate() {
+            if reached[i].is_none() && height(node) >= target {
+                reached[i] = Some(start.elapsed());
+            }
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "the block never arrived"
+        );
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    // Let the last forwards and their cancellations finish.
+    std::thread::sleep(Duration::from_secs(1));
+    let lo_after = loopback_bytes();
+    for (i, t) in reached.iter().enumerate().skip(1) {
+        println!(
+            "follower {i}: validated and stored after {:.0} ms",
+            t.unwrap().as_secs_f64() * 1e3
+        );
+    }
+    let all = reached.iter().flatten().max().unwrap();
+    println!(
+        "all 4 nodes hold the block {:.0} ms after it was published ({:.2} ms per payment)",
+        all.as_secs_f64() * 1e3,
+        all.as_secs_f64() * 1e3 / n as f64
+    );
+    if let (Some(a), Some(b)) = (lo_before, lo_after) {
+        let sent = b - a;
+        println!(
+            "loopback bytes meanwhile: {sent} = {:.2} x the block (full-block relay; 3 is one copy per follower)",
+            sent as f64 / size as f64
+        );
+    }
+    for node in nodes.into_iter().rev() {
+        node.stop().unwrap();
+    }
+}

@@ -1,0 +1,86 @@
+//! The libp2p stack (docs/spec/network.md §Transport): TCP, Noise, Yamux;
+//! gossipsub for transactions and blocks; request-response for sync;
+//! identify and ping; a block list for banned peers.
+
+// The derive generates `BehaviourEvent`, one variant per field.
+#![allow(missing_docs)]
+
+use std::time::Duration;
+
+use libp2p::allow_block_list::{self, BlockedPeers};
+use libp2p::gossipsub::{self, MessageAuthenticity, ValidationMode};
+use libp2p::identity::Keypair;
+use libp2p::request_response::{self, ProtocolSupport};
+use libp2p::swarm::NetworkBehaviour;
+use libp2p::{identify, noise, ping, tcp, yamux, Swarm, SwarmBuilder};
+
+use super::codec::SyncCodec;
+use super::protocol::{message_id, Names, IDENTIFY_PROTOCOL, MAX_GOSSIP_FRAME};
+use crate::NodeError;
+
+/// How long a sync request may take (a response of blocks can be 24 MiB).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The node's network behaviours.
+#[derive(NetworkBehaviour)]
+pub struct Behaviour {
+    /// Transactions and blocks.
+    pub gossip: gossipsub::Behaviour,
+    /// Headers, blocks, status and snapshots on request.
+    pub sync: request_response::Behaviour<SyncCodec>,
+    /// Peers' versions and addresses.
+    pub identify: identify::Behaviour,
+    /// Liveness.
+    pub ping: ping::Behaviour,
+    /// Peers cut off for misbehaving.
+    pub blocked: allow_block_list::Behaviour<BlockedPeers>,
+}
+
+/// A swarm for the network `names`, with identity `key`. Gossip messages
+/// are validated by the node before they are forwarded.
+pub fn build_swarm(key: Keypair, names: &Names) -> Result<Swarm<Behaviour>, NodeError> {
+    let net = |e: &dyn std::fmt::Display| NodeError::Network(e.to_string());
+    let gossip_config = gossipsub::ConfigBuilder::default()
+        .validation_mode(ValidationMode::Strict)
+        .validate_messages()
+        .message_id_fn(message_id)
+        .max_transmit_size(MAX_GOSSIP_FRAME)
+        .heartbeat_interval(Duration::from_millis(500))
+        .build()
+        .map_err(|e| net(&e))?;
+    let names = names.clone();
+    let swarm = SwarmBuilder::with_existing_identity(key)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .map_err(|e| net(&e))?
+        .with_behaviour(move |key| {
+            let mut gossip =
+                gossipsub::Behaviour::new(MessageAuthenticity::Signed(key.clone()), gossip_config)?;
+            gossip.subscribe(&names.tx)?;
+            gossip.subscribe(&names.block)?;
+            let sync = request_response::Behaviour::with_codec(
+                SyncCodec,
+                [(names.sync.clone(), ProtocolSupport::Full)],
+                request_response::Config::default().with_request_timeout(REQUEST_TIMEOUT),
+            );
+            let identify = identify::Behaviour::new(
+                identify::Config::new(IDENTIFY_PROTOCOL.into(), key.public())
+                    .with_agent_version(format!("zkvm/{}", env!("CARGO_PKG_VERSION"))),
+            );
+            Ok(Behaviour {
+                gossip,
+                sync,
+                identify,
+                ping: ping::Behaviour::default(),
+                blocked: allow_block_list::Behaviour::default(),
+            })
+        })
+        .map_err(|e| net(&e))?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
+        .build();
+    Ok(swarm)
+}

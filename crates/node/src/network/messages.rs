@@ -1,0 +1,298 @@
+//! The sync protocol's requests and responses (docs/spec/network.md §Sync):
+//! little-endian integers, a tag byte first, strict decoders that reject
+//! unknown tags, oversize counts and trailing bytes.
+
+use blockchain::{BlockHeader, BlockID};
+use musig::Signature;
+use zkvm::{Encodable, Reader, VMError, Writer};
+
+/// Most headers asked for or sent in one response.
+pub const MAX_HEADERS: u32 = 2_000;
+/// Most blocks asked for in one request.
+pub const MAX_BLOCKS: u32 = 64;
+/// A node stops adding blocks to a response past this many bytes (it
+/// always sends at least one block).
+pub const BLOCKS_RESPONSE_SOFT_LIMIT: usize = 8 << 20;
+/// Largest request on the wire.
+pub const MAX_REQUEST_BYTES: usize = 64;
+/// Largest response on the wire: the soft limit plus one largest block.
+pub const MAX_RESPONSE_BYTES: usize = BLOCKS_RESPONSE_SOFT_LIMIT + blockchain::MAX_BLOCK_SIZE + 64;
+/// Longest error reason sent.
+pub const MAX_REASON_BYTES: usize = 256;
+
+/// A question to a peer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// Its network, tip and first stored block.
+    Status,
+    /// Up to `count` headers with their signatures from height `from`.
+    Headers {
+        /// First height (at least 2: height 1 is the genesis's header).
+        from: u64,
+        /// How many, at most [`MAX_HEADERS`].
+        count: u32,
+    },
+    /// Up to `count` blocks from height `from`.
+    Blocks {
+        /// First height.
+        from: u64,
+        /// How many, at most [`MAX_BLOCKS`].
+        count: u32,
+    },
+    /// Its chain state's snapshot (docs/spec/blockchain.md §Snapshot).
+    Snapshot,
+}
+
+/// What a peer says of its chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerStatus {
+    /// The ID of the initial header: the network.
+    pub network: BlockID,
+    /// The tip's height.
+    pub height: u64,
+    /// The tip's ID.
+    pub tip: BlockID,
+    /// The lowest height of a block it can send (2 on a full node; above
+    /// its snapshot on a node that started from one).
+    pub first_block: u64,
+}
+
+/// A header and its block signature.
+#[derive(Clone, Debug)]
+pub struct SignedHeader {
+    /// The header.
+    pub header: BlockHeader,
+    /// The block signers' signature over its ID.
+    pub signature: Signature,
+}
+
+/// An answer.
+#[derive(Clone, Debug)]
+pub enum Response {
+    /// To [`Request::Status`].
+    Status(PeerStatus),
+    /// To [`Request::Headers`]: consecutive heights from the one asked,
+    /// fewer if the chain is shorter (none if it ends before `from`).
+    Headers(Vec<SignedHeader>),
+    /// To [`Request::Blocks`]: encoded blocks of consecutive heights from
+    /// the one asked, decoded (and validated) by the caller.
+    Blocks(Vec<Vec<u8>>),
+    /// To [`Request::Snapshot`].
+    Snapshot(Vec<u8>),
+    /// The request cannot be answered, and why.
+    Error(String),
+}
+
+const STATUS: u8 = 0;
+const HEADERS: u8 = 1;
+const BLOCKS: u8 = 2;
+const SNAPSHOT: u8 = 3;
+const ERROR: u8 = 0xff;
+
+/// The smallest encoded header: version, height, time (8 each), previd,
+/// txroot, utxoroot (32 each) and the ext's length (4).
+const MIN_HEADER_BYTES: usize = 3 * 8 + 3 * 32 + 4;
+
+impl Request {
+    /// `tag || [LE64 from || LE32 count]`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::new();
+        match self {
+            Request::Status => v.write_u8(b"tag", STATUS),
+            Request::Headers { from, count } | Request::Blocks { from, count } => {
+                let tag = if matches!(self, Request::Headers { .. }) {
+                    HEADERS
+                } else {
+                    BLOCKS
+                };
+                v.write_u8(b"tag", tag);
+                v.write_u64(b"from", *from);
+                v.write_u32(b"count", *count);
+            }
+            Request::Snapshot => v.write_u8(b"tag", SNAPSHOT),
+        }
+        v
+    }
+
+    /// Decodes a request spanning all of `bytes`.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Request, VMError> {
+        Reader::read_all(bytes, |r| match r.read_u8()? {
+            STATUS => Ok(Request::Status),
+            tag @ (HEADERS | BLOCKS) => {
+                let from = r.read_u64()?;
+                let count = r.read_u32()?;
+                Ok(if tag == HEADERS {
+                    Request::Headers { from, count }
+                } else {
+                    Request::Blocks { from, count }
+                })
+            }
+            SNAPSHOT => Ok(Request::Snapshot),
+            _ => Err(VMError::InvalidFormat("unknown request")),
+        })
+    }
+}
+
+impl Response {
+    /// `tag || body`: a status is `network || LE64 height || tip || LE64
+    /// first_block`; headers and blocks are `LE32 n || n × item`, a header
+    /// item being `header || signature(64)` and a block item `LE32 len ||
+    /// block`; a snapshot or an error is `LE32 len || bytes`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::new();
+        match self {
+            Response::Status(s) => {
+                v.write_u8(b"tag", STATUS);
+                v.write(b"network", &s.network.0);
+                v.write_u64(b"height", s.height);
+                v.write(b"tip", &s.tip.0);
+                v.write_u64(b"first_block", s.first_block);
+            }
+            Response::Headers(headers) => {
+                v.write_u8(b"tag", HEADERS);
+                v.write_size(b"n", headers.len());
+                for h in headers {
+                    h.header.encode(&mut v);
+                    v.write(b"signature", &h.signature.to_bytes());
+                }
+            }
+            Response::Blocks(blocks) => {
+                v.write_u8(b"tag", BLOCKS);
+                v.write_size(b"n", blocks.len());
+                for b in blocks {
+                    v.write_size(b"len", b.len());
+                    v.write(b"block", b);
+                }
+            }
+            Response::Snapshot(bytes) => {
+                v.write_u8(b"tag", SNAPSHOT);
+                v.write_size(b"len", bytes.len());
+                v.write(b"snapshot", bytes);
+            }
+            Response::Error(reason) => {
+                let mut end = reason.len().min(MAX_REASON_BYTES);
+                while !reason.is_char_boundary(end) {
+                    end -= 1;
+                }
+                v.write_u8(b"tag", ERROR);
+                v.write_size(b"len", end);
+                v.write(b"reason", &reason.as_bytes()[..end]);
+            }
+        }
+        v
+    }
+
+    /// Decodes a response spanning all of `bytes`; counts are checked
+    /// against the protocol's limits before anything is allocated.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Response, VMError> {
+        if bytes.len() > MAX_RESPONSE_BYTES {
+            return Err(VMError::InvalidFormat("response too large"));
+        }
+        Reader::read_all(bytes, |r| match r.read_u8()? {
+            STATUS => Ok(Response::Status(PeerStatus {
+                network: BlockID(r.read_array()?),
+                height: r.read_u64()?,
+                tip: BlockID(r.read_array()?),
+                first_block: r.read_u64()?,
+            })),
+            HEADERS => {
+                let n = r.read_size()?;
+                if n > MAX_HEADERS as usize {
+                    return Err(VMError::InvalidFormat("too many headers"));
+                }
+                let headers = r.read_vec(n, MIN_HEADER_BYTES + 64, |r| {
+                    let header = BlockHeader::decode(r)?;
+                    let signature = Signature::from_bytes(r.read_slice(64)?)
+                        .map_err(VMError::InvalidSignature)?;
+                    Ok(SignedHeader { header, signature })
+                })?;
+                Ok(Response::Headers(headers))
+            }
+            BLOCKS => {
+                let n = r.read_size()?;
+                if n > MAX_BLOCKS as usize {
+                    return Err(VMError::InvalidFormat("too many blocks"));
+                }
+                let blocks = r.read_vec(n, 4 + MIN_HEADER_BYTES, |r| {
+                    Ok(r.read_sized_bytes()?.to_vec())
+                })?;
+                Ok(Response::Blocks(blocks))
+            }
+            SNAPSHOT => Ok(Response::Snapshot(r.read_sized_bytes()?.to_vec())),
+            ERROR => {
+                let reason = r.read_sized_bytes()?;
+                if reason.len() > MAX_REASON_BYTES {
+                    return Err(VMError::InvalidFormat("error reason too long"));
+                }
+                Ok(Response::Error(
+                    String::from_utf8_lossy(reason).into_owned(),
+                ))
+            }
+            _ => Err(VMError::InvalidFormat("unknown response")),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn requests_round_trip(from in any::<u64>(), count in any::<u32>(), tag in 0u8..4) {
+            let req = match tag {
+                0 => Request::Status,
+                1 => Request::Headers { from, count },
+                2 => Request::Blocks { from, count },
+                _ => Request::Snapshot,
+            };
+            prop_assert_eq!(Request::from_bytes(&req.to_bytes()).unwrap(), req);
+        }
+
+        #[test]
+        fn decoders_are_total(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            if let Ok(req) = Request::from_bytes(&bytes) {
+                prop_assert_eq!(req.to_bytes(), bytes.clone());
+            }
+            if let Ok(resp) = Response::from_bytes(&bytes) {
+                prop_assert_eq!(resp.to_bytes(), bytes);
+            }
+        }
+
+        #[test]
+        fn responses_round_trip(
+            blocks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 124..300), 0..5),
+            snapshot in proptest::collection::vec(any::<u8>(), 0..300),
+            height in any::<u64>(),
+        ) {
+            let r = Response::Blocks(blocks.clone());
+            let back = Response::from_bytes(&r.to_bytes()).unwrap();
+            prop_assert!(matches!(back, Response::Blocks(b) if b == blocks));
+            let s = Response::Snapshot(snapshot.clone());
+            let back = Response::from_bytes(&s.to_bytes()).unwrap();
+            prop_assert!(matches!(back, Response::Snapshot(b) if b == snapshot));
+            let st = PeerStatus { network: BlockID([1; 32]), height, tip: BlockID([2; 32]), first_block: 2 };
+            let back = Response::from_bytes(&Response::Status(st.clone()).to_bytes()).unwrap();
+            prop_assert!(matches!(back, Response::Status(b) if b == st));
+        }
+    }
+
+    #[test]
+    fn strict_on_trailing_bytes_tags_and_counts() {
+        let mut req = Request::Status.to_bytes();
+        req.push(0);
+        assert!(Request::from_bytes(&req).is_err());
+        assert!(Request::from_bytes(&[9]).is_err());
+        assert!(Request::from_bytes(&[]).is_err());
+        // A count of 2^32 - 1 headers is refused before any allocation.
+        assert!(Response::from_bytes(&[HEADERS, 0xff, 0xff, 0xff, 0xff]).is_err());
+        assert!(Response::from_bytes(&[BLOCKS, 65, 0, 0, 0]).is_err());
+        let long = Response::Error("é".repeat(300)).to_bytes();
+        match Response::from_bytes(&long).unwrap() {
+            Response::Error(r) => assert!(r.len() <= MAX_REASON_BYTES),
+            other => panic!("{other:?}"),
+        }
+    }
+}

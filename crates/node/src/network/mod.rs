@@ -1,0 +1,59 @@
+//! The peer-to-peer network (docs/spec/network.md): libp2p over TCP with
+//! Noise and Yamux; gossip of transactions and blocks, each verified before
+//! it is forwarded; sync of headers, blocks and snapshots on request; peer
+//! scores that cut off misbehaving peers.
+
+mod behaviour;
+mod bootstrap;
+mod codec;
+mod key;
+pub mod messages;
+mod protocol;
+mod scores;
+mod service;
+
+pub use behaviour::{build_swarm, Behaviour, BehaviourEvent};
+pub use bootstrap::fetch_snapshot;
+pub use key::{load_or_create as load_node_key, NODE_KEY_FILE};
+pub use protocol::{message_id, Names, MAX_BLOCK_MESSAGE, MAX_GOSSIP_FRAME, MAX_TX_MESSAGE};
+pub use scores::{Offence, Scores, BAN_SCORE};
+pub use service::{node_key, start_network, NetInfo, NetworkHandle, NetworkSettings, PeerView};
+
+/// Parses a peer or listening address: a multiaddr (`/ip4/1.2.3.4/tcp/9798`)
+/// or `host:port` for TCP.
+pub fn parse_addr(s: &str) -> Result<libp2p::Multiaddr, crate::NodeError> {
+    if s.starts_with('/') {
+        return s
+            .parse()
+            .map_err(|e| crate::NodeError::Config(format!("bad address {s:?}: {e}")));
+    }
+    let sock: std::net::SocketAddr = s.parse().map_err(|e| {
+        crate::NodeError::Config(format!(
+            "bad address {s:?} (expected host:port or a multiaddr): {e}"
+        ))
+    })?;
+    let ip = match sock.ip() {
+        std::net::IpAddr::V4(ip) => libp2p::multiaddr::Protocol::Ip4(ip),
+        std::net::IpAddr::V6(ip) => libp2p::multiaddr::Protocol::Ip6(ip),
+    };
+    Ok(libp2p::Multiaddr::empty()
+        .with(ip)
+        .with(libp2p::multiaddr::Protocol::Tcp(sock.port())))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn addresses_parse_in_both_forms() {
+        assert_eq!(
+            parse_addr("127.0.0.1:9798").unwrap(),
+            parse_addr("/ip4/127.0.0.1/tcp/9798").unwrap()
+        );
+        assert!(parse_addr("[::1]:1").is_ok());
+        assert!(parse_addr("nowhere").is_err());
+        assert!(parse_addr("/ip4/1.2.3/tcp/1").is_err());
+    }
+}

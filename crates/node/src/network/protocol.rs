@@ -1,0 +1,56 @@
+//! Names and limits of the network protocol (docs/spec/network.md): every
+//! topic and protocol name carries the network's ID (the initial header's
+//! ID, in hex), so nodes of different networks never exchange messages.
+
+use blockchain::{BlockID, MAX_BLOCK_SIZE};
+use libp2p::gossipsub::{IdentTopic, Message, MessageId};
+use libp2p::StreamProtocol;
+
+use crate::NodeError;
+
+/// Largest transaction message: the VM's transaction limit.
+pub const MAX_TX_MESSAGE: usize = zkvm::limits::MAX_TX_SIZE;
+/// Largest block message: the block limit.
+pub const MAX_BLOCK_MESSAGE: usize = MAX_BLOCK_SIZE;
+/// Gossipsub's frame limit: a block message and its envelope (topic,
+/// sender, sequence number, signature).
+pub const MAX_GOSSIP_FRAME: usize = MAX_BLOCK_MESSAGE + 4096;
+/// The identify protocol's version string.
+pub const IDENTIFY_PROTOCOL: &str = "/zkvm/id/1";
+
+/// The network's topics and sync protocol.
+#[derive(Clone, Debug)]
+pub struct Names {
+    /// Transactions: `/zkvm/<network>/tx/1`.
+    pub tx: IdentTopic,
+    /// Blocks: `/zkvm/<network>/block/1`.
+    pub block: IdentTopic,
+    /// Request-response sync: `/zkvm/<network>/sync/1`.
+    pub sync: StreamProtocol,
+}
+
+impl Names {
+    /// The names for the network whose initial header is `network`.
+    pub fn new(network: &BlockID) -> Result<Names, NodeError> {
+        let net = hex::encode(network.0);
+        let sync = StreamProtocol::try_from_owned(format!("/zkvm/{net}/sync/1"))
+            .map_err(|e| NodeError::Network(e.to_string()))?;
+        Ok(Names {
+            tx: IdentTopic::new(format!("/zkvm/{net}/tx/1")),
+            block: IdentTopic::new(format!("/zkvm/{net}/block/1")),
+            sync,
+        })
+    }
+}
+
+/// A gossip message's ID: a hash of its topic and content, so the same
+/// transaction or block published by two nodes is one message (a node
+/// forwards it once).
+pub fn message_id(message: &Message) -> MessageId {
+    let mut t = merlin::Transcript::new(b"ZkVM.p2p.message");
+    t.append_message(b"topic", message.topic.as_str().as_bytes());
+    t.append_message(b"data", &message.data);
+    let mut id = [0u8; 20];
+    t.challenge_bytes(b"id", &mut id);
+    MessageId::new(&id)
+}

@@ -1,0 +1,776 @@
+//! The network service (docs/spec/network.md): one task owns the libp2p
+//! swarm; the expensive work each message needs (decoding, verifying,
+//! applying a block) runs in tasks of its own, which report back here so
+//! the swarm keeps moving. Gossip is forwarded only once the node has
+//! verified it; sync downloads missing blocks from the best peer.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use blockchain::{Block, BlockID};
+use futures::StreamExt;
+use libp2p::gossipsub::{self, MessageAcceptance, MessageId, PublishError};
+use libp2p::identity::Keypair;
+use libp2p::multiaddr::Protocol;
+use libp2p::request_response::{self, OutboundFailure, ResponseChannel};
+use libp2p::swarm::SwarmEvent;
+use libp2p::{Multiaddr, PeerId, Swarm};
+use tokio::sync::{mpsc, watch};
+use tracing::{debug, info, warn};
+
+use super::behaviour::{build_swarm, Behaviour, BehaviourEvent};
+use super::messages::{
+    PeerStatus, Request, Response, SignedHeader, BLOCKS_RESPONSE_SOFT_LIMIT, MAX_BLOCKS,
+    MAX_HEADERS,
+};
+use super::protocol::{Names, MAX_BLOCK_MESSAGE, MAX_TX_MESSAGE};
+use super::scores::{Offence, Scores};
+use crate::actor::ChainHandle;
+use crate::chain::{verify_submission, Chain};
+use crate::NodeError;
+
+/// How often peers are asked for their status and lost peers redialed.
+const TICK: Duration = Duration::from_secs(1);
+/// Redial configured peers every this many ticks.
+const REDIAL_TICKS: u64 = 3;
+
+/// What the network is told to do.
+#[derive(Clone, Debug)]
+pub struct NetworkSettings {
+    /// Addresses to listen on.
+    pub listen: Vec<Multiaddr>,
+    /// Peers to dial, and redial when the connection drops.
+    pub peers: Vec<Multiaddr>,
+}
+
+/// A connected peer, as the API shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerView {
+    /// Its peer ID.
+    pub id: PeerId,
+    /// The address of the connection.
+    pub address: Multiaddr,
+    /// Its score (docs/spec/network.md §Scoring).
+    pub score: i32,
+    /// Its tip's height, once it said.
+    pub height: Option<u64>,
+}
+
+/// The network's state, as the API shows it.
+#[derive(Clone, Debug, Default)]
+pub struct NetInfo {
+    /// This node's peer ID.
+    pub peer_id: Option<PeerId>,
+    /// Where it listens.
+    pub listen: Vec<Multiaddr>,
+    /// Connected peers.
+    pub peers: Vec<PeerView>,
+    /// Peers cut off for misbehaving.
+    pub banned: Vec<PeerId>,
+}
+
+enum Command {
+    PublishTx(Vec<u8>),
+    PublishBlock(Vec<u8>),
+}
+
+/// Talks to the network service; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct NetworkHandle {
+    commands: mpsc::UnboundedSender<Command>,
+    info: Arc<Mutex<NetInfo>>,
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Command::PublishTx(b) => write!(f, "PublishTx({} bytes)", b.len()),
+            Command::PublishBlock(b) => write!(f, "PublishBlock({} bytes)", b.len()),
+        }
+    }
+}
+
+impl NetworkHandle {
+    /// Gossips a transaction this node accepted from its API.
+    pub fn publish_tx(&self, bytes: Vec<u8>) {
+        let _ = self.commands.send(Command::PublishTx(bytes));
+    }
+
+    /// Gossips a block this node produced.
+    pub fn publish_block(&self, bytes: Vec<u8>) {
+        let _ = self.commands.send(Command::PublishBlock(bytes));
+    }
+
+    /// The network's state now.
+    pub fn info(&self) -> NetInfo {
+        self.info.lock().map(|i| i.clone()).unwrap_or_default()
+    }
+}
+
+/// What a gossip message turned out to be.
+#[derive(Debug)]
+enum Verdict {
+    Accept,
+    Ignore,
+    Reject(Offence),
+    /// A block above the tip's successor: the sender is ahead of us.
+    Ahead(u64),
+}
+
+/// Reports from the tasks the service spawns.
+enum Outcome {
+    Validated {
+        id: MessageId,
+        source: PeerId,
+        verdict: Verdict,
+    },
+    Respond {
+        channel: ResponseChannel<Response>,
+        response: Response,
+    },
+    Synced {
+        peer: PeerId,
+        offence: Option<Offence>,
+    },
+    Height(u64),
+}
+
+#[derive(Debug)]
+struct PeerState {
+    address: Multiaddr,
+    dialed: bool,
+    status: Option<PeerStatus>,
+}
+
+/// Starts the network service for `chain` with identity `key`; it runs
+/// until `stop` turns true.
+pub async fn start_network(
+    chain: ChainHandle,
+    key: Keypair,
+    settings: NetworkSettings,
+    stop: watch::Receiver<bool>,
+) -> Result<(NetworkHandle, tokio::task::JoinHandle<()>), NodeError> {
+    let (network, height) = chain
+        .call(|c| (c.state().initial.id(), c.state().tip.height))
+        .await?;
+    let names = Names::new(&network)?;
+    let peer_id = key.public().to_peer_id();
+    let mut swarm = build_swarm(key, &names)?;
+    for addr in &settings.listen {
+        swarm
+            .listen_on(addr.clone())
+            .map_err(|e| NodeError::Network(format!("cannot listen on {addr}: {e}")))?;
+    }
+    let info = Arc::new(Mutex::new(NetInfo {
+        peer_id: Some(peer_id),
+        ..NetInfo::default()
+    }));
+    let (commands, command_rx) = mpsc::unbounded_channel();
+    let (outcomes, outcome_rx) = mpsc::unbounded_channel();
+    let mut service = Service {
+        swarm,
+        chain,
+        names,
+        network,
+        scores: Scores::default(),
+        peers: HashMap::new(),
+        configured: settings.peers,
+        syncing: None,
+        local_height: height,
+        outcomes,
+        info: info.clone(),
+        ticks: 0,
+    };
+    service.redial();
+    info!(%peer_id, "network started");
+    let task = tokio::spawn(service.run(command_rx, outcome_rx, stop));
+    Ok((NetworkHandle { commands, info }, task))
+}
+
+struct Service {
+    swarm: Swarm<Behaviour>,
+    chain: ChainHandle,
+    names: Names,
+    network: BlockID,
+    scores: Scores,
+    peers: HashMap<PeerId, PeerState>,
+    configured: Vec<Multiaddr>,
+    syncing: Option<PeerId>,
+    local_height: u64,
+    outcomes: mpsc::UnboundedSender<Outcome>,
+    info: Arc<Mutex<NetInfo>>,
+    ticks: u64,
+}
+
+/// An address without its `/p2p/<id>` part, to compare dialed addresses.
+fn transport_part(addr: &Multiaddr) -> Multiaddr {
+    addr.iter()
+        .filter(|p| !matches!(p, Protocol::P2p(_)))
+        .collect()
+}
+
+/// Whether a chain error means the block itself is invalid (rather than
+/// this node failing to store it).
+fn block_is_invalid(e: &NodeError) -> bool {
+    matches!(e, NodeError::Chain(_))
+}
+
+impl Service {
+    async fn run(
+        mut self,
+        mut commands: mpsc::UnboundedReceiver<Command>,
+        mut outcomes: mpsc::UnboundedReceiver<Outcome>,
+        mut stop: watch::Receiver<bool>,
+    ) {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                event = self.swarm.select_next_some() => self.on_swarm(event),
+                Some(command) = commands.recv() => self.on_command(command),
+                Some(outcome) = outcomes.recv() => self.on_outcome(outcome),
+                _ = tick.tick() => self.on_tick(),
+                _ = stop.changed() => break,
+            }
+        }
+        info!("network stopped");
+    }
+
+    fn on_command(&mut self, command: Command) {
+        let (topic, bytes, what) = match command {
+            Command::PublishTx(b) => (self.names.tx.clone(), b, "transaction"),
+            Command::PublishBlock(b) => (self.names.block.clone(), b, "block"),
+        };
+        let size = bytes.len();
+        match self.swarm.behaviour_mut().gossip.publish(topic, bytes) {
+            Ok(_) => debug!(size, "{what} published"),
+            Err(PublishError::NoPeersSubscribedToTopic) | Err(PublishError::Duplicate) => {}
+            Err(e) => warn!(%e, "cannot publish a {what}"),
+        }
+    }
+
+    fn on_tick(&mut self) {
+        self.ticks += 1;
+        if self.ticks % REDIAL_TICKS == 0 {
+            self.redial();
+        }
+        let peers: Vec<PeerId> = self.peers.keys().copied().collect();
+        for peer in peers {
+            self.swarm
+                .behaviour_mut()
+                .sync
+                .send_request(&peer, Request::Status);
+        }
+        let chain = self.chain.clone();
+        let outcomes = self.outcomes.clone();
+        tokio::spawn(async move {
+            if let Ok(h) = chain.call(|c| c.state().tip.height).await {
+                let _ = outcomes.send(Outcome::Height(h));
+            }
+        });
+    }
+
+    /// Dials every configured peer that no connection of ours reaches.
+    fn redial(&mut self) {
+        let connected: Vec<Multiaddr> = self
+            .peers
+            .values()
+            .filter(|p| p.dialed)
+            .map(|p| transport_part(&p.address))
+            .collect();
+        for addr in self.configured.clone() {
+            if !connected.contains(&transport_part(&addr)) {
+                if let Err(e) = self.swarm.dial(addr.clone()) {
+                    debug!(%addr, %e, "dial failed");
+                }
+            }
+        }
+    }
+
+    fn on_swarm(&mut self, event: SwarmEvent<BehaviourEvent>) {
+        match event {
+            SwarmEvent::NewListenAddr { address, .. } => {
+                info!(%address, "network listening");
+                if let Ok(mut i) = self.info.lock() {
+                    i.listen.push(address);
+                }
+            }
+            SwarmEvent::ConnectionEstablished {
+                peer_id,
+                endpoint,
+                num_established,
+                ..
+            } if num_established.get() == 1 => {
+                info!(peer = %peer_id, address = %endpoint.get_remote_address(), "peer connected");
+                self.peers.insert(
+                    peer_id,
+                    PeerState {
+                        address: endpoint.get_remote_address().clone(),
+                        dialed: endpoint.is_dialer(),
+                        status: None,
+                    },
+                );
+                self.swarm
+                    .behaviour_mut()
+                    .sync
+                    .send_request(&peer_id, Request::Status);
+                self.refresh_info();
+            }
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                info!(peer = %peer_id, "peer disconnected");
+                self.peers.remove(&peer_id);
+                if self.syncing == Some(peer_id) {
+                    self.syncing = None;
+                }
+                self.refresh_info();
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            })) => self.on_gossip(propagation_source, message_id, message),
+            SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => self.on_sync(event),
+            _ => {}
+        }
+    }
+
+    fn report(&mut self, id: &MessageId, source: &PeerId, acceptance: MessageAcceptance) {
+        self.swarm
+            .behaviour_mut()
+            .gossip
+            .report_message_validation_result(id, source, acceptance);
+    }
+
+    fn on_gossip(&mut self, source: PeerId, id: MessageId, message: gossipsub::Message) {
+        let outcomes = self.outcomes.clone();
+        let chain = self.chain.clone();
+        let data = message.data;
+        if message.topic == self.names.tx.hash() {
+            if data.len() > MAX_TX_MESSAGE {
+                self.report(&id, &source, MessageAcceptance::Reject);
+                self.penalize(source, Offence::Oversize);
+                return;
+            }
+            tokio::spawn(async move {
+                let verdict = check_tx(chain, data).await;
+                let _ = outcomes.send(Outcome::Validated {
+                    id,
+                    source,
+                    verdict,
+                });
+            });
+        } else if message.topic == self.names.block.hash() {
+            if data.len() > MAX_BLOCK_MESSAGE {
+                self.report(&id, &source, MessageAcceptance::Reject);
+                self.penalize(source, Offence::Oversize);
+                return;
+            }
+            tokio::spawn(async move {
+                let verdict = check_block(chain, data).await;
+                let _ = outcomes.send(Outcome::Validated {
+                    id,
+                    source,
+                    verdict,
+                });
+            });
+        } else {
+            self.report(&id, &source, MessageAcceptance::Ignore);
+        }
+    }
+
+    fn on_sync(&mut self, event: request_response::Event<Request, Response>) {
+        use request_response::{Event, Message};
+        match event {
+            Event::Message {
+                peer,
+                message:
+                    Message::Request {
+                        request, channel, ..
+                    },
+                ..
+            } => {
+                let chain = self.chain.clone();
+                let outcomes = self.outcomes.clone();
+                tokio::spawn(async move {
+                    let response = chain
+                        .call(move |c| answer(c, request))
+                        .await
+                        .unwrap_or_else(|e| Response::Error(e.to_string()));
+                    let _ = outcomes.send(Outcome::Respond { channel, response });
+                });
+                debug!(%peer, "sync request");
+            }
+            Event::Message {
+                peer,
+                message: Message::Response { response, .. },
+                ..
+            } => self.on_response(peer, response),
+            Event::OutboundFailure { peer, error, .. } => {
+                if let OutboundFailure::Io(e) = &error {
+                    if e.kind() == std::io::ErrorKind::InvalidData {
+                        self.penalize(peer, Offence::Malformed);
+                    }
+                }
+                debug!(%peer, %error, "sync request failed");
+                if self.syncing == Some(peer) {
+                    self.syncing = None;
+                }
+            }
+            Event::InboundFailure { peer, error, .. } => {
+                if let request_response::InboundFailure::Io(e) = &error {
+                    if e.kind() == std::io::ErrorKind::InvalidData {
+                        self.penalize(peer, Offence::Malformed);
+                    }
+                }
+            }
+            Event::ResponseSent { .. } => {}
+        }
+    }
+
+    fn on_response(&mut self, peer: PeerId, response: Response) {
+        match response {
+            Response::Status(status) => {
+                if status.network != self.network {
+                    self.penalize(peer, Offence::BadResponse);
+                    return;
+                }
+                if let Some(p) = self.peers.get_mut(&peer) {
+                    p.status = Some(status);
+                }
+                self.refresh_info();
+                self.maybe_sync();
+            }
+            Response::Blocks(blocks) if self.syncing == Some(peer) => {
+                if blocks.is_empty() {
+                    // It said it had them; treat it as level with us.
+                    if let Some(PeerState {
+                        status: Some(s), ..
+                    }) = self.peers.get_mut(&peer)
+                    {
+                        s.height = self.local_height;
+                    }
+                    self.syncing = None;
+                    return;
+                }
+                let from = self.local_height + 1;
+                let chain = self.chain.clone();
+                let outcomes = self.outcomes.clone();
+                tokio::spawn(async move {
+                    let (height, offence) = apply_blocks(&chain, from, blocks).await;
+                    if let Some(h) = height {
+                        let _ = outcomes.send(Outcome::Height(h));
+                    }
+                    let _ = outcomes.send(Outcome::Synced { peer, offence });
+                });
+            }
+            Response::Error(reason) => {
+                debug!(%peer, reason, "peer refused a sync request");
+                if self.syncing == Some(peer) {
+                    self.syncing = None;
+                }
+            }
+            _ => self.penalize(peer, Offence::BadResponse),
+        }
+    }
+
+    fn on_outcome(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Validated {
+                id,
+                source,
+                verdict,
+            } => {
+                let acceptance = match &verdict {
+                    Verdict::Accept => MessageAcceptance::Accept,
+                    Verdict::Reject(_) => MessageAcceptance::Reject,
+                    Verdict::Ignore | Verdict::Ahead(_) => MessageAcceptance::Ignore,
+                };
+                self.report(&id, &source, acceptance);
+                match verdict {
+                    Verdict::Reject(offence) => self.penalize(source, offence),
+                    Verdict::Ahead(height) => {
+                        if let Some(PeerState {
+                            status: Some(s), ..
+                        }) = self.peers.get_mut(&source)
+                        {
+                            s.height = s.height.max(height);
+                        }
+                        self.maybe_sync();
+                    }
+                    Verdict::Accept | Verdict::Ignore => {}
+                }
+            }
+            Outcome::Respond { channel, response } => {
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .sync
+                    .send_response(channel, response);
+            }
+            Outcome::Synced { peer, offence } => {
+                if self.syncing == Some(peer) {
+                    self.syncing = None;
+                }
+                if let Some(offence) = offence {
+                    self.penalize(peer, offence);
+                }
+                self.maybe_sync();
+            }
+            Outcome::Height(h) => {
+                self.local_height = h;
+                self.maybe_sync();
+            }
+        }
+    }
+
+    /// Asks the highest peer for the blocks after our tip, unless a
+    /// download is under way.
+    fn maybe_sync(&mut self) {
+        if self.syncing.is_some() {
+            return;
+        }
+        let want = self.local_height + 1;
+        let best = self
+            .peers
+            .iter()
+            .filter_map(|(id, p)| p.status.as_ref().map(|s| (*id, s)))
+            .filter(|(_, s)| s.height >= want && s.first_block <= want)
+            .max_by_key(|(_, s)| s.height)
+            .map(|(id, _)| id);
+        if let Some(peer) = best {
+            debug!(%peer, from = want, "downloading blocks");
+            self.swarm.behaviour_mut().sync.send_request(
+                &peer,
+                Request::Blocks {
+                    from: want,
+                    count: MAX_BLOCKS,
+                },
+            );
+            self.syncing = Some(peer);
+        }
+    }
+
+    fn penalize(&mut self, peer: PeerId, offence: Offence) {
+        if self.scores.is_banned(&peer) {
+            return;
+        }
+        let banned = self.scores.penalize(peer, offence);
+        warn!(%peer, ?offence, score = self.scores.score(&peer), "peer misbehaved");
+        if banned {
+            warn!(%peer, "peer banned");
+            let behaviour = self.swarm.behaviour_mut();
+            behaviour.blocked.block_peer(peer);
+            behaviour.gossip.blacklist_peer(&peer);
+            self.peers.remove(&peer);
+            if self.syncing == Some(peer) {
+                self.syncing = None;
+            }
+        }
+        self.refresh_info();
+    }
+
+    fn refresh_info(&self) {
+        let peers = self
+            .peers
+            .iter()
+            .map(|(id, p)| PeerView {
+                id: *id,
+                address: p.address.clone(),
+                score: self.scores.score(id),
+                height: p.status.as_ref().map(|s| s.height),
+            })
+            .collect();
+        if let Ok(mut i) = self.info.lock() {
+            i.peers = peers;
+            i.banned = self.scores.banned().copied().collect();
+        }
+    }
+}
+
+/// Verifies a gossiped transaction in full (on the blocking pool) and
+/// offers it to the mempool.
+async fn check_tx(chain: ChainHandle, data: Vec<u8>) -> Verdict {
+    let checked = tokio::task::spawn_blocking(move || {
+        verify_submission(&data).map(|checked| (data, checked))
+    })
+    .await;
+    let (data, checked) = match checked {
+        Ok(Ok(c)) => c,
+        Ok(Err(NodeError::Decode(_))) => return Verdict::Reject(Offence::Malformed),
+        Ok(Err(NodeError::InvalidTx(_))) => return Verdict::Reject(Offence::InvalidTx),
+        _ => return Verdict::Ignore,
+    };
+    match chain.call(move |c| c.submit_verified(&data, checked)).await {
+        Ok(Ok(_)) => Verdict::Accept,
+        // Known, conflicting, spending what this node has not seen yet, or
+        // a pool that is full: not the sender's fault.
+        Ok(Err(e)) => {
+            debug!(%e, "gossiped transaction not taken");
+            Verdict::Ignore
+        }
+        Err(_) => Verdict::Ignore,
+    }
+}
+
+/// Decodes a gossiped block and applies it if it extends the tip.
+async fn check_block(chain: ChainHandle, data: Vec<u8>) -> Verdict {
+    let block = match tokio::task::spawn_blocking(move || Block::from_bytes(&data)).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => return Verdict::Reject(Offence::Malformed),
+        Err(_) => return Verdict::Ignore,
+    };
+    let applied = chain
+        .call(move |c| {
+            let tip = c.state().tip.height;
+            let height = block.header.height;
+            if height <= tip {
+                Verdict::Ignore
+            } else if height > tip + 1 {
+                Verdict::Ahead(height)
+            } else {
+                match c.apply_block(&block) {
+                    Ok(_) => Verdict::Accept,
+                    Err(e) if block_is_invalid(&e) => {
+                        debug!(%e, "gossiped block refused");
+                        Verdict::Reject(Offence::InvalidBlock)
+                    }
+                    Err(e) => {
+                        warn!(%e, "cannot apply a gossiped block");
+                        Verdict::Ignore
+                    }
+                }
+            }
+        })
+        .await;
+    applied.unwrap_or(Verdict::Ignore)
+}
+
+/// Applies downloaded blocks in order from height `from`; returns the new
+/// tip height and the offence that stopped it, if any.
+async fn apply_blocks(
+    chain: &ChainHandle,
+    from: u64,
+    blocks: Vec<Vec<u8>>,
+) -> (Option<u64>, Option<Offence>) {
+    let mut offence = None;
+    for (i, bytes) in blocks.into_iter().enumerate() {
+        let expected = from + i as u64;
+        let block = match tokio::task::spawn_blocking(move || Block::from_bytes(&bytes)).await {
+            Ok(Ok(b)) => b,
+            Ok(Err(_)) => {
+                offence = Some(Offence::Malformed);
+                break;
+            }
+            Err(_) => break,
+        };
+        if block.header.height != expected {
+            offence = Some(Offence::BadResponse);
+            break;
+        }
+        let result = chain
+            .call(move |c| {
+                if block.header.height <= c.state().tip.height {
+                    return Ok(()); // Arrived by gossip meanwhile.
+                }
+                c.apply_block(&block).map(|_| ())
+            })
+            .await;
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) if block_is_invalid(&e) => {
+                warn!(%e, height = expected, "downloaded block refused");
+                offence = Some(Offence::InvalidBlock);
+                break;
+            }
+            Ok(Err(e)) => {
+                warn!(%e, "cannot apply a downloaded block");
+                break;
+            }
+            Err(_) => break,
+        }
+    }
+    let height = chain.call(|c| c.state().tip.height).await.ok();
+    (height, offence)
+}
+
+/// Answers a sync request from the chain (on its thread).
+fn answer(c: &mut Chain, request: Request) -> Response {
+    let tip = c.state().tip.height;
+    let first_block = c.base_height() + 1;
+    let range = |from: u64, count: u32, max: u32| -> Result<std::ops::Range<u64>, Response> {
+        if from < first_block {
+            return Err(Response::Error(format!(
+                "blocks below height {first_block} are not kept here"
+            )));
+        }
+        let end = from
+            .saturating_add(u64::from(count.min(max)))
+            .min(tip.saturating_add(1));
+        Ok(from..end.max(from))
+    };
+    let result = match request {
+        Request::Status => Ok(Response::Status(PeerStatus {
+            network: c.state().initial.id(),
+            height: tip,
+            tip: c.state().tip.id(),
+            first_block,
+        })),
+        Request::Headers { from, count } => match range(from, count, MAX_HEADERS) {
+            Err(r) => Ok(r),
+            Ok(heights) => heights
+                .map(|h| {
+                    c.block(h).and_then(|b| {
+                        b.map(|b| SignedHeader {
+                            header: b.header,
+                            signature: b.signature,
+                        })
+                        .ok_or_else(|| NodeError::Corrupt(format!("block {h} is missing")))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Response::Headers),
+        },
+        Request::Blocks { from, count } => match range(from, count, MAX_BLOCKS) {
+            Err(r) => Ok(r),
+            Ok(heights) => {
+                let mut blocks = Vec::new();
+                let mut size = 0;
+                let mut failed = None;
+                for h in heights {
+                    match c.block(h) {
+                        Ok(Some(b)) => {
+                            let bytes = b.to_bytes();
+                            size += bytes.len();
+                            blocks.push(bytes);
+                            if size >= BLOCKS_RESPONSE_SOFT_LIMIT {
+                                break;
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => {
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                }
+                match failed {
+                    Some(e) if blocks.is_empty() => Err(e),
+                    _ => Ok(Response::Blocks(blocks)),
+                }
+            }
+        },
+        Request::Snapshot => Ok(Response::Snapshot(c.snapshot())),
+    };
+    result.unwrap_or_else(|e| Response::Error(e.to_string()))
+}
+
+/// The node key and settings for a node whose data directory is
+/// `data_dir`.
+pub fn node_key(data_dir: &std::path::Path) -> Result<Keypair, NodeError> {
+    super::key::load_or_create(&data_dir.join(super::key::NODE_KEY_FILE))
+}

@@ -1,0 +1,357 @@
+//! Nodes in one process talking over libp2p on loopback: a payment
+//! submitted to a follower is gossiped to the producer and confirmed
+//! everywhere; a late node downloads the blocks it missed; peers that send
+//! malformed or invalid messages are scored down and cut off while the
+//! honest nodes go on (docs/spec/network.md).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use accumulator::Proof;
+use blockchain::{sign_header, txroot, Block, BlockHeader, Genesis};
+use common::Net;
+use futures::StreamExt;
+use libp2p::gossipsub;
+use libp2p::identity::Keypair;
+use libp2p::swarm::SwarmEvent;
+use libp2p::{Multiaddr, PeerId, Swarm};
+use musig::SecretKey;
+use node::network::{build_swarm, Behaviour, BehaviourEvent, Names, MAX_TX_MESSAGE};
+use node::{Chain, Client, Limits, NodeConfig, RunningNode};
+use zkvm::Tx;
+
+fn config(dir: &std::path::Path, peers: Vec<String>) -> NodeConfig {
+    NodeConfig {
+        data_dir: dir.to_path_buf(),
+        api_addr: "127.0.0.1:0".parse().unwrap(),
+        listen: vec!["127.0.0.1:0".into()],
+        peers,
+        block_interval_ms: 100,
+        empty_block_interval_ms: 0,
+        ..NodeConfig::default()
+    }
+}
+
+fn producer(net: &Net, dir: &std::path::Path) -> RunningNode {
+    drop(net.init(dir));
+    let path = dir.join("chain.redb");
+    RunningNode::start(config(dir, vec![]), move || {
+        Chain::open(&path, Limits::default())
+    })
+    .unwrap()
+}
+
+fn follower(genesis: &Genesis, dir: &std::path::Path, peers: &[&RunningNode]) -> RunningNode {
+    let path = dir.join("chain.redb");
+    drop(Chain::init(&path, genesis.clone(), None, Limits::default()).unwrap());
+    let peers = peers.iter().map(|p| listen_addr(p).to_string()).collect();
+    RunningNode::start(config(dir, peers), move || {
+        Chain::open(&path, Limits::default())
+    })
+    .unwrap()
+}
+
+fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn listen_addr(node: &RunningNode) -> Multiaddr {
+    let mut addr = None;
+    wait_for("a listening address", 10, || {
+        addr = node.network().info().listen.first().cloned();
+        addr.is_some()
+    });
+    addr.unwrap()
+}
+
+fn peer_id(node: &RunningNode) -> PeerId {
+    node.network().info().peer_id.unwrap()
+}
+
+fn tip(node: &RunningNode) -> (u64, blockchain::BlockID) {
+    node.chain()
+        .unwrap()
+        .call_blocking(|c| (c.state().tip.height, c.state().tip.id()))
+        .unwrap()
+}
+
+fn confirmed(node: &RunningNode, tx: &Tx) -> bool {
+    let id = zkvm::Verifier::precompute(tx).unwrap().id;
+    node.chain()
+        .unwrap()
+        .call_blocking(move |c| c.tx(&id).unwrap().is_some_and(|r| r.location.is_some()))
+        .unwrap()
+}
+
+fn connected(node: &RunningNode, n: usize) {
+    wait_for("peers to connect", 20, || {
+        node.network().info().peers.len() >= n
+    });
+}
+
+#[test]
+fn payments_relay_through_followers_and_late_nodes_sync() {
+    let mut net = Net::new(4);
+    let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
+    let p = producer(&net, dirs[0].path());
+    let f1 = follower(&net.genesis, dirs[1].path(), &[&p]);
+    let f2 = follower(&net.genesis, dirs[2].path(), &[&f1]);
+    connected(&p, 1);
+    connected(&f1, 2);
+    connected(&f2, 1);
+    // Subscriptions travel after the connection; give the mesh a heartbeat.
+    std::thread::sleep(Duration::from_secs(2));
+
+    // Submitted to the far follower: it reaches the producer through f1.
+    let (tx, _) = net.pay(0, 5);
+    Client::new(&f2.url())
+        .unwrap()
+        .submit(&tx.to_bytes())
+        .unwrap();
+    wait_for("the payment confirmed on every node", 30, || {
+        [&p, &f1, &f2].iter().all(|n| confirmed(n, &tx))
+    });
+    wait_for("equal tips", 10, || {
+        tip(&p) == tip(&f1) && tip(&f1) == tip(&f2)
+    });
+    assert!(tip(&p).0 >= 2);
+
+    // More blocks, then a node that was not there downloads them.
+    for i in 1..3 {
+        let (tx, _) = net.pay(i, 5);
+        Client::new(&p.url())
+            .unwrap()
+            .submit(&tx.to_bytes())
+            .unwrap();
+        wait_for("a payment confirmed", 30, || confirmed(&f2, &tx));
+    }
+    let late = follower(&net.genesis, dirs[3].path(), &[&f2]);
+    wait_for("the late node to sync", 30, || tip(&late) == tip(&p));
+    let status = Client::new(&late.url()).unwrap().status().unwrap();
+    assert_eq!(status["peers"], 1);
+    assert_eq!(status["pruned"], false);
+    for n in [late, f2, f1, p] {
+        n.stop().unwrap();
+    }
+}
+
+/// A peer driven by the test: the node's own behaviour, used to send what
+/// an honest node never would.
+struct Attacker {
+    swarm: Swarm<Behaviour>,
+    names: Names,
+    target: PeerId,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Attacker {
+    fn connect(genesis: &Genesis, target: &RunningNode) -> Attacker {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let names = Names::new(&genesis.state().unwrap().initial.id()).unwrap();
+        let mut swarm = runtime
+            .block_on(async { build_swarm(Keypair::generate_ed25519(), &names) })
+            .unwrap();
+        let addr = listen_addr(target);
+        let target = peer_id(target);
+        runtime.block_on(async { swarm.dial(addr).unwrap() });
+        let mut a = Attacker {
+            swarm,
+            names,
+            target,
+            runtime,
+        };
+        // Publishing needs the target's subscriptions to both topics.
+        let mut topics = 0;
+        let (tx, block) = (a.names.tx.hash(), a.names.block.hash());
+        a.drive(Duration::from_secs(10), |e| {
+            if let SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Subscribed {
+                topic,
+                ..
+            })) = e
+            {
+                if *topic == tx || *topic == block {
+                    topics += 1;
+                }
+            }
+            topics == 2
+        });
+        assert_eq!(topics, 2, "the target's subscriptions never came");
+        a
+    }
+
+    /// Runs the swarm until `stop` says so or `limit` passes; whether it
+    /// stopped.
+    fn drive(
+        &mut self,
+        limit: Duration,
+        mut stop: impl FnMut(&SwarmEvent<BehaviourEvent>) -> bool,
+    ) -> bool {
+        let swarm = &mut self.swarm;
+        self.runtime.block_on(async {
+            tokio::time::timeout(limit, async {
+                loop {
+                    let event = swarm.select_next_some().await;
+                    if stop(&event) {
+                        return;
+                    }
+                }
+            })
+            .await
+            .is_ok()
+        })
+    }
+
+    fn publish(&mut self, block_topic: bool, data: Vec<u8>) {
+        let topic = if block_topic {
+            self.names.block.clone()
+        } else {
+            self.names.tx.clone()
+        };
+        let swarm = &mut self.swarm;
+        self.runtime
+            .block_on(async { swarm.behaviour_mut().gossip.publish(topic, data) })
+            .unwrap();
+        // Let it go out.
+        self.drive(Duration::from_millis(300), |_| false);
+    }
+
+    fn peer_id(&self) -> PeerId {
+        *self.swarm.local_peer_id()
+    }
+
+    /// Waits until the target closes the connection.
+    fn cut_off(&mut self) -> bool {
+        let target = self.target;
+        if !self.swarm.is_connected(&target) {
+            return true;
+        }
+        self.drive(Duration::from_secs(10), |e| {
+            matches!(e, SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } if *peer_id == target)
+        })
+    }
+}
+
+fn score_of(node: &RunningNode, peer: PeerId) -> Option<i32> {
+    node.network()
+        .info()
+        .peers
+        .iter()
+        .find(|p| p.id == peer)
+        .map(|p| p.score)
+}
+
+fn wait_score(node: &RunningNode, a: &mut Attacker, score: i32) {
+    let peer = a.peer_id();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while score_of(node, peer) != Some(score) {
+        assert!(
+            Instant::now() < deadline,
+            "score {:?}, expected {score}: {:?}",
+            score_of(node, peer),
+            node.network().info()
+        );
+        a.drive(Duration::from_millis(100), |_| false);
+    }
+}
+
+/// A block at `height` after `prev` that the block key did not sign.
+fn forged_block(prev: &BlockHeader, utxoroot: [u8; 32], time_offset: u64) -> Vec<u8> {
+    let header = BlockHeader {
+        version: prev.version,
+        height: prev.height + 1,
+        previd: prev.id(),
+        timestamp_ms: prev.timestamp_ms + time_offset,
+        txroot: txroot(&[]),
+        utxoroot,
+        ext: Vec::new(),
+    };
+    let mut rng = rand::thread_rng();
+    let signature = sign_header(&header, &SecretKey::random(&mut rng));
+    Block {
+        header,
+        signature,
+        txs: Vec::new(),
+        utxo_proof: Proof::empty(),
+    }
+    .to_bytes()
+}
+
+#[test]
+fn misbehaving_peers_are_scored_down_and_cut_off() {
+    let mut net = Net::new(4);
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    let p = producer(&net, dirs[0].path());
+    let f = follower(&net.genesis, dirs[1].path(), &[&p]);
+    connected(&f, 1);
+
+    // Garbage, then an oversize transaction: scored down, still connected.
+    let mut a = Attacker::connect(&net.genesis, &f);
+    a.publish(false, b"not a transaction".to_vec());
+    wait_score(&f, &mut a, -40);
+    a.publish(false, vec![0u8; MAX_TX_MESSAGE + 1]);
+    wait_score(&f, &mut a, -80);
+    assert!(a.swarm.is_connected(&a.target));
+    // A well-formed transaction with a bad signature: cut off.
+    let (tx, _) = net.pay(0, 5);
+    let mut bad = tx.to_bytes();
+    let s_at = 24 + 4 + tx.program.len() + 32;
+    bad[s_at] ^= 1;
+    assert!(matches!(
+        node::verify_submission(&bad),
+        Err(node::NodeError::InvalidTx(_))
+    ));
+    a.publish(false, bad);
+    assert!(a.cut_off(), "the attacker is still connected");
+    let info = f.network().info();
+    assert!(info.banned.contains(&a.peer_id()));
+    assert!(info.peers.iter().all(|peer| peer.id != a.peer_id()));
+    // It cannot come back.
+    let addr = listen_addr(&f);
+    let target = a.target;
+    a.runtime.block_on(async { a.swarm.dial(addr).unwrap() });
+    a.drive(Duration::from_secs(2), |_| false);
+    assert!(!a.swarm.is_connected(&target), "a banned peer reconnected");
+
+    // Blocks the block key did not sign: cut off on the second.
+    let mut b = Attacker::connect(&net.genesis, &f);
+    let state = f
+        .chain()
+        .unwrap()
+        .call_blocking(|c| c.state().clone())
+        .unwrap();
+    b.publish(true, forged_block(&state.tip, state.tip.utxoroot, 1));
+    wait_score(&f, &mut b, -60);
+    b.publish(true, forged_block(&state.tip, state.tip.utxoroot, 2));
+    assert!(b.cut_off(), "the block forger is still connected");
+
+    // Nothing of it was relayed: the producer charged nobody.
+    assert!(p.network().info().peers.iter().all(|peer| peer.score == 0));
+    assert!(p.network().info().banned.is_empty());
+    // The honest nodes go on: a payment through the follower confirms.
+    Client::new(&f.url())
+        .unwrap()
+        .submit(&tx.to_bytes())
+        .unwrap();
+    wait_for("the payment confirmed on both nodes", 30, || {
+        confirmed(&p, &tx) && confirmed(&f, &tx)
+    });
+    assert_eq!(tip(&p), tip(&f));
+    let peers = Client::new(&f.url())
+        .unwrap()
+        .get("/v1/peers")
+        .unwrap()
+        .unwrap();
+    assert_eq!(peers["banned"].as_array().unwrap().len(), 2);
+    assert_eq!(peers["peers"].as_array().unwrap().len(), 1);
+    f.stop().unwrap();
+    p.stop().unwrap();
+}
