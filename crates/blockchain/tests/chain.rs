@@ -4,7 +4,7 @@
 
 mod common;
 
-use blockchain::{Block, BlockchainError, ChainState};
+use blockchain::{Block, BlockHeader, BlockchainError, ChainState};
 use common::{Chain, T0};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
@@ -394,4 +394,35 @@ fn a_node_bootstraps_from_a_snapshot_and_follows_new_blocks() {
     longer.push(0);
     assert!(ChainState::from_snapshot(&longer, None).is_err());
     assert!(ChainState::from_snapshot(&snapshot[..snapshot.len() - 1], None).is_err());
+}
+
+#[test]
+fn a_snapshot_tip_is_checked_through_signed_headers() {
+    let mut net = Net::new(3, 8);
+    let start = net.state.clone();
+    let bob = SecretKey::random(&mut net.rng);
+    let mut signed = Vec::new();
+    for i in 0..3 {
+        let tx = relock(&net.genesis[i], &bob, header(0, u64::MAX));
+        let b = net.make(vec![tx]);
+        net.apply(&b).unwrap();
+        signed.push((b.header.clone(), b.signature));
+    }
+    let walk = |hs: &[(BlockHeader, musig::Signature)]| {
+        start.follow_headers(hs.iter().map(|(h, s)| (h, s)))
+    };
+    assert_eq!(walk(&signed).unwrap(), net.state.tip);
+    assert_eq!(walk(&[]).unwrap(), start.tip);
+
+    // A gap, a header signed by another key, a changed header.
+    assert!(matches!(
+        walk(&signed[1..]),
+        Err(BlockchainError::BadHeight { .. })
+    ));
+    let mut forged = signed.clone();
+    forged[2].1 = blockchain::sign_header(&forged[2].0, &SecretKey::random(&mut net.rng));
+    assert_eq!(walk(&forged).err(), Some(BlockchainError::BadSignature));
+    let mut changed = signed.clone();
+    changed[1].0.utxoroot[0] ^= 1;
+    assert_eq!(walk(&changed).err(), Some(BlockchainError::BadSignature));
 }

@@ -1,8 +1,9 @@
 //! How fast a block of payments reaches every node (docs/spec/network.md):
 //! four nodes in this process, fully connected over libp2p on loopback;
-//! the producer's mempool holds N payments (1 input, 2 outputs, a fee),
-//! it makes one block of them and gossips it; each follower validates it
-//! in full before it forwards it.
+//! N payments (1 input, 2 outputs, a fee) are gossiped to every mempool,
+//! then the producer makes one block of them and gossips it, whole in one
+//! round and compact (short transaction IDs) in the other; each follower
+//! validates it in full before it forwards it.
 //!
 //! Prints: the block's size, the time from publication until each follower
 //! has validated and stored it, and the bytes that crossed the loopback
@@ -24,6 +25,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::Net;
+use node::network::CompactBlock;
 use node::{now_ms, Chain, Limits, NodeConfig, RunningNode};
 
 fn config(dir: &std::path::Path, peers: Vec<String>) -> NodeConfig {
@@ -72,58 +74,81 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1000);
-    println!("preparing {n} payments (proving)...");
+    for compact in [false, true] {
+        round(n, compact);
+    }
+}
+
+/// One block of `n` payments relayed whole or compact. The payments are
+/// gossiped first (submitted to a follower), as on a live network, so the
+/// peers' mempools hold them when the block comes.
+fn round(n: usize, compact: bool) {
+    let mode = if compact { "compact" } else { "full" };
+    println!("\n== {mode} relay: preparing {n} payments (proving)...");
     let mut net = Net::new(n);
     let txs: Vec<Vec<u8>> = (0..n).map(|i| net.pay(i, 10).0.to_bytes()).collect();
 
     let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
     drop(net.init(dirs[0].path()));
-    let path = dirs[0].path().join("chain.redb");
-    let producer = RunningNode::start(config(dirs[0].path(), vec![]), move || {
-        Chain::open(&path, Limits::default())
-    })
-    .unwrap();
-    let mut nodes = vec![producer];
-    for dir in &dirs[1..] {
+    let mut nodes: Vec<RunningNode> = Vec::new();
+    for (i, dir) in dirs.iter().enumerate() {
         let path = dir.path().join("chain.redb");
-        drop(Chain::init(&path, net.genesis.clone(), None, Limits::default()).unwrap());
-        let peers = nodes.iter().map(listen).collect();
-        nodes.push(
-            RunningNode::start(config(dir.path(), peers), move || {
-                Chain::open(&path, Limits::default())
-            })
-            .unwrap(),
-        );
+        if i > 0 {
+            drop(Chain::init(&path, net.genesis.clone(), None, Limits::default()).unwrap());
+        }
+        let mut c = config(dir.path(), nodes.iter().map(listen).collect());
+        c.compact_relay = compact;
+        nodes.push(RunningNode::start(c, move || Chain::open(&path, Limits::default())).unwrap());
     }
     while nodes.iter().any(|n| n.network().info().peers.len() < 3) {
         std::thread::sleep(Duration::from_millis(50));
     }
     std::thread::sleep(Duration::from_secs(2)); // gossip meshes form
 
-    // Straight into the producer's pool: nothing is gossiped before the block.
-    let chain = nodes[0].chain().unwrap().clone();
+    let entry = nodes[1].chain().unwrap().clone();
     for bytes in txs {
-        chain
-            .call_blocking(move |c| c.submit(&bytes))
+        let copy = bytes.clone();
+        entry
+            .call_blocking(move |c| c.submit(&copy))
             .unwrap()
             .unwrap();
+        nodes[1].network().publish_tx(bytes);
     }
-    let block = chain
+    let pool = |node: &RunningNode| {
+        node.chain()
+            .unwrap()
+            .call_blocking(|c| c.mempool().len())
+            .unwrap()
+    };
+    let started = Instant::now();
+    while nodes.iter().any(|node| pool(node) < n) {
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "payments not relayed"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let chain = nodes[0].chain().unwrap().clone();
+    let (block, txids) = chain
         .call_blocking(|c| {
             let made = c.produce_block(now_ms())?;
-            c.block(made.height)
+            c.block(made.height).map(|b| (b, made.txids))
         })
         .unwrap()
-        .unwrap()
         .unwrap();
+    let block = block.unwrap();
     let target = block.header.height;
-    let bytes = block.to_bytes();
-    let size = bytes.len();
-    println!("block of {} payments, {size} bytes", block.txs.len());
+    let size = block.to_bytes().len();
+    let compact_size = CompactBlock::new(&block, &txids, 0).to_bytes().len();
+    println!(
+        "block of {} payments: {size} bytes whole, {compact_size} bytes compact",
+        block.txs.len()
+    );
 
     let lo_before = loopback_bytes();
     let start = Instant::now();
-    nodes[0].network().publish_block(bytes);
+    nodes[0].network().publish_block(block, txids);
     let mut reached = vec![None; nodes.len()];
     reached[0] = Some(Duration::ZERO);
     while reached.iter().any(Option::is_none) {
@@ -149,14 +174,14 @@ fn main() {
     }
     let all = reached.iter().flatten().max().unwrap();
     println!(
-        "all 4 nodes hold the block {:.0} ms after it was published ({:.2} ms per payment)",
+        "{mode}: all 4 nodes hold the block {:.0} ms after it was published ({:.2} ms per payment)",
         all.as_secs_f64() * 1e3,
         all.as_secs_f64() * 1e3 / n as f64
     );
     if let (Some(a), Some(b)) = (lo_before, lo_after) {
         let sent = b - a;
         println!(
-            "loopback bytes meanwhile: {sent} = {:.2} x the block (full-block relay; 3 is one copy per follower)",
+            "{mode}: loopback bytes meanwhile: {sent} = {:.3} x the whole block",
             sent as f64 / size as f64
         );
     }

@@ -42,6 +42,9 @@ pub struct NodeConfig {
     pub listen: Vec<String>,
     /// Peers to connect to and stay connected to.
     pub peers: Vec<String>,
+    /// Announce produced blocks by short transaction IDs (peers rebuild
+    /// them from their mempools) rather than whole.
+    pub compact_relay: bool,
 }
 
 impl Default for NodeConfig {
@@ -60,6 +63,7 @@ impl Default for NodeConfig {
             max_request_bytes: (2 << 20) + 4096,
             listen: vec![DEFAULT_LISTEN_ADDR.to_string()],
             peers: Vec::new(),
+            compact_relay: true,
         }
     }
 }
@@ -105,6 +109,7 @@ impl NodeConfig {
         Ok(NetworkSettings {
             listen: parse(&self.listen)?,
             peers: parse(&self.peers)?,
+            compact: self.compact_relay,
         })
     }
 

@@ -122,17 +122,17 @@ async fn produce(
                     || (!empty_interval.is_zero() && idle >= empty_interval);
                 if due {
                     let made = c.produce_block(now_ms())?;
-                    c.block(made.height).map(|b| b.map(|b| b.to_bytes()))
+                    c.block(made.height).map(|b| b.map(|b| (b, made.txids)))
                 } else {
                     Ok(None)
                 }
             })
             .await;
         match made {
-            Ok(Ok(Some(bytes))) => {
+            Ok(Ok(Some((block, txids)))) => {
                 last_block = Instant::now();
                 if let Some(net) = &net {
-                    net.publish_block(bytes);
+                    net.publish_block(block, txids);
                 }
             }
             Ok(Ok(None)) => {}

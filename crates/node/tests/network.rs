@@ -18,7 +18,7 @@ use libp2p::identity::Keypair;
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm};
 use musig::SecretKey;
-use node::network::{build_swarm, Behaviour, BehaviourEvent, Names, MAX_TX_MESSAGE};
+use node::network::{build_swarm, Behaviour, BehaviourEvent, CompactBlock, Names, MAX_TX_MESSAGE};
 use node::{Chain, Client, Limits, NodeConfig, RunningNode};
 use zkvm::Tx;
 
@@ -122,6 +122,20 @@ fn payments_relay_through_followers_and_late_nodes_sync() {
     });
     assert!(tip(&p).0 >= 2);
 
+    // A payment only the producer has (put in its pool, not gossiped): the
+    // compact block cannot be rebuilt from the followers' pools, so they
+    // download the full block from the peer that announced it.
+    let (tx, _) = net.pay(3, 5);
+    let bytes = tx.to_bytes();
+    p.chain()
+        .unwrap()
+        .call_blocking(move |c| c.submit(&bytes))
+        .unwrap()
+        .unwrap();
+    wait_for("the unrelayed payment confirmed everywhere", 30, || {
+        [&p, &f1, &f2].iter().all(|n| confirmed(n, &tx))
+    });
+
     // More blocks, then a node that was not there downloads them.
     for i in 1..3 {
         let (tx, _) = net.pay(i, 5);
@@ -224,6 +238,15 @@ impl Attacker {
         self.drive(Duration::from_millis(300), |_| false);
     }
 
+    fn publish_compact(&mut self, data: Vec<u8>) {
+        let topic = self.names.compact.clone();
+        let swarm = &mut self.swarm;
+        self.runtime
+            .block_on(async { swarm.behaviour_mut().gossip.publish(topic, data) })
+            .unwrap();
+        self.drive(Duration::from_millis(300), |_| false);
+    }
+
     fn peer_id(&self) -> PeerId {
         *self.swarm.local_peer_id()
     }
@@ -321,7 +344,8 @@ fn misbehaving_peers_are_scored_down_and_cut_off() {
     a.drive(Duration::from_secs(2), |_| false);
     assert!(!a.swarm.is_connected(&target), "a banned peer reconnected");
 
-    // Blocks the block key did not sign: cut off on the second.
+    // Blocks the block key did not sign, whole then compact: cut off on
+    // the second.
     let mut b = Attacker::connect(&net.genesis, &f);
     let state = f
         .chain()
@@ -330,7 +354,8 @@ fn misbehaving_peers_are_scored_down_and_cut_off() {
         .unwrap();
     b.publish(true, forged_block(&state.tip, state.tip.utxoroot, 1));
     wait_score(&f, &mut b, -60);
-    b.publish(true, forged_block(&state.tip, state.tip.utxoroot, 2));
+    let forged = Block::from_bytes(&forged_block(&state.tip, state.tip.utxoroot, 2)).unwrap();
+    b.publish_compact(CompactBlock::new(&forged, &[], 7).to_bytes());
     assert!(b.cut_off(), "the block forger is still connected");
 
     // Nothing of it was relayed: the producer charged nobody.

@@ -62,6 +62,7 @@ pub fn build_swarm(key: Keypair, names: &Names) -> Result<Swarm<Behaviour>, Node
                 gossipsub::Behaviour::new(MessageAuthenticity::Signed(key.clone()), gossip_config)?;
             gossip.subscribe(&names.tx)?;
             gossip.subscribe(&names.block)?;
+            gossip.subscribe(&names.compact)?;
             let sync = request_response::Behaviour::with_codec(
                 SyncCodec,
                 [(names.sync.clone(), ProtocolSupport::Full)],

@@ -6,6 +6,7 @@
 mod behaviour;
 mod bootstrap;
 mod codec;
+mod compact;
 mod key;
 pub mod messages;
 mod protocol;
@@ -14,6 +15,7 @@ mod service;
 
 pub use behaviour::{build_swarm, Behaviour, BehaviourEvent};
 pub use bootstrap::fetch_snapshot;
+pub use compact::{short_id, CompactBlock, ShortID};
 pub use key::{load_or_create as load_node_key, NODE_KEY_FILE};
 pub use protocol::{message_id, Names, MAX_BLOCK_MESSAGE, MAX_GOSSIP_FRAME, MAX_TX_MESSAGE};
 pub use scores::{Offence, Scores, BAN_SCORE};

@@ -25,6 +25,8 @@ pub struct Names {
     pub tx: IdentTopic,
     /// Blocks: `/zkvm/<network>/block/1`.
     pub block: IdentTopic,
+    /// Compact blocks: `/zkvm/<network>/cblock/1`.
+    pub compact: IdentTopic,
     /// Request-response sync: `/zkvm/<network>/sync/1`.
     pub sync: StreamProtocol,
 }
@@ -38,6 +40,7 @@ impl Names {
         Ok(Names {
             tx: IdentTopic::new(format!("/zkvm/{net}/tx/1")),
             block: IdentTopic::new(format!("/zkvm/{net}/block/1")),
+            compact: IdentTopic::new(format!("/zkvm/{net}/cblock/1")),
             sync,
         })
     }

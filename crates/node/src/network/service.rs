@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use blockchain::{Block, BlockID};
+use blockchain::{verify_header_signature, Block, BlockID};
 use futures::StreamExt;
 use libp2p::gossipsub::{self, MessageAcceptance, MessageId, PublishError};
 use libp2p::identity::Keypair;
@@ -18,8 +18,10 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
+use zkvm::TxID;
 
 use super::behaviour::{build_swarm, Behaviour, BehaviourEvent};
+use super::compact::CompactBlock;
 use super::messages::{
     PeerStatus, Request, Response, SignedHeader, BLOCKS_RESPONSE_SOFT_LIMIT, MAX_BLOCKS,
     MAX_HEADERS,
@@ -42,6 +44,9 @@ pub struct NetworkSettings {
     pub listen: Vec<Multiaddr>,
     /// Peers to dial, and redial when the connection drops.
     pub peers: Vec<Multiaddr>,
+    /// Announce produced blocks as compact blocks (short transaction IDs)
+    /// rather than whole.
+    pub compact: bool,
 }
 
 /// A connected peer, as the API shows it.
@@ -72,7 +77,7 @@ pub struct NetInfo {
 
 enum Command {
     PublishTx(Vec<u8>),
-    PublishBlock(Vec<u8>),
+    PublishBlock(Box<Block>, Vec<TxID>),
 }
 
 /// Talks to the network service; cheap to clone.
@@ -86,7 +91,7 @@ impl std::fmt::Debug for Command {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Command::PublishTx(b) => write!(f, "PublishTx({} bytes)", b.len()),
-            Command::PublishBlock(b) => write!(f, "PublishBlock({} bytes)", b.len()),
+            Command::PublishBlock(b, _) => write!(f, "PublishBlock({})", b.header.height),
         }
     }
 }
@@ -97,9 +102,12 @@ impl NetworkHandle {
         let _ = self.commands.send(Command::PublishTx(bytes));
     }
 
-    /// Gossips a block this node produced.
-    pub fn publish_block(&self, bytes: Vec<u8>) {
-        let _ = self.commands.send(Command::PublishBlock(bytes));
+    /// Gossips a block this node produced, whose transactions have IDs
+    /// `txids` (whole, or compact if the settings say so).
+    pub fn publish_block(&self, block: Block, txids: Vec<TxID>) {
+        let _ = self
+            .commands
+            .send(Command::PublishBlock(Box::new(block), txids));
     }
 
     /// The network's state now.
@@ -116,6 +124,9 @@ enum Verdict {
     Reject(Offence),
     /// A block above the tip's successor: the sender is ahead of us.
     Ahead(u64),
+    /// A compact block whose transactions are not all in the mempool: the
+    /// full block at this height is to be downloaded from the sender.
+    Fetch(u64),
 }
 
 /// Reports from the tasks the service spawns.
@@ -176,7 +187,9 @@ pub async fn start_network(
         scores: Scores::default(),
         peers: HashMap::new(),
         configured: settings.peers,
+        compact: settings.compact,
         syncing: None,
+        pending_compact: None,
         local_height: height,
         outcomes,
         info: info.clone(),
@@ -196,7 +209,12 @@ struct Service {
     scores: Scores,
     peers: HashMap<PeerId, PeerState>,
     configured: Vec<Multiaddr>,
-    syncing: Option<PeerId>,
+    compact: bool,
+    /// The peer blocks are being downloaded from, and the first height
+    /// asked for.
+    syncing: Option<(PeerId, u64)>,
+    /// A compact block held unvalidated until its full block is fetched.
+    pending_compact: Option<(MessageId, PeerId, u64)>,
     local_height: u64,
     outcomes: mpsc::UnboundedSender<Outcome>,
     info: Arc<Mutex<NetInfo>>,
@@ -240,7 +258,16 @@ impl Service {
     fn on_command(&mut self, command: Command) {
         let (topic, bytes, what) = match command {
             Command::PublishTx(b) => (self.names.tx.clone(), b, "transaction"),
-            Command::PublishBlock(b) => (self.names.block.clone(), b, "block"),
+            Command::PublishBlock(b, txids) if self.compact => {
+                let nonce = rand::random();
+                let compact = CompactBlock::new(&b, &txids, nonce);
+                (
+                    self.names.compact.clone(),
+                    compact.to_bytes(),
+                    "compact block",
+                )
+            }
+            Command::PublishBlock(b, _) => (self.names.block.clone(), b.to_bytes(), "block"),
         };
         let size = bytes.len();
         match self.swarm.behaviour_mut().gossip.publish(topic, bytes) {
@@ -324,9 +351,7 @@ impl Service {
             } => {
                 info!(peer = %peer_id, "peer disconnected");
                 self.peers.remove(&peer_id);
-                if self.syncing == Some(peer_id) {
-                    self.syncing = None;
-                }
+                self.stop_syncing_with(peer_id);
                 self.refresh_info();
             }
             SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Message {
@@ -378,6 +403,20 @@ impl Service {
                     verdict,
                 });
             });
+        } else if message.topic == self.names.compact.hash() {
+            if data.len() > MAX_BLOCK_MESSAGE {
+                self.report(&id, &source, MessageAcceptance::Reject);
+                self.penalize(source, Offence::Oversize);
+                return;
+            }
+            tokio::spawn(async move {
+                let verdict = check_compact(chain, data).await;
+                let _ = outcomes.send(Outcome::Validated {
+                    id,
+                    source,
+                    verdict,
+                });
+            });
         } else {
             self.report(&id, &source, MessageAcceptance::Ignore);
         }
@@ -417,9 +456,7 @@ impl Service {
                     }
                 }
                 debug!(%peer, %error, "sync request failed");
-                if self.syncing == Some(peer) {
-                    self.syncing = None;
-                }
+                self.stop_syncing_with(peer);
             }
             Event::InboundFailure { peer, error, .. } => {
                 if let request_response::InboundFailure::Io(e) = &error {
@@ -445,7 +482,7 @@ impl Service {
                 self.refresh_info();
                 self.maybe_sync();
             }
-            Response::Blocks(blocks) if self.syncing == Some(peer) => {
+            Response::Blocks(blocks) if self.syncing.is_some_and(|(p, _)| p == peer) => {
                 if blocks.is_empty() {
                     // It said it had them; treat it as level with us.
                     if let Some(PeerState {
@@ -457,7 +494,7 @@ impl Service {
                     self.syncing = None;
                     return;
                 }
-                let from = self.local_height + 1;
+                let from = self.syncing.map_or(self.local_height + 1, |(_, f)| f);
                 let chain = self.chain.clone();
                 let outcomes = self.outcomes.clone();
                 tokio::spawn(async move {
@@ -470,9 +507,7 @@ impl Service {
             }
             Response::Error(reason) => {
                 debug!(%peer, reason, "peer refused a sync request");
-                if self.syncing == Some(peer) {
-                    self.syncing = None;
-                }
+                self.stop_syncing_with(peer);
             }
             _ => self.penalize(peer, Offence::BadResponse),
         }
@@ -483,12 +518,27 @@ impl Service {
             Outcome::Validated {
                 id,
                 source,
+                verdict: Verdict::Fetch(height),
+            } => {
+                if self.syncing.is_none() && self.pending_compact.is_none() {
+                    // Hold the announcement until the full block is in.
+                    self.request_blocks(source, height, 1);
+                    self.pending_compact = Some((id, source, height));
+                } else {
+                    self.report(&id, &source, MessageAcceptance::Ignore);
+                }
+            }
+            Outcome::Validated {
+                id,
+                source,
                 verdict,
             } => {
                 let acceptance = match &verdict {
                     Verdict::Accept => MessageAcceptance::Accept,
                     Verdict::Reject(_) => MessageAcceptance::Reject,
-                    Verdict::Ignore | Verdict::Ahead(_) => MessageAcceptance::Ignore,
+                    Verdict::Ignore | Verdict::Ahead(_) | Verdict::Fetch(_) => {
+                        MessageAcceptance::Ignore
+                    }
                 };
                 self.report(&id, &source, acceptance);
                 match verdict {
@@ -502,7 +552,7 @@ impl Service {
                         }
                         self.maybe_sync();
                     }
-                    Verdict::Accept | Verdict::Ignore => {}
+                    Verdict::Accept | Verdict::Ignore | Verdict::Fetch(_) => {}
                 }
             }
             Outcome::Respond { channel, response } => {
@@ -513,16 +563,19 @@ impl Service {
                     .send_response(channel, response);
             }
             Outcome::Synced { peer, offence } => {
-                if self.syncing == Some(peer) {
-                    self.syncing = None;
-                }
+                self.stop_syncing_with(peer);
                 if let Some(offence) = offence {
                     self.penalize(peer, offence);
                 }
                 self.maybe_sync();
             }
             Outcome::Height(h) => {
-                self.local_height = h;
+                self.local_height = self.local_height.max(h);
+                if self.pending_compact.as_ref().is_some_and(|p| h >= p.2) {
+                    if let Some((id, source, _)) = self.pending_compact.take() {
+                        self.report(&id, &source, MessageAcceptance::Accept);
+                    }
+                }
                 self.maybe_sync();
             }
         }
@@ -544,14 +597,31 @@ impl Service {
             .map(|(id, _)| id);
         if let Some(peer) = best {
             debug!(%peer, from = want, "downloading blocks");
-            self.swarm.behaviour_mut().sync.send_request(
-                &peer,
-                Request::Blocks {
-                    from: want,
-                    count: MAX_BLOCKS,
-                },
-            );
-            self.syncing = Some(peer);
+            self.request_blocks(peer, want, MAX_BLOCKS);
+        }
+    }
+
+    fn request_blocks(&mut self, peer: PeerId, from: u64, count: u32) {
+        self.swarm
+            .behaviour_mut()
+            .sync
+            .send_request(&peer, Request::Blocks { from, count });
+        self.syncing = Some((peer, from));
+    }
+
+    /// Ends the download from `peer`, if one runs; a compact block waiting
+    /// for it is dropped unless its block arrived.
+    fn stop_syncing_with(&mut self, peer: PeerId) {
+        if self.syncing.is_some_and(|(p, _)| p == peer) {
+            self.syncing = None;
+            if let Some((id, source, height)) = self.pending_compact.take() {
+                let acceptance = if self.local_height >= height {
+                    MessageAcceptance::Accept
+                } else {
+                    MessageAcceptance::Ignore
+                };
+                self.report(&id, &source, acceptance);
+            }
         }
     }
 
@@ -567,9 +637,7 @@ impl Service {
             behaviour.blocked.block_peer(peer);
             behaviour.gossip.blacklist_peer(&peer);
             self.peers.remove(&peer);
-            if self.syncing == Some(peer) {
-                self.syncing = None;
-            }
+            self.stop_syncing_with(peer);
         }
         self.refresh_info();
     }
@@ -648,6 +716,47 @@ async fn check_block(chain: ChainHandle, data: Vec<u8>) -> Verdict {
         })
         .await;
     applied.unwrap_or(Verdict::Ignore)
+}
+
+/// Decodes a compact block, checks its signature and rebuilds it from the
+/// mempool; applies it if that works, or asks for the full block.
+async fn check_compact(chain: ChainHandle, data: Vec<u8>) -> Verdict {
+    let compact = match tokio::task::spawn_blocking(move || CompactBlock::from_bytes(&data)).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(_)) => return Verdict::Reject(Offence::Malformed),
+        Err(_) => return Verdict::Ignore,
+    };
+    let checked = chain
+        .call(move |c| {
+            let tip = c.state().tip.height;
+            let height = compact.header.height;
+            if height <= tip {
+                return Verdict::Ignore;
+            }
+            if height > tip + 1 {
+                return Verdict::Ahead(height);
+            }
+            let signers = c.state().signers;
+            if verify_header_signature(&compact.header, &compact.signature, &signers).is_err() {
+                return Verdict::Reject(Offence::InvalidBlock);
+            }
+            let Some(block) = compact.rebuild(c.mempool()) else {
+                return Verdict::Fetch(height);
+            };
+            match c.apply_block(&block) {
+                Ok(_) => Verdict::Accept,
+                Err(e) if block_is_invalid(&e) => {
+                    debug!(%e, "compact block refused");
+                    Verdict::Reject(Offence::InvalidBlock)
+                }
+                Err(e) => {
+                    warn!(%e, "cannot apply a compact block");
+                    Verdict::Ignore
+                }
+            }
+        })
+        .await;
+    checked.unwrap_or(Verdict::Ignore)
 }
 
 /// Applies downloaded blocks in order from height `from`; returns the new
