@@ -129,6 +129,9 @@ fn round(n: usize, compact: bool) {
         std::thread::sleep(Duration::from_millis(50));
     }
 
+    // Let the payments' gossip (forwards, duplicates) die down, so the
+    // loopback counter sees the block's relay only.
+    std::thread::sleep(Duration::from_secs(3));
     let chain = nodes[0].chain().unwrap().clone();
     let (block, txids) = chain
         .call_blocking(|c| {
@@ -185,6 +188,8 @@ fn round(n: usize, compact: bool) {
             sent as f64 / size as f64
         );
     }
+    // A node's chain thread ends when the last handle on it is gone.
+    drop((chain, entry));
     for node in nodes.into_iter().rev() {
         node.stop().unwrap();
     }

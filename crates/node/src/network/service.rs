@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use blockchain::{verify_header_signature, Block, BlockID};
 use futures::StreamExt;
@@ -34,6 +34,9 @@ use crate::NodeError;
 
 /// How often peers are asked for their status and lost peers redialed.
 const TICK: Duration = Duration::from_secs(1);
+/// How long a node one block behind its best peer waits for that block's
+/// gossip before downloading it.
+const SYNC_GRACE: Duration = Duration::from_secs(2);
 /// Redial configured peers every this many ticks.
 const REDIAL_TICKS: u64 = 3;
 
@@ -116,10 +119,20 @@ impl NetworkHandle {
     }
 }
 
+/// The kinds of gossip message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Tx,
+    Block,
+    Compact,
+}
+
 /// What a gossip message turned out to be.
 #[derive(Debug)]
 enum Verdict {
     Accept,
+    /// A block applied and stored at this height.
+    Applied(u64),
     Ignore,
     Reject(Offence),
     /// A block above the tip's successor: the sender is ahead of us.
@@ -135,6 +148,8 @@ enum Outcome {
         id: MessageId,
         source: PeerId,
         verdict: Verdict,
+        /// Whether it was a block (whole or compact).
+        block: bool,
     },
     Respond {
         channel: ResponseChannel<Response>,
@@ -190,6 +205,8 @@ pub async fn start_network(
         compact: settings.compact,
         syncing: None,
         pending_compact: None,
+        validating_blocks: 0,
+        behind_since: None,
         local_height: height,
         outcomes,
         info: info.clone(),
@@ -215,6 +232,10 @@ struct Service {
     syncing: Option<(PeerId, u64)>,
     /// A compact block held unvalidated until its full block is fetched.
     pending_compact: Option<(MessageId, PeerId, u64)>,
+    /// Gossiped blocks being validated now.
+    validating_blocks: usize,
+    /// Since when a peer has been one block ahead.
+    behind_since: Option<Instant>,
     local_height: u64,
     outcomes: mpsc::UnboundedSender<Outcome>,
     info: Arc<Mutex<NetInfo>>,
@@ -372,54 +393,42 @@ impl Service {
     }
 
     fn on_gossip(&mut self, source: PeerId, id: MessageId, message: gossipsub::Message) {
-        let outcomes = self.outcomes.clone();
-        let chain = self.chain.clone();
-        let data = message.data;
-        if message.topic == self.names.tx.hash() {
-            if data.len() > MAX_TX_MESSAGE {
-                self.report(&id, &source, MessageAcceptance::Reject);
-                self.penalize(source, Offence::Oversize);
-                return;
-            }
-            tokio::spawn(async move {
-                let verdict = check_tx(chain, data).await;
-                let _ = outcomes.send(Outcome::Validated {
-                    id,
-                    source,
-                    verdict,
-                });
-            });
-        } else if message.topic == self.names.block.hash() {
-            if data.len() > MAX_BLOCK_MESSAGE {
-                self.report(&id, &source, MessageAcceptance::Reject);
-                self.penalize(source, Offence::Oversize);
-                return;
-            }
-            tokio::spawn(async move {
-                let verdict = check_block(chain, data).await;
-                let _ = outcomes.send(Outcome::Validated {
-                    id,
-                    source,
-                    verdict,
-                });
-            });
-        } else if message.topic == self.names.compact.hash() {
-            if data.len() > MAX_BLOCK_MESSAGE {
-                self.report(&id, &source, MessageAcceptance::Reject);
-                self.penalize(source, Offence::Oversize);
-                return;
-            }
-            tokio::spawn(async move {
-                let verdict = check_compact(chain, data).await;
-                let _ = outcomes.send(Outcome::Validated {
-                    id,
-                    source,
-                    verdict,
-                });
-            });
+        let topic = &message.topic;
+        let (kind, limit) = if *topic == self.names.tx.hash() {
+            (Kind::Tx, MAX_TX_MESSAGE)
+        } else if *topic == self.names.block.hash() {
+            (Kind::Block, MAX_BLOCK_MESSAGE)
+        } else if *topic == self.names.compact.hash() {
+            (Kind::Compact, MAX_BLOCK_MESSAGE)
         } else {
             self.report(&id, &source, MessageAcceptance::Ignore);
+            return;
+        };
+        let data = message.data;
+        if data.len() > limit {
+            self.report(&id, &source, MessageAcceptance::Reject);
+            self.penalize(source, Offence::Oversize);
+            return;
         }
+        let block = kind != Kind::Tx;
+        if block {
+            self.validating_blocks += 1;
+        }
+        let outcomes = self.outcomes.clone();
+        let chain = self.chain.clone();
+        tokio::spawn(async move {
+            let verdict = match kind {
+                Kind::Tx => check_tx(chain, data).await,
+                Kind::Block => check_block(chain, data).await,
+                Kind::Compact => check_compact(chain, data).await,
+            };
+            let _ = outcomes.send(Outcome::Validated {
+                id,
+                source,
+                verdict,
+                block,
+            });
+        });
     }
 
     fn on_sync(&mut self, event: request_response::Event<Request, Response>) {
@@ -514,11 +523,15 @@ impl Service {
     }
 
     fn on_outcome(&mut self, outcome: Outcome) {
+        if let Outcome::Validated { block: true, .. } = outcome {
+            self.validating_blocks = self.validating_blocks.saturating_sub(1);
+        }
         match outcome {
             Outcome::Validated {
                 id,
                 source,
                 verdict: Verdict::Fetch(height),
+                ..
             } => {
                 if self.syncing.is_none() && self.pending_compact.is_none() {
                     // Hold the announcement until the full block is in.
@@ -532,9 +545,10 @@ impl Service {
                 id,
                 source,
                 verdict,
+                ..
             } => {
                 let acceptance = match &verdict {
-                    Verdict::Accept => MessageAcceptance::Accept,
+                    Verdict::Accept | Verdict::Applied(_) => MessageAcceptance::Accept,
                     Verdict::Reject(_) => MessageAcceptance::Reject,
                     Verdict::Ignore | Verdict::Ahead(_) | Verdict::Fetch(_) => {
                         MessageAcceptance::Ignore
@@ -552,6 +566,9 @@ impl Service {
                         }
                         self.maybe_sync();
                     }
+                    // Known at once, so the next status from a peer at this
+                    // height does not start a download of it.
+                    Verdict::Applied(height) => self.local_height = self.local_height.max(height),
                     Verdict::Accept | Verdict::Ignore | Verdict::Fetch(_) => {}
                 }
             }
@@ -584,7 +601,9 @@ impl Service {
     /// Asks the highest peer for the blocks after our tip, unless a
     /// download is under way.
     fn maybe_sync(&mut self) {
-        if self.syncing.is_some() {
+        // A block under validation is likely the one a download would
+        // fetch again.
+        if self.syncing.is_some() || self.validating_blocks > 0 {
             return;
         }
         let want = self.local_height + 1;
@@ -594,11 +613,22 @@ impl Service {
             .filter_map(|(id, p)| p.status.as_ref().map(|s| (*id, s)))
             .filter(|(_, s)| s.height >= want && s.first_block <= want)
             .max_by_key(|(_, s)| s.height)
-            .map(|(id, _)| id);
-        if let Some(peer) = best {
-            debug!(%peer, from = want, "downloading blocks");
-            self.request_blocks(peer, want, MAX_BLOCKS);
+            .map(|(id, s)| (id, s.height));
+        let Some((peer, height)) = best else {
+            self.behind_since = None;
+            return;
+        };
+        // One block behind is the normal state while a new block is on its
+        // way by gossip: download it only if it has not come after a grace.
+        if height == want {
+            let since = *self.behind_since.get_or_insert_with(Instant::now);
+            if since.elapsed() < SYNC_GRACE {
+                return;
+            }
         }
+        self.behind_since = None;
+        debug!(%peer, from = want, "downloading blocks");
+        self.request_blocks(peer, want, MAX_BLOCKS);
     }
 
     fn request_blocks(&mut self, peer: PeerId, from: u64, count: u32) {
@@ -702,7 +732,7 @@ async fn check_block(chain: ChainHandle, data: Vec<u8>) -> Verdict {
                 Verdict::Ahead(height)
             } else {
                 match c.apply_block(&block) {
-                    Ok(_) => Verdict::Accept,
+                    Ok(_) => Verdict::Applied(height),
                     Err(e) if block_is_invalid(&e) => {
                         debug!(%e, "gossiped block refused");
                         Verdict::Reject(Offence::InvalidBlock)
@@ -744,7 +774,7 @@ async fn check_compact(chain: ChainHandle, data: Vec<u8>) -> Verdict {
                 return Verdict::Fetch(height);
             };
             match c.apply_block(&block) {
-                Ok(_) => Verdict::Accept,
+                Ok(_) => Verdict::Applied(height),
                 Err(e) if block_is_invalid(&e) => {
                     debug!(%e, "compact block refused");
                     Verdict::Reject(Offence::InvalidBlock)
