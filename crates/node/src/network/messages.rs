@@ -79,7 +79,7 @@ pub enum Response {
     Blocks(Vec<Vec<u8>>),
     /// To [`Request::Snapshot`].
     Snapshot(Vec<u8>),
-    /// The request cannot be answered, and why.
+    /// The request cannot be answered, and why (UTF-8).
     Error(String),
 }
 
@@ -224,9 +224,9 @@ impl Response {
                 if reason.len() > MAX_REASON_BYTES {
                     return Err(VMError::InvalidFormat("error reason too long"));
                 }
-                Ok(Response::Error(
-                    String::from_utf8_lossy(reason).into_owned(),
-                ))
+                let reason = std::str::from_utf8(reason)
+                    .map_err(|_| VMError::InvalidFormat("error reason is not UTF-8"))?;
+                Ok(Response::Error(reason.to_string()))
             }
             _ => Err(VMError::InvalidFormat("unknown response")),
         })
@@ -289,6 +289,8 @@ mod tests {
         // A count of 2^32 - 1 headers is refused before any allocation.
         assert!(Response::from_bytes(&[HEADERS, 0xff, 0xff, 0xff, 0xff]).is_err());
         assert!(Response::from_bytes(&[BLOCKS, 65, 0, 0, 0]).is_err());
+        // Found by the fuzzer: a reason that is not UTF-8.
+        assert!(Response::from_bytes(&[ERROR, 1, 0, 0, 0, 0xff]).is_err());
         let long = Response::Error("é".repeat(300)).to_bytes();
         match Response::from_bytes(&long).unwrap() {
             Response::Error(r) => assert!(r.len() <= MAX_REASON_BYTES),
