@@ -24,22 +24,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::Net;
+use common::{node_config, Net};
 use node::network::CompactBlock;
-use node::{now_ms, Chain, Limits, NodeConfig, RunningNode};
-
-fn config(dir: &std::path::Path, peers: Vec<String>) -> NodeConfig {
-    NodeConfig {
-        data_dir: dir.to_path_buf(),
-        api_addr: "127.0.0.1:0".parse().unwrap(),
-        listen: vec!["127.0.0.1:0".into()],
-        peers,
-        // The bench makes the block itself.
-        block_interval_ms: 3_600_000,
-        empty_block_interval_ms: 0,
-        ..NodeConfig::default()
-    }
-}
+use node::{now_ms, Chain, Limits, RunningNode};
 
 fn listen(node: &RunningNode) -> String {
     loop {
@@ -96,7 +83,8 @@ fn round(n: usize, compact: bool) {
         if i > 0 {
             drop(Chain::init(&path, net.genesis.clone(), None, Limits::default()).unwrap());
         }
-        let mut c = config(dir.path(), nodes.iter().map(listen).collect());
+        // The bench makes the block itself.
+        let mut c = node_config(dir.path(), nodes.iter().map(listen).collect(), 3_600_000);
         c.compact_relay = compact;
         nodes.push(RunningNode::start(c, move || Chain::open(&path, Limits::default())).unwrap());
     }

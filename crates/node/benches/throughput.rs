@@ -23,8 +23,8 @@ mod common;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::Net;
-use node::{Chain, Client, Limits, NodeConfig, RunningNode};
+use common::{node_config, Net};
+use node::{Chain, Client, Limits, RunningNode};
 use zkvm::Verifier;
 
 fn main() {
@@ -46,14 +46,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     drop(net.init(dir.path()));
     let path = dir.path().join("chain.redb");
-    let config = NodeConfig {
-        data_dir: dir.path().to_path_buf(),
-        api_addr: "127.0.0.1:0".parse().unwrap(),
-        listen: vec!["127.0.0.1:0".into()],
-        block_interval_ms: 1000,
-        empty_block_interval_ms: 0,
-        ..NodeConfig::default()
-    };
+    let config = node_config(dir.path(), vec![], 1000);
     let node = RunningNode::start(config, move || Chain::open(&path, Limits::default())).unwrap();
     let url = node.url();
 

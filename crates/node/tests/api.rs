@@ -9,21 +9,10 @@ use std::time::{Duration, Instant};
 
 use accumulator::ZkvmHash;
 use blockchain::{utxo_leaf, ChainState};
-use common::Net;
+use common::{node_config, Net};
 use node::{Chain, Client, Limits, NodeConfig, RunningNode};
 use serde_json::Value;
 use zkvm::Encodable;
-
-fn config(dir: &std::path::Path) -> NodeConfig {
-    NodeConfig {
-        data_dir: dir.to_path_buf(),
-        api_addr: "127.0.0.1:0".parse().unwrap(),
-        listen: vec!["127.0.0.1:0".into()],
-        block_interval_ms: 50,
-        empty_block_interval_ms: 0,
-        ..NodeConfig::default()
-    }
-}
 
 /// Polls until `f` holds (the producer runs on its own clock).
 fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
@@ -62,7 +51,7 @@ fn submit_confirm_query_and_refuse_garbage() {
     let chain = net.init(dir.path());
     drop(chain);
     let path = dir.path().join("chain.redb");
-    let node = RunningNode::start(config(dir.path()), move || {
+    let node = RunningNode::start(node_config(dir.path(), vec![], 50), move || {
         Chain::open(&path, Limits::default())
     })
     .unwrap();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use accumulator::Proof;
 use blockchain::{sign_header, txroot, Block, BlockHeader, Genesis};
-use common::Net;
+use common::{node_config, Net};
 use futures::StreamExt;
 use libp2p::gossipsub;
 use libp2p::identity::Keypair;
@@ -19,25 +19,13 @@ use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm};
 use musig::SecretKey;
 use node::network::{build_swarm, Behaviour, BehaviourEvent, CompactBlock, Names, MAX_TX_MESSAGE};
-use node::{Chain, Client, Limits, NodeConfig, RunningNode};
+use node::{Chain, Client, Limits, RunningNode};
 use zkvm::Tx;
-
-fn config(dir: &std::path::Path, peers: Vec<String>) -> NodeConfig {
-    NodeConfig {
-        data_dir: dir.to_path_buf(),
-        api_addr: "127.0.0.1:0".parse().unwrap(),
-        listen: vec!["127.0.0.1:0".into()],
-        peers,
-        block_interval_ms: 100,
-        empty_block_interval_ms: 0,
-        ..NodeConfig::default()
-    }
-}
 
 fn producer(net: &Net, dir: &std::path::Path) -> RunningNode {
     drop(net.init(dir));
     let path = dir.join("chain.redb");
-    RunningNode::start(config(dir, vec![]), move || {
+    RunningNode::start(node_config(dir, vec![], 100), move || {
         Chain::open(&path, Limits::default())
     })
     .unwrap()
@@ -47,7 +35,7 @@ fn follower(genesis: &Genesis, dir: &std::path::Path, peers: &[&RunningNode]) ->
     let path = dir.join("chain.redb");
     drop(Chain::init(&path, genesis.clone(), None, Limits::default()).unwrap());
     let peers = peers.iter().map(|p| listen_addr(p).to_string()).collect();
-    RunningNode::start(config(dir, peers), move || {
+    RunningNode::start(node_config(dir, peers, 100), move || {
         Chain::open(&path, Limits::default())
     })
     .unwrap()

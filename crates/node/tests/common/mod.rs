@@ -5,7 +5,7 @@
 use blockchain::Genesis;
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
-use node::{Chain, Limits};
+use node::{Chain, Limits, NodeConfig};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use zeroize::Zeroizing;
@@ -104,5 +104,23 @@ pub fn open_value(qty: u64, rng: &mut StdRng) -> Value {
     Value {
         qty: Commitment::blinded_with_factor(qty, Scalar::random(rng)),
         flv: Commitment::blinded_with_factor(Scalar::ZERO, Scalar::random(rng)),
+    }
+}
+
+/// A node's configuration on free ports (API and peer-to-peer) in `dir`,
+/// dialing `peers`, producing every `block_interval_ms` (no empty blocks).
+pub fn node_config(
+    dir: &std::path::Path,
+    peers: Vec<String>,
+    block_interval_ms: u64,
+) -> NodeConfig {
+    NodeConfig {
+        data_dir: dir.to_path_buf(),
+        api_addr: "127.0.0.1:0".parse().unwrap(),
+        listen: vec!["127.0.0.1:0".into()],
+        peers,
+        block_interval_ms,
+        empty_block_interval_ms: 0,
+        ..NodeConfig::default()
     }
 }
