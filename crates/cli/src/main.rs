@@ -44,9 +44,15 @@ enum Command {
     /// Start a local network: node, block production and a funded dev
     /// wallet, created on first run in the data directory.
     Devnet(devnet::DevnetArgs),
-    /// Run a node, or create its data directory from a genesis.
-    #[command(subcommand)]
-    Node(node_cmd::NodeCommand),
+    /// Run a node (`zkvm node [--listen ADDR] [--peer ADDR]...` is
+    /// `zkvm node run`), or create its data directory from a genesis.
+    #[command(args_conflicts_with_subcommands = true)]
+    Node {
+        #[command(flatten)]
+        run: Box<node_cmd::NodeArgs>,
+        #[command(subcommand)]
+        command: Option<node_cmd::NodeCommand>,
+    },
     /// Query a running node: status, blocks, transactions, mempool.
     #[command(subcommand)]
     Chain(chain::ChainCommand),
@@ -78,9 +84,9 @@ fn main() -> ExitCode {
             init_logs();
             devnet::run(args)
         }
-        Command::Node(command) => {
+        Command::Node { run, command } => {
             init_logs();
-            node_cmd::run(command)
+            node_cmd::run(command.unwrap_or(node_cmd::NodeCommand::Run(*run)))
         }
         Command::Chain(command) => chain::run(command, &cli.node),
         Command::Wallet { args, command } => wallet_cmd::run(command, &args, &cli.node),

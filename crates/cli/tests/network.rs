@@ -62,10 +62,10 @@ impl Node {
                 "",
             );
         }
+        // `zkvm node …` is `zkvm node run …`.
         Node::spawn(
             &[
                 "node",
-                "run",
                 "--data-dir",
                 data,
                 "--api-addr",
