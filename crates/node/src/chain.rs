@@ -521,6 +521,21 @@ impl Chain {
         self.store.block(height)
     }
 
+    /// The encoding of the block at `height`, as stored (cheaper than
+    /// [`Chain::block`] when it is only passed on).
+    pub fn block_bytes(&self, height: u64) -> Result<Option<Vec<u8>>, NodeError> {
+        self.store.block_bytes(height)
+    }
+
+    /// `f` of the stored encoding of the block at `height`, read in place.
+    pub fn with_block_bytes<T>(
+        &self,
+        height: u64,
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<Option<T>, NodeError> {
+        self.store.with_block_bytes(height, f)
+    }
+
     /// The height of block `id`; 1 for the initial header.
     pub fn height_of(&self, id: &BlockID) -> Result<Option<u64>, NodeError> {
         if *id == self.state.initial.id() {

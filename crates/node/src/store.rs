@@ -386,14 +386,29 @@ impl Store {
 
     /// The block at `height`, if stored.
     pub fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
+        self.block_bytes(height)?
+            .map(|bytes| Block::from_bytes(&bytes).map_err(|_| corrupt("block")))
+            .transpose()
+    }
+
+    /// The stored encoding of the block at `height`, as written (checked
+    /// when it was stored).
+    pub fn block_bytes(&self, height: u64) -> Result<Option<Vec<u8>>, NodeError> {
+        self.with_block_bytes(height, <[u8]>::to_vec)
+    }
+
+    /// `f` of the stored encoding of the block at `height`, read in place
+    /// (e.g. to decode only its header).
+    pub fn with_block_bytes<T>(
+        &self,
+        height: u64,
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<Option<T>, NodeError> {
         let r = self.db.begin_read().map_err(NodeError::storage)?;
         let t = r.open_table(BLOCKS).map_err(NodeError::storage)?;
-        match t.get(height).map_err(NodeError::storage)? {
-            None => Ok(None),
-            Some(v) => Block::from_bytes(v.value())
-                .map(Some)
-                .map_err(|_| corrupt("block")),
-        }
+        Ok(t.get(height)
+            .map_err(NodeError::storage)?
+            .map(|v| f(v.value())))
     }
 
     /// The height of the block `id`, if stored.

@@ -862,14 +862,10 @@ fn answer(c: &mut Chain, request: Request) -> Response {
         Request::Headers { from, count } => match range(from, count, MAX_HEADERS) {
             Err(r) => Ok(r),
             Ok(heights) => heights
-                .map(|h| {
-                    c.block(h).and_then(|b| {
-                        b.map(|b| SignedHeader {
-                            header: b.header,
-                            signature: b.signature,
-                        })
-                        .ok_or_else(|| NodeError::Corrupt(format!("block {h} is missing")))
-                    })
+                .map(|h| match c.with_block_bytes(h, signed_header)? {
+                    Some(Some(header)) => Ok(header),
+                    Some(None) => Err(NodeError::Corrupt(format!("block {h} does not decode"))),
+                    None => Err(NodeError::Corrupt(format!("block {h} is missing"))),
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Response::Headers),
@@ -881,9 +877,8 @@ fn answer(c: &mut Chain, request: Request) -> Response {
                 let mut size = 0;
                 let mut failed = None;
                 for h in heights {
-                    match c.block(h) {
-                        Ok(Some(b)) => {
-                            let bytes = b.to_bytes();
+                    match c.block_bytes(h) {
+                        Ok(Some(bytes)) => {
                             size += bytes.len();
                             blocks.push(bytes);
                             if size >= BLOCKS_RESPONSE_SOFT_LIMIT {
@@ -906,6 +901,15 @@ fn answer(c: &mut Chain, request: Request) -> Response {
         Request::Snapshot => Ok(Response::Snapshot(c.snapshot())),
     };
     result.unwrap_or_else(|e| Response::Error(e.to_string()))
+}
+
+/// The header and signature at the start of a stored block's encoding
+/// (docs/spec/blockchain.md §Block encoding), without decoding the rest.
+fn signed_header(block: &[u8]) -> Option<SignedHeader> {
+    let mut r = zkvm::Reader::new(block);
+    let header = blockchain::BlockHeader::decode(&mut r).ok()?;
+    let signature = musig::Signature::from_bytes(r.read_slice(64).ok()?).ok()?;
+    Some(SignedHeader { header, signature })
 }
 
 /// The node key and settings for a node whose data directory is
