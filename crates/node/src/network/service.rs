@@ -184,6 +184,7 @@ pub async fn start_network(
     let peer_id = key.public().to_peer_id();
     let mut swarm = build_swarm(key, &names)?;
     for addr in &settings.listen {
+        check_port_free(addr)?;
         swarm
             .listen_on(addr.clone())
             .map_err(|e| NodeError::Network(format!("cannot listen on {addr}: {e}")))?;
@@ -240,6 +241,29 @@ struct Service {
     outcomes: mpsc::UnboundedSender<Outcome>,
     info: Arc<Mutex<NetInfo>>,
     ticks: u64,
+}
+
+/// Fails if another socket listens on `addr`'s TCP port. libp2p binds its
+/// listeners with `SO_REUSEPORT`, so a second node on the same port would
+/// share it silently, each getting part of the connections; a plain bind
+/// (no reuse) finds the first one.
+fn check_port_free(addr: &Multiaddr) -> Result<(), NodeError> {
+    let mut ip = None;
+    let mut port = None;
+    for p in addr.iter() {
+        match p {
+            Protocol::Ip4(a) => ip = Some(std::net::IpAddr::V4(a)),
+            Protocol::Ip6(a) => ip = Some(std::net::IpAddr::V6(a)),
+            Protocol::Tcp(p) => port = Some(p),
+            _ => {}
+        }
+    }
+    match (ip, port) {
+        (Some(ip), Some(port)) if port != 0 => std::net::TcpListener::bind((ip, port))
+            .map(drop)
+            .map_err(|e| NodeError::Network(format!("cannot listen on {addr}: {e}"))),
+        _ => Ok(()),
+    }
 }
 
 /// An address without its `/p2p/<id>` part, to compare dialed addresses.
