@@ -13,7 +13,6 @@ use crate::constraint_system::{
 };
 use crate::linear_combination::{add_weighted_term, sub_weighted_term};
 use crate::parallel;
-use crate::poly::powers;
 use crate::transcript::TranscriptProtocol;
 use crate::{
     BulletproofGens, LinearCombination, R1CSError, R1CSProof, Variable, VerificationEquation,
@@ -122,7 +121,7 @@ impl<'t> Verifier<'t> {
         let n1 = self.num_vars;
         // First-phase constraints may name only first-phase wires: the prover
         // checks them before the second phase exists, and so do we.
-        flatten(&self.constraints, n1, self.v.len(), &Scalar::ONE)?;
+        check_variables(&self.constraints, n1, self.v.len())?;
 
         self.transcript
             .validate_and_append_point(b"A_I1", &proof.a_i1)?;
@@ -165,55 +164,70 @@ impl<'t> Verifier<'t> {
 
         let (ipp, y_inv) = proof.ipp.verification_scalars(padded_n, transcript, y)?;
 
-        // Weight of the t(x) check against the inner-product check: drawn
-        // from the transcript and fresh randomness so the prover cannot
-        // predict it.
-        let r = {
+        // Verifier-chosen randomness, drawn from the transcript and the
+        // operating system so the prover cannot predict it: `r` weighs the
+        // t(x) check against the inner-product check, and `c` scales the
+        // whole equation, so equations of different proofs can be summed
+        // without weighting them again (§Verification equation and batching).
+        let (r, c) = {
             let mut rng = transcript.build_rng().finalize(&mut OsRng);
-            Scalar::random(&mut rng)
+            (Scalar::random(&mut rng), Scalar::random(&mut rng))
         };
 
         let (a, b) = (proof.ipp.a, proof.ipp.b);
-        let exp_y_inv = powers(y_inv, padded_n);
-
-        // δ(y, z) = <y^-n ∘ w_R, w_L>
-        let yneg_wr: Vec<Scalar> = wr.iter().zip(&exp_y_inv).map(|(w, yi)| w * yi).collect();
-        let delta: Scalar = yneg_wr.iter().zip(&wl).map(|(p, q)| p * q).sum();
-
+        let s = &ipp.s;
         let mut eq = VerificationEquation::new();
         eq.g = Vec::with_capacity(padded_n);
         eq.h = Vec::with_capacity(padded_n);
-        let s = &ipp.s;
-        for i in 0..padded_n {
-            let ywr = yneg_wr.get(i).copied().unwrap_or(Scalar::ZERO);
-            let wli = wl.get(i).copied().unwrap_or(Scalar::ZERO);
-            let woi = wo.get(i).copied().unwrap_or(Scalar::ZERO);
-            let g_i = x * ywr - a * s[i];
-            let h_i = exp_y_inv[i] * (x * wli + woi - b * s[padded_n - 1 - i]) - Scalar::ONE;
-            // Second-phase and padding generators carry the factor u.
-            if i < n1 {
-                eq.g.push(g_i);
-                eq.h.push(h_i);
+
+        // Generator i carries the factor c·f_i, f_i = 1 in phase 1 and u
+        // after it (padding included); folding it into per-phase constants
+        // saves two multiplications per generator.
+        let (c1, c2) = (c, c * u);
+        let (cx1, cx2) = (c1 * x, c2 * x);
+        let (ca1, ca2) = (c1 * a, c2 * a);
+        let mut y_inv_i = Scalar::ONE;
+        // δ = <y^-n ∘ w_R, w_L>
+        let mut delta = Scalar::ZERO;
+        for i in 0..n {
+            let (ci, cxi, cai) = if i < n1 {
+                (&c1, &cx1, &ca1)
             } else {
-                eq.g.push(u * g_i);
-                eq.h.push(u * h_i);
-            }
+                (&c2, &cx2, &ca2)
+            };
+            let ywr = wr[i] * y_inv_i;
+            delta += ywr * wl[i];
+            eq.g.push(cxi * ywr - cai * s[i]);
+            let inner = x * wl[i] + wo[i] - b * s[padded_n - 1 - i];
+            eq.h.push(ci * y_inv_i * inner - ci);
+            y_inv_i *= y_inv;
+        }
+        // Padding multipliers have no constraints: w_L = w_R = w_O = 0, so
+        // g_i = -c·u·a·s_i and h_i = -c·u·b·y^-i·s_(N-1-i) - c·u.
+        let minus_ca2 = -ca2;
+        let mut minus_cby = -(c2 * b * y_inv_i);
+        for i in n..padded_n {
+            eq.g.push(minus_ca2 * s[i]);
+            eq.h.push(minus_cby * s[padded_n - 1 - i] - c2);
+            minus_cby *= y_inv;
         }
 
         let xx = x * x;
         let rxx = r * xx;
         let xxx = x * xx;
 
-        eq.b = w * (proof.t_x - a * b) + r * (xx * (wc + delta) - proof.t_x);
-        eq.b_blinding = -proof.e_blinding - r * proof.t_x_blinding;
+        eq.b = c * (w * (proof.t_x - a * b) + r * (xx * (wc + delta) - proof.t_x));
+        eq.b_blinding = c * (-proof.e_blinding - r * proof.t_x_blinding);
 
-        eq.add_term(x, decompress(&proof.a_i1, "A_I1")?);
-        eq.add_term(xx, decompress(&proof.a_o1, "A_O1")?);
-        eq.add_term(xxx, decompress(&proof.s1, "S1")?);
+        let (cx, cxx, cxxx) = (c * x, c * xx, c * xxx);
+        let (crx, crxx) = (c * r * x, c * rxx);
+        eq.add_term(cx, decompress(&proof.a_i1, "A_I1")?);
+        eq.add_term(cxx, decompress(&proof.a_o1, "A_O1")?);
+        eq.add_term(cxxx, decompress(&proof.s1, "S1")?);
         for (p, k, label) in [
-            (&proof.a_i2, u * x, "A_I2"),
-            (&proof.a_o2, u * xx, "A_O2"),
-            (&proof.s2, u * xxx, "S2"),
+            (&proof.a_i2, u * cx, "A_I2"),
+            (&proof.a_o2, u * cxx, "A_O2"),
+            (&proof.s2, u * cxxx, "S2"),
         ] {
             // Identity terms contribute nothing; skip them.
             if !p.is_identity() {
@@ -221,21 +235,43 @@ impl<'t> Verifier<'t> {
             }
         }
         for (vi, wvi) in parallel::decompress_all(&this.v, "V")?.into_iter().zip(&wv) {
-            eq.add_term(wvi * rxx, vi);
+            eq.add_term(wvi * crxx, vi);
         }
-        eq.add_term(r * x, decompress(&proof.t_1, "T_1")?);
-        eq.add_term(rxx * x, decompress(&proof.t_3, "T_3")?);
-        eq.add_term(rxx * xx, decompress(&proof.t_4, "T_4")?);
-        eq.add_term(rxx * xxx, decompress(&proof.t_5, "T_5")?);
-        eq.add_term(rxx * xx * xx, decompress(&proof.t_6, "T_6")?);
+        eq.add_term(crx, decompress(&proof.t_1, "T_1")?);
+        eq.add_term(crxx * x, decompress(&proof.t_3, "T_3")?);
+        eq.add_term(crxx * xx, decompress(&proof.t_4, "T_4")?);
+        eq.add_term(crxx * xxx, decompress(&proof.t_5, "T_5")?);
+        eq.add_term(crxx * xx * xx, decompress(&proof.t_6, "T_6")?);
         for (l, k) in proof.ipp.l_vec.iter().zip(&ipp.u_sq) {
-            eq.add_term(*k, decompress(l, "L")?);
+            eq.add_term(c * k, decompress(l, "L")?);
         }
         for (rr, k) in proof.ipp.r_vec.iter().zip(&ipp.u_inv_sq) {
-            eq.add_term(*k, decompress(rr, "R")?);
+            eq.add_term(c * k, decompress(rr, "R")?);
         }
         Ok(eq)
     }
+}
+
+/// Fails if a constraint names a multiplier at or beyond `num_vars` or a
+/// commitment at or beyond `num_commitments`.
+fn check_variables(
+    constraints: &[LinearCombination],
+    num_vars: usize,
+    num_commitments: usize,
+) -> Result<(), R1CSError> {
+    for (var, _) in constraints.iter().flat_map(|lc| &lc.terms) {
+        let known = match *var {
+            Variable::MultiplierLeft(i)
+            | Variable::MultiplierRight(i)
+            | Variable::MultiplierOutput(i) => i < num_vars,
+            Variable::Committed(i) => i < num_commitments,
+            Variable::One => true,
+        };
+        if !known {
+            return Err(R1CSError::UnknownVariable(format!("{var:?}")));
+        }
+    }
+    Ok(())
 }
 
 fn flatten(

@@ -158,25 +158,22 @@ pub(crate) fn signtx_transcript(id: &TxID) -> Transcript {
 
 impl PrecomputedTx {
     /// The proof, the signature and the deferred checks as one equation:
-    /// the proof's part with weight one, every other part with a fresh
-    /// random weight (so no part can cancel another).
+    /// the proof's part as the R1CS verifier returned it (already scaled by
+    /// a random factor of its own), every other part with a fresh random
+    /// weight (so no part can cancel another).
     pub fn equation(&self) -> VerificationEquation {
         let mut eq = VerificationEquation::new();
-        self.append_to(&mut eq, &Scalar::ONE);
+        self.append_to(&mut eq);
         eq
     }
 
-    /// Adds `weight` times [`PrecomputedTx::equation`] to `acc`, with one
-    /// pass over the proof's terms (a batch gives each transaction its own
-    /// random `weight`).
-    pub fn append_to(&self, acc: &mut VerificationEquation, weight: &Scalar) {
-        if *weight == Scalar::ONE {
-            acc.append(&self.r1cs);
-        } else {
-            acc.append_weighted(&self.r1cs, weight);
-        }
+    /// Adds [`PrecomputedTx::equation`] to `acc` without building it first
+    /// (a batch sums the equations of many transactions; each part of each
+    /// transaction carries its own random factor).
+    pub fn append_to(&self, acc: &mut VerificationEquation) {
+        acc.append(&self.r1cs);
         for part in &self.points {
-            acc.append_weighted(part, &(weight * Scalar::random(&mut OsRng)));
+            acc.append_weighted(part, &Scalar::random(&mut OsRng));
         }
     }
 
