@@ -1,6 +1,8 @@
 //! Nodes in one process talking over libp2p on loopback: a payment
 //! submitted to a follower is gossiped to the producer and confirmed
-//! everywhere; a late node downloads the blocks it missed; peers that send
+//! everywhere; a late node downloads the blocks it missed; a payment taken
+//! while a node had no peers is fetched from its pool once they connect;
+//! peers that send
 //! malformed or invalid messages are scored down and cut off while the
 //! honest nodes go on (docs/spec/network.md).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -13,11 +15,12 @@ use accumulator::Proof;
 use blockchain::{sign_header, txroot, Block, BlockHeader, Genesis};
 use common::{node_config, Net};
 use futures::StreamExt;
-use libp2p::gossipsub;
 use libp2p::identity::Keypair;
 use libp2p::swarm::SwarmEvent;
+use libp2p::{gossipsub, request_response};
 use libp2p::{Multiaddr, PeerId, Swarm};
 use musig::SecretKey;
+use node::network::messages::{PeerStatus, Request, Response};
 use node::network::{build_swarm, Behaviour, BehaviourEvent, CompactBlock, Names, MAX_TX_MESSAGE};
 use node::{Chain, Client, Limits, RunningNode};
 use zkvm::Tx;
@@ -143,6 +146,55 @@ fn payments_relay_through_followers_and_late_nodes_sync() {
     }
 }
 
+fn in_pool(node: &RunningNode, tx: &Tx) -> bool {
+    let id = zkvm::Verifier::precompute(tx).unwrap().id;
+    node.chain()
+        .unwrap()
+        .call_blocking(move |c| c.mempool().get(&id).is_some())
+        .unwrap()
+}
+
+#[test]
+fn a_payment_taken_while_apart_reaches_the_network_when_peers_connect() {
+    let mut net = Net::new(3);
+    let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let p = producer(&net, dirs[0].path());
+    let f2 = follower(&net.genesis, dirs[2].path(), &[&p]);
+    connected(&p, 1);
+    std::thread::sleep(Duration::from_secs(2));
+
+    // f1 has no peers when it takes the payment: no one hears of it.
+    let f1 = follower(&net.genesis, dirs[1].path(), &[]);
+    let (tx, _) = net.pay(0, 5);
+    Client::new(&f1.url())
+        .unwrap()
+        .submit(&tx.to_bytes())
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(in_pool(&f1, &tx));
+    assert!(!in_pool(&p, &tx) && !in_pool(&f2, &tx) && !confirmed(&p, &tx));
+    f1.stop().unwrap();
+
+    // Restarted with f2 as its peer (its pool is kept on disk): f2 fetches
+    // the payment from f1's pool and gossips it on to the producer, which
+    // confirms it, and the block comes back to f1.
+    let path = dirs[1].path().join("chain.redb");
+    let f1 = RunningNode::start(
+        node_config(dirs[1].path(), vec![listen_addr(&f2).to_string()], 100),
+        move || Chain::open(&path, Limits::default()),
+    )
+    .unwrap();
+    wait_for("the payment confirmed on every node", 30, || {
+        [&p, &f1, &f2].iter().all(|n| confirmed(n, &tx))
+    });
+    wait_for("equal tips", 10, || {
+        tip(&p) == tip(&f1) && tip(&f1) == tip(&f2)
+    });
+    for n in [f1, f2, p] {
+        n.stop().unwrap();
+    }
+}
+
 /// A peer driven by the test: the node's own behaviour, used to send what
 /// an honest node never would.
 struct Attacker {
@@ -239,6 +291,47 @@ impl Attacker {
         *self.swarm.local_peer_id()
     }
 
+    /// Answers the target's sync requests with `answer` until its score
+    /// for this peer is `score`.
+    fn serve(
+        &mut self,
+        node: &RunningNode,
+        score: i32,
+        answer: impl Fn(&Request) -> Option<Response>,
+    ) {
+        let peer = self.peer_id();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while score_of(node, peer) != Some(score) {
+            assert!(
+                Instant::now() < deadline,
+                "score {:?}",
+                score_of(node, peer)
+            );
+            let swarm = &mut self.swarm;
+            self.runtime.block_on(async {
+                let _ = tokio::time::timeout(Duration::from_millis(100), async {
+                    loop {
+                        if let SwarmEvent::Behaviour(BehaviourEvent::Sync(
+                            request_response::Event::Message {
+                                message:
+                                    request_response::Message::Request {
+                                        request, channel, ..
+                                    },
+                                ..
+                            },
+                        )) = swarm.select_next_some().await
+                        {
+                            if let Some(response) = answer(&request) {
+                                let _ = swarm.behaviour_mut().sync.send_response(channel, response);
+                            }
+                        }
+                    }
+                })
+                .await;
+            });
+        }
+    }
+
     /// Waits until the target closes the connection.
     fn cut_off(&mut self) -> bool {
         let target = self.target;
@@ -320,7 +413,7 @@ fn misbehaving_peers_are_scored_down_and_cut_off() {
         node::verify_submission(&bad),
         Err(node::NodeError::InvalidTx(_))
     ));
-    a.publish(false, bad);
+    a.publish(false, bad.clone());
     assert!(a.cut_off(), "the attacker is still connected");
     let info = f.network().info();
     assert!(info.banned.contains(&a.peer_id()));
@@ -345,6 +438,29 @@ fn misbehaving_peers_are_scored_down_and_cut_off() {
     let forged = Block::from_bytes(&forged_block(&state.tip, state.tip.utxoroot, 2)).unwrap();
     b.publish_compact(CompactBlock::new(&forged, &[], 7).to_bytes());
     assert!(b.cut_off(), "the block forger is still connected");
+
+    // A peer whose pool serves the payment with a bad signature: scored
+    // down when the follower fetches it, and nothing is taken.
+    let mut c = Attacker::connect(&net.genesis, &f);
+    let (height, tip_id) = tip(&f);
+    let network = state.initial.id();
+    let txid = zkvm::Verifier::precompute(&tx).unwrap().id;
+    c.serve(&f, -35, |request| match request {
+        Request::Status => Some(Response::Status(PeerStatus {
+            network,
+            height,
+            tip: tip_id,
+            first_block: 2,
+        })),
+        Request::Pool => Some(Response::Pool(vec![txid])),
+        Request::Txs(ids) if *ids == [txid] => Some(Response::Txs(vec![bad.clone()])),
+        _ => None,
+    });
+    assert!(!in_pool(&f, &tx));
+    drop(c);
+    wait_for("the pool attacker to go", 10, || {
+        f.network().info().peers.len() == 1
+    });
 
     // Nothing of it was relayed: the producer charged nobody.
     assert!(p.network().info().peers.iter().all(|peer| peer.score == 0));

@@ -4,7 +4,9 @@
 
 use blockchain::{BlockHeader, BlockID};
 use musig::Signature;
-use zkvm::{Encodable, Reader, VMError, Writer};
+use zkvm::{Encodable, Reader, TxID, VMError, Writer};
+
+use super::protocol::MAX_TX_MESSAGE;
 
 /// Most headers asked for or sent in one response.
 pub const MAX_HEADERS: u32 = 2_000;
@@ -13,8 +15,15 @@ pub const MAX_BLOCKS: u32 = 64;
 /// A node stops adding blocks to a response past this many bytes (it
 /// always sends at least one block).
 pub const BLOCKS_RESPONSE_SOFT_LIMIT: usize = 8 << 20;
-/// Largest request on the wire.
-pub const MAX_REQUEST_BYTES: usize = 64;
+/// Most transaction IDs a pool listing carries (the highest fee rates).
+pub const MAX_POOL_IDS: u32 = 50_000;
+/// Most transactions asked for in one request.
+pub const MAX_TXS: u32 = 256;
+/// A node stops adding transactions to a response past this many bytes (it
+/// always sends at least one).
+pub const TXS_RESPONSE_SOFT_LIMIT: usize = 4 << 20;
+/// Largest request on the wire: a request for [`MAX_TXS`] transactions.
+pub const MAX_REQUEST_BYTES: usize = 1 + 4 + 32 * MAX_TXS as usize;
 /// Largest response on the wire: the soft limit plus one largest block.
 pub const MAX_RESPONSE_BYTES: usize = BLOCKS_RESPONSE_SOFT_LIMIT + blockchain::MAX_BLOCK_SIZE + 64;
 /// Longest error reason sent.
@@ -41,6 +50,10 @@ pub enum Request {
     },
     /// Its chain state's snapshot (docs/spec/blockchain.md §Snapshot).
     Snapshot,
+    /// The IDs of its mempool's transactions.
+    Pool,
+    /// The mempool transactions with these IDs (at most [`MAX_TXS`]).
+    Txs(Vec<TxID>),
 }
 
 /// What a peer says of its chain.
@@ -79,6 +92,12 @@ pub enum Response {
     Blocks(Vec<Vec<u8>>),
     /// To [`Request::Snapshot`].
     Snapshot(Vec<u8>),
+    /// To [`Request::Pool`]: IDs in block production order (highest fee
+    /// rate first, parents before children), at most [`MAX_POOL_IDS`].
+    Pool(Vec<TxID>),
+    /// To [`Request::Txs`]: the encoded transactions it still has, in the
+    /// order asked, decoded (and verified) by the caller.
+    Txs(Vec<Vec<u8>>),
     /// The request cannot be answered, and why (UTF-8).
     Error(String),
 }
@@ -87,6 +106,8 @@ const STATUS: u8 = 0;
 const HEADERS: u8 = 1;
 const BLOCKS: u8 = 2;
 const SNAPSHOT: u8 = 3;
+const POOL: u8 = 4;
+const TXS: u8 = 5;
 const ERROR: u8 = 0xff;
 
 /// The smallest encoded header: version, height, time (8 each), previd,
@@ -94,7 +115,7 @@ const ERROR: u8 = 0xff;
 const MIN_HEADER_BYTES: usize = 3 * 8 + 3 * 32 + 4;
 
 impl Request {
-    /// `tag || [LE64 from || LE32 count]`.
+    /// `tag || [LE64 from || LE32 count | LE32 n || n × txid]`.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::new();
         match self {
@@ -110,6 +131,11 @@ impl Request {
                 v.write_u32(b"count", *count);
             }
             Request::Snapshot => v.write_u8(b"tag", SNAPSHOT),
+            Request::Pool => v.write_u8(b"tag", POOL),
+            Request::Txs(ids) => {
+                v.write_u8(b"tag", TXS);
+                write_ids(&mut v, ids);
+            }
         }
         v
     }
@@ -128,6 +154,8 @@ impl Request {
                 })
             }
             SNAPSHOT => Ok(Request::Snapshot),
+            POOL => Ok(Request::Pool),
+            TXS => Ok(Request::Txs(read_ids(r, MAX_TXS, "too many transactions")?)),
             _ => Err(VMError::InvalidFormat("unknown request")),
         })
     }
@@ -137,7 +165,9 @@ impl Response {
     /// `tag || body`: a status is `network || LE64 height || tip || LE64
     /// first_block`; headers and blocks are `LE32 n || n × item`, a header
     /// item being `header || signature(64)` and a block item `LE32 len ||
-    /// block`; a snapshot or an error is `LE32 len || bytes`.
+    /// block`; a pool listing is `LE32 n || n × txid`; transactions are
+    /// `LE32 n || n × (LE32 len || tx)`; a snapshot or an error is `LE32 len
+    /// || bytes`.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::new();
         match self {
@@ -168,6 +198,18 @@ impl Response {
                 v.write_u8(b"tag", SNAPSHOT);
                 v.write_size(b"len", bytes.len());
                 v.write(b"snapshot", bytes);
+            }
+            Response::Pool(ids) => {
+                v.write_u8(b"tag", POOL);
+                write_ids(&mut v, ids);
+            }
+            Response::Txs(txs) => {
+                v.write_u8(b"tag", TXS);
+                v.write_size(b"n", txs.len());
+                for tx in txs {
+                    v.write_size(b"len", tx.len());
+                    v.write(b"tx", tx);
+                }
             }
             Response::Error(reason) => {
                 let mut end = reason.len().min(MAX_REASON_BYTES);
@@ -219,6 +261,21 @@ impl Response {
                 Ok(Response::Blocks(blocks))
             }
             SNAPSHOT => Ok(Response::Snapshot(r.read_sized_bytes()?.to_vec())),
+            POOL => Ok(Response::Pool(read_ids(r, MAX_POOL_IDS, "too many IDs")?)),
+            TXS => {
+                let n = r.read_size()?;
+                if n > MAX_TXS as usize {
+                    return Err(VMError::InvalidFormat("too many transactions"));
+                }
+                let txs = r.read_vec(n, 4, |r| {
+                    let tx = r.read_sized_bytes()?;
+                    if tx.len() > MAX_TX_MESSAGE {
+                        return Err(VMError::InvalidFormat("transaction too large"));
+                    }
+                    Ok(tx.to_vec())
+                })?;
+                Ok(Response::Txs(txs))
+            }
             ERROR => {
                 let reason = r.read_sized_bytes()?;
                 if reason.len() > MAX_REASON_BYTES {
@@ -233,6 +290,21 @@ impl Response {
     }
 }
 
+fn write_ids(v: &mut Vec<u8>, ids: &[TxID]) {
+    v.write_size(b"n", ids.len());
+    for id in ids {
+        v.write(b"txid", &id.0);
+    }
+}
+
+fn read_ids(r: &mut Reader<'_>, max: u32, what: &'static str) -> Result<Vec<TxID>, VMError> {
+    let n = r.read_size()?;
+    if n > max as usize {
+        return Err(VMError::InvalidFormat(what));
+    }
+    r.read_vec(n, 32, |r| Ok(TxID(r.read_array()?)))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -241,13 +313,21 @@ mod tests {
 
     proptest! {
         #[test]
-        fn requests_round_trip(from in any::<u64>(), count in any::<u32>(), tag in 0u8..4) {
+        fn requests_round_trip(
+            from in any::<u64>(),
+            count in any::<u32>(),
+            tag in 0u8..6,
+            ids in proptest::collection::vec(any::<[u8; 32]>(), 0..=MAX_TXS as usize),
+        ) {
             let req = match tag {
                 0 => Request::Status,
                 1 => Request::Headers { from, count },
                 2 => Request::Blocks { from, count },
-                _ => Request::Snapshot,
+                3 => Request::Snapshot,
+                4 => Request::Pool,
+                _ => Request::Txs(ids.into_iter().map(TxID).collect()),
             };
+            prop_assert!(req.to_bytes().len() <= MAX_REQUEST_BYTES);
             prop_assert_eq!(Request::from_bytes(&req.to_bytes()).unwrap(), req);
         }
 
@@ -273,6 +353,11 @@ mod tests {
             let s = Response::Snapshot(snapshot.clone());
             let back = Response::from_bytes(&s.to_bytes()).unwrap();
             prop_assert!(matches!(back, Response::Snapshot(b) if b == snapshot));
+            let ids: Vec<TxID> = blocks.iter().map(|b| TxID([b[0]; 32])).collect();
+            let back = Response::from_bytes(&Response::Pool(ids.clone()).to_bytes()).unwrap();
+            prop_assert!(matches!(back, Response::Pool(b) if b == ids));
+            let back = Response::from_bytes(&Response::Txs(blocks.clone()).to_bytes()).unwrap();
+            prop_assert!(matches!(back, Response::Txs(b) if b == blocks));
             let st = PeerStatus { network: BlockID([1; 32]), height, tip: BlockID([2; 32]), first_block: 2 };
             let back = Response::from_bytes(&Response::Status(st.clone()).to_bytes()).unwrap();
             prop_assert!(matches!(back, Response::Status(b) if b == st));
@@ -289,6 +374,15 @@ mod tests {
         // A count of 2^32 - 1 headers is refused before any allocation.
         assert!(Response::from_bytes(&[HEADERS, 0xff, 0xff, 0xff, 0xff]).is_err());
         assert!(Response::from_bytes(&[BLOCKS, 65, 0, 0, 0]).is_err());
+        // Pool listings and transaction lists are bounded the same way.
+        let too_many = (MAX_POOL_IDS + 1).to_le_bytes();
+        assert!(Response::from_bytes(&[&[POOL][..], &too_many].concat()).is_err());
+        assert!(Response::from_bytes(&[TXS, 1, 1, 0, 0]).is_err());
+        assert!(Request::from_bytes(&[TXS, 1, 1, 0, 0]).is_err());
+        let big = (MAX_TX_MESSAGE as u32 + 1).to_le_bytes();
+        assert!(Response::from_bytes(&[&[TXS, 1, 0, 0, 0][..], &big].concat()).is_err());
+        // A listing that claims more IDs than it carries.
+        assert!(Response::from_bytes(&[POOL, 2, 0, 0, 0]).is_err());
         // Found by the fuzzer: a reason that is not UTF-8.
         assert!(Response::from_bytes(&[ERROR, 1, 0, 0, 0, 0xff]).is_err());
         let long = Response::Error("é".repeat(300)).to_bytes();

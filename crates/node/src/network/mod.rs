@@ -1,14 +1,17 @@
 //! The peer-to-peer network (docs/spec/network.md): libp2p over TCP with
 //! Noise and Yamux; gossip of transactions and blocks, each verified before
-//! it is forwarded; sync of headers, blocks and snapshots on request; peer
-//! scores that cut off misbehaving peers.
+//! it is forwarded; sync of headers, blocks and snapshots on request; an
+//! exchange of mempools between newly connected peers; peer scores that
+//! cut off misbehaving peers.
 
+mod answers;
 mod behaviour;
 mod bootstrap;
 mod codec;
 mod compact;
 mod key;
 pub mod messages;
+mod pool_exchange;
 mod protocol;
 mod scores;
 mod service;

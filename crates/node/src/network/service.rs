@@ -13,23 +13,22 @@ use futures::StreamExt;
 use libp2p::gossipsub::{self, MessageAcceptance, MessageId, PublishError};
 use libp2p::identity::Keypair;
 use libp2p::multiaddr::Protocol;
-use libp2p::request_response::{self, OutboundFailure, ResponseChannel};
+use libp2p::request_response::{self, OutboundFailure, OutboundRequestId, ResponseChannel};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{Multiaddr, PeerId, Swarm};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 use zkvm::TxID;
 
+use super::answers::answer;
 use super::behaviour::{build_swarm, Behaviour, BehaviourEvent};
 use super::compact::CompactBlock;
-use super::messages::{
-    PeerStatus, Request, Response, SignedHeader, BLOCKS_RESPONSE_SOFT_LIMIT, MAX_BLOCKS,
-    MAX_HEADERS,
-};
+use super::messages::{PeerStatus, Request, Response, MAX_BLOCKS};
+use super::pool_exchange::{self, PoolExchange};
 use super::protocol::{Names, MAX_BLOCK_MESSAGE, MAX_TX_MESSAGE};
 use super::scores::{Offence, Scores};
 use crate::actor::ChainHandle;
-use crate::chain::{verify_submission, Chain};
+use crate::chain::verify_submission;
 use crate::NodeError;
 
 /// How often peers are asked for their status and lost peers redialed.
@@ -160,6 +159,17 @@ enum Outcome {
         offence: Option<Offence>,
     },
     Height(u64),
+    /// A peer's pool listing, less what this node has.
+    PoolWanted {
+        peer: PeerId,
+        ids: Vec<TxID>,
+    },
+    /// Transactions fetched from a peer's pool: those taken, to gossip on.
+    PoolTaken {
+        peer: PeerId,
+        taken: Vec<Vec<u8>>,
+        offence: Option<Offence>,
+    },
 }
 
 #[derive(Debug)]
@@ -167,6 +177,7 @@ struct PeerState {
     address: Multiaddr,
     dialed: bool,
     status: Option<PeerStatus>,
+    pool: PoolExchange,
 }
 
 /// Starts the network service for `chain` with identity `key`; it runs
@@ -177,8 +188,8 @@ pub async fn start_network(
     settings: NetworkSettings,
     stop: watch::Receiver<bool>,
 ) -> Result<(NetworkHandle, tokio::task::JoinHandle<()>), NodeError> {
-    let (network, height) = chain
-        .call(|c| (c.state().initial.id(), c.state().tip.height))
+    let (network, height, pruned) = chain
+        .call(|c| (c.state().initial.id(), c.state().tip.height, c.is_pruned()))
         .await?;
     let names = Names::new(&network)?;
     let peer_id = key.public().to_peer_id();
@@ -209,6 +220,7 @@ pub async fn start_network(
         validating_blocks: 0,
         behind_since: None,
         local_height: height,
+        pruned,
         outcomes,
         info: info.clone(),
         ticks: 0,
@@ -238,6 +250,8 @@ struct Service {
     /// Since when a peer has been one block ahead.
     behind_since: Option<Instant>,
     local_height: u64,
+    /// Started from a snapshot: takes no transactions, so fetches none.
+    pruned: bool,
     outcomes: mpsc::UnboundedSender<Outcome>,
     info: Arc<Mutex<NetInfo>>,
     ticks: u64,
@@ -381,6 +395,7 @@ impl Service {
                         address: endpoint.get_remote_address().clone(),
                         dialed: endpoint.is_dialer(),
                         status: None,
+                        pool: PoolExchange::default(),
                     },
                 );
                 self.swarm
@@ -479,17 +494,43 @@ impl Service {
             }
             Event::Message {
                 peer,
-                message: Message::Response { response, .. },
+                message:
+                    Message::Response {
+                        request_id,
+                        response,
+                    },
                 ..
-            } => self.on_response(peer, response),
-            Event::OutboundFailure { peer, error, .. } => {
+            } => {
+                if self.pool_owns(peer, &request_id) {
+                    self.on_pool_response(peer, request_id, response);
+                } else {
+                    self.on_response(peer, response);
+                }
+            }
+            Event::OutboundFailure {
+                peer,
+                request_id,
+                error,
+                ..
+            } => {
+                let pool = self.pool_owns(peer, &request_id);
                 if let OutboundFailure::Io(e) = &error {
                     if e.kind() == std::io::ErrorKind::InvalidData {
                         self.penalize(peer, Offence::Malformed);
                     }
                 }
                 debug!(%peer, %error, "sync request failed");
-                self.stop_syncing_with(peer);
+                if pool {
+                    if let Some(p) = self.peers.get_mut(&peer) {
+                        // Give up on this peer's pool until it reconnects.
+                        p.pool = PoolExchange {
+                            asked: true,
+                            ..PoolExchange::default()
+                        };
+                    }
+                } else {
+                    self.stop_syncing_with(peer);
+                }
             }
             Event::InboundFailure { peer, error, .. } => {
                 if let request_response::InboundFailure::Io(e) = &error {
@@ -509,8 +550,12 @@ impl Service {
                     self.penalize(peer, Offence::BadResponse);
                     return;
                 }
+                let level = status.height <= self.local_height;
                 if let Some(p) = self.peers.get_mut(&peer) {
                     p.status = Some(status);
+                }
+                if level {
+                    self.ask_pool(peer);
                 }
                 self.refresh_info();
                 self.maybe_sync();
@@ -610,6 +655,50 @@ impl Service {
                 }
                 self.maybe_sync();
             }
+            Outcome::PoolWanted { peer, ids } => {
+                if let Some(p) = self.peers.get_mut(&peer) {
+                    debug!(%peer, wanted = ids.len(), "pool listing");
+                    p.pool.wanted.extend(ids);
+                }
+                self.fetch_pool_txs(peer);
+            }
+            Outcome::PoolTaken {
+                peer,
+                taken,
+                offence,
+            } => {
+                if let Some(p) = self.peers.get_mut(&peer) {
+                    p.pool.in_flight = None;
+                }
+                if !taken.is_empty() {
+                    info!(%peer, count = taken.len(), "transactions fetched from a peer's pool");
+                }
+                let topic = self.names.tx.clone();
+                for bytes in taken {
+                    // Gossip them on: peers connected before this exchange
+                    // will not ask for them.
+                    match self
+                        .swarm
+                        .behaviour_mut()
+                        .gossip
+                        .publish(topic.clone(), bytes)
+                    {
+                        Ok(_)
+                        | Err(PublishError::NoPeersSubscribedToTopic)
+                        | Err(PublishError::Duplicate) => {}
+                        Err(e) => warn!(%e, "cannot publish a fetched transaction"),
+                    }
+                }
+                match offence {
+                    Some(offence) => {
+                        if let Some(p) = self.peers.get_mut(&peer) {
+                            p.pool.wanted.clear();
+                        }
+                        self.penalize(peer, offence);
+                    }
+                    None => self.fetch_pool_txs(peer),
+                }
+            }
             Outcome::Height(h) => {
                 self.local_height = self.local_height.max(h);
                 if self.pending_compact.as_ref().is_some_and(|p| h >= p.2) {
@@ -618,6 +707,101 @@ impl Service {
                     }
                 }
                 self.maybe_sync();
+            }
+        }
+    }
+
+    fn pool_owns(&self, peer: PeerId, request: &OutboundRequestId) -> bool {
+        self.peers.get(&peer).is_some_and(|p| p.pool.owns(request))
+    }
+
+    /// Asks `peer` for its pool listing, once per connection, unless this
+    /// node takes no transactions.
+    fn ask_pool(&mut self, peer: PeerId) {
+        if self.pruned {
+            return;
+        }
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        if p.pool.asked {
+            return;
+        }
+        p.pool.asked = true;
+        let id = self
+            .swarm
+            .behaviour_mut()
+            .sync
+            .send_request(&peer, Request::Pool);
+        if let Some(p) = self.peers.get_mut(&peer) {
+            p.pool.listing = Some(id);
+        }
+    }
+
+    /// Asks `peer` for the next transactions of its listing this node
+    /// lacks, unless a request to it is outstanding.
+    fn fetch_pool_txs(&mut self, peer: PeerId) {
+        let Some(batch) = self.peers.get_mut(&peer).and_then(|p| p.pool.next_batch()) else {
+            return;
+        };
+        let id = self
+            .swarm
+            .behaviour_mut()
+            .sync
+            .send_request(&peer, Request::Txs(batch.clone()));
+        if let Some(p) = self.peers.get_mut(&peer) {
+            p.pool.in_flight = Some((id, batch));
+        }
+    }
+
+    fn on_pool_response(&mut self, peer: PeerId, request: OutboundRequestId, response: Response) {
+        let Some(p) = self.peers.get_mut(&peer) else {
+            return;
+        };
+        let chain = self.chain.clone();
+        let outcomes = self.outcomes.clone();
+        if p.pool.listing == Some(request) {
+            p.pool.listing = None;
+            match response {
+                Response::Pool(listing) => {
+                    tokio::spawn(async move {
+                        let ids = pool_exchange::unknown(&chain, listing).await;
+                        let _ = outcomes.send(Outcome::PoolWanted { peer, ids });
+                    });
+                }
+                Response::Error(reason) => debug!(%peer, reason, "peer refused its pool listing"),
+                _ => self.penalize(peer, Offence::BadResponse),
+            }
+            return;
+        }
+        let asked = p
+            .pool
+            .in_flight
+            .as_ref()
+            .map(|(_, a)| a.clone())
+            .unwrap_or_default();
+        match response {
+            Response::Txs(txs) => {
+                // `in_flight` stays set until the outcome: one request at a
+                // time per peer.
+                tokio::spawn(async move {
+                    let (taken, offence) = pool_exchange::take(&chain, asked, txs).await;
+                    let _ = outcomes.send(Outcome::PoolTaken {
+                        peer,
+                        taken,
+                        offence,
+                    });
+                });
+            }
+            Response::Error(reason) => {
+                debug!(%peer, reason, "peer refused pool transactions");
+                p.pool.in_flight = None;
+                self.fetch_pool_txs(peer);
+            }
+            _ => {
+                p.pool.in_flight = None;
+                p.pool.wanted.clear();
+                self.penalize(peer, Offence::BadResponse);
             }
         }
     }
@@ -859,81 +1043,6 @@ async fn apply_blocks(
     }
     let height = chain.call(|c| c.state().tip.height).await.ok();
     (height, offence)
-}
-
-/// Answers a sync request from the chain (on its thread).
-fn answer(c: &mut Chain, request: Request) -> Response {
-    let tip = c.state().tip.height;
-    let first_block = c.base_height() + 1;
-    let range = |from: u64, count: u32, max: u32| -> Result<std::ops::Range<u64>, Response> {
-        if from < first_block {
-            return Err(Response::Error(format!(
-                "blocks below height {first_block} are not kept here"
-            )));
-        }
-        let end = from
-            .saturating_add(u64::from(count.min(max)))
-            .min(tip.saturating_add(1));
-        Ok(from..end.max(from))
-    };
-    let result = match request {
-        Request::Status => Ok(Response::Status(PeerStatus {
-            network: c.state().initial.id(),
-            height: tip,
-            tip: c.state().tip.id(),
-            first_block,
-        })),
-        Request::Headers { from, count } => match range(from, count, MAX_HEADERS) {
-            Err(r) => Ok(r),
-            Ok(heights) => heights
-                .map(|h| match c.with_block_bytes(h, signed_header)? {
-                    Some(Some(header)) => Ok(header),
-                    Some(None) => Err(NodeError::Corrupt(format!("block {h} does not decode"))),
-                    None => Err(NodeError::Corrupt(format!("block {h} is missing"))),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Response::Headers),
-        },
-        Request::Blocks { from, count } => match range(from, count, MAX_BLOCKS) {
-            Err(r) => Ok(r),
-            Ok(heights) => {
-                let mut blocks = Vec::new();
-                let mut size = 0;
-                let mut failed = None;
-                for h in heights {
-                    match c.block_bytes(h) {
-                        Ok(Some(bytes)) => {
-                            size += bytes.len();
-                            blocks.push(bytes);
-                            if size >= BLOCKS_RESPONSE_SOFT_LIMIT {
-                                break;
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            failed = Some(e);
-                            break;
-                        }
-                    }
-                }
-                match failed {
-                    Some(e) if blocks.is_empty() => Err(e),
-                    _ => Ok(Response::Blocks(blocks)),
-                }
-            }
-        },
-        Request::Snapshot => Ok(Response::Snapshot(c.snapshot())),
-    };
-    result.unwrap_or_else(|e| Response::Error(e.to_string()))
-}
-
-/// The header and signature at the start of a stored block's encoding
-/// (docs/spec/blockchain.md §Block encoding), without decoding the rest.
-fn signed_header(block: &[u8]) -> Option<SignedHeader> {
-    let mut r = zkvm::Reader::new(block);
-    let header = blockchain::BlockHeader::decode(&mut r).ok()?;
-    let signature = musig::Signature::from_bytes(r.read_slice(64).ok()?).ok()?;
-    Some(SignedHeader { header, signature })
 }
 
 /// The node key and settings for a node whose data directory is

@@ -1,0 +1,138 @@
+//! The pool exchange (docs/spec/network.md §Pool exchange): once a node is
+//! level with a newly connected peer it asks for the peer's mempool
+//! listing, then fetches the transactions it lacks, a few hundred at a
+//! time, parents first. Gossip only carries what is new while nodes are
+//! connected; this carries what one of them accepted while they were not.
+
+use std::collections::{HashSet, VecDeque};
+
+use libp2p::request_response::OutboundRequestId;
+use tracing::debug;
+use zkvm::TxID;
+
+use super::messages::MAX_TXS;
+use super::scores::Offence;
+use crate::actor::ChainHandle;
+use crate::chain::verify_submission;
+use crate::NodeError;
+
+/// The exchange with one peer, for the life of its connection.
+#[derive(Debug, Default)]
+pub(super) struct PoolExchange {
+    /// Whether its listing was asked for (once per connection).
+    pub asked: bool,
+    /// The outstanding request for its listing.
+    pub listing: Option<OutboundRequestId>,
+    /// Listed transactions this node lacks, not yet asked for, in the
+    /// listing's order.
+    pub wanted: VecDeque<TxID>,
+    /// The outstanding request for transactions, and which it asked for.
+    pub in_flight: Option<(OutboundRequestId, Vec<TxID>)>,
+}
+
+impl PoolExchange {
+    /// The next transactions to ask for, unless a request is outstanding.
+    pub fn next_batch(&mut self) -> Option<Vec<TxID>> {
+        if self.in_flight.is_some() || self.wanted.is_empty() {
+            return None;
+        }
+        let n = self.wanted.len().min(MAX_TXS as usize);
+        Some(self.wanted.drain(..n).collect())
+    }
+
+    /// Whether `id` is one of this exchange's outstanding requests.
+    pub fn owns(&self, id: &OutboundRequestId) -> bool {
+        self.listing.as_ref() == Some(id) || self.in_flight.as_ref().is_some_and(|(r, _)| r == id)
+    }
+}
+
+/// The IDs of `listing` that the mempool does not hold, in order and
+/// without repeats.
+pub(super) async fn unknown(chain: &ChainHandle, listing: Vec<TxID>) -> Vec<TxID> {
+    chain
+        .call(move |c| {
+            let mut seen = HashSet::new();
+            listing
+                .into_iter()
+                .filter(|id| seen.insert(*id) && c.mempool().get(id).is_none())
+                .collect()
+        })
+        .await
+        .unwrap_or_default()
+}
+
+/// Verifies fetched transactions (in parallel, on the blocking pool) and
+/// offers them to the mempool in the order received. Returns the encodings
+/// of those the mempool took, to be gossiped on, and the offence of a
+/// peer that sent a transaction it was not asked for, a malformed one or
+/// an invalid one (then nothing is taken).
+pub(super) async fn take(
+    chain: &ChainHandle,
+    asked: Vec<TxID>,
+    txs: Vec<Vec<u8>>,
+) -> (Vec<Vec<u8>>, Option<Offence>) {
+    if txs.len() > asked.len() {
+        return (Vec::new(), Some(Offence::BadResponse));
+    }
+    let checks = txs.into_iter().map(|bytes| {
+        tokio::task::spawn_blocking(move || verify_submission(&bytes).map(|c| (bytes, c)))
+    });
+    let mut asked: HashSet<TxID> = asked.into_iter().collect();
+    let mut checked = Vec::new();
+    for result in futures::future::join_all(checks).await {
+        let (bytes, tx) = match result {
+            Ok(Ok(c)) => c,
+            Ok(Err(NodeError::Decode(_))) => return (Vec::new(), Some(Offence::Malformed)),
+            Ok(Err(NodeError::InvalidTx(_))) => return (Vec::new(), Some(Offence::InvalidTx)),
+            // This node failed, not the peer.
+            _ => return (Vec::new(), None),
+        };
+        // Each one asked for, once.
+        if !asked.remove(&tx.verified().id) {
+            return (Vec::new(), Some(Offence::BadResponse));
+        }
+        checked.push((bytes, tx));
+    }
+    let taken = chain
+        .call(move |c| {
+            let mut taken = Vec::new();
+            for (bytes, tx) in checked {
+                match c.submit_verified(&bytes, tx) {
+                    Ok(_) => taken.push(bytes),
+                    // Confirmed meanwhile, conflicting, or a full pool.
+                    Err(e) => debug!(%e, "fetched transaction not taken"),
+                }
+            }
+            taken
+        })
+        .await
+        .unwrap_or_default();
+    (taken, None)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn batches_are_bounded_and_in_listing_order() {
+        let mut x = PoolExchange::default();
+        assert_eq!(x.next_batch(), None);
+        x.wanted = (0..600u32)
+            .map(|i| {
+                let mut id = [0u8; 32];
+                id[..4].copy_from_slice(&i.to_le_bytes());
+                TxID(id)
+            })
+            .collect();
+        let first = x.next_batch().unwrap();
+        assert_eq!(first.len(), MAX_TXS as usize);
+        assert_eq!(first[0].0[..4], [0, 0, 0, 0]);
+        assert_eq!(x.wanted.len(), 600 - MAX_TXS as usize);
+        let second = x.next_batch().unwrap();
+        assert_eq!(second[0].0[..4], (MAX_TXS).to_le_bytes());
+        assert_eq!(x.next_batch().unwrap().len(), 600 - 2 * MAX_TXS as usize);
+        assert_eq!(x.next_batch(), None);
+    }
+}
