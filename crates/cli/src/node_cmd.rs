@@ -40,6 +40,10 @@ pub struct NodeArgs {
     /// to the file's list).
     #[arg(long = "peer", value_name = "ADDR")]
     pub peers: Vec<String>,
+    /// Peers to reach by asking peers for theirs (0: only the configured
+    /// ones; default 8).
+    #[arg(long)]
+    pub target_peers: Option<usize>,
 }
 
 impl NodeArgs {
@@ -65,6 +69,9 @@ impl NodeArgs {
             c.listen = self.listen.clone();
         }
         c.peers.extend(self.peers.iter().cloned());
+        if let Some(n) = self.target_peers {
+            c.target_peers = n;
+        }
         c.validate()?;
         Ok(c)
     }

@@ -74,6 +74,9 @@ impl Node {
                 "127.0.0.1:0",
                 "--peer",
                 peer,
+                // Only the configured peer: the tests choose the shapes.
+                "--target-peers",
+                "0",
             ],
             &dir.with_extension("log"),
         )
@@ -172,7 +175,7 @@ fn producer(dir: &Path, config: &str) -> (Node, PathBuf) {
 #[test]
 fn four_node_processes_confirm_a_payment_everywhere() {
     let dir = tempfile::tempdir().unwrap();
-    let (p, data) = producer(dir.path(), "block_interval_ms = 200\n");
+    let (p, data) = producer(dir.path(), "block_interval_ms = 200\ntarget_peers = 0\n");
     let genesis = data.join("genesis.hex");
     // A line: f3 -> f2 -> f1 -> producer, so gossip crosses three hops.
     let f1 = Node::follower(&dir.path().join("f1"), &genesis, &p.listen());

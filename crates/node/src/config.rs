@@ -45,6 +45,10 @@ pub struct NodeConfig {
     /// Announce produced blocks by short transaction IDs (peers rebuild
     /// them from their mempools) rather than whole.
     pub compact_relay: bool,
+    /// While connected to fewer peers than this, ask peers for theirs and
+    /// dial them (docs/spec/network.md §Peer discovery); 0 dials only the
+    /// configured peers.
+    pub target_peers: usize,
 }
 
 impl Default for NodeConfig {
@@ -64,6 +68,7 @@ impl Default for NodeConfig {
             listen: vec![DEFAULT_LISTEN_ADDR.to_string()],
             peers: Vec::new(),
             compact_relay: true,
+            target_peers: 8,
         }
     }
 }
@@ -110,6 +115,7 @@ impl NodeConfig {
             listen: parse(&self.listen)?,
             peers: parse(&self.peers)?,
             compact: self.compact_relay,
+            target_peers: self.target_peers,
         })
     }
 

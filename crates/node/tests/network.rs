@@ -25,23 +25,29 @@ use node::network::{build_swarm, Behaviour, BehaviourEvent, CompactBlock, Names,
 use node::{Chain, Client, Limits, RunningNode};
 use zkvm::Tx;
 
-fn producer(net: &Net, dir: &std::path::Path) -> RunningNode {
+/// Peers a node looks for beyond its configured ones (the default).
+const DISCOVER: usize = 8;
+
+fn producer(net: &Net, dir: &std::path::Path, target_peers: usize) -> RunningNode {
     drop(net.init(dir));
     let path = dir.join("chain.redb");
-    RunningNode::start(node_config(dir, vec![], 100), move || {
-        Chain::open(&path, Limits::default())
-    })
-    .unwrap()
+    let mut config = node_config(dir, vec![], 100);
+    config.target_peers = target_peers;
+    RunningNode::start(config, move || Chain::open(&path, Limits::default())).unwrap()
 }
 
-fn follower(genesis: &Genesis, dir: &std::path::Path, peers: &[&RunningNode]) -> RunningNode {
+fn follower(
+    genesis: &Genesis,
+    dir: &std::path::Path,
+    peers: &[&RunningNode],
+    target_peers: usize,
+) -> RunningNode {
     let path = dir.join("chain.redb");
     drop(Chain::init(&path, genesis.clone(), None, Limits::default()).unwrap());
     let peers = peers.iter().map(|p| listen_addr(p).to_string()).collect();
-    RunningNode::start(node_config(dir, peers, 100), move || {
-        Chain::open(&path, Limits::default())
-    })
-    .unwrap()
+    let mut config = node_config(dir, peers, 100);
+    config.target_peers = target_peers;
+    RunningNode::start(config, move || Chain::open(&path, Limits::default())).unwrap()
 }
 
 fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
@@ -90,9 +96,10 @@ fn connected(node: &RunningNode, n: usize) {
 fn payments_relay_through_followers_and_late_nodes_sync() {
     let mut net = Net::new(4);
     let dirs: Vec<_> = (0..4).map(|_| tempfile::tempdir().unwrap()).collect();
-    let p = producer(&net, dirs[0].path());
-    let f1 = follower(&net.genesis, dirs[1].path(), &[&p]);
-    let f2 = follower(&net.genesis, dirs[2].path(), &[&f1]);
+    // A line p <- f1 <- f2 (no discovery), so gossip crosses two hops.
+    let p = producer(&net, dirs[0].path(), 0);
+    let f1 = follower(&net.genesis, dirs[1].path(), &[&p], 0);
+    let f2 = follower(&net.genesis, dirs[2].path(), &[&f1], 0);
     connected(&p, 1);
     connected(&f1, 2);
     connected(&f2, 1);
@@ -136,11 +143,19 @@ fn payments_relay_through_followers_and_late_nodes_sync() {
             .unwrap();
         wait_for("a payment confirmed", 30, || confirmed(&f2, &tx));
     }
-    let late = follower(&net.genesis, dirs[3].path(), &[&f2]);
+    // It knows only f2, and finds f1 and the producer through the peer
+    // lists of the nodes it reaches.
+    let late = follower(&net.genesis, dirs[3].path(), &[&f2], DISCOVER);
     wait_for("the late node to sync", 30, || tip(&late) == tip(&p));
+    wait_for("the late node to find every node", 30, || {
+        let peers: Vec<PeerId> = late.network().info().peers.iter().map(|p| p.id).collect();
+        [&p, &f1, &f2].iter().all(|n| peers.contains(&peer_id(n)))
+    });
     let status = Client::new(&late.url()).unwrap().status().unwrap();
-    assert_eq!(status["peers"], 1);
+    assert_eq!(status["peers"], 3);
     assert_eq!(status["pruned"], false);
+    // The others do not look: the line stays a line plus the late node.
+    assert_eq!(f2.network().info().peers.len(), 2);
     for n in [late, f2, f1, p] {
         n.stop().unwrap();
     }
@@ -158,13 +173,13 @@ fn in_pool(node: &RunningNode, tx: &Tx) -> bool {
 fn a_payment_taken_while_apart_reaches_the_network_when_peers_connect() {
     let mut net = Net::new(3);
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let p = producer(&net, dirs[0].path());
-    let f2 = follower(&net.genesis, dirs[2].path(), &[&p]);
+    let p = producer(&net, dirs[0].path(), DISCOVER);
+    let f2 = follower(&net.genesis, dirs[2].path(), &[&p], DISCOVER);
     connected(&p, 1);
     std::thread::sleep(Duration::from_secs(2));
 
     // f1 has no peers when it takes the payment: no one hears of it.
-    let f1 = follower(&net.genesis, dirs[1].path(), &[]);
+    let f1 = follower(&net.genesis, dirs[1].path(), &[], DISCOVER);
     let (tx, _) = net.pay(0, 5);
     Client::new(&f1.url())
         .unwrap()
@@ -393,8 +408,8 @@ fn forged_block(prev: &BlockHeader, utxoroot: [u8; 32], time_offset: u64) -> Vec
 fn misbehaving_peers_are_scored_down_and_cut_off() {
     let mut net = Net::new(4);
     let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
-    let p = producer(&net, dirs[0].path());
-    let f = follower(&net.genesis, dirs[1].path(), &[&p]);
+    let p = producer(&net, dirs[0].path(), DISCOVER);
+    let f = follower(&net.genesis, dirs[1].path(), &[&p], DISCOVER);
     connected(&f, 1);
 
     // Garbage, then an oversize transaction: scored down, still connected.

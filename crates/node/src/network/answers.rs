@@ -93,6 +93,9 @@ pub(super) fn answer(c: &mut Chain, request: Request) -> Response {
             }
             Ok(Response::Txs(txs))
         }
+        // The network service answers this from its connections; the
+        // chain knows no peers.
+        Request::Peers => Ok(Response::Peers(Vec::new())),
     };
     result.unwrap_or_else(|e| Response::Error(e.to_string()))
 }

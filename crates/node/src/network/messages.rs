@@ -3,6 +3,7 @@
 //! unknown tags, oversize counts and trailing bytes.
 
 use blockchain::{BlockHeader, BlockID};
+use libp2p::{Multiaddr, PeerId};
 use musig::Signature;
 use zkvm::{Encodable, Reader, TxID, VMError, Writer};
 
@@ -22,6 +23,12 @@ pub const MAX_TXS: u32 = 256;
 /// A node stops adding transactions to a response past this many bytes (it
 /// always sends at least one).
 pub const TXS_RESPONSE_SOFT_LIMIT: usize = 4 << 20;
+/// Most peers a peer list carries.
+pub const MAX_PEER_ADDRS: u32 = 64;
+/// Longest encoded peer ID in a peer list (an Ed25519 key's ID is 38).
+const MAX_PEER_ID_BYTES: usize = 64;
+/// Longest encoded address in a peer list.
+const MAX_ADDR_BYTES: usize = 256;
 /// Largest request on the wire: a request for [`MAX_TXS`] transactions.
 pub const MAX_REQUEST_BYTES: usize = 1 + 4 + 32 * MAX_TXS as usize;
 /// Largest response on the wire: the soft limit plus one largest block.
@@ -54,6 +61,8 @@ pub enum Request {
     Pool,
     /// The mempool transactions with these IDs (at most [`MAX_TXS`]).
     Txs(Vec<TxID>),
+    /// The peers it is connected to, with an address each listens on.
+    Peers,
 }
 
 /// What a peer says of its chain.
@@ -98,6 +107,8 @@ pub enum Response {
     /// To [`Request::Txs`]: the encoded transactions it still has, in the
     /// order asked, decoded (and verified) by the caller.
     Txs(Vec<Vec<u8>>),
+    /// To [`Request::Peers`]: at most [`MAX_PEER_ADDRS`].
+    Peers(Vec<(PeerId, Multiaddr)>),
     /// The request cannot be answered, and why (UTF-8).
     Error(String),
 }
@@ -108,6 +119,7 @@ const BLOCKS: u8 = 2;
 const SNAPSHOT: u8 = 3;
 const POOL: u8 = 4;
 const TXS: u8 = 5;
+const PEERS: u8 = 6;
 const ERROR: u8 = 0xff;
 
 /// The smallest encoded header: version, height, time (8 each), previd,
@@ -136,6 +148,7 @@ impl Request {
                 v.write_u8(b"tag", TXS);
                 write_ids(&mut v, ids);
             }
+            Request::Peers => v.write_u8(b"tag", PEERS),
         }
         v
     }
@@ -156,6 +169,7 @@ impl Request {
             SNAPSHOT => Ok(Request::Snapshot),
             POOL => Ok(Request::Pool),
             TXS => Ok(Request::Txs(read_ids(r, MAX_TXS, "too many transactions")?)),
+            PEERS => Ok(Request::Peers),
             _ => Err(VMError::InvalidFormat("unknown request")),
         })
     }
@@ -166,8 +180,9 @@ impl Response {
     /// first_block`; headers and blocks are `LE32 n || n × item`, a header
     /// item being `header || signature(64)` and a block item `LE32 len ||
     /// block`; a pool listing is `LE32 n || n × txid`; transactions are
-    /// `LE32 n || n × (LE32 len || tx)`; a snapshot or an error is `LE32 len
-    /// || bytes`.
+    /// `LE32 n || n × (LE32 len || tx)`; peers are `LE32 n || n × (LE32 len
+    /// || peer ID || LE32 len || multiaddr)`; a snapshot or an error is
+    /// `LE32 len || bytes`.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::new();
         match self {
@@ -209,6 +224,17 @@ impl Response {
                 for tx in txs {
                     v.write_size(b"len", tx.len());
                     v.write(b"tx", tx);
+                }
+            }
+            Response::Peers(peers) => {
+                v.write_u8(b"tag", PEERS);
+                v.write_size(b"n", peers.len());
+                for (id, addr) in peers {
+                    let id = id.to_bytes();
+                    v.write_size(b"len", id.len());
+                    v.write(b"peer", &id);
+                    v.write_size(b"len", addr.as_ref().len());
+                    v.write(b"addr", addr.as_ref());
                 }
             }
             Response::Error(reason) => {
@@ -276,6 +302,26 @@ impl Response {
                 })?;
                 Ok(Response::Txs(txs))
             }
+            PEERS => {
+                let n = r.read_size()?;
+                if n > MAX_PEER_ADDRS as usize {
+                    return Err(VMError::InvalidFormat("too many peers"));
+                }
+                let peers = r.read_vec(n, 8, |r| {
+                    let id = read_bounded(r, MAX_PEER_ID_BYTES, "peer ID too long")?;
+                    let id = PeerId::from_bytes(id)
+                        .ok()
+                        .filter(|p| p.to_bytes() == id)
+                        .ok_or(VMError::InvalidFormat("bad peer ID"))?;
+                    let addr = read_bounded(r, MAX_ADDR_BYTES, "address too long")?;
+                    let addr = Multiaddr::try_from(addr.to_vec())
+                        .ok()
+                        .filter(|a| a.as_ref() == addr)
+                        .ok_or(VMError::InvalidFormat("bad address"))?;
+                    Ok((id, addr))
+                })?;
+                Ok(Response::Peers(peers))
+            }
             ERROR => {
                 let reason = r.read_sized_bytes()?;
                 if reason.len() > MAX_REASON_BYTES {
@@ -297,6 +343,18 @@ fn write_ids(v: &mut Vec<u8>, ids: &[TxID]) {
     }
 }
 
+fn read_bounded<'a>(
+    r: &mut Reader<'a>,
+    max: usize,
+    what: &'static str,
+) -> Result<&'a [u8], VMError> {
+    let n = r.read_size()?;
+    if n > max {
+        return Err(VMError::InvalidFormat(what));
+    }
+    r.read_slice(n)
+}
+
 fn read_ids(r: &mut Reader<'_>, max: u32, what: &'static str) -> Result<Vec<TxID>, VMError> {
     let n = r.read_size()?;
     if n > max as usize {
@@ -316,7 +374,7 @@ mod tests {
         fn requests_round_trip(
             from in any::<u64>(),
             count in any::<u32>(),
-            tag in 0u8..6,
+            tag in 0u8..7,
             ids in proptest::collection::vec(any::<[u8; 32]>(), 0..=MAX_TXS as usize),
         ) {
             let req = match tag {
@@ -325,7 +383,8 @@ mod tests {
                 2 => Request::Blocks { from, count },
                 3 => Request::Snapshot,
                 4 => Request::Pool,
-                _ => Request::Txs(ids.into_iter().map(TxID).collect()),
+                5 => Request::Txs(ids.into_iter().map(TxID).collect()),
+                _ => Request::Peers,
             };
             prop_assert!(req.to_bytes().len() <= MAX_REQUEST_BYTES);
             prop_assert_eq!(Request::from_bytes(&req.to_bytes()).unwrap(), req);
@@ -358,6 +417,15 @@ mod tests {
             prop_assert!(matches!(back, Response::Pool(b) if b == ids));
             let back = Response::from_bytes(&Response::Txs(blocks.clone()).to_bytes()).unwrap();
             prop_assert!(matches!(back, Response::Txs(b) if b == blocks));
+            let peers: Vec<(PeerId, Multiaddr)> = blocks
+                .iter()
+                .map(|b| {
+                    let addr = format!("/ip4/10.0.{}.{}/tcp/{}", b[0], b[1], height % 65_536);
+                    (PeerId::random(), addr.parse().unwrap())
+                })
+                .collect();
+            let back = Response::from_bytes(&Response::Peers(peers.clone()).to_bytes()).unwrap();
+            prop_assert!(matches!(back, Response::Peers(b) if b == peers));
             let st = PeerStatus { network: BlockID([1; 32]), height, tip: BlockID([2; 32]), first_block: 2 };
             let back = Response::from_bytes(&Response::Status(st.clone()).to_bytes()).unwrap();
             prop_assert!(matches!(back, Response::Status(b) if b == st));
@@ -381,6 +449,11 @@ mod tests {
         assert!(Request::from_bytes(&[TXS, 1, 1, 0, 0]).is_err());
         let big = (MAX_TX_MESSAGE as u32 + 1).to_le_bytes();
         assert!(Response::from_bytes(&[&[TXS, 1, 0, 0, 0][..], &big].concat()).is_err());
+        // Peer lists: bounded, and IDs and addresses must parse.
+        let too_many = (MAX_PEER_ADDRS + 1).to_le_bytes();
+        assert!(Response::from_bytes(&[&[PEERS][..], &too_many].concat()).is_err());
+        let garbage = [PEERS, 1, 0, 0, 0, 2, 0, 0, 0, 0xff, 0xff, 1, 0, 0, 0, 4];
+        assert!(Response::from_bytes(&garbage).is_err());
         // A listing that claims more IDs than it carries.
         assert!(Response::from_bytes(&[POOL, 2, 0, 0, 0]).is_err());
         // Found by the fuzzer: a reason that is not UTF-8.

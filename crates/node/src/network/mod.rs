@@ -9,6 +9,7 @@ mod behaviour;
 mod bootstrap;
 mod codec;
 mod compact;
+mod discovery;
 mod key;
 pub mod messages;
 mod pool_exchange;

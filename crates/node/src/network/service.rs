@@ -14,8 +14,9 @@ use libp2p::gossipsub::{self, MessageAcceptance, MessageId, PublishError};
 use libp2p::identity::Keypair;
 use libp2p::multiaddr::Protocol;
 use libp2p::request_response::{self, OutboundFailure, OutboundRequestId, ResponseChannel};
+use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::SwarmEvent;
-use libp2p::{Multiaddr, PeerId, Swarm};
+use libp2p::{identify, Multiaddr, PeerId, Swarm};
 use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 use zkvm::TxID;
@@ -23,6 +24,7 @@ use zkvm::TxID;
 use super::answers::answer;
 use super::behaviour::{build_swarm, Behaviour, BehaviourEvent};
 use super::compact::CompactBlock;
+use super::discovery::{self, DISCOVERY_TICKS};
 use super::messages::{PeerStatus, Request, Response, MAX_BLOCKS};
 use super::pool_exchange::{self, PoolExchange};
 use super::protocol::{Names, MAX_BLOCK_MESSAGE, MAX_TX_MESSAGE};
@@ -49,6 +51,8 @@ pub struct NetworkSettings {
     /// Announce produced blocks as compact blocks (short transaction IDs)
     /// rather than whole.
     pub compact: bool,
+    /// While connected to fewer peers, ask peers for theirs and dial them.
+    pub target_peers: usize,
 }
 
 /// A connected peer, as the API shows it.
@@ -178,6 +182,8 @@ struct PeerState {
     dialed: bool,
     status: Option<PeerStatus>,
     pool: PoolExchange,
+    /// Where it says it listens (identify).
+    listen_addrs: Vec<Multiaddr>,
 }
 
 /// Starts the network service for `chain` with identity `key`; it runs
@@ -215,6 +221,8 @@ pub async fn start_network(
         peers: HashMap::new(),
         configured: settings.peers,
         compact: settings.compact,
+        target_peers: settings.target_peers,
+        peers_request: None,
         syncing: None,
         pending_compact: None,
         validating_blocks: 0,
@@ -240,6 +248,9 @@ struct Service {
     peers: HashMap<PeerId, PeerState>,
     configured: Vec<Multiaddr>,
     compact: bool,
+    target_peers: usize,
+    /// The outstanding request for a peer list.
+    peers_request: Option<(PeerId, OutboundRequestId)>,
     /// The peer blocks are being downloaded from, and the first height
     /// asked for.
     syncing: Option<(PeerId, u64)>,
@@ -341,6 +352,9 @@ impl Service {
         if self.ticks % REDIAL_TICKS == 0 {
             self.redial();
         }
+        if self.ticks % DISCOVERY_TICKS == 0 {
+            self.ask_for_peers();
+        }
         let peers: Vec<PeerId> = self.peers.keys().copied().collect();
         for peer in peers {
             self.swarm
@@ -396,6 +410,7 @@ impl Service {
                         dialed: endpoint.is_dialer(),
                         status: None,
                         pool: PoolExchange::default(),
+                        listen_addrs: Vec::new(),
                     },
                 );
                 self.swarm
@@ -411,6 +426,9 @@ impl Service {
             } => {
                 info!(peer = %peer_id, "peer disconnected");
                 self.peers.remove(&peer_id);
+                if self.peers_request.is_some_and(|(p, _)| p == peer_id) {
+                    self.peers_request = None;
+                }
                 self.stop_syncing_with(peer_id);
                 self.refresh_info();
             }
@@ -420,6 +438,15 @@ impl Service {
                 message,
             })) => self.on_gossip(propagation_source, message_id, message),
             SwarmEvent::Behaviour(BehaviourEvent::Sync(event)) => self.on_sync(event),
+            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
+                peer_id,
+                info,
+                ..
+            })) => {
+                if let Some(p) = self.peers.get_mut(&peer_id) {
+                    p.listen_addrs = info.listen_addrs;
+                }
+            }
             _ => {}
         }
     }
@@ -477,6 +504,28 @@ impl Service {
                 peer,
                 message:
                     Message::Request {
+                        request: Request::Peers,
+                        channel,
+                        ..
+                    },
+                ..
+            } => {
+                let list = discovery::peer_list(
+                    self.peers
+                        .iter()
+                        .map(|(id, p)| (id, p.listen_addrs.as_slice())),
+                    &peer,
+                );
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .sync
+                    .send_response(channel, Response::Peers(list));
+            }
+            Event::Message {
+                peer,
+                message:
+                    Message::Request {
                         request, channel, ..
                     },
                 ..
@@ -501,7 +550,10 @@ impl Service {
                     },
                 ..
             } => {
-                if self.pool_owns(peer, &request_id) {
+                if self.peers_request == Some((peer, request_id)) {
+                    self.peers_request = None;
+                    self.on_peer_list(peer, response);
+                } else if self.pool_owns(peer, &request_id) {
                     self.on_pool_response(peer, request_id, response);
                 } else {
                     self.on_response(peer, response);
@@ -520,7 +572,9 @@ impl Service {
                     }
                 }
                 debug!(%peer, %error, "sync request failed");
-                if pool {
+                if self.peers_request == Some((peer, request_id)) {
+                    self.peers_request = None;
+                } else if pool {
                     if let Some(p) = self.peers.get_mut(&peer) {
                         // Give up on this peer's pool until it reconnects.
                         p.pool = PoolExchange {
@@ -707,6 +761,63 @@ impl Service {
                     }
                 }
                 self.maybe_sync();
+            }
+        }
+    }
+
+    /// Asks one peer (a different one each time) for its peer list, while
+    /// this node has fewer peers than its target.
+    fn ask_for_peers(&mut self) {
+        if self.peers.len() >= self.target_peers || self.peers_request.is_some() {
+            return;
+        }
+        let mut ids: Vec<PeerId> = self.peers.keys().copied().collect();
+        if ids.is_empty() {
+            return;
+        }
+        ids.sort();
+        let peer = ids[(self.ticks / DISCOVERY_TICKS) as usize % ids.len()];
+        let id = self
+            .swarm
+            .behaviour_mut()
+            .sync
+            .send_request(&peer, Request::Peers);
+        self.peers_request = Some((peer, id));
+    }
+
+    /// Dials the listed peers this node is not connected to, up to its
+    /// target.
+    fn on_peer_list(&mut self, from: PeerId, response: Response) {
+        let list = match response {
+            Response::Peers(list) => list,
+            Response::Error(reason) => {
+                debug!(%from, reason, "peer refused its peer list");
+                return;
+            }
+            _ => {
+                self.penalize(from, Offence::BadResponse);
+                return;
+            }
+        };
+        let me = *self.swarm.local_peer_id();
+        let mut room = self.target_peers.saturating_sub(self.peers.len());
+        for (id, addr) in list {
+            if room == 0 {
+                break;
+            }
+            if id == me || self.peers.contains_key(&id) || self.scores.is_banned(&id) {
+                continue;
+            }
+            let opts = DialOpts::peer_id(id)
+                .condition(PeerCondition::DisconnectedAndNotDialing)
+                .addresses(vec![addr.clone()])
+                .build();
+            match self.swarm.dial(opts) {
+                Ok(()) => {
+                    debug!(peer = %id, %addr, "dialing a discovered peer");
+                    room -= 1;
+                }
+                Err(e) => debug!(peer = %id, %addr, %e, "cannot dial a discovered peer"),
             }
         }
     }
