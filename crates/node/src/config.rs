@@ -49,6 +49,8 @@ pub struct NodeConfig {
     /// dial them (docs/spec/network.md §Peer discovery); 0 dials only the
     /// configured peers.
     pub target_peers: usize,
+    /// Inbound peer-to-peer connections accepted at most.
+    pub max_inbound_peers: u32,
 }
 
 impl Default for NodeConfig {
@@ -69,6 +71,7 @@ impl Default for NodeConfig {
             peers: Vec::new(),
             compact_relay: true,
             target_peers: 8,
+            max_inbound_peers: crate::network::DEFAULT_MAX_INBOUND,
         }
     }
 }
@@ -116,6 +119,7 @@ impl NodeConfig {
             peers: parse(&self.peers)?,
             compact: self.compact_relay,
             target_peers: self.target_peers,
+            max_inbound: self.max_inbound_peers,
         })
     }
 

@@ -210,6 +210,53 @@ fn a_payment_taken_while_apart_reaches_the_network_when_peers_connect() {
     }
 }
 
+#[test]
+fn inbound_connections_are_capped() {
+    let net = Net::new(1);
+    let dirs: Vec<_> = (0..2).map(|_| tempfile::tempdir().unwrap()).collect();
+    drop(net.init(dirs[0].path()));
+    let path = dirs[0].path().join("chain.redb");
+    let mut config = node_config(dirs[0].path(), vec![], 100);
+    config.max_inbound_peers = 1;
+    config.target_peers = 0;
+    let p = RunningNode::start(config, move || Chain::open(&path, Limits::default())).unwrap();
+    let f = follower(&net.genesis, dirs[1].path(), &[&p], 0);
+    connected(&p, 1);
+
+    // A second inbound connection is refused while the first holds.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let names = Names::new(&net.genesis.state().unwrap().initial.id()).unwrap();
+    let mut swarm = runtime
+        .block_on(async { build_swarm(Keypair::generate_ed25519(), &names, 0) })
+        .unwrap();
+    let (addr, target) = (listen_addr(&p), peer_id(&p));
+    let dial_and_wait = |swarm: &mut Swarm<Behaviour>| {
+        runtime.block_on(async {
+            swarm.dial(addr.clone()).unwrap();
+            let _ = tokio::time::timeout(Duration::from_secs(3), async {
+                loop {
+                    swarm.select_next_some().await;
+                }
+            })
+            .await;
+        });
+        swarm.is_connected(&target)
+    };
+    assert!(!dial_and_wait(&mut swarm), "a connection over the cap held");
+    assert_eq!(p.network().info().peers.len(), 1);
+
+    // Once the follower leaves there is room again.
+    f.stop().unwrap();
+    wait_for("the follower to go", 10, || {
+        p.network().info().peers.is_empty()
+    });
+    assert!(dial_and_wait(&mut swarm), "no room after the follower left");
+    p.stop().unwrap();
+}
+
 /// A peer driven by the test: the node's own behaviour, used to send what
 /// an honest node never would.
 struct Attacker {
@@ -227,7 +274,7 @@ impl Attacker {
             .unwrap();
         let names = Names::new(&genesis.state().unwrap().initial.id()).unwrap();
         let mut swarm = runtime
-            .block_on(async { build_swarm(Keypair::generate_ed25519(), &names) })
+            .block_on(async { build_swarm(Keypair::generate_ed25519(), &names, 0) })
             .unwrap();
         let addr = listen_addr(target);
         let target = peer_id(target);

@@ -1,6 +1,6 @@
 //! The libp2p stack (docs/spec/network.md §Transport): TCP, Noise, Yamux;
 //! gossipsub for transactions and blocks; request-response for sync;
-//! identify and ping; a block list for banned peers.
+//! identify and ping; a block list for banned peers; connection limits.
 
 // The derive generates `BehaviourEvent`, one variant per field.
 #![allow(missing_docs)]
@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use libp2p::allow_block_list::{self, BlockedPeers};
+use libp2p::connection_limits::{self, ConnectionLimits};
 use libp2p::gossipsub::{self, MessageAuthenticity, ValidationMode};
 use libp2p::identity::Keypair;
 use libp2p::request_response::{self, ProtocolSupport};
@@ -20,6 +21,13 @@ use crate::NodeError;
 
 /// How long a sync request may take (a response of blocks can be 24 MiB).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Inbound connections still in their handshake at once.
+const MAX_PENDING_INBOUND: u32 = 32;
+/// Connections to one peer (two nodes that dial each other at once may
+/// briefly hold two).
+const MAX_PER_PEER: u32 = 2;
+/// The default cap on inbound connections.
+pub const DEFAULT_MAX_INBOUND: u32 = 64;
 
 /// The node's network behaviours.
 #[derive(NetworkBehaviour)]
@@ -34,11 +42,18 @@ pub struct Behaviour {
     pub ping: ping::Behaviour,
     /// Peers cut off for misbehaving.
     pub blocked: allow_block_list::Behaviour<BlockedPeers>,
+    /// Caps on connections.
+    pub limits: connection_limits::Behaviour,
 }
 
-/// A swarm for the network `names`, with identity `key`. Gossip messages
-/// are validated by the node before they are forwarded.
-pub fn build_swarm(key: Keypair, names: &Names) -> Result<Swarm<Behaviour>, NodeError> {
+/// A swarm for the network `names`, with identity `key`, accepting at most
+/// `max_inbound` inbound connections. Gossip messages are validated by the
+/// node before they are forwarded.
+pub fn build_swarm(
+    key: Keypair,
+    names: &Names,
+    max_inbound: u32,
+) -> Result<Swarm<Behaviour>, NodeError> {
     let net = |e: &dyn std::fmt::Display| NodeError::Network(e.to_string());
     let gossip_config = gossipsub::ConfigBuilder::default()
         .validation_mode(ValidationMode::Strict)
@@ -78,6 +93,12 @@ pub fn build_swarm(key: Keypair, names: &Names) -> Result<Swarm<Behaviour>, Node
                 identify,
                 ping: ping::Behaviour::default(),
                 blocked: allow_block_list::Behaviour::default(),
+                limits: connection_limits::Behaviour::new(
+                    ConnectionLimits::default()
+                        .with_max_pending_incoming(Some(MAX_PENDING_INBOUND))
+                        .with_max_established_incoming(Some(max_inbound))
+                        .with_max_established_per_peer(Some(MAX_PER_PEER)),
+                ),
             })
         })
         .map_err(|e| net(&e))?

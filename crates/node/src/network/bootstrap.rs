@@ -35,7 +35,7 @@ pub async fn fetch_snapshot(
     }
     let start = genesis.state()?;
     let names = Names::new(&start.initial.id())?;
-    let mut swarm = build_swarm(Keypair::generate_ed25519(), &names)?;
+    let mut swarm = build_swarm(Keypair::generate_ed25519(), &names, 0)?;
     for addr in peers {
         swarm
             .dial(addr.clone())

@@ -17,7 +17,7 @@ mod protocol;
 mod scores;
 mod service;
 
-pub use behaviour::{build_swarm, Behaviour, BehaviourEvent};
+pub use behaviour::{build_swarm, Behaviour, BehaviourEvent, DEFAULT_MAX_INBOUND};
 pub use bootstrap::fetch_snapshot;
 pub use compact::{short_id, CompactBlock, ShortID};
 pub use key::{load_or_create as load_node_key, NODE_KEY_FILE};

@@ -53,6 +53,8 @@ pub struct NetworkSettings {
     pub compact: bool,
     /// While connected to fewer peers, ask peers for theirs and dial them.
     pub target_peers: usize,
+    /// Inbound connections accepted at most.
+    pub max_inbound: u32,
 }
 
 /// A connected peer, as the API shows it.
@@ -199,7 +201,7 @@ pub async fn start_network(
         .await?;
     let names = Names::new(&network)?;
     let peer_id = key.public().to_peer_id();
-    let mut swarm = build_swarm(key, &names)?;
+    let mut swarm = build_swarm(key, &names, settings.max_inbound)?;
     for addr in &settings.listen {
         check_port_free(addr)?;
         swarm
