@@ -26,7 +26,7 @@ use tracing::{info, warn};
 use zeroize::Zeroizing;
 use zkvm::{ContractID, Tx, TxID, Verifier};
 
-use crate::store::{BlockCommit, Delta, Store, FOREST_CHECKPOINT_INTERVAL};
+use crate::store::{BlockCommit, BlockReader, Delta, Store, FOREST_CHECKPOINT_INTERVAL};
 use crate::NodeError;
 
 /// Limits of the chain's mempool and of the blocks it produces.
@@ -525,6 +525,11 @@ impl Chain {
     /// [`Chain::block`] when it is only passed on).
     pub fn block_bytes(&self, height: u64) -> Result<Option<Vec<u8>>, NodeError> {
         self.store.block_bytes(height)
+    }
+
+    /// A handle that reads stored blocks from other threads.
+    pub fn block_reader(&self) -> BlockReader {
+        self.store.block_reader()
     }
 
     /// `f` of the stored encoding of the block at `height`, read in place.

@@ -15,6 +15,7 @@
 //! committed.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use accumulator::{Accumulator, ZkvmHash};
 use blockchain::{Block, BlockID, ChainState, Genesis};
@@ -145,7 +146,41 @@ pub struct Loaded {
 
 /// The database.
 pub struct Store {
-    db: Database,
+    db: Arc<Database>,
+}
+
+/// Reads stored blocks from any thread (redb readers see the last
+/// committed state and never wait for a writer): sync answers use it so
+/// that copying blocks out does not hold up the chain's thread.
+#[derive(Clone)]
+pub struct BlockReader {
+    db: Arc<Database>,
+}
+
+impl std::fmt::Debug for BlockReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockReader").finish_non_exhaustive()
+    }
+}
+
+impl BlockReader {
+    /// The stored encoding of the block at `height`.
+    pub fn block_bytes(&self, height: u64) -> Result<Option<Vec<u8>>, NodeError> {
+        self.with_block_bytes(height, <[u8]>::to_vec)
+    }
+
+    /// `f` of the stored encoding of the block at `height`, read in place.
+    pub fn with_block_bytes<T>(
+        &self,
+        height: u64,
+        f: impl FnOnce(&[u8]) -> T,
+    ) -> Result<Option<T>, NodeError> {
+        let r = self.db.begin_read().map_err(NodeError::storage)?;
+        let t = r.open_table(BLOCKS).map_err(NodeError::storage)?;
+        Ok(t.get(height)
+            .map_err(NodeError::storage)?
+            .map(|v| f(v.value())))
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -214,7 +249,7 @@ impl Store {
             w.open_table(MEMPOOL).map_err(NodeError::storage)?;
         }
         w.commit().map_err(NodeError::storage)?;
-        Ok(Store { db })
+        Ok(Store { db: Arc::new(db) })
     }
 
     /// Opens an existing database.
@@ -226,7 +261,14 @@ impl Store {
             )));
         }
         let db = Database::open(path).map_err(NodeError::storage)?;
-        Ok(Store { db })
+        Ok(Store { db: Arc::new(db) })
+    }
+
+    /// A handle that reads blocks from other threads.
+    pub fn block_reader(&self) -> BlockReader {
+        BlockReader {
+            db: self.db.clone(),
+        }
     }
 
     /// Reads what a restart needs.
@@ -404,11 +446,7 @@ impl Store {
         height: u64,
         f: impl FnOnce(&[u8]) -> T,
     ) -> Result<Option<T>, NodeError> {
-        let r = self.db.begin_read().map_err(NodeError::storage)?;
-        let t = r.open_table(BLOCKS).map_err(NodeError::storage)?;
-        Ok(t.get(height)
-            .map_err(NodeError::storage)?
-            .map(|v| f(v.value())))
+        self.block_reader().with_block_bytes(height, f)
     }
 
     /// The height of the block `id`, if stored.

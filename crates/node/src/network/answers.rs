@@ -1,83 +1,89 @@
 //! The answering side of the sync protocol (docs/spec/network.md §Sync,
-//! §Pool exchange): what a node sends back for each request, read from its
-//! chain on the chain's thread.
+//! §Pool exchange): what a node sends back for each request. Headers and
+//! blocks are read from the store on the blocking pool, so that copying
+//! megabytes of blocks out never holds up block application on the
+//! chain's thread; the rest comes from the chain on its thread.
 
 use super::messages::{
     PeerStatus, Request, Response, SignedHeader, BLOCKS_RESPONSE_SOFT_LIMIT, MAX_BLOCKS,
     MAX_HEADERS, MAX_POOL_IDS, MAX_TXS, TXS_RESPONSE_SOFT_LIMIT,
 };
+use crate::actor::ChainHandle;
 use crate::chain::Chain;
+use crate::store::BlockReader;
 use crate::NodeError;
 
-/// Answers a sync request from the chain (on its thread).
-pub(super) fn answer(c: &mut Chain, request: Request) -> Response {
+/// What a block-range request asks for.
+#[derive(Clone, Copy, Debug)]
+enum Range {
+    Headers { from: u64, count: u32 },
+    Blocks { from: u64, count: u32 },
+}
+
+/// Answers `request` for the node whose chain is `chain` and whose stored
+/// blocks `reader` reads.
+pub(super) async fn respond(
+    chain: &ChainHandle,
+    reader: &BlockReader,
+    request: Request,
+) -> Response {
+    let range = match request {
+        Request::Headers { from, count } => Range::Headers { from, count },
+        Request::Blocks { from, count } => Range::Blocks { from, count },
+        other => {
+            return chain
+                .call(move |c| from_chain(c, other))
+                .await
+                .unwrap_or_else(|e| Response::Error(e.to_string()))
+        }
+    };
+    // Only how far the chain goes is asked of its thread. A block at or
+    // below the tip is committed before the tip moves and never changes.
+    let bounds = chain
+        .call(|c| (c.state().tip.height, c.base_height() + 1))
+        .await;
+    let (tip, first_block) = match bounds {
+        Ok(b) => b,
+        Err(e) => return Response::Error(e.to_string()),
+    };
+    let reader = reader.clone();
+    tokio::task::spawn_blocking(move || from_store(&reader, tip, first_block, range))
+        .await
+        .unwrap_or_else(|e| Response::Error(e.to_string()))
+}
+
+/// Answers a request that needs the chain's state or mempool (on its
+/// thread).
+fn from_chain(c: &mut Chain, request: Request) -> Response {
     let tip = c.state().tip.height;
     let first_block = c.base_height() + 1;
-    let range = |from: u64, count: u32, max: u32| -> Result<std::ops::Range<u64>, Response> {
-        if from < first_block {
-            return Err(Response::Error(format!(
-                "blocks below height {first_block} are not kept here"
-            )));
-        }
-        let end = from
-            .saturating_add(u64::from(count.min(max)))
-            .min(tip.saturating_add(1));
-        Ok(from..end.max(from))
-    };
-    let result = match request {
-        Request::Status => Ok(Response::Status(PeerStatus {
+    match request {
+        Request::Status => Response::Status(PeerStatus {
             network: c.state().initial.id(),
             height: tip,
             tip: c.state().tip.id(),
             first_block,
-        })),
-        Request::Headers { from, count } => match range(from, count, MAX_HEADERS) {
-            Err(r) => Ok(r),
-            Ok(heights) => heights
-                .map(|h| match c.with_block_bytes(h, signed_header)? {
-                    Some(Some(header)) => Ok(header),
-                    Some(None) => Err(NodeError::Corrupt(format!("block {h} does not decode"))),
-                    None => Err(NodeError::Corrupt(format!("block {h} is missing"))),
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Response::Headers),
-        },
-        Request::Blocks { from, count } => match range(from, count, MAX_BLOCKS) {
-            Err(r) => Ok(r),
-            Ok(heights) => {
-                let mut blocks = Vec::new();
-                let mut size = 0;
-                let mut failed = None;
-                for h in heights {
-                    match c.block_bytes(h) {
-                        Ok(Some(bytes)) => {
-                            size += bytes.len();
-                            blocks.push(bytes);
-                            if size >= BLOCKS_RESPONSE_SOFT_LIMIT {
-                                break;
-                            }
-                        }
-                        Ok(None) => break,
-                        Err(e) => {
-                            failed = Some(e);
-                            break;
-                        }
-                    }
-                }
-                match failed {
-                    Some(e) if blocks.is_empty() => Err(e),
-                    _ => Ok(Response::Blocks(blocks)),
-                }
-            }
-        },
-        Request::Snapshot => Ok(Response::Snapshot(c.snapshot())),
-        Request::Pool => Ok(Response::Pool(
+        }),
+        Request::Headers { from, count } => from_store(
+            &c.block_reader(),
+            tip,
+            first_block,
+            Range::Headers { from, count },
+        ),
+        Request::Blocks { from, count } => from_store(
+            &c.block_reader(),
+            tip,
+            first_block,
+            Range::Blocks { from, count },
+        ),
+        Request::Snapshot => Response::Snapshot(c.snapshot()),
+        Request::Pool => Response::Pool(
             c.mempool()
                 .iter_by_fee_rate()
                 .take(MAX_POOL_IDS as usize)
                 .map(|e| e.txid())
                 .collect(),
-        )),
+        ),
         Request::Txs(ids) => {
             let mut txs = Vec::new();
             let mut size = 0;
@@ -91,11 +97,64 @@ pub(super) fn answer(c: &mut Chain, request: Request) -> Response {
                     }
                 }
             }
-            Ok(Response::Txs(txs))
+            Response::Txs(txs)
         }
         // The network service answers this from its connections; the
         // chain knows no peers.
-        Request::Peers => Ok(Response::Peers(Vec::new())),
+        Request::Peers => Response::Peers(Vec::new()),
+    }
+}
+
+/// Answers a Headers or Blocks request from the stored blocks of a chain
+/// whose tip is at `tip` and whose first stored block is `first_block`.
+fn from_store(reader: &BlockReader, tip: u64, first_block: u64, range: Range) -> Response {
+    let (from, count, max) = match range {
+        Range::Headers { from, count } => (from, count, MAX_HEADERS),
+        Range::Blocks { from, count } => (from, count, MAX_BLOCKS),
+    };
+    if from < first_block {
+        return Response::Error(format!(
+            "blocks below height {first_block} are not kept here"
+        ));
+    }
+    let end = from
+        .saturating_add(u64::from(count.min(max)))
+        .min(tip.saturating_add(1))
+        .max(from);
+    let result = match range {
+        Range::Headers { .. } => (from..end)
+            .map(|h| match reader.with_block_bytes(h, signed_header)? {
+                Some(Some(header)) => Ok(header),
+                Some(None) => Err(NodeError::Corrupt(format!("block {h} does not decode"))),
+                None => Err(NodeError::Corrupt(format!("block {h} is missing"))),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Response::Headers),
+        Range::Blocks { .. } => {
+            let mut blocks = Vec::new();
+            let mut size = 0;
+            let mut failed = None;
+            for h in from..end {
+                match reader.block_bytes(h) {
+                    Ok(Some(bytes)) => {
+                        size += bytes.len();
+                        blocks.push(bytes);
+                        if size >= BLOCKS_RESPONSE_SOFT_LIMIT {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            match failed {
+                Some(e) if blocks.is_empty() => Err(e),
+                _ => Ok(Response::Blocks(blocks)),
+            }
+        }
     };
     result.unwrap_or_else(|e| Response::Error(e.to_string()))
 }

@@ -21,7 +21,7 @@ use tokio::sync::{mpsc, watch};
 use tracing::{debug, info, warn};
 use zkvm::TxID;
 
-use super::answers::answer;
+use super::answers;
 use super::behaviour::{build_swarm, Behaviour, BehaviourEvent};
 use super::compact::CompactBlock;
 use super::discovery::{self, DISCOVERY_TICKS};
@@ -31,6 +31,7 @@ use super::protocol::{Names, MAX_BLOCK_MESSAGE, MAX_TX_MESSAGE};
 use super::scores::{Offence, Scores};
 use crate::actor::ChainHandle;
 use crate::chain::verify_submission;
+use crate::store::BlockReader;
 use crate::NodeError;
 
 /// How often peers are asked for their status and lost peers redialed.
@@ -196,8 +197,15 @@ pub async fn start_network(
     settings: NetworkSettings,
     stop: watch::Receiver<bool>,
 ) -> Result<(NetworkHandle, tokio::task::JoinHandle<()>), NodeError> {
-    let (network, height, pruned) = chain
-        .call(|c| (c.state().initial.id(), c.state().tip.height, c.is_pruned()))
+    let (network, height, pruned, reader) = chain
+        .call(|c| {
+            (
+                c.state().initial.id(),
+                c.state().tip.height,
+                c.is_pruned(),
+                c.block_reader(),
+            )
+        })
         .await?;
     let names = Names::new(&network)?;
     let peer_id = key.public().to_peer_id();
@@ -217,6 +225,7 @@ pub async fn start_network(
     let mut service = Service {
         swarm,
         chain,
+        reader,
         names,
         network,
         scores: Scores::default(),
@@ -244,6 +253,7 @@ pub async fn start_network(
 struct Service {
     swarm: Swarm<Behaviour>,
     chain: ChainHandle,
+    reader: BlockReader,
     names: Names,
     network: BlockID,
     scores: Scores,
@@ -533,12 +543,10 @@ impl Service {
                 ..
             } => {
                 let chain = self.chain.clone();
+                let reader = self.reader.clone();
                 let outcomes = self.outcomes.clone();
                 tokio::spawn(async move {
-                    let response = chain
-                        .call(move |c| answer(c, request))
-                        .await
-                        .unwrap_or_else(|e| Response::Error(e.to_string()));
+                    let response = answers::respond(&chain, &reader, request).await;
                     let _ = outcomes.send(Outcome::Respond { channel, response });
                 });
                 debug!(%peer, "sync request");
