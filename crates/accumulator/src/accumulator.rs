@@ -2,10 +2,11 @@
 //! `Stump`), and their snapshot encoding (docs/spec/utreexo.md §Forest and
 //! roots; §Snapshot of roots).
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 
 use rustreexo::stump::Stump;
 
+use crate::positions::tree_of;
 use crate::reader::Reader;
 use crate::{AccumulatorError, Proof, ZkvmHash};
 
@@ -63,8 +64,20 @@ impl Accumulator {
     /// match the roots, and with a more specific error when its shape is
     /// wrong (see the spec's steps).
     pub fn verify(&self, proof: &Proof, leaves: &[ZkvmHash]) -> Result<(), AccumulatorError> {
-        proof.check_shape(leaves, self.num_leaves())?;
-        match self.stump.verify(proof.inner(), leaves) {
+        let n = self.num_leaves();
+        let nodes = proof.check_shape(leaves, n)?;
+        // Each computed root must equal the root of the tree its targets
+        // are in. rustreexo compares computed roots with all the roots, by
+        // value, in order: a leaf that is a one-leaf tree, claimed at the
+        // position of another tree's root with no hashes, "computes" its
+        // own root and matched it. So it is given only the roots of the
+        // trees the targets are in, one per computed root, in order.
+        let trees: BTreeSet<usize> = nodes.iter().filter_map(|&node| tree_of(node, n)).collect();
+        let roots: Vec<ZkvmHash> = trees
+            .iter()
+            .filter_map(|&t| self.stump.roots.get(t).copied())
+            .collect();
+        match proof.inner().verify(leaves, &roots, n) {
             Ok(true) => Ok(()),
             Ok(false) | Err(_) => Err(AccumulatorError::InvalidProof),
         }

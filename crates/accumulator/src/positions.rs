@@ -81,6 +81,28 @@ impl Node {
     }
 }
 
+/// The tree that holds `node` in a forest of `leaves` leaves, numbered as
+/// the roots are, largest tree first (docs/spec/utreexo.md §Forest and
+/// roots); `None` if the node does not exist.
+pub(crate) fn tree_of(node: Node, leaves: u64) -> Option<usize> {
+    if !node.exists(leaves) {
+        return None;
+    }
+    // Trees are the one bits of `leaves`, highest first; the tree of root
+    // row `r` spans the leaf slots after those of the larger trees.
+    let mut first_slot = 0u64;
+    for (tree, row) in (0..64u8).rev().filter(|r| leaves >> r & 1 == 1).enumerate() {
+        if node.row <= row {
+            let root_index = first_slot >> row;
+            if node.index >> (row - node.row) == root_index {
+                return Some(tree);
+            }
+        }
+        first_slot += 1u64 << row;
+    }
+    None
+}
+
 /// The nodes whose hashes a proof for `targets` carries, in the order the
 /// proof carries them (by row, then index): every sibling of a node on a
 /// path from a target to its root, unless that sibling is itself on such a
@@ -147,6 +169,23 @@ mod tests {
         // Siblings prove each other.
         let both = [Node { row: 0, index: 0 }, Node { row: 0, index: 1 }];
         assert_eq!(proof_nodes(&both, 4), vec![Node { row: 1, index: 1 }]);
+    }
+
+    #[test]
+    fn trees_of_nodes() {
+        // 13 leaves: trees of 8 (slots 0-7), 4 (8-11) and 1 (12).
+        let at = |row, index| tree_of(Node { row, index }, 13);
+        assert_eq!(at(0, 0), Some(0));
+        assert_eq!(at(3, 0), Some(0));
+        assert_eq!(at(1, 3), Some(0));
+        assert_eq!(at(0, 8), Some(1));
+        assert_eq!(at(2, 2), Some(1));
+        assert_eq!(at(1, 5), Some(1));
+        assert_eq!(at(0, 12), Some(2));
+        assert_eq!(at(0, 13), None);
+        assert_eq!(at(2, 3), None);
+        assert_eq!(tree_of(Node { row: 62, index: 0 }, 1 << 62), Some(0));
+        assert_eq!(tree_of(Node { row: 0, index: 0 }, 0), None);
     }
 
     #[test]

@@ -194,6 +194,58 @@ fn wallets_refuse_proofs_that_do_not_verify() {
     );
 }
 
+/// Found by `forged_proofs_are_rejected`: leaf 12 is a one-leaf tree, so a
+/// proof that claims it at the position of the 4-leaf tree's root, with no
+/// hashes, "computes" the leaf's own hash as a root. rustreexo 0.7.0
+/// accepted it because that hash is a root, of another tree; deleting by
+/// it would have removed leaves 8 to 11 from the roots instead.
+#[test]
+fn a_root_of_one_tree_does_not_prove_a_position_in_another() {
+    let (forest, state, live) = sample();
+    let leaf12 = live[10];
+    assert_eq!(leaf12, leaf(12));
+    for target in [wire(2, 2), wire(3, 0), wire(1, 5)] {
+        let hashes = forest_hashes_for(&forest, target);
+        let proof = Proof::from_bytes(&encode(&[target], &hashes)).unwrap();
+        assert_eq!(
+            state.verify(&proof, &[leaf12]),
+            Err(AccumulatorError::InvalidProof),
+            "{target}"
+        );
+        let mut copy = state.clone();
+        assert!(copy.modify(&[], &[leaf12], &proof).is_err());
+        assert_eq!(copy, state);
+        let mut wallet = Pollard::new(state.clone());
+        assert!(wallet.track(leaf12, &proof).is_err());
+    }
+    // Its true proof: its own position, no hashes.
+    let proof = forest.prove(&[leaf12]).unwrap();
+    assert_eq!(proof.targets(), &[12]);
+    state.verify(&proof, &[leaf12]).unwrap();
+    // Two targets in different trees, each checked against its own tree.
+    let both = forest.prove(&[live[0], leaf12]).unwrap();
+    state.verify(&both, &[live[0], leaf12]).unwrap();
+    assert!(state.verify(&both, &[leaf12, live[0]]).is_err());
+}
+
+/// The hashes a proof for `target` needs, taken from a real proof of a leaf
+/// in the same tree so that only the position lies.
+fn forest_hashes_for(forest: &Forest, target: u64) -> Vec<[u8; 32]> {
+    match target {
+        t if t == wire(1, 5) => {
+            // (1, 5) needs (1, 4) only: the sibling pair of leaves 8 and 9.
+            let p = forest.prove(&[leaf(10)]).unwrap();
+            p.hashes()
+                .iter()
+                .skip(1)
+                .take(1)
+                .map(|h| h.to_bytes())
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Forests of 62 rows, the largest allowed, with proofs of every shape: no
 /// arithmetic in the library may overflow (rustreexo 0.7.0 does at 63 rows).
 #[test]
@@ -239,13 +291,18 @@ proptest! {
         count in 0usize..12,
         seed in any::<u8>(),
     ) {
-        let (_, state, live) = sample();
+        let (forest, state, live) = sample();
         let targets: Vec<u64> = rows.iter().map(|(r, i)| wire(*r, *i)).collect();
         let hashes: Vec<[u8; 32]> = (0..count).map(|i| leaf(u64::from(seed) + i as u64).to_bytes()).collect();
         let Ok(proof) = Proof::from_bytes(&encode(&targets, &hashes)) else {
             return Ok(());
         };
         let leaves: Vec<ZkvmHash> = (0..targets.len()).map(|i| live[(usize::from(seed) + i) % live.len()]).collect();
+        // A one-leaf tree's leaf at its own position needs no hashes: then
+        // the "random" proof is the true one.
+        if forest.prove(&leaves).is_ok_and(|p| p == proof) {
+            return Ok(());
+        }
         prop_assert!(state.verify(&proof, &leaves).is_err());
         let mut copy = state.clone();
         prop_assert!(copy.modify(&[], &leaves, &proof).is_err());
