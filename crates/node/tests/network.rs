@@ -173,13 +173,14 @@ fn in_pool(node: &RunningNode, tx: &Tx) -> bool {
 fn a_payment_taken_while_apart_reaches_the_network_when_peers_connect() {
     let mut net = Net::new(3);
     let dirs: Vec<_> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
-    let p = producer(&net, dirs[0].path(), DISCOVER);
-    let f2 = follower(&net.genesis, dirs[2].path(), &[&p], DISCOVER);
+    // No discovery: the producer must learn of the payment through f2.
+    let p = producer(&net, dirs[0].path(), 0);
+    let f2 = follower(&net.genesis, dirs[2].path(), &[&p], 0);
     connected(&p, 1);
     std::thread::sleep(Duration::from_secs(2));
 
     // f1 has no peers when it takes the payment: no one hears of it.
-    let f1 = follower(&net.genesis, dirs[1].path(), &[], DISCOVER);
+    let f1 = follower(&net.genesis, dirs[1].path(), &[], 0);
     let (tx, _) = net.pay(0, 5);
     Client::new(&f1.url())
         .unwrap()
@@ -194,17 +195,16 @@ fn a_payment_taken_while_apart_reaches_the_network_when_peers_connect() {
     // the payment from f1's pool and gossips it on to the producer, which
     // confirms it, and the block comes back to f1.
     let path = dirs[1].path().join("chain.redb");
-    let f1 = RunningNode::start(
-        node_config(dirs[1].path(), vec![listen_addr(&f2).to_string()], 100),
-        move || Chain::open(&path, Limits::default()),
-    )
-    .unwrap();
+    let mut config = node_config(dirs[1].path(), vec![listen_addr(&f2).to_string()], 100);
+    config.target_peers = 0;
+    let f1 = RunningNode::start(config, move || Chain::open(&path, Limits::default())).unwrap();
     wait_for("the payment confirmed on every node", 30, || {
         [&p, &f1, &f2].iter().all(|n| confirmed(n, &tx))
     });
     wait_for("equal tips", 10, || {
         tip(&p) == tip(&f1) && tip(&f1) == tip(&f2)
     });
+    assert_eq!(p.network().info().peers.len(), 1, "the producer met f1");
     for n in [f1, f2, p] {
         n.stop().unwrap();
     }

@@ -4,6 +4,8 @@
 //! megabytes of blocks out never holds up block application on the
 //! chain's thread; the rest comes from the chain on its thread.
 
+use tokio::sync::Semaphore;
+
 use super::messages::{
     PeerStatus, Request, Response, SignedHeader, BLOCKS_RESPONSE_SOFT_LIMIT, MAX_BLOCKS,
     MAX_HEADERS, MAX_POOL_IDS, MAX_TXS, TXS_RESPONSE_SOFT_LIMIT,
@@ -21,10 +23,12 @@ enum Range {
 }
 
 /// Answers `request` for the node whose chain is `chain` and whose stored
-/// blocks `reader` reads.
+/// blocks `reader` reads; at most `answering`'s permits of store reads run
+/// at once.
 pub(super) async fn respond(
     chain: &ChainHandle,
     reader: &BlockReader,
+    answering: &Semaphore,
     request: Request,
 ) -> Response {
     let range = match request {
@@ -45,6 +49,9 @@ pub(super) async fn respond(
     let (tip, first_block) = match bounds {
         Ok(b) => b,
         Err(e) => return Response::Error(e.to_string()),
+    };
+    let Ok(_permit) = answering.acquire().await else {
+        return Response::Error("the node is stopping".into());
     };
     let reader = reader.clone();
     tokio::task::spawn_blocking(move || from_store(&reader, tip, first_block, range))

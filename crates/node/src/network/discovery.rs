@@ -6,13 +6,13 @@
 use libp2p::multiaddr::Protocol;
 use libp2p::{Multiaddr, PeerId};
 
-use super::messages::MAX_PEER_ADDRS;
+use super::messages::{MAX_ADDR_BYTES, MAX_PEER_ADDRS, MAX_PEER_ID_BYTES};
 
 /// Ask for a peer list every this many ticks while under the target.
 pub(super) const DISCOVERY_TICKS: u64 = 2;
 
 /// Whether `addr` can only be reached from the same machine.
-fn is_loopback(addr: &Multiaddr) -> bool {
+pub(super) fn is_loopback(addr: &Multiaddr) -> bool {
     addr.iter().any(|p| match p {
         Protocol::Ip4(ip) => ip.is_loopback(),
         Protocol::Ip6(ip) => ip.is_loopback(),
@@ -20,24 +20,18 @@ fn is_loopback(addr: &Multiaddr) -> bool {
     })
 }
 
-/// Whether `addr` is a plain TCP address this node can dial (no relay,
-/// no unspecified IP, no peer ID of its own).
-fn dialable(addr: &Multiaddr) -> bool {
-    let mut tcp = false;
-    for p in addr.iter() {
-        match p {
-            Protocol::Ip4(ip) if ip.is_unspecified() => return false,
-            Protocol::Ip6(ip) if ip.is_unspecified() => return false,
-            Protocol::Ip4(_)
-            | Protocol::Ip6(_)
-            | Protocol::Dns(_)
-            | Protocol::Dns4(_)
-            | Protocol::Dns6(_) => {}
-            Protocol::Tcp(port) => tcp = port != 0,
-            _ => return false,
-        }
-    }
-    tcp
+/// Whether `addr` is exactly `/ip4|ip6/<address>/tcp/<port>` with a
+/// specified IP and a port: what this node's transport dials (there is no
+/// DNS resolution), and nothing a peer could pad.
+pub(super) fn dialable(addr: &Multiaddr) -> bool {
+    let mut parts = addr.iter();
+    let ip = match parts.next() {
+        Some(Protocol::Ip4(ip)) => !ip.is_unspecified(),
+        Some(Protocol::Ip6(ip)) => !ip.is_unspecified(),
+        _ => false,
+    };
+    let port = matches!(parts.next(), Some(Protocol::Tcp(p)) if p != 0);
+    ip && port && parts.next().is_none()
 }
 
 /// The address to hand out for a peer that listens on `addrs`: the first
@@ -50,14 +44,19 @@ pub(super) fn best_address(addrs: &[Multiaddr]) -> Option<Multiaddr> {
 }
 
 /// The list sent to `requester`: connected peers other than it, each with
-/// its best address, at most [`MAX_PEER_ADDRS`].
+/// its best address, at most [`MAX_PEER_ADDRS`]. Loopback addresses go
+/// only to a `local` requester (one connected over loopback), for whom
+/// they mean the same machine.
 pub(super) fn peer_list<'a>(
     peers: impl Iterator<Item = (&'a PeerId, &'a [Multiaddr])>,
     requester: &PeerId,
+    local: bool,
 ) -> Vec<(PeerId, Multiaddr)> {
     peers
-        .filter(|(id, _)| *id != requester)
+        .filter(|(id, _)| *id != requester && id.to_bytes().len() <= MAX_PEER_ID_BYTES)
         .filter_map(|(id, addrs)| best_address(addrs).map(|a| (*id, a)))
+        .filter(|(_, a)| local || !is_loopback(a))
+        .filter(|(_, a)| a.as_ref().len() <= MAX_ADDR_BYTES)
         .take(MAX_PEER_ADDRS as usize)
         .collect()
 }
@@ -80,7 +79,44 @@ mod tests {
         assert_eq!(best_address(&[addr("/ip4/0.0.0.0/tcp/9798")]), None);
         assert_eq!(best_address(&[addr("/ip4/10.1.2.3/tcp/0")]), None);
         assert_eq!(best_address(&[addr("/ip4/10.1.2.3/udp/9798")]), None);
+        assert_eq!(best_address(&[addr("/dns4/example.org/tcp/9798")]), None);
+        let with_id =
+            "/ip4/10.1.2.3/tcp/9798/p2p/12D3KooWLRPJAA5o6WnoTCHdHtEh9qgTqLYXN8YqZrHs8uMURr3M";
+        assert_eq!(best_address(&[addr(with_id)]), None);
         assert_eq!(best_address(&[]), None);
+    }
+
+    /// Found in review: a peer announcing a long address through identify
+    /// made every list that named it undecodable, and the honest node that
+    /// sent the list was charged for it.
+    #[test]
+    fn every_list_decodes() {
+        use super::super::messages::Response;
+        let padded: Multiaddr = format!("{}/tcp/1", "/ip4/10.0.0.1".repeat(60))
+            .parse()
+            .unwrap();
+        assert!(padded.as_ref().len() > MAX_ADDR_BYTES);
+        let peers: Vec<(PeerId, Vec<Multiaddr>)> = (0..100)
+            .map(|i| {
+                let addrs = match i % 3 {
+                    0 => vec![padded.clone()],
+                    1 => vec![addr("/ip4/127.0.0.1/tcp/9798")],
+                    _ => vec![addr(&format!("/ip6/fd00::{i}/tcp/9798"))],
+                };
+                (PeerId::random(), addrs)
+            })
+            .collect();
+        for local in [false, true] {
+            let list = peer_list(
+                peers.iter().map(|(id, v)| (id, v.as_slice())),
+                &PeerId::random(),
+                local,
+            );
+            assert!(!list.is_empty() && list.len() <= MAX_PEER_ADDRS as usize);
+            assert_eq!(list.iter().any(|(_, a)| is_loopback(a)), local);
+            assert!(list.iter().all(|(_, a)| dialable(a)));
+            assert!(Response::from_bytes(&Response::Peers(list).to_bytes()).is_ok());
+        }
     }
 
     #[test]
@@ -88,7 +124,7 @@ mod tests {
         let (a, b) = (PeerId::random(), PeerId::random());
         let addrs = vec![addr("/ip4/10.0.0.1/tcp/1")];
         let peers = [(a, addrs.clone()), (b, addrs.clone())];
-        let list = peer_list(peers.iter().map(|(id, v)| (id, v.as_slice())), &a);
+        let list = peer_list(peers.iter().map(|(id, v)| (id, v.as_slice())), &a, false);
         assert_eq!(list, vec![(b, addrs[0].clone())]);
     }
 }

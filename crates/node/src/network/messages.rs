@@ -26,9 +26,9 @@ pub const TXS_RESPONSE_SOFT_LIMIT: usize = 4 << 20;
 /// Most peers a peer list carries.
 pub const MAX_PEER_ADDRS: u32 = 64;
 /// Longest encoded peer ID in a peer list (an Ed25519 key's ID is 38).
-const MAX_PEER_ID_BYTES: usize = 64;
+pub const MAX_PEER_ID_BYTES: usize = 64;
 /// Longest encoded address in a peer list.
-const MAX_ADDR_BYTES: usize = 256;
+pub const MAX_ADDR_BYTES: usize = 256;
 /// Largest request on the wire: a request for [`MAX_TXS`] transactions.
 pub const MAX_REQUEST_BYTES: usize = 1 + 4 + 32 * MAX_TXS as usize;
 /// Largest response on the wire: the soft limit plus one largest block.

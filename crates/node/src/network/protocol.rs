@@ -27,7 +27,8 @@ pub struct Names {
     pub block: IdentTopic,
     /// Compact blocks: `/zkvm/<network>/cblock/1`.
     pub compact: IdentTopic,
-    /// Request-response sync: `/zkvm/<network>/sync/1`.
+    /// Request-response sync: `/zkvm/<network>/sync/2` (version 2 added
+    /// the pool exchange and peer lists).
     pub sync: StreamProtocol,
 }
 
@@ -35,7 +36,7 @@ impl Names {
     /// The names for the network whose initial header is `network`.
     pub fn new(network: &BlockID) -> Result<Names, NodeError> {
         let net = hex::encode(network.0);
-        let sync = StreamProtocol::try_from_owned(format!("/zkvm/{net}/sync/1"))
+        let sync = StreamProtocol::try_from_owned(format!("/zkvm/{net}/sync/2"))
             .map_err(|e| NodeError::Network(e.to_string()))?;
         Ok(Names {
             tx: IdentTopic::new(format!("/zkvm/{net}/tx/1")),

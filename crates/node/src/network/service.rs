@@ -41,6 +41,11 @@ const TICK: Duration = Duration::from_secs(1);
 const SYNC_GRACE: Duration = Duration::from_secs(2);
 /// Redial configured peers every this many ticks.
 const REDIAL_TICKS: u64 = 3;
+/// Headers and Blocks answers read from the store at once (each may copy
+/// up to 24 MiB); more wait their turn.
+const STORE_ANSWERS: usize = 4;
+/// A peer may ask for the pool listing at most this often.
+const POOL_LISTING_INTERVAL: Duration = Duration::from_secs(30);
 
 /// What the network is told to do.
 #[derive(Clone, Debug)]
@@ -169,11 +174,13 @@ enum Outcome {
     /// A peer's pool listing, less what this node has.
     PoolWanted {
         peer: PeerId,
+        session: u64,
         ids: Vec<TxID>,
     },
     /// Transactions fetched from a peer's pool: those taken, to gossip on.
     PoolTaken {
         peer: PeerId,
+        session: u64,
         taken: Vec<Vec<u8>>,
         offence: Option<Offence>,
     },
@@ -187,6 +194,11 @@ struct PeerState {
     pool: PoolExchange,
     /// Where it says it listens (identify).
     listen_addrs: Vec<Multiaddr>,
+    /// Numbers this connection, so that a late result of work for an
+    /// earlier one is not taken for this one's.
+    session: u64,
+    /// When it last asked for our pool listing.
+    pool_served: Option<Instant>,
 }
 
 /// Starts the network service for `chain` with identity `key`; it runs
@@ -234,6 +246,8 @@ pub async fn start_network(
         compact: settings.compact,
         target_peers: settings.target_peers,
         peers_request: None,
+        sessions: 0,
+        answering: Arc::new(tokio::sync::Semaphore::new(STORE_ANSWERS)),
         syncing: None,
         pending_compact: None,
         validating_blocks: 0,
@@ -263,6 +277,10 @@ struct Service {
     target_peers: usize,
     /// The outstanding request for a peer list.
     peers_request: Option<(PeerId, OutboundRequestId)>,
+    /// Connections numbered so far.
+    sessions: u64,
+    /// Headers and Blocks answers being read from the store at once.
+    answering: Arc<tokio::sync::Semaphore>,
     /// The peer blocks are being downloaded from, and the first height
     /// asked for.
     syncing: Option<(PeerId, u64)>,
@@ -415,6 +433,7 @@ impl Service {
                 ..
             } if num_established.get() == 1 => {
                 info!(peer = %peer_id, address = %endpoint.get_remote_address(), "peer connected");
+                let session = self.next_session();
                 self.peers.insert(
                     peer_id,
                     PeerState {
@@ -423,6 +442,8 @@ impl Service {
                         status: None,
                         pool: PoolExchange::default(),
                         listen_addrs: Vec::new(),
+                        session,
+                        pool_served: None,
                     },
                 );
                 self.swarm
@@ -522,11 +543,16 @@ impl Service {
                     },
                 ..
             } => {
+                let local = self
+                    .peers
+                    .get(&peer)
+                    .is_some_and(|p| discovery::is_loopback(&p.address));
                 let list = discovery::peer_list(
                     self.peers
                         .iter()
                         .map(|(id, p)| (id, p.listen_addrs.as_slice())),
                     &peer,
+                    local,
                 );
                 let _ = self
                     .swarm
@@ -542,11 +568,28 @@ impl Service {
                     },
                 ..
             } => {
+                if matches!(request, Request::Pool) {
+                    let now = Instant::now();
+                    let too_soon = self.peers.get_mut(&peer).is_some_and(|p| {
+                        let last = p.pool_served.replace(now);
+                        last.is_some_and(|t| now.duration_since(t) < POOL_LISTING_INTERVAL)
+                    });
+                    if too_soon {
+                        let refusal = Response::Error("pool listing asked again too soon".into());
+                        let _ = self
+                            .swarm
+                            .behaviour_mut()
+                            .sync
+                            .send_response(channel, refusal);
+                        return;
+                    }
+                }
                 let chain = self.chain.clone();
                 let reader = self.reader.clone();
+                let answering = self.answering.clone();
                 let outcomes = self.outcomes.clone();
                 tokio::spawn(async move {
-                    let response = answers::respond(&chain, &reader, request).await;
+                    let response = answers::respond(&chain, &reader, &answering, request).await;
                     let _ = outcomes.send(Outcome::Respond { channel, response });
                 });
                 debug!(%peer, "sync request");
@@ -719,21 +762,26 @@ impl Service {
                 }
                 self.maybe_sync();
             }
-            Outcome::PoolWanted { peer, ids } => {
-                if let Some(p) = self.peers.get_mut(&peer) {
+            Outcome::PoolWanted { peer, session, ids } => {
+                if let Some(p) = self.current(peer, session) {
                     debug!(%peer, wanted = ids.len(), "pool listing");
                     p.pool.wanted.extend(ids);
+                    self.fetch_pool_txs(peer);
                 }
-                self.fetch_pool_txs(peer);
             }
             Outcome::PoolTaken {
                 peer,
+                session,
                 taken,
                 offence,
             } => {
-                if let Some(p) = self.peers.get_mut(&peer) {
-                    p.pool.in_flight = None;
-                }
+                let current = match self.current(peer, session) {
+                    Some(p) => {
+                        p.pool.in_flight = None;
+                        true
+                    }
+                    None => false,
+                };
                 if !taken.is_empty() {
                     info!(%peer, count = taken.len(), "transactions fetched from a peer's pool");
                 }
@@ -755,12 +803,13 @@ impl Service {
                 }
                 match offence {
                     Some(offence) => {
-                        if let Some(p) = self.peers.get_mut(&peer) {
+                        if let Some(p) = self.current(peer, session) {
                             p.pool.wanted.clear();
                         }
                         self.penalize(peer, offence);
                     }
-                    None => self.fetch_pool_txs(peer),
+                    None if current => self.fetch_pool_txs(peer),
+                    None => {}
                 }
             }
             Outcome::Height(h) => {
@@ -810,12 +859,21 @@ impl Service {
             }
         };
         let me = *self.swarm.local_peer_id();
+        let local = self
+            .peers
+            .get(&from)
+            .is_some_and(|p| discovery::is_loopback(&p.address));
         let mut room = self.target_peers.saturating_sub(self.peers.len());
         for (id, addr) in list {
             if room == 0 {
                 break;
             }
             if id == me || self.peers.contains_key(&id) || self.scores.is_banned(&id) {
+                continue;
+            }
+            // Only what our transport dials; loopback only from a peer on
+            // this machine.
+            if !discovery::dialable(&addr) || (!local && discovery::is_loopback(&addr)) {
                 continue;
             }
             let opts = DialOpts::peer_id(id)
@@ -830,6 +888,17 @@ impl Service {
                 Err(e) => debug!(peer = %id, %addr, %e, "cannot dial a discovered peer"),
             }
         }
+    }
+
+    /// A new connection's number.
+    fn next_session(&mut self) -> u64 {
+        self.sessions += 1;
+        self.sessions
+    }
+
+    /// `peer`'s state if its connection is still session `session`.
+    fn current(&mut self, peer: PeerId, session: u64) -> Option<&mut PeerState> {
+        self.peers.get_mut(&peer).filter(|p| p.session == session)
     }
 
     fn pool_owns(&self, peer: PeerId, request: &OutboundRequestId) -> bool {
@@ -881,13 +950,14 @@ impl Service {
         };
         let chain = self.chain.clone();
         let outcomes = self.outcomes.clone();
+        let session = p.session;
         if p.pool.listing == Some(request) {
             p.pool.listing = None;
             match response {
                 Response::Pool(listing) => {
                     tokio::spawn(async move {
                         let ids = pool_exchange::unknown(&chain, listing).await;
-                        let _ = outcomes.send(Outcome::PoolWanted { peer, ids });
+                        let _ = outcomes.send(Outcome::PoolWanted { peer, session, ids });
                     });
                 }
                 Response::Error(reason) => debug!(%peer, reason, "peer refused its pool listing"),
@@ -909,6 +979,7 @@ impl Service {
                     let (taken, offence) = pool_exchange::take(&chain, asked, txs).await;
                     let _ = outcomes.send(Outcome::PoolTaken {
                         peer,
+                        session,
                         taken,
                         offence,
                     });
