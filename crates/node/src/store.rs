@@ -436,7 +436,7 @@ impl Store {
     /// The stored encoding of the block at `height`, as written (checked
     /// when it was stored).
     pub fn block_bytes(&self, height: u64) -> Result<Option<Vec<u8>>, NodeError> {
-        self.with_block_bytes(height, <[u8]>::to_vec)
+        self.block_reader().block_bytes(height)
     }
 
     /// `f` of the stored encoding of the block at `height`, read in place

@@ -203,11 +203,7 @@ impl Response {
             }
             Response::Blocks(blocks) => {
                 v.write_u8(b"tag", BLOCKS);
-                v.write_size(b"n", blocks.len());
-                for b in blocks {
-                    v.write_size(b"len", b.len());
-                    v.write(b"block", b);
-                }
+                write_blobs(&mut v, blocks);
             }
             Response::Snapshot(bytes) => {
                 v.write_u8(b"tag", SNAPSHOT);
@@ -220,11 +216,7 @@ impl Response {
             }
             Response::Txs(txs) => {
                 v.write_u8(b"tag", TXS);
-                v.write_size(b"n", txs.len());
-                for tx in txs {
-                    v.write_size(b"len", tx.len());
-                    v.write(b"tx", tx);
-                }
+                write_blobs(&mut v, txs);
             }
             Response::Peers(peers) => {
                 v.write_u8(b"tag", PEERS);
@@ -276,32 +268,20 @@ impl Response {
                 })?;
                 Ok(Response::Headers(headers))
             }
-            BLOCKS => {
-                let n = r.read_size()?;
-                if n > MAX_BLOCKS as usize {
-                    return Err(VMError::InvalidFormat("too many blocks"));
-                }
-                let blocks = r.read_vec(n, 4 + MIN_HEADER_BYTES, |r| {
-                    Ok(r.read_sized_bytes()?.to_vec())
-                })?;
-                Ok(Response::Blocks(blocks))
-            }
+            BLOCKS => Ok(Response::Blocks(read_blobs(
+                r,
+                (MAX_BLOCKS, "too many blocks"),
+                MIN_HEADER_BYTES,
+                (usize::MAX, "block too large"),
+            )?)),
             SNAPSHOT => Ok(Response::Snapshot(r.read_sized_bytes()?.to_vec())),
             POOL => Ok(Response::Pool(read_ids(r, MAX_POOL_IDS, "too many IDs")?)),
-            TXS => {
-                let n = r.read_size()?;
-                if n > MAX_TXS as usize {
-                    return Err(VMError::InvalidFormat("too many transactions"));
-                }
-                let txs = r.read_vec(n, 4, |r| {
-                    let tx = r.read_sized_bytes()?;
-                    if tx.len() > MAX_TX_MESSAGE {
-                        return Err(VMError::InvalidFormat("transaction too large"));
-                    }
-                    Ok(tx.to_vec())
-                })?;
-                Ok(Response::Txs(txs))
-            }
+            TXS => Ok(Response::Txs(read_blobs(
+                r,
+                (MAX_TXS, "too many transactions"),
+                0,
+                (MAX_TX_MESSAGE, "transaction too large"),
+            )?)),
             PEERS => {
                 let n = r.read_size()?;
                 if n > MAX_PEER_ADDRS as usize {
@@ -334,6 +314,37 @@ impl Response {
             _ => Err(VMError::InvalidFormat("unknown response")),
         })
     }
+}
+
+/// `LE32 n || n × (LE32 len || bytes)`.
+fn write_blobs(v: &mut Vec<u8>, blobs: &[Vec<u8>]) {
+    v.write_size(b"n", blobs.len());
+    for b in blobs {
+        v.write_size(b"len", b.len());
+        v.write(b"item", b);
+    }
+}
+
+/// Reads [`write_blobs`]' encoding: at most `count.0` items (else
+/// `count.1`), each at most `len.0` bytes (else `len.1`). `min_len` is the
+/// smallest sensible item, for the allocation check only.
+fn read_blobs(
+    r: &mut Reader<'_>,
+    count: (u32, &'static str),
+    min_len: usize,
+    len: (usize, &'static str),
+) -> Result<Vec<Vec<u8>>, VMError> {
+    let n = r.read_size()?;
+    if n > count.0 as usize {
+        return Err(VMError::InvalidFormat(count.1));
+    }
+    r.read_vec(n, 4 + min_len, |r| {
+        let item = r.read_sized_bytes()?;
+        if item.len() > len.0 {
+            return Err(VMError::InvalidFormat(len.1));
+        }
+        Ok(item.to_vec())
+    })
 }
 
 fn write_ids(v: &mut Vec<u8>, ids: &[TxID]) {
