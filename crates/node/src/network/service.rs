@@ -1115,6 +1115,23 @@ async fn check_tx(chain: ChainHandle, data: Vec<u8>) -> Verdict {
     }
 }
 
+/// Applies a gossiped block (`what` names it in logs) at the tip's
+/// successor: an invalid block is the sender's offence, a failure to store
+/// it is this node's.
+fn apply_gossiped(c: &mut crate::Chain, block: &Block, what: &str) -> Verdict {
+    match c.apply_block(block) {
+        Ok(_) => Verdict::Applied(block.header.height),
+        Err(e) if block_is_invalid(&e) => {
+            debug!(%e, "{what} refused");
+            Verdict::Reject(Offence::InvalidBlock)
+        }
+        Err(e) => {
+            warn!(%e, "cannot apply a {what}");
+            Verdict::Ignore
+        }
+    }
+}
+
 /// Decodes a gossiped block and applies it if it extends the tip.
 async fn check_block(chain: ChainHandle, data: Vec<u8>) -> Verdict {
     let block = match tokio::task::spawn_blocking(move || Block::from_bytes(&data)).await {
@@ -1131,17 +1148,7 @@ async fn check_block(chain: ChainHandle, data: Vec<u8>) -> Verdict {
             } else if height > tip + 1 {
                 Verdict::Ahead(height)
             } else {
-                match c.apply_block(&block) {
-                    Ok(_) => Verdict::Applied(height),
-                    Err(e) if block_is_invalid(&e) => {
-                        debug!(%e, "gossiped block refused");
-                        Verdict::Reject(Offence::InvalidBlock)
-                    }
-                    Err(e) => {
-                        warn!(%e, "cannot apply a gossiped block");
-                        Verdict::Ignore
-                    }
-                }
+                apply_gossiped(c, &block, "gossiped block")
             }
         })
         .await;
@@ -1173,17 +1180,7 @@ async fn check_compact(chain: ChainHandle, data: Vec<u8>) -> Verdict {
             let Some(block) = compact.rebuild(c.mempool()) else {
                 return Verdict::Fetch(height);
             };
-            match c.apply_block(&block) {
-                Ok(_) => Verdict::Applied(height),
-                Err(e) if block_is_invalid(&e) => {
-                    debug!(%e, "compact block refused");
-                    Verdict::Reject(Offence::InvalidBlock)
-                }
-                Err(e) => {
-                    warn!(%e, "cannot apply a compact block");
-                    Verdict::Ignore
-                }
-            }
+            apply_gossiped(c, &block, "compact block")
         })
         .await;
     checked.unwrap_or(Verdict::Ignore)
