@@ -6,7 +6,7 @@ use r1cs::RandomizableConstraintSystem;
 use rand_core::OsRng;
 use subtle::ConstantTimeEq;
 
-use crate::mix::{k_mix_with_plan, MixPlan};
+use crate::mix::{k_mix_with_plan, MixPlan, ScalarValue};
 use crate::range::{range_proof, QUANTITY_BITS};
 use crate::shuffle::{padded_shuffle, value_shuffle};
 use crate::{AllocatedValue, CloakError, Value};
@@ -28,8 +28,12 @@ use crate::{AllocatedValue, CloakError, Value};
 ///
 /// Uses [`cloak_multipliers`]`(m, n)` multipliers. On the prover every value
 /// carries its assignment and a false statement is refused before any
-/// proving work ([`CloakError::Unbalanced`], [`CloakError::OutOfRange`],
-/// [`CloakError::QuantityOverflow`]).
+/// proving work ([`CloakError::Unbalanced`], [`CloakError::OutOfRange`]).
+/// A true one always has a witness: the merged totals, which may exceed
+/// `2^64 - 1` (inputs `2^64 - 1` and `1` into outputs `2^63` and `2^63`),
+/// are computed modulo the group order as the mix constraints read them;
+/// only the outputs are range-proven (docs/spec/cloak.md §The prover's
+/// witness).
 pub fn cloak<CS: RandomizableConstraintSystem>(
     cs: &mut CS,
     inputs: &[AllocatedValue],
@@ -88,15 +92,20 @@ pub(crate) fn witnesses(values: &[AllocatedValue]) -> Result<Option<Vec<Value>>,
 /// once both are padded with zero values to the same length — what the
 /// middle shuffle will prove. Compares `Π (q + w·f - z)` at random `w`, `z`
 /// in constant time, so no flavor or quantity steers a branch.
-fn check_balance(merged_in: &[Value], merged_out: &[Value]) -> Result<(), CloakError> {
+///
+/// Comparing residues modulo `l` is comparing integers here: a total is a
+/// sum of at most `max(m, n)` quantities below `2^64` in magnitude, so two
+/// different totals differ by far less than `l ≈ 2^252` (docs/spec/cloak.md
+/// §Signed integers).
+fn check_balance(merged_in: &[ScalarValue], merged_out: &[ScalarValue]) -> Result<(), CloakError> {
     let w = Scalar::random(&mut OsRng);
     let z = Scalar::random(&mut OsRng);
     let pads = merged_in.len().abs_diff(merged_out.len());
-    let product = |values: &[Value], own_pads: usize| {
+    let product = |values: &[ScalarValue], own_pads: usize| {
         let zero_term = -z;
         values
             .iter()
-            .map(|v| v.q.to_scalar() + w * v.f - z)
+            .map(|v| v.q + w * v.f - z)
             .chain(core::iter::repeat_n(zero_term, own_pads))
             .product::<Scalar>()
     };
@@ -124,14 +133,15 @@ mod tests {
         }
     }
 
-    fn v(q: u64, f: u64) -> Value {
-        Value::new(q, Scalar::from(f))
+    fn v(q: u64, f: u64) -> ScalarValue {
+        ScalarValue::from(&Value::new(q, Scalar::from(f)))
     }
 
     #[test]
     fn balance_ignores_zero_padding_only() {
-        assert!(check_balance(&[Value::zero(), v(5, 1)], &[v(5, 1)]).is_ok());
-        assert!(check_balance(&[v(5, 1)], &[v(5, 1), Value::zero(), Value::zero()]).is_ok());
+        let zero = ScalarValue::default;
+        assert!(check_balance(&[zero(), v(5, 1)], &[v(5, 1)]).is_ok());
+        assert!(check_balance(&[v(5, 1)], &[v(5, 1), zero(), zero()]).is_ok());
         assert!(check_balance(&[v(5, 1), v(3, 2)], &[v(3, 2), v(5, 1)]).is_ok());
         assert_eq!(
             check_balance(&[v(5, 1)], &[v(6, 1)]),

@@ -23,8 +23,10 @@ pub enum CloakError {
     /// every value, a verifier none.
     #[error("either every value or no value must carry an assignment")]
     MixedAssignments,
-    /// Merging two values of one flavor exceeds the signed-integer range
-    /// `[-(2^64-1), 2^64-1]`.
+    /// Never returned since the prover computes merged totals modulo the
+    /// group order, as the circuit does: a flavor's inputs may add up beyond
+    /// `2^64 - 1` when its outputs are each in range (docs/spec/cloak.md
+    /// §The prover's witness). Kept so that code naming it still compiles.
     #[error("quantities of one flavor add up beyond the 64-bit range")]
     QuantityOverflow,
     /// The outputs are not the inputs merged and split per flavor.

@@ -4,6 +4,7 @@
 use curve25519_dalek::scalar::Scalar;
 use r1cs::{ConstraintSystem, RandomizableConstraintSystem, RandomizedConstraintSystem, Variable};
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::{AllocatedValue, CloakError, SignedInteger, Value};
 
@@ -47,6 +48,11 @@ fn mix<CS: RandomizableConstraintSystem>(
 /// order) and `k - 1` second-phase ones.
 ///
 /// On the prover, every input must carry its value; on the verifier, none.
+/// For `k ≥ 2`, `mix_in` carries the prover's values but `mix_out` carries
+/// none, on either side: a group's total is a sum of up to `k` quantities and
+/// may lie outside the range of a [`Value`]'s quantity (docs/spec/cloak.md
+/// §Signed integers, §The prover's witness). Its wires are assigned all the
+/// same, modulo the group order, as the mix constraints read them.
 pub fn k_mix<CS: RandomizableConstraintSystem>(
     cs: &mut CS,
     inputs: &[AllocatedValue],
@@ -73,15 +79,20 @@ pub(crate) fn k_mix_with_plan<CS: RandomizableConstraintSystem>(
             outputs: 0,
         });
     }
-    let mut allocate = |values: Option<&[Value]>, count: usize| -> Result<Vec<_>, CloakError> {
-        match values {
-            Some(values) => values.iter().map(|v| v.allocate(cs)).collect(),
-            None => (0..count).map(|_| AllocatedValue::unassigned(cs)).collect(),
-        }
+    let mix_in = match plan {
+        Some(p) => p
+            .grouped
+            .iter()
+            .map(|v| v.allocate(cs))
+            .collect::<Result<Vec<_>, _>>()?,
+        None => unassigned(cs, k)?,
     };
-    let mix_in = allocate(plan.map(|p| p.grouped.as_slice()), k)?;
-    let mid = allocate(plan.map(|p| p.intermediate.as_slice()), k - 2)?;
-    let mix_out = allocate(plan.map(|p| p.merged.as_slice()), k)?;
+    let mut allocate_sums = |sums: Option<&[ScalarValue]>, count: usize| match sums {
+        Some(sums) => sums.iter().map(|s| s.allocate(cs)).collect(),
+        None => unassigned(cs, count),
+    };
+    let mid = allocate_sums(plan.map(|p| p.intermediate.as_slice()), k - 2)?;
+    let mix_out = allocate_sums(plan.map(|p| p.merged.as_slice()), k)?;
 
     let wires = |v: &AllocatedValue| (v.q, v.f);
     for i in 0..k - 1 {
@@ -98,43 +109,104 @@ pub(crate) fn k_mix_with_plan<CS: RandomizableConstraintSystem>(
     Ok((mix_in, mix_out))
 }
 
+/// `count` values allocated without witness (verifier side).
+fn unassigned<CS: ConstraintSystem>(
+    cs: &mut CS,
+    count: usize,
+) -> Result<Vec<AllocatedValue>, CloakError> {
+    (0..count).map(|_| AllocatedValue::unassigned(cs)).collect()
+}
+
+/// A value as the two scalars its wires carry: quantity and flavor modulo
+/// the group order `l`.
+///
+/// The k-mix's intermediate and merged values are partial sums of one
+/// flavor's quantities. The mix constraint `D.q = A.q + B.q` holds modulo
+/// `l` and nothing range-proves these sums, only the cloak's outputs
+/// (docs/spec/cloak.md §Mix, §Cloak step 6): two inputs of `2^64 - 1` and
+/// `1` merge into `2^64`, which a [`SignedInteger`] cannot hold. So the
+/// prover computes them as scalars, as the circuit does. They cannot wrap
+/// in a way that matters: each is a sum of at most `k` quantities below
+/// `2^64` in magnitude, far below `l ≈ 2^252` (§Signed integers).
+#[derive(Clone, PartialEq, Eq, Default, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct ScalarValue {
+    pub(crate) q: Scalar,
+    pub(crate) f: Scalar,
+}
+
+impl ScalarValue {
+    /// Allocates one multiplier carrying `q` and `f`, like
+    /// [`Value::allocate`], but with no [`Value`] attached: the quantity may
+    /// be out of a `Value`'s range.
+    fn allocate<CS: ConstraintSystem>(&self, cs: &mut CS) -> Result<AllocatedValue, CloakError> {
+        let (q, f, _) = cs.allocate_multiplier(Some((self.q, self.f)))?;
+        Ok(AllocatedValue {
+            q,
+            f,
+            assignment: None,
+        })
+    }
+
+    /// `b` if `choice` is set, else `a`, in constant time.
+    fn select(a: &Self, b: &Self, choice: Choice) -> Self {
+        ScalarValue {
+            q: Scalar::conditional_select(&a.q, &b.q, choice),
+            f: Scalar::conditional_select(&a.f, &b.f, choice),
+        }
+    }
+}
+
+impl From<&Value> for ScalarValue {
+    fn from(v: &Value) -> Self {
+        ScalarValue {
+            q: v.q.to_scalar(),
+            f: v.f,
+        }
+    }
+}
+
+/// Values are secret: `Debug` shows only that one is present.
+impl core::fmt::Debug for ScalarValue {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("ScalarValue(<secret>)")
+    }
+}
+
 /// The prover's assignments of a k-mix: the inputs grouped by flavor, the
 /// `k - 2` values passed between consecutive mixes, and the `k` outputs.
 /// Computed in constant time in the flavors and quantities.
 pub(crate) struct MixPlan {
     pub(crate) grouped: Vec<Value>,
-    pub(crate) intermediate: Vec<Value>,
-    pub(crate) merged: Vec<Value>,
+    pub(crate) intermediate: Vec<ScalarValue>,
+    pub(crate) merged: Vec<ScalarValue>,
 }
 
 impl MixPlan {
+    /// The plan for `inputs`; fails only if there are none. Sums are taken
+    /// modulo `l` (see [`ScalarValue`]), so no quantities overflow: every
+    /// valid cloak has a witness (docs/spec/cloak.md §The prover's witness).
     pub(crate) fn new(inputs: &[Value]) -> Result<MixPlan, CloakError> {
         let mut grouped = inputs.to_vec();
         group_by_flavor(&mut grouped);
-        let Some((first, rest)) = grouped.split_first() else {
+        let mut rest = grouped.iter().map(ScalarValue::from);
+        let Some(mut a) = rest.next() else {
             return Err(CloakError::EmptySide {
                 inputs: 0,
                 outputs: 0,
             });
         };
-        let mut intermediate = Vec::with_capacity(rest.len());
+        let mut intermediate = Vec::with_capacity(grouped.len());
         let mut merged = Vec::with_capacity(grouped.len());
-        let mut a = first.clone();
         for b in rest {
+            // Merge (C = 0, D = (A.q + B.q, A.f)) if the flavors match,
+            // else pass unchanged (C = A, D = B).
             let same = a.f.ct_eq(&b.f);
-            let (sum, fits) = match a.q.checked_add(b.q) {
-                Some(sum) => (sum, Choice::from(1)),
-                None => (SignedInteger::default(), Choice::from(0)),
+            let sum = ScalarValue {
+                q: a.q + b.q,
+                f: a.f,
             };
-            if !bool::from(fits | !same) {
-                return Err(CloakError::QuantityOverflow);
-            }
-            let mut c = a.clone();
-            c.q.conditional_assign(&SignedInteger::default(), same);
-            c.f.conditional_assign(&Scalar::ZERO, same);
-            let mut d = b.clone();
-            d.q.conditional_assign(&sum, same);
-            d.f.conditional_assign(&a.f, same);
+            let c = ScalarValue::select(&a, &ScalarValue::default(), same);
+            let d = ScalarValue::select(&b, &sum, same);
             merged.push(c);
             intermediate.push(d.clone());
             a = d;
@@ -198,21 +270,66 @@ mod tests {
         assert_eq!(quantities, vec![1, 2, 3, 4, 5, 6]);
     }
 
+    fn s(q: u64, f: u64) -> ScalarValue {
+        ScalarValue::from(&v(q, f))
+    }
+
     #[test]
     fn plan_merges_each_group_into_its_last_slot() {
         let plan = MixPlan::new(&[v(1, 7), v(2, 8), v(3, 7)]).unwrap();
         assert_eq!(plan.grouped, vec![v(1, 7), v(3, 7), v(2, 8)]);
-        assert_eq!(plan.merged, vec![Value::zero(), v(4, 7), v(2, 8)]);
-        assert_eq!(plan.intermediate, vec![v(4, 7)]);
+        assert_eq!(plan.merged, vec![ScalarValue::default(), s(4, 7), s(2, 8)]);
+        assert_eq!(plan.intermediate, vec![s(4, 7)]);
     }
 
     #[test]
-    fn plan_refuses_overflow_within_a_flavor_only() {
-        let big = u64::MAX;
+    fn plan_sums_beyond_2_pow_64_as_scalars() {
+        // docs/spec/cloak.md §The prover's witness: intermediate sums are
+        // not range-proven, so a total of 2^64 or more is a valid witness.
+        let max = u64::MAX;
+        let two_64 = Scalar::from(max) + Scalar::ONE;
+        let plan = MixPlan::new(&[v(max, 1), v(1, 1)]).unwrap();
         assert_eq!(
-            MixPlan::new(&[v(big, 1), v(1, 1)]).err(),
-            Some(CloakError::QuantityOverflow)
+            plan.merged,
+            vec![
+                ScalarValue::default(),
+                ScalarValue {
+                    q: two_64,
+                    f: Scalar::ONE
+                }
+            ]
         );
-        assert!(MixPlan::new(&[v(big, 1), v(big, 2)]).is_ok());
+        let plan = MixPlan::new(&[v(max, 1), v(max, 2), v(max, 1), v(max, 1)]).unwrap();
+        let three_max = Scalar::from(max) * Scalar::from(3u64);
+        assert_eq!(
+            plan.intermediate,
+            vec![
+                ScalarValue {
+                    q: Scalar::from(max) + Scalar::from(max),
+                    f: Scalar::ONE
+                },
+                ScalarValue {
+                    q: three_max,
+                    f: Scalar::ONE
+                },
+            ]
+        );
+        assert_eq!(
+            plan.merged,
+            vec![
+                ScalarValue::default(),
+                ScalarValue::default(),
+                ScalarValue {
+                    q: three_max,
+                    f: Scalar::ONE
+                },
+                s(max, 2),
+            ]
+        );
+        // Negative quantities (wide values) cancel modulo l as integers do.
+        let minus = Value::new(-SignedInteger::from(max), Scalar::ONE);
+        let plan = MixPlan::new(&[v(max, 1), v(max, 1), minus]).unwrap();
+        assert_eq!(plan.merged[2], s(max, 1));
+        assert!(MixPlan::new(&[]).is_err());
     }
 }
