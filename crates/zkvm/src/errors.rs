@@ -95,6 +95,18 @@ pub enum VMError {
         limit: usize,
     },
 
+    /// The run needed more work than the transaction's size pays for
+    /// (docs/spec/zkvm.md §Execution budget).
+    #[error(
+        "execution budget exceeded: {needed} units needed, the transaction's size allows {budget}"
+    )]
+    ExecutionBudgetExceeded {
+        /// Units the run would have spent with this instruction's work.
+        needed: u64,
+        /// Units its size allows.
+        budget: u64,
+    },
+
     // Proving.
     /// The prover lacks a secret it needs.
     #[error("prover is missing a witness: {0}")]

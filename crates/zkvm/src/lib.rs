@@ -14,6 +14,8 @@
 //!   ID, log) then [`PrecomputedTx::verify`] (one multiscalar
 //!   multiplication).
 
+#[cfg(feature = "adversarial")]
+pub mod adversarial;
 mod batch;
 mod commitment;
 mod constraint;
@@ -54,4 +56,5 @@ pub use scalar_witness::ScalarWitness;
 pub use tx::{Tx, TxEntry, TxHeader, TxID, TxLog, VerifiedTx, CURRENT_VERSION};
 pub use value::{Value, WideValue};
 pub use verifier::{PrecomputedTx, Verifier};
+pub use vm::budget::{self, Budget};
 pub use vm::limits;

@@ -11,13 +11,17 @@ use crate::encoding::Encodable;
 use crate::errors::VMError;
 use crate::tx::{TxHeader, TxID, TxLog};
 use crate::verifier::signtx_transcript;
-use crate::vm::{limits, Delegate, VM};
+use crate::vm::budget::Budget;
+use crate::vm::{limits, Delegate, RunOutcome, VM};
 use crate::{Commitment, ContractID, Predicate, Program, ProgramItem, Tx};
 
 /// Largest proof: two phases and an inner-product argument over the most
 /// multipliers a transaction may have.
 const MAX_PROOF_SIZE: usize =
     1 + 14 * 32 + 32 * (2 * limits::MAX_MULTIPLIERS.trailing_zeros() as usize + 2);
+
+/// Smallest proof: one phase, no inner-product round.
+const MIN_PROOF_SIZE: usize = 1 + 11 * 32 + 2 * 32;
 
 /// Entry point of proving.
 pub struct Prover;
@@ -38,6 +42,9 @@ pub struct UnsignedTx {
     pub fee: u64,
     /// `signtx` predicates with the contract ID each signs, in order.
     pub signers: Vec<(Predicate, ContractID)>,
+    /// The execution budget the run had, with what it spent
+    /// (docs/spec/zkvm.md §Execution budget).
+    pub budget: Budget,
 }
 
 struct ProverDelegate<'t, 'g> {
@@ -81,6 +88,11 @@ impl Prover {
     /// Runs `program` under `header` with the prover's secrets and proves
     /// its constraint system. Refuses (without proving) if the program
     /// fails or the secrets do not satisfy the constraints.
+    ///
+    /// The run's execution budget is that of the smallest transaction the
+    /// program can make (its proof as short as a proof can be), so every
+    /// transaction the prover makes fits the budget its real size gives
+    /// the verifier.
     pub fn build_tx(header: TxHeader, program: Program) -> Result<UnsignedTx, VMError> {
         let bytes = program.encode_to_vec();
         // The verifier limits the whole transaction: header, program,
@@ -98,8 +110,19 @@ impl Prover {
             cs: r1cs::Prover::new(BulletproofGens::shared(), &mut transcript),
             signtx: Vec::new(),
         };
-        let vm = VM::new(header, ProgramItem::Program(program), &mut delegate);
-        let (id, log, fee) = vm.run()?;
+        let smallest = 24 + 4 + bytes.len() + 64 + 4 + MIN_PROOF_SIZE;
+        let vm = VM::new(
+            header,
+            ProgramItem::Program(program),
+            Budget::for_tx_size(smallest),
+            &mut delegate,
+        );
+        let RunOutcome {
+            id,
+            log,
+            fee,
+            budget,
+        } = vm.run()?;
         let ProverDelegate { mut cs, signtx } = delegate;
         cs.transcript().append_message(b"ZkVM.txid", &id.0);
         let proof = cs.prove()?;
@@ -111,6 +134,7 @@ impl Prover {
             log,
             fee,
             signers: signtx,
+            budget,
         })
     }
 }

@@ -147,6 +147,21 @@ impl MerkleItem for TxEntry {
     }
 }
 
+impl TxEntry {
+    /// The bytes the entry holds (what is hashed into the transaction ID),
+    /// for the execution budget (docs/spec/zkvm.md §Execution budget).
+    pub fn encoded_size(&self) -> usize {
+        match self {
+            TxEntry::Header(_) => 24,
+            TxEntry::Issue(..) | TxEntry::Retire(..) => 64,
+            TxEntry::Input(_) => 32,
+            TxEntry::Output(c) => c.encoded_size(),
+            TxEntry::Fee(_) => 8,
+            TxEntry::Data(d) => d.len(),
+        }
+    }
+}
+
 /// The transaction log: the header, then entries in execution order.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct TxLog(pub Vec<TxEntry>);

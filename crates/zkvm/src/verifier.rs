@@ -11,7 +11,7 @@
 
 use curve25519_dalek::ristretto::CompressedRistretto;
 use curve25519_dalek::scalar::Scalar;
-use merlin::Transcript;
+use merlin::{Transcript, TranscriptRng};
 use musig::VerificationKey;
 use r1cs::{BulletproofGens, ConstraintSystem, VerificationEquation};
 use rand_core::OsRng;
@@ -19,7 +19,8 @@ use rand_core::OsRng;
 use crate::encoding::Encodable;
 use crate::errors::VMError;
 use crate::tx::{TxHeader, TxID, TxLog};
-use crate::vm::{limits, Delegate, VM};
+use crate::vm::budget::Budget;
+use crate::vm::{limits, Delegate, RunOutcome, VM};
 use crate::{Commitment, ContractID, FeeRate, Predicate, ProgramItem, Tx, VerifiedTx};
 
 /// Entry points of verification.
@@ -37,16 +38,25 @@ pub struct PrecomputedTx {
     pub log: TxLog,
     /// Fee per byte.
     pub fee_rate: FeeRate,
+    /// The execution budget its size allowed, with what its run spent
+    /// (docs/spec/zkvm.md §Execution budget).
+    pub budget: Budget,
     /// The R1CS proof's equation.
     r1cs: VerificationEquation,
-    /// The signature's and deferred checks' equations.
-    points: Vec<VerificationEquation>,
+    /// The signature's and deferred checks' equations, each already
+    /// weighted by a random factor of its own and summed (one equation, so
+    /// a run's memory grows by one term per point, not by one equation per
+    /// check: docs/spec/zkvm.md §Execution budget).
+    points: VerificationEquation,
 }
 
 struct VerifierDelegate<'t> {
     cs: r1cs::Verifier<'t>,
     signtx: Vec<(VerificationKey, ContractID)>,
-    deferred: Vec<VerificationEquation>,
+    deferred: VerificationEquation,
+    /// Weights for the deferred checks: the transcript's RNG seeded by the
+    /// operating system, so no one can predict them.
+    rng: TranscriptRng,
 }
 
 impl<'t> Delegate for VerifierDelegate<'t> {
@@ -74,7 +84,8 @@ impl<'t> Delegate for VerifierDelegate<'t> {
         &mut self,
         make: impl FnOnce() -> Result<VerificationEquation, VMError>,
     ) -> Result<(), VMError> {
-        self.deferred.push(make()?);
+        let weight = Scalar::random(&mut self.rng);
+        self.deferred.append_weighted(&make()?, &weight);
         Ok(())
     }
 }
@@ -108,21 +119,30 @@ impl Verifier {
             });
         }
         let mut transcript = Transcript::new(b"ZkVM.r1cs");
+        let rng = transcript.build_rng().finalize(&mut OsRng);
         let mut delegate = VerifierDelegate {
             cs: r1cs::Verifier::new(&mut transcript),
             signtx: Vec::new(),
-            deferred: Vec::new(),
+            deferred: VerificationEquation::new(),
+            rng,
         };
         let vm = VM::new(
             tx.header,
             ProgramItem::Bytecode(tx.program.clone()),
+            Budget::for_tx_size(size),
             &mut delegate,
         );
-        let (id, log, fee) = vm.run()?;
+        let RunOutcome {
+            id,
+            log,
+            fee,
+            budget,
+        } = vm.run()?;
         let VerifierDelegate {
             mut cs,
             signtx,
             mut deferred,
+            mut rng,
         } = delegate;
         cs.transcript().append_message(b"ZkVM.txid", &id.0);
         let r1cs = cs
@@ -131,17 +151,18 @@ impl Verifier {
         if !signtx.is_empty() {
             let mut t = signtx_transcript(&id);
             let pairs: Vec<_> = signtx.iter().map(|(k, id)| (*k, id.0)).collect();
-            deferred.push(
-                tx.signature
-                    .multimessage_verification_equation(&mut t, &pairs)
-                    .map_err(VMError::InvalidSignature)?,
-            );
+            let signature = tx
+                .signature
+                .multimessage_verification_equation(&mut t, &pairs)
+                .map_err(VMError::InvalidSignature)?;
+            deferred.append_weighted(&signature, &Scalar::random(&mut rng));
         }
         Ok(PrecomputedTx {
             header: tx.header,
             id,
             log,
             fee_rate: FeeRate::new(fee, size),
+            budget,
             r1cs,
             points: deferred,
         })
@@ -159,8 +180,8 @@ pub(crate) fn signtx_transcript(id: &TxID) -> Transcript {
 impl PrecomputedTx {
     /// The proof, the signature and the deferred checks as one equation:
     /// the proof's part as the R1CS verifier returned it (already scaled by
-    /// a random factor of its own), every other part with a fresh random
-    /// weight (so no part can cancel another).
+    /// a random factor of its own), every other part with the fresh random
+    /// weight it got when the run made it (so no part can cancel another).
     pub fn equation(&self) -> VerificationEquation {
         let mut eq = VerificationEquation::new();
         self.append_to(&mut eq);
@@ -172,9 +193,7 @@ impl PrecomputedTx {
     /// transaction carries its own random factor).
     pub fn append_to(&self, acc: &mut VerificationEquation) {
         acc.append(&self.r1cs);
-        for part in &self.points {
-            acc.append_weighted(part, &Scalar::random(&mut OsRng));
-        }
+        acc.append(&self.points);
     }
 
     /// Checks everything with one multiscalar multiplication. On failure,

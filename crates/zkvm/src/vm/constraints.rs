@@ -4,6 +4,7 @@
 use curve25519_dalek::scalar::Scalar;
 use r1cs::{ConstraintSystem, RandomizableConstraintSystem, VerificationEquation};
 
+use super::budget::cost;
 use super::{limits, Delegate, VM};
 use crate::constraint::SecretConstraint;
 use crate::errors::VMError;
@@ -57,6 +58,7 @@ impl<D: Delegate> VM<'_, D> {
     /// _ex1_ **neg** → _ex2_: `-ex1`.
     pub(super) fn neg(&mut self) -> Result<(), VMError> {
         let ex = self.pop()?.to_expression()?;
+        self.charge_n(ex.len(), cost::TERM)?;
         self.push(Item::Expression(-ex))
     }
 
@@ -66,8 +68,9 @@ impl<D: Delegate> VM<'_, D> {
     pub(super) fn add(&mut self) -> Result<(), VMError> {
         let ex2 = self.pop()?.to_expression()?;
         let ex1 = self.pop()?.to_expression()?;
+        check_terms(ex1.len().saturating_add(ex2.len()))?;
+        self.charge_n(ex1.len() + ex2.len(), cost::TERM)?;
         let sum = ex1 + ex2;
-        check_terms(sum.len())?;
         self.push(Item::Expression(sum))
     }
 
@@ -77,6 +80,7 @@ impl<D: Delegate> VM<'_, D> {
         let ex2 = self.pop()?.to_expression()?;
         let ex1 = self.pop()?.to_expression()?;
         self.reserve_multipliers(1, 0)?;
+        self.charge_n(ex1.len() + ex2.len(), cost::TERM)?;
         let product = ex1.mul(ex2, self.delegate.cs());
         self.push(Item::Expression(product))
     }
@@ -103,7 +107,7 @@ impl<D: Delegate> VM<'_, D> {
         let c2 = self.pop()?.to_constraint()?;
         let c1 = self.pop()?.to_constraint()?;
         let c = Constraint::and(c1, c2);
-        check_constraint(&c)?;
+        self.check_constraint(&c)?;
         self.push(Item::Constraint(c))
     }
 
@@ -112,14 +116,14 @@ impl<D: Delegate> VM<'_, D> {
         let c2 = self.pop()?.to_constraint()?;
         let c1 = self.pop()?.to_constraint()?;
         let c = Constraint::or(c1, c2);
-        check_constraint(&c)?;
+        self.check_constraint(&c)?;
         self.push(Item::Constraint(c))
     }
 
     /// _c1_ **not** → _c2_.
     pub(super) fn not(&mut self) -> Result<(), VMError> {
         let c = !self.pop()?.to_constraint()?;
-        check_constraint(&c)?;
+        self.check_constraint(&c)?;
         self.push(Item::Constraint(c))
     }
 
@@ -133,6 +137,7 @@ impl<D: Delegate> VM<'_, D> {
             Constraint::Cleartext(false) => return Err(VMError::CleartextConstraintFalse),
             Constraint::Secret(s) => s,
         };
+        self.charge_n(secret.size(), cost::TERM)?;
         self.reserve_multipliers(0, multipliers_of(&secret))?;
         self.delegate
             .cs()
@@ -151,7 +156,7 @@ impl<D: Delegate> VM<'_, D> {
         let v = self.pop()?.to_string()?.to_scalar()?.to_scalar();
         let commitment = self.pop()?.to_string()?.to_commitment()?;
         let point = commitment.to_point();
-        self.delegate.defer(|| {
+        self.defer(1, || {
             let big_v = point
                 .decompress()
                 .ok_or(VMError::InvalidPoint("unblind V"))?;
@@ -165,7 +170,7 @@ impl<D: Delegate> VM<'_, D> {
 
     /// Commits a variable's commitment as a fresh constraint-system variable.
     pub(super) fn variable_to_expression(&mut self, var: Variable) -> Result<Expression, VMError> {
-        let (_, v) = self.delegate.commit_variable(&var.commitment)?;
+        let (_, v) = self.commit_variable(&var.commitment)?;
         Ok(Expression::LinearCombination(
             vec![(v, Scalar::ONE)],
             var.commitment.assignment(),
@@ -179,6 +184,7 @@ impl<D: Delegate> VM<'_, D> {
             Expression::Constant(_) => Err(VMError::ConstantOutOfRange),
             Expression::LinearCombination(..) => {
                 self.reserve_multipliers(cloak::QUANTITY_BITS, 0)?;
+                self.charge_n(ex.len(), cost::TERM)?;
                 if D::PROVER && ex.eval().is_none() {
                     return Err(VMError::MissingWitness("range of an expression"));
                 }
@@ -205,10 +211,17 @@ fn check_terms(n: usize) -> Result<(), VMError> {
     Ok(())
 }
 
-fn check_constraint(c: &Constraint) -> Result<(), VMError> {
-    match c {
-        Constraint::Secret(s) => check_terms(s.size()),
-        Constraint::Cleartext(_) => Ok(()),
+impl<D: Delegate> VM<'_, D> {
+    /// Checks a new constraint's size, charging the walk that measures it.
+    fn check_constraint(&mut self, c: &Constraint) -> Result<(), VMError> {
+        match c {
+            Constraint::Secret(s) => {
+                let size = s.size();
+                self.charge_n(size, cost::TERM)?;
+                check_terms(size)
+            }
+            Constraint::Cleartext(_) => Ok(()),
+        }
     }
 }
 

@@ -3,7 +3,9 @@
 use merlin::Transcript;
 use musig::Signature;
 
+use super::budget::cost;
 use super::{Delegate, VM};
+use crate::encoding::Encodable;
 use crate::errors::VMError;
 use crate::tx::TxEntry;
 use crate::{Anchor, CallProof, Contract, Item, ProgramItem};
@@ -17,9 +19,12 @@ impl<D: Delegate> VM<'_, D> {
     /// Fails if `prevoutput` is not a string holding exactly one output
     /// structure.
     pub(super) fn input(&mut self) -> Result<(), VMError> {
-        let contract = self.pop()?.to_string()?.to_output()?;
+        let prevoutput = self.pop()?.to_string()?;
+        // Decoded, then hashed into its ID.
+        self.charge_n(2 * prevoutput.encoded_size(), cost::BYTE)?;
+        let contract = prevoutput.to_output()?;
         let id = contract.id();
-        self.log.push(TxEntry::Input(id));
+        self.log_entry(TxEntry::Input(id))?;
         self.push(Item::Contract(contract))?;
         self.last_anchor = Some(Anchor::ratchet(&id));
         Ok(())
@@ -31,8 +36,7 @@ impl<D: Delegate> VM<'_, D> {
     /// Fails if an item is not portable or no anchor is set.
     pub(super) fn output(&mut self, k: usize) -> Result<(), VMError> {
         let contract = self.pop_contract(k)?;
-        self.log.push(TxEntry::Output(contract));
-        Ok(())
+        self.log_entry(TxEntry::Output(contract))
     }
 
     /// _items… pred_ **contract:k** → _contract_: like `output`, but the
@@ -45,8 +49,7 @@ impl<D: Delegate> VM<'_, D> {
     /// _data_ **log** → ø: logs a data entry.
     pub(super) fn log_data(&mut self) -> Result<(), VMError> {
         let data = self.pop()?.to_string()?;
-        self.log.push(TxEntry::Data(data.to_bytes()));
-        Ok(())
+        self.log_entry(TxEntry::Data(data.to_bytes()))
     }
 
     /// _prog_ **eval** → _results…_: runs `prog`, then resumes.
@@ -64,12 +67,18 @@ impl<D: Delegate> VM<'_, D> {
     /// proof, or the item under them not a contract.
     pub(super) fn call(&mut self) -> Result<(), VMError> {
         let program = self.pop()?.to_program()?;
-        let proof = CallProof::from_bytes(&self.pop()?.to_string()?.to_bytes())?;
+        let proof = self.pop()?.to_string()?;
+        // The proof is decoded, the program copied and hashed into the
+        // taproot leaf, then hashed up the path.
+        self.charge_n(
+            2 * proof.encoded_size() + 2 * program.encoded_size(),
+            cost::BYTE,
+        )?;
+        let proof = CallProof::from_bytes(&proof.to_bytes())?;
         let contract = self.pop()?.to_contract()?;
         let predicate = contract.predicate;
         let checked = program.clone();
-        self.delegate
-            .defer(|| predicate.call_equation(&checked, &proof))?;
+        self.defer(2, || predicate.call_equation(&checked, &proof))?;
         self.unpack(contract.payload)?;
         self.continue_with(program)
     }
@@ -78,6 +87,8 @@ impl<D: Delegate> VM<'_, D> {
     /// to the transaction signature's keys; unpacks the payload.
     pub(super) fn signtx(&mut self) -> Result<(), VMError> {
         let contract = self.pop()?.to_contract()?;
+        self.charge_n(contract.encoded_size(), cost::BYTE)?;
+        self.charge(cost::POINT)?;
         let id = contract.id();
         self.delegate.process_tx_signature(contract.predicate, id)?;
         self.unpack(contract.payload)
@@ -93,13 +104,19 @@ impl<D: Delegate> VM<'_, D> {
     /// not a program or the item under them not a contract.
     pub(super) fn signid(&mut self) -> Result<(), VMError> {
         let (contract, program, signature) = self.pop_signed_program()?;
+        // The contract is hashed into its ID, the program copied and
+        // hashed into the transcript.
+        self.charge_n(
+            contract.encoded_size() + 2 * program.encoded_size(),
+            cost::BYTE,
+        )?;
         let id = contract.id();
         let mut t = Transcript::new(b"ZkVM.signid");
         t.append_message(b"contract", &id.0);
         t.append_message(b"prog", &program.to_bytes());
         let predicate = contract.predicate;
         self.unpack(contract.payload)?;
-        self.delegate.defer(|| {
+        self.defer(2, || {
             let key = predicate.verification_key()?;
             signature
                 .verification_equation(&mut t, &key)
@@ -120,11 +137,15 @@ impl<D: Delegate> VM<'_, D> {
         let predicate = contract.predicate;
         self.unpack(contract.payload)?;
         let tag = self.pop()?.to_string()?;
+        self.charge_n(
+            2 * tag.encoded_size() + 2 * program.encoded_size(),
+            cost::BYTE,
+        )?;
         let mut t = Transcript::new(b"ZkVM.signtag");
         t.append_message(b"tag", &tag.to_bytes());
         t.append_message(b"prog", &program.to_bytes());
         self.push(Item::String(tag))?;
-        self.delegate.defer(|| {
+        self.defer(2, || {
             let key = predicate.verification_key()?;
             signature
                 .verification_equation(&mut t, &key)
@@ -150,6 +171,7 @@ impl<D: Delegate> VM<'_, D> {
             .len()
             .checked_sub(k)
             .ok_or(VMError::StackUnderflow)?;
+        self.charge_n(k, cost::ITEM)?;
         let payload = self
             .stack
             .drain(start..)

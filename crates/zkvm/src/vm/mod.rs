@@ -3,6 +3,7 @@
 //! writes the transaction log. The prover and the verifier run this same
 //! code through a [`Delegate`].
 
+pub mod budget;
 mod constraints;
 mod contracts;
 mod stack;
@@ -19,6 +20,7 @@ use crate::{
     Anchor, Commitment, Contract, ContractID, Instruction, Item, PortableItem, Predicate,
     ProgramItem,
 };
+use budget::{cost, Budget};
 
 /// Limits against abuse (docs/spec/zkvm.md §Limits), enforced while the
 /// program runs, before any proof work.
@@ -78,6 +80,14 @@ enum Run {
     },
 }
 
+/// An instruction about to run, where it starts and how many bytes it
+/// was decoded from.
+struct Decoded {
+    instruction: Instruction,
+    offset: usize,
+    size: usize,
+}
+
 impl Run {
     fn new(p: ProgramItem) -> Run {
         match p {
@@ -90,9 +100,9 @@ impl Run {
         }
     }
 
-    /// The next instruction and its byte offset, or `None` at the end; a
-    /// decoding failure comes with its offset.
-    fn next(&mut self) -> Result<Option<(Instruction, usize)>, (usize, VMError)> {
+    /// The next instruction, its byte offset and its encoded size, or
+    /// `None` at the end; a decoding failure comes with its offset.
+    fn next(&mut self) -> Result<Option<Decoded>, (usize, VMError)> {
         match self {
             Run::Bytecode { bytes, offset } => {
                 if *offset == bytes.len() {
@@ -102,7 +112,11 @@ impl Run {
                 let mut r = Reader::new(&bytes[start..]);
                 let i = Instruction::decode(&mut r).map_err(|e| (start, e))?;
                 *offset += r.position();
-                Ok(Some((i, start)))
+                Ok(Some(Decoded {
+                    instruction: i,
+                    offset: start,
+                    size: r.position(),
+                }))
             }
             Run::Built {
                 program,
@@ -113,9 +127,14 @@ impl Run {
                     return Ok(None);
                 };
                 let start = *offset;
+                let size = i.encoded_size();
                 *next += 1;
-                *offset += i.encoded_size();
-                Ok(Some((i.clone(), start)))
+                *offset += size;
+                Ok(Some(Decoded {
+                    instruction: i.clone(),
+                    offset: start,
+                    size,
+                }))
             }
         }
     }
@@ -133,12 +152,30 @@ pub(crate) struct VM<'d, D: Delegate> {
     total_fee: u64,
     /// Multipliers that second-phase gadgets will add.
     deferred_multipliers: usize,
+    budget: Budget,
     delegate: &'d mut D,
 }
 
+/// What a successful run yields.
+pub(crate) struct RunOutcome {
+    /// The transaction ID.
+    pub id: TxID,
+    /// The log.
+    pub log: TxLog,
+    /// The total fee.
+    pub fee: u64,
+    /// The budget, with what the run spent.
+    pub budget: Budget,
+}
+
 impl<'d, D: Delegate> VM<'d, D> {
-    /// A VM about to run `program` under `header`.
-    pub(crate) fn new(header: TxHeader, program: ProgramItem, delegate: &'d mut D) -> Self {
+    /// A VM about to run `program` under `header`, within `budget`.
+    pub(crate) fn new(
+        header: TxHeader,
+        program: ProgramItem,
+        budget: Budget,
+        delegate: &'d mut D,
+    ) -> Self {
         VM {
             header,
             extension: header.version > CURRENT_VERSION,
@@ -149,13 +186,18 @@ impl<'d, D: Delegate> VM<'d, D> {
             log: vec![TxEntry::Header(header)],
             total_fee: 0,
             deferred_multipliers: 0,
+            budget,
             delegate,
         }
     }
 
     /// Runs to completion: every program, then the finishing checks
-    /// (empty stack, anchor set). Returns the ID, the log and the fee.
-    pub(crate) fn run(mut self) -> Result<(TxID, TxLog, u64), VMError> {
+    /// (empty stack, anchor set). Returns the ID, the log, the fee and the
+    /// budget spent.
+    pub(crate) fn run(mut self) -> Result<RunOutcome, VMError> {
+        // The header entry, hashed into the ID like every other entry.
+        self.budget
+            .charge_n(self.header.encoded_size(), cost::BYTE)?;
         loop {
             let depth = self.paused.len();
             let next = self
@@ -167,7 +209,12 @@ impl<'d, D: Delegate> VM<'d, D> {
                     depth,
                     error: Box::new(e),
                 })?;
-            let Some((instruction, offset)) = next else {
+            let Some(Decoded {
+                instruction,
+                offset,
+                size,
+            }) = next
+            else {
                 match self.paused.pop() {
                     Some(run) => {
                         self.current = run;
@@ -177,12 +224,19 @@ impl<'d, D: Delegate> VM<'d, D> {
                 }
             };
             let name = instruction.name();
-            self.step(instruction).map_err(|e| VMError::Instruction {
-                instruction: name,
-                offset,
-                depth,
-                error: Box::new(e),
-            })?;
+            // Every instruction pays for its dispatch and for the bytes it
+            // was decoded from (a `push` or `program` copies them), before
+            // it runs.
+            self.budget
+                .charge(cost::STEP)
+                .and_then(|()| self.budget.charge_n(size, cost::BYTE))
+                .and_then(|()| self.step(instruction))
+                .map_err(|e| VMError::Instruction {
+                    instruction: name,
+                    offset,
+                    depth,
+                    error: Box::new(e),
+                })?;
         }
         if !self.stack.is_empty() {
             return Err(VMError::StackNotClean(self.stack.len()));
@@ -191,7 +245,12 @@ impl<'d, D: Delegate> VM<'d, D> {
             return Err(VMError::AnchorMissing);
         }
         let id = TxID::from_log(&self.log);
-        Ok((id, TxLog(self.log), self.total_fee))
+        Ok(RunOutcome {
+            id,
+            log: TxLog(self.log),
+            fee: self.total_fee,
+            budget: self.budget,
+        })
     }
 
     fn step(&mut self, instruction: Instruction) -> Result<(), VMError> {
@@ -278,28 +337,70 @@ impl<'d, D: Delegate> VM<'d, D> {
         Ok(())
     }
 
-    /// Creates a contract on the last anchor and makes its ID the next one.
+    /// Creates a contract on the last anchor and makes its ID the next one
+    /// (hashing its encoding, which is charged).
     fn make_contract(
         &mut self,
         predicate: Predicate,
         payload: Vec<PortableItem>,
     ) -> Result<Contract, VMError> {
-        let anchor = self.last_anchor.take().ok_or(VMError::AnchorMissing)?;
+        let anchor = self.last_anchor.ok_or(VMError::AnchorMissing)?;
         let contract = Contract {
             anchor,
             predicate,
             payload,
         };
+        self.budget.charge_n(contract.encoded_size(), cost::BYTE)?;
         self.last_anchor = Some(contract.id().to_anchor());
         Ok(contract)
     }
 
     /// Pushes a contract's payload, last item on top.
     fn unpack(&mut self, payload: Vec<PortableItem>) -> Result<(), VMError> {
+        self.budget.charge_n(payload.len(), cost::ITEM)?;
         for item in payload {
             self.push(item.into())?;
         }
         Ok(())
+    }
+
+    /// Appends `entry` to the log, charging its bytes (kept, and hashed
+    /// into the ID at the end).
+    fn log_entry(&mut self, entry: TxEntry) -> Result<(), VMError> {
+        self.budget.charge_n(entry.encoded_size(), cost::BYTE)?;
+        self.log.push(entry);
+        Ok(())
+    }
+
+    /// Charges `units` of work an instruction is about to do.
+    fn charge(&mut self, units: u64) -> Result<(), VMError> {
+        self.budget.charge(units)
+    }
+
+    /// Charges `count` pieces of work of `weight` units each.
+    fn charge_n(&mut self, count: usize, weight: u64) -> Result<(), VMError> {
+        self.budget.charge_n(count, weight)
+    }
+
+    /// Adds a commitment to the constraint system as a committed variable
+    /// (a point the verifier decompresses and multiplies).
+    fn commit_variable(
+        &mut self,
+        c: &Commitment,
+    ) -> Result<(CompressedRistretto, r1cs::Variable), VMError> {
+        self.charge(cost::POINT)?;
+        self.delegate.commit_variable(c)
+    }
+
+    /// Defers a point check of `points` points (besides the basepoint,
+    /// whose table is precomputed).
+    fn defer(
+        &mut self,
+        points: usize,
+        make: impl FnOnce() -> Result<VerificationEquation, VMError>,
+    ) -> Result<(), VMError> {
+        self.charge_n(points, cost::POINT)?;
+        self.delegate.defer(make)
     }
 
     /// Adds a fee, keeping the total at most `2^24`.
@@ -320,6 +421,8 @@ impl<'d, D: Delegate> VM<'d, D> {
         second_phase: usize,
     ) -> Result<(), VMError> {
         use r1cs::ConstraintSystem;
+        self.budget
+            .charge_n(first_phase.saturating_add(second_phase), cost::MULTIPLIER)?;
         self.deferred_multipliers = self.deferred_multipliers.saturating_add(second_phase);
         let total = self
             .delegate

@@ -1,8 +1,11 @@
 //! Stack instructions (docs/spec/zkvm.md §Stack instructions): `push` and
 //! `program` are handled by the run loop.
 
+use super::budget::cost;
 use super::{Delegate, VM};
+use crate::encoding::Encodable;
 use crate::errors::VMError;
+use crate::Item;
 
 impl<D: Delegate> VM<'_, D> {
     /// _x_ **drop** → ø
@@ -22,6 +25,13 @@ impl<D: Delegate> VM<'_, D> {
             .len()
             .checked_sub(k.saturating_add(1))
             .ok_or(VMError::StackUnderflow)?;
+        let item = &self.stack[index];
+        // Copying a string copies its bytes: charged before the copy.
+        let bytes = match item {
+            Item::String(d) => d.encoded_size(),
+            _ => 32,
+        };
+        self.charge_n(bytes, cost::BYTE)?;
         let copy = self.stack[index].copy()?;
         self.push(copy)
     }
@@ -35,6 +45,7 @@ impl<D: Delegate> VM<'_, D> {
             .len()
             .checked_sub(k.saturating_add(1))
             .ok_or(VMError::StackUnderflow)?;
+        self.charge_n(k, cost::ITEM)?;
         let item = self.stack.remove(index);
         self.stack.push(item);
         Ok(())

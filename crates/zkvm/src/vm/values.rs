@@ -3,7 +3,9 @@
 use curve25519_dalek::scalar::Scalar;
 use r1cs::{ConstraintSystem, VerificationEquation};
 
+use super::budget::cost;
 use super::{Delegate, VM};
+use crate::encoding::Encodable;
 use crate::errors::VMError;
 use crate::tx::TxEntry;
 use crate::{Item, PortableItem, Value, WideValue};
@@ -23,10 +25,12 @@ impl<D: Delegate> VM<'_, D> {
         let metadata = self.pop()?.to_string()?;
         let flv = self.pop()?.to_variable()?;
         let qty = self.pop()?.to_variable()?;
-        let (flv_point, _) = self.delegate.commit_variable(&flv.commitment)?;
-        let (qty_point, _) = self.delegate.commit_variable(&qty.commitment)?;
+        let (flv_point, _) = self.commit_variable(&flv.commitment)?;
+        let (qty_point, _) = self.commit_variable(&qty.commitment)?;
+        // The flavor hashes the predicate and the metadata.
+        self.charge_n(32 + metadata.encoded_size(), cost::BYTE)?;
         let flavor = Value::issue_flavor(&predicate, &metadata);
-        self.delegate.defer(|| {
+        self.defer(1, || {
             let f = flv_point
                 .decompress()
                 .ok_or(VMError::InvalidPoint("issued flavor"))?;
@@ -41,7 +45,7 @@ impl<D: Delegate> VM<'_, D> {
         };
         let qty_expr = self.variable_to_expression(qty)?;
         self.add_range_proof(&qty_expr)?;
-        self.log.push(TxEntry::Issue(qty_point, flv_point));
+        self.log_entry(TxEntry::Issue(qty_point, flv_point))?;
         let contract = self.make_contract(predicate, vec![PortableItem::Value(value)])?;
         self.push(Item::Contract(contract))
     }
@@ -56,8 +60,8 @@ impl<D: Delegate> VM<'_, D> {
         let flv = self.pop()?.to_variable()?;
         let qty = self.pop()?.to_variable()?;
         self.reserve_multipliers(cloak::QUANTITY_BITS + 1, 0)?;
-        let (_, flv_var) = self.delegate.commit_variable(&flv.commitment)?;
-        let (_, qty_var) = self.delegate.commit_variable(&qty.commitment)?;
+        let (_, flv_var) = self.commit_variable(&flv.commitment)?;
+        let (_, qty_var) = self.commit_variable(&qty.commitment)?;
         let witness = if D::PROVER {
             let q = qty
                 .commitment
@@ -104,9 +108,7 @@ impl<D: Delegate> VM<'_, D> {
     /// Fails if the item is not a value.
     pub(super) fn retire(&mut self) -> Result<(), VMError> {
         let v = self.pop()?.to_value()?;
-        self.log
-            .push(TxEntry::Retire(v.qty.to_point(), v.flv.to_point()));
-        Ok(())
+        self.log_entry(TxEntry::Retire(v.qty.to_point(), v.flv.to_point()))
     }
 
     /// _widevalues commitments_ **cloak:m:n** → _values_
@@ -183,14 +185,14 @@ impl<D: Delegate> VM<'_, D> {
             .constrain(allocated.q + Scalar::from(fee));
         self.delegate.cs().constrain(allocated.f - Scalar::ZERO);
         self.push(Item::WideValue(WideValue(allocated)))?;
-        self.log.push(TxEntry::Fee(fee));
+        self.log_entry(TxEntry::Fee(fee))?;
         Ok(())
     }
 
     /// Commits a value's quantity then flavor as cloak wires.
     fn value_to_cloak_value(&mut self, v: &Value) -> Result<cloak::AllocatedValue, VMError> {
-        let (_, q) = self.delegate.commit_variable(&v.qty)?;
-        let (_, f) = self.delegate.commit_variable(&v.flv)?;
+        let (_, q) = self.commit_variable(&v.qty)?;
+        let (_, f) = self.commit_variable(&v.flv)?;
         let assignment = if D::PROVER {
             Some(
                 v.assignment()
