@@ -2,14 +2,25 @@
 //! mempool, submission, UTXO proofs and snapshots. Every error is a JSON
 //! object `{"error": code, "reason": text}` with a 4xx or 5xx status; no
 //! input can stop the node.
+//!
+//! Layers wrap every route and the fallback rather than each handler
+//! checking for itself: `read_body` reads the whole request body within a
+//! size and a time limit before any handler runs (`413`, `408`),
+//! `empty_segments` answers `404` for paths like `/v1/utxos//proof`, and
+//! `json_errors`, outermost, turns any error answer that is not JSON yet
+//! (axum's `405`, its extractors' rejections) into one.
 
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use std::time::Duration;
+
+use axum::body::{Body, BodyDataStream, Bytes};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use blockchain::{BlockID, BlockchainError};
+use futures::StreamExt;
 use serde_json::{json, Value};
 use zkvm::{ContractID, TxID};
 
@@ -27,9 +38,19 @@ pub struct ApiState {
     pub net: Option<NetworkHandle>,
 }
 
-/// The API's routes, with a body limit of `max_request_bytes`.
-pub fn router(state: ApiState, max_request_bytes: usize) -> Router {
-    Router::new()
+/// How much of a request body the API reads, and how long it waits for it.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestLimits {
+    /// The largest body, in bytes (`413` above it).
+    pub max_body_bytes: usize,
+    /// How long the whole body may take to arrive once the headers have
+    /// (`408` after that).
+    pub read_timeout: Duration,
+}
+
+/// The API's routes, behind the body limits and the JSON error layer.
+pub fn router(state: ApiState, limits: RequestLimits) -> Router {
+    let api = Router::new()
         .route("/v1/status", get(status))
         .route("/v1/peers", get(peers))
         .route("/v1/genesis", get(genesis))
@@ -40,8 +61,180 @@ pub fn router(state: ApiState, max_request_bytes: usize) -> Router {
         .route("/v1/utxos/{id}/proof", get(utxo_proof))
         .route("/v1/snapshot", get(snapshot))
         .fallback(not_found)
-        .layer(DefaultBodyLimit::max(max_request_bytes))
-        .with_state(state)
+        // `read_body` has already read the body within this limit; the
+        // extractors keep theirs as a second fence.
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(middleware::from_fn_with_state(limits, read_body))
+        .with_state(state);
+    // `Router::layer` wraps each route's handlers inside its method
+    // router, which adds a 405's `Allow` header after them; wrapping the
+    // whole router instead, `json_errors` sees every answer as sent.
+    Router::new()
+        .fallback_service(api)
+        .layer(middleware::from_fn(empty_segments))
+        .layer(middleware::from_fn(json_errors))
+}
+
+/// `404` for a path with an empty segment. The router matches a parameter
+/// to an empty segment inside a path (`/v1/utxos//proof` reaches the
+/// handler with an empty ID) though not at its end (`/v1/blocks/`); both
+/// name no resource, so both get the same answer.
+async fn empty_segments(request: Request, next: Next) -> Response {
+    if request.uri().path().contains("//") {
+        return not_found().await.into_response();
+    }
+    next.run(request).await
+}
+
+/// The error code of an answer with `status` that carries none of its own.
+fn code_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "bad_request",
+    }
+}
+
+/// The media type of a `Content-Type` header without its parameters, in
+/// lower case (`Application/JSON; charset=utf-8` is `application/json`);
+/// `None` if there is none or it is not text.
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    Some(essence.to_ascii_lowercase())
+}
+
+/// Turns every 4xx or 5xx answer that is not JSON into
+/// `{"error", "reason"}` with the same status (and `Allow` header, on a
+/// 405). The handlers' own errors are JSON already; what this catches is
+/// what axum answers by itself: a wrong method (an empty body), or an
+/// extractor's rejection (a line of text, which becomes the reason).
+async fn json_errors(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_error = status.is_client_error() || status.is_server_error();
+    if !is_error || media_type(response.headers()).as_deref() == Some("application/json") {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    // A rejection's text is a line; more than this is not a reason.
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let allow = parts.headers.get(header::ALLOW).cloned();
+    let reason = if status == StatusCode::METHOD_NOT_ALLOWED {
+        let allowed = allow.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("");
+        format!("{method} is not allowed on {path} (it takes {allowed})")
+    } else if text.is_empty() {
+        format!(
+            "{} ({method} {path})",
+            status.canonical_reason().unwrap_or("error")
+        )
+    } else {
+        text
+    };
+    let mut answer = ApiError::new(status, code_for(status), reason).into_response();
+    if let Some(allow) = allow {
+        answer.headers_mut().insert(header::ALLOW, allow);
+    }
+    answer
+}
+
+/// Reads the request body in full before the handler runs: at most
+/// `max_body_bytes` (`413`, refused from `Content-Length` before reading
+/// when it says so), and within `read_timeout` of the headers (`408`).
+/// The deadline is for the whole body, not between chunks, so a client
+/// dribbling a byte at a time cannot hold the connection and its buffer
+/// for longer either. The handler then gets the bytes already in memory.
+async fn read_body(
+    State(limits): State<RequestLimits>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!(
+                "request bodies are limited to {} bytes",
+                limits.max_body_bytes
+            ),
+        )
+    };
+    let (parts, body) = request.into_parts();
+    let mut stream = body.into_data_stream();
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
+        // A client waiting for `100 Continue` has sent nothing more and
+        // will not: nothing to drain.
+        let waits = parts.headers.contains_key(header::EXPECT);
+        if !waits {
+            drain(stream, limits);
+        }
+        return Err(too_large());
+    }
+    let read = async {
+        let mut bytes = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk
+                .map_err(|e| ApiError::bad_request(format!("cannot read the request body: {e}")))?;
+            if bytes.len() + chunk.len() > limits.max_body_bytes {
+                return Err(too_large());
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    };
+    let bytes = match tokio::time::timeout(limits.read_timeout, read).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) => {
+            if e.status == StatusCode::PAYLOAD_TOO_LARGE {
+                drain(stream, limits);
+            }
+            return Err(e);
+        }
+        // The client is slow, not sending too much: no more time for it.
+        Err(_) => {
+            return Err(ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                format!(
+                    "the request body did not arrive within {} ms",
+                    limits.read_timeout.as_millis()
+                ),
+            ))
+        }
+    };
+    Ok(next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await)
+}
+
+/// Reads and discards the rest of a body refused as too large, for at most
+/// `read_timeout` and another `max_body_bytes`, while the `413` goes out.
+/// A client still sending would otherwise have its connection reset under
+/// it (the node closing with unread bytes) and lose the answer with it.
+fn drain(mut stream: BodyDataStream, limits: RequestLimits) {
+    tokio::spawn(tokio::time::timeout(limits.read_timeout, async move {
+        let mut left = limits.max_body_bytes;
+        while let Some(Ok(chunk)) = stream.next().await {
+            match left.checked_sub(chunk.len()) {
+                Some(l) => left = l,
+                None => break,
+            }
+        }
+    }));
 }
 
 /// An error answer.
@@ -84,6 +277,7 @@ impl From<NodeError> for ApiError {
             NodeError::Decode(_) => (StatusCode::BAD_REQUEST, "malformed_tx"),
             NodeError::InvalidTx(_) => (StatusCode::BAD_REQUEST, "invalid_tx"),
             NodeError::UnknownInput(_) => (StatusCode::BAD_REQUEST, "unknown_input"),
+            NodeError::AlreadyConfirmed { .. } => (StatusCode::CONFLICT, "already_confirmed"),
             NodeError::Chain(c) => match c {
                 BlockchainError::AlreadyKnown { .. } => (StatusCode::CONFLICT, "already_known"),
                 BlockchainError::Conflict { .. } => (StatusCode::CONFLICT, "conflict"),
@@ -229,23 +423,34 @@ async fn tx(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult {
     Ok(Json(out))
 }
 
-/// Accepts `{"hex": "<tx>"}` as JSON, or the raw encoding as
-/// `application/octet-stream`.
+/// Accepts `{"hex": "<tx>"}` as `application/json`, or the raw encoding
+/// as `application/octet-stream`; any other type, or none, is `415`
+/// rather than a guess at what the bytes are.
 async fn submit(State(s): State<ApiState>, headers: HeaderMap, body: Bytes) -> ApiResult {
-    let raw = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/octet-stream"));
-    let bytes = if raw {
-        body.to_vec()
-    } else {
-        let request: Value = serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))?;
-        let hex_tx = request
-            .get("hex")
-            .and_then(Value::as_str)
-            .ok_or_else(|| ApiError::bad_request("expected {\"hex\": \"<transaction>\"}"))?;
-        hex::decode(hex_tx).map_err(|e| ApiError::bad_request(format!("bad hex: {e}")))?
+    let bytes = match media_type(&headers).as_deref() {
+        Some("application/octet-stream") => body.to_vec(),
+        Some("application/json") => {
+            let request: Value = serde_json::from_slice(&body)
+                .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))?;
+            let hex_tx = request
+                .get("hex")
+                .and_then(Value::as_str)
+                .ok_or_else(|| ApiError::bad_request("expected {\"hex\": \"<transaction>\"}"))?;
+            hex::decode(hex_tx).map_err(|e| ApiError::bad_request(format!("bad hex: {e}")))?
+        }
+        other => {
+            let got = other.map_or("no Content-Type".to_owned(), |t| {
+                format!("Content-Type {t}")
+            });
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                format!(
+                    "POST /v1/txs takes application/json ({{\"hex\": \"<transaction>\"}}) \
+                     or application/octet-stream (the encoding itself); this request has {got}"
+                ),
+            ));
+        }
     };
     // The proof check runs here, on the blocking pool, so submissions are
     // verified in parallel; the chain's thread keeps the cheap checks.

@@ -379,15 +379,21 @@ impl Chain {
         let Some(forest) = &self.forest else {
             return Err(NodeError::Pruned(PRUNED_TXS));
         };
-        let inputs: Vec<ContractID> = match &verified {
-            Some(v) => v.verified().log.inputs().copied().collect(),
-            None => Verifier::precompute(&tx)
-                .map_err(NodeError::InvalidTx)?
-                .log
-                .inputs()
-                .copied()
-                .collect(),
+        let (txid, inputs): (TxID, Vec<ContractID>) = match &verified {
+            Some(v) => (
+                v.verified().id,
+                v.verified().log.inputs().copied().collect(),
+            ),
+            None => {
+                let p = Verifier::precompute(&tx).map_err(NodeError::InvalidTx)?;
+                (p.id, p.log.inputs().copied().collect())
+            }
         };
+        // A confirmed transaction's inputs are spent (by itself): say that
+        // it is confirmed rather than that an input is unknown.
+        if let Some((height, _)) = self.store.tx_location(&txid)? {
+            return Err(NodeError::AlreadyConfirmed { txid, height });
+        }
         let mut leaves = Vec::new();
         for id in &inputs {
             if self.mempool.creates(id) {

@@ -37,6 +37,10 @@ pub struct NodeConfig {
     pub block_bytes: usize,
     /// Largest HTTP request body accepted, in bytes.
     pub max_request_bytes: usize,
+    /// How long an API client may take to send a request's headers, and
+    /// then its whole body, in milliseconds: a slow client cannot hold a
+    /// connection and a buffer for ever.
+    pub request_read_timeout_ms: u64,
     /// Peer-to-peer listening addresses: multiaddrs or `host:port`
     /// (docs/spec/network.md); empty: accept no connections.
     pub listen: Vec<String>,
@@ -67,6 +71,8 @@ impl Default for NodeConfig {
             block_bytes: limits.block_bytes,
             // A transaction is at most 1 MiB: 2 MiB of hex and JSON's framing.
             max_request_bytes: (2 << 20) + 4096,
+            // A largest request in 10 s needs about 210 KB/s.
+            request_read_timeout_ms: 10_000,
             listen: vec![DEFAULT_LISTEN_ADDR.to_string()],
             peers: Vec::new(),
             compact_relay: true,
@@ -105,6 +111,11 @@ impl NodeConfig {
     /// The block interval.
     pub fn block_interval(&self) -> Duration {
         Duration::from_millis(self.block_interval_ms.max(1))
+    }
+
+    /// The API's request read timeout (at least 1 ms).
+    pub fn request_read_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_read_timeout_ms.max(1))
     }
 
     /// The parsed network addresses.

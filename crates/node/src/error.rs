@@ -3,7 +3,7 @@
 use accumulator::AccumulatorError;
 use blockchain::BlockchainError;
 use thiserror::Error;
-use zkvm::{ContractID, VMError};
+use zkvm::{ContractID, TxID, VMError};
 
 /// Everything the node, its storage, its API client and its configuration
 /// can fail with.
@@ -28,9 +28,20 @@ pub enum NodeError {
     #[error("invalid transaction: {0}")]
     InvalidTx(VMError),
     /// An input of a transaction is neither an unspent output nor an output
-    /// of a mempool transaction.
-    #[error("input {0:?} is not an unspent output")]
+    /// of a mempool transaction. Shown in hex, as the API names IDs
+    /// everywhere else (not as `ContractID(…)`).
+    #[error("input {} is not an unspent output", hex::encode(.0 .0))]
     UnknownInput(ContractID),
+    /// The transaction is already in a block: resubmitting it is neither
+    /// new nor a conflict, and its inputs are spent by itself, so without
+    /// this check it would read as "input is not an unspent output".
+    #[error("transaction {txid} is already confirmed, in block {height}")]
+    AlreadyConfirmed {
+        /// Its ID.
+        txid: TxID,
+        /// The height of the block holding it.
+        height: u64,
+    },
     /// The chain or the mempool refused a block or a transaction.
     #[error("{0}")]
     Chain(#[from] BlockchainError),

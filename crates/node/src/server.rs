@@ -5,13 +5,17 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use axum::Router;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tracing::{error, info};
+use tracing::{debug, error, info, warn};
 
 use crate::actor::ChainHandle;
-use crate::api::{router, ApiState};
+use crate::api::{router, ApiState, RequestLimits};
 use crate::chain::Chain;
 use crate::network::{node_key, start_network, NetworkHandle};
 use crate::{NodeConfig, NodeError};
@@ -78,23 +82,87 @@ async fn serve_parts(
             chain,
             net: Some(net),
         },
-        config.max_request_bytes,
+        RequestLimits {
+            max_body_bytes: config.max_request_bytes,
+            read_timeout: config.request_read_timeout(),
+        },
     );
     let addr = listener
         .local_addr()
         .map_err(|e| NodeError::Server(e.to_string()))?;
     info!(%addr, "API listening");
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| NodeError::Server(e.to_string()));
+    serve_http(listener, app, config.request_read_timeout(), shutdown).await;
     let _ = stop_tx.send(true);
     if let Some(p) = producer {
         let _ = p.await;
     }
     let _ = net_task.await;
     info!("node stopped");
-    result
+    Ok(())
+}
+
+/// Serves `app` over HTTP/1 on `listener` until `shutdown` completes, then
+/// lets the requests in progress finish and returns once every connection
+/// is closed (idle ones close at once).
+///
+/// This is `axum::serve` with one difference: hyper gets a timer and
+/// `header_timeout`, which `axum::serve` cannot set, so a client must send
+/// each request's headers within it (an idle keep-alive connection counts
+/// as a request whose headers have not arrived, and is closed too). Such a
+/// connection is closed without an answer; the body's own deadline is the
+/// API's (`408`, crate::api).
+async fn serve_http(
+    listener: TcpListener,
+    app: Router,
+    header_timeout: Duration,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    // Shutdown is announced on `closing`; every connection task holds a
+    // clone of `open`, so `open_tx.closed()` waits for the last of them.
+    let (closing_tx, closing) = watch::channel(false);
+    let (open_tx, open) = watch::channel(());
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors, typically: let some close
+                    // rather than spin.
+                    warn!(%e, "cannot accept an API connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let service = TowerToHyperService::new(app.clone());
+        let mut closing = closing.clone();
+        let open = open.clone();
+        tokio::spawn(async move {
+            let mut builder = http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout);
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            let result = tokio::select! {
+                result = conn.as_mut() => result,
+                _ = closing.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = result {
+                debug!(%e, "API connection ended");
+            }
+            drop(open);
+        });
+    }
+    drop(listener);
+    let _ = closing_tx.send(true);
+    drop(open);
+    open_tx.closed().await;
 }
 
 /// The block producer: every `interval`, a block if the mempool holds
