@@ -2,7 +2,7 @@
 
 use accumulator::AccumulatorError;
 use thiserror::Error;
-use zkvm::{ContractID, TxID, VMError};
+use zkvm::{ContractID, FeeRate, TxID, VMError};
 
 use crate::BlockID;
 
@@ -150,4 +150,47 @@ pub enum BlockchainError {
     /// the UTXO set of the state given.
     #[error("the forest does not match the chain state's UTXO set")]
     ForestMismatch,
+    /// Mempool: the transaction pays a lower fee rate than the pool's
+    /// minimum relay fee rate (docs/spec/blockchain.md §Mempool, Relay
+    /// fees).
+    #[error(
+        "fee of {} for {} bytes is below the minimum relay fee rate of {} per {} bytes \
+         (a fee of at least {} is needed)",
+        .fee_rate.fee(),
+        .fee_rate.size(),
+        .minimum.fee(),
+        .minimum.size(),
+        needed_fee(.minimum, .fee_rate)
+    )]
+    FeeRateTooLow {
+        /// The transaction's fee and size.
+        fee_rate: FeeRate,
+        /// The pool's minimum relay fee rate.
+        minimum: FeeRate,
+    },
+    /// Mempool: a replacement pays a higher fee rate than each transaction
+    /// it conflicts with, but less than the fees of every transaction it
+    /// would replace (those and their descendants) plus the incremental
+    /// relay fee for its own size (docs/spec/blockchain.md §Mempool,
+    /// Insertion, replace-by-fee).
+    #[error(
+        "replacement pays a fee of {paid}, needs at least {needed}: {replaced_fees} paid by the \
+         {replaced} transaction(s) it replaces plus the incremental relay fee for its size"
+    )]
+    ReplacementFeeTooLow {
+        /// The replacement's fee.
+        paid: u64,
+        /// The least fee that would do.
+        needed: u64,
+        /// The total fee of the transactions it would replace.
+        replaced_fees: u64,
+        /// How many transactions it would replace.
+        replaced: usize,
+    },
+}
+
+/// The least fee at the rate `minimum` for the size of `fee_rate`.
+fn needed_fee(minimum: &FeeRate, fee_rate: &FeeRate) -> u64 {
+    let size = usize::try_from(fee_rate.size()).unwrap_or(usize::MAX);
+    crate::mempool::fee_for(*minimum, size)
 }

@@ -10,6 +10,7 @@
 mod entry;
 mod graph;
 mod order;
+mod policy;
 mod room;
 
 use std::cmp::Reverse;
@@ -22,6 +23,10 @@ use zkvm::{
 };
 
 pub use entry::{BlockRemovals, InsertOutcome, MempoolEntry};
+pub use policy::{
+    fee_for, format_fee_rate, parse_fee_rate, MempoolPolicy, DEFAULT_INCREMENTAL_RELAY_FEE_RATE,
+    DEFAULT_MEMPOOL_BYTES, DEFAULT_MIN_RELAY_FEE_RATE,
+};
 
 use crate::{
     utxo_leaf, witness_hash, AppliedBlock, BlockHeader, BlockID, BlockchainError, ChainState,
@@ -35,9 +40,10 @@ use crate::{
 /// pool follows: its VM run, proof and signatures verified, each input an
 /// unspent output (proven by the entry's Utreexo proof) or an output of
 /// another pool transaction (its parent), no two transactions spending one
-/// output, and its `maxtime_ms` after the tip's timestamp.
+/// output, and its `maxtime_ms` after the tip's timestamp. Each pays at
+/// least the policy's minimum relay fee rate ([`MempoolPolicy`]).
 pub struct Mempool {
-    max_bytes: usize,
+    policy: MempoolPolicy,
     size_bytes: usize,
     next_seq: u64,
     /// The tip the entries' proofs are for; `None` before the first insert
@@ -59,17 +65,24 @@ impl core::fmt::Debug for Mempool {
         f.debug_struct("Mempool")
             .field("len", &self.entries.len())
             .field("size_bytes", &self.size_bytes)
-            .field("max_bytes", &self.max_bytes)
+            .field("policy", &self.policy)
             .field("tip", &self.tip)
             .finish_non_exhaustive()
     }
 }
 
 impl Mempool {
-    /// An empty pool holding at most `max_bytes` of encoded transactions.
+    /// An empty pool holding at most `max_bytes` of encoded transactions,
+    /// with the default relay fee rates ([`MempoolPolicy::with_max_bytes`]).
     pub fn new(max_bytes: usize) -> Mempool {
+        Mempool::with_policy(MempoolPolicy::with_max_bytes(max_bytes))
+    }
+
+    /// An empty pool following `policy`: its byte limit and relay fee rates
+    /// (docs/spec/blockchain.md §Mempool, Relay fees).
+    pub fn with_policy(policy: MempoolPolicy) -> Mempool {
         Mempool {
-            max_bytes,
+            policy,
             size_bytes: 0,
             next_seq: 0,
             tip: None,
@@ -98,7 +111,12 @@ impl Mempool {
 
     /// The byte limit.
     pub fn max_bytes(&self) -> usize {
-        self.max_bytes
+        self.policy.max_bytes
+    }
+
+    /// The byte limit and relay fee rates.
+    pub fn policy(&self) -> &MempoolPolicy {
+        &self.policy
     }
 
     /// The block the pool's transactions and proofs are checked against.
@@ -130,12 +148,15 @@ impl Mempool {
     /// `state` (`MempoolTipMismatch`, unless the pool is empty); the
     /// version and time bounds (`TxVersion`, `TxExpired`,
     /// `TxOutsideTimeBounds`); the bytes are not already in the pool
-    /// (`AlreadyKnown`); the VM run (`InvalidTx`); the txid is not in the
-    /// pool (`AlreadyKnown`); no output spent twice (`DoubleSpend`); inputs
-    /// spent by pool transactions are replaced only for a strictly higher
-    /// fee rate (`Conflict`); the other inputs are outputs of pool
-    /// transactions or proven unspent (`Utxo`); there is room
-    /// (`MempoolFull`); and only then the proof and signatures, in one
+    /// (`AlreadyKnown`); the VM run (`InvalidTx`); the fee rate, known
+    /// from the run, is at least the minimum relay fee rate
+    /// (`FeeRateTooLow`); the txid is not in the pool (`AlreadyKnown`); no
+    /// output spent twice (`DoubleSpend`); inputs spent by pool
+    /// transactions are replaced only for a strictly higher fee rate than
+    /// each (`Conflict`) and a fee covering everything replaced plus the
+    /// incremental relay fee (`ReplacementFeeTooLow`); the other inputs are
+    /// outputs of pool transactions or proven unspent (`Utxo`); there is
+    /// room (`MempoolFull`); and only then the proof and signatures, in one
     /// multiscalar check (`InvalidTx`). Nothing changes unless every check
     /// passes.
     pub fn insert(
@@ -181,12 +202,15 @@ impl Mempool {
 
         let checked = match verified {
             Some(v) => Checked::Verified(v),
-            None => Checked::Precomputed(Verifier::precompute(&tx).map_err(invalid)?),
+            None => Checked::Precomputed(Box::new(Verifier::precompute(&tx).map_err(invalid)?)),
         };
         let (txid, fee_rate, log) = match &checked {
             Checked::Verified(v) => (v.id, v.fee_rate, &v.log),
             Checked::Precomputed(p) => (p.id, p.fee_rate, &p.log),
         };
+        // The fee is known only now, after the VM run; refusing a rate
+        // below the minimum here spares the Utreexo and proof checks.
+        self.policy.check_fee_rate(fee_rate)?;
         if self.entries.contains_key(&txid) {
             return Err(BlockchainError::AlreadyKnown { txid });
         }
@@ -218,6 +242,10 @@ impl Mempool {
         }
         let replaced = self.descendants(&conflicts);
         let replaced_set: HashSet<TxID> = replaced.iter().copied().collect();
+        let size = tx.encoded_size();
+        if !replaced.is_empty() {
+            self.check_replacement_fee(fee_rate.fee(), size, &replaced)?;
+        }
 
         // Every input: an output of a (remaining) pool transaction, or
         // proven unspent.
@@ -245,7 +273,6 @@ impl Mempool {
             .verify(&utxo_proof, &leaves)
             .map_err(BlockchainError::Utxo)?;
 
-        let size = tx.encoded_size();
         let evicted = self.plan_room(size, fee_rate, &replaced_set, &self.ancestors(&parents))?;
 
         // The expensive check, last (unless the caller made it).
@@ -280,6 +307,35 @@ impl Mempool {
         })
     }
 
+    /// Replace-by-fee's rules on absolute fees (docs/spec/blockchain.md
+    /// §Mempool, Insertion), after Bitcoin Core's replacement rules 3 and
+    /// 4: a replacement of `size` bytes paying `fee` must pay at least the
+    /// total fee of `replaced` (the transactions it conflicts with and all
+    /// their descendants), so that the pool's fees never fall, plus the
+    /// incremental relay fee rate times its own size, so that its bytes,
+    /// relayed again by every node, are paid for.
+    fn check_replacement_fee(
+        &self,
+        fee: u64,
+        size: usize,
+        replaced: &[TxID],
+    ) -> Result<(), BlockchainError> {
+        let replaced_fees = replaced
+            .iter()
+            .filter_map(|t| self.entries.get(t))
+            .fold(0u64, |sum, e| sum.saturating_add(e.fee_rate.fee()));
+        let needed = self.policy.replacement_fee(replaced_fees, size);
+        if fee < needed {
+            return Err(BlockchainError::ReplacementFeeTooLow {
+                paid: fee,
+                needed,
+                replaced_fees,
+                replaced: replaced.len(),
+            });
+        }
+        Ok(())
+    }
+
     /// Removes the transaction `txid` and its descendants (pool
     /// transactions spending their outputs); returns their IDs, none if
     /// `txid` is not in the pool.
@@ -292,7 +348,7 @@ impl Mempool {
     /// after a reorganisation).
     pub fn clear(&mut self) -> Vec<Tx> {
         let txs = self.iter_by_fee_rate().map(|e| e.tx.clone()).collect();
-        *self = Mempool::new(self.max_bytes);
+        *self = Mempool::with_policy(self.policy);
         txs
     }
 
@@ -415,6 +471,18 @@ impl CheckedTx {
         Ok(CheckedTx { tx, verified })
     }
 
+    /// [`CheckedTx::verify`] that refuses a fee rate below `policy`'s
+    /// minimum relay fee rate (`FeeRateTooLow`) right after the VM run,
+    /// before the proof check, as [`Mempool::insert`] does
+    /// (docs/spec/blockchain.md §Mempool, Relay fees): for a caller that
+    /// verifies submissions before it offers them to the pool.
+    pub fn verify_relayable(tx: Tx, policy: &MempoolPolicy) -> Result<CheckedTx, BlockchainError> {
+        let precomputed = Verifier::precompute(&tx).map_err(invalid)?;
+        policy.check_fee_rate(precomputed.fee_rate)?;
+        let verified = precomputed.verify().map_err(invalid)?;
+        Ok(CheckedTx { tx, verified })
+    }
+
     /// The transaction.
     pub fn tx(&self) -> &Tx {
         &self.tx
@@ -426,9 +494,10 @@ impl CheckedTx {
     }
 }
 
-/// A transaction's VM run, with or without its proof checked.
+/// A transaction's VM run, with or without its proof checked (the run's
+/// state is boxed: it is several times the size of a verified result).
 enum Checked {
-    Precomputed(PrecomputedTx),
+    Precomputed(Box<PrecomputedTx>),
     Verified(VerifiedTx),
 }
 

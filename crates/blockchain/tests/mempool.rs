@@ -1,13 +1,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! The mempool: fee-rate order, replace-by-fee, double spends caught before
-//! the proof check, the size cap, parents before children, and blocks that
-//! remove, evict and re-prove.
+//! The mempool: fee-rate order, the minimum relay fee rate, replace-by-fee
+//! (a higher rate, and the fees of everything replaced plus the
+//! incremental relay fee), double spends caught before the proof check,
+//! the size cap, parents before children, and blocks that remove, evict
+//! and re-prove.
 
 mod common;
 
 use accumulator::{Forest, Proof};
 use blockchain::{
     utxo_leaf, Block, BlockRemovals, BlockchainError, ChainState, CheckedTx, Mempool, MempoolEntry,
+    MempoolPolicy,
 };
 use common::{Chain, T0};
 use curve25519_dalek::scalar::Scalar;
@@ -15,8 +18,8 @@ use musig::SecretKey;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use zkvm::{
-    Anchor, Commitment, Contract, Data, Encodable, PortableItem, Predicate, Program, Prover, Tx,
-    TxHeader, TxID, VMError, Value,
+    Anchor, Commitment, Contract, Data, Encodable, FeeRate, PortableItem, Predicate, Program,
+    Prover, Tx, TxHeader, TxID, VMError, Value,
 };
 
 const ANY_TIME: TxHeader = TxHeader {
@@ -366,8 +369,31 @@ fn replacement_needs_a_strictly_higher_fee_rate() {
         })
     );
 
-    // A higher fee rate replaces it, and its child goes with it.
-    let (better, _) = net.pay(&g[0], 11);
+    // A higher fee rate than `a`'s is not enough: the replacement also pays
+    // the fees of `a` and of its child, plus the incremental relay fee for
+    // its own size (default policy).
+    let (cheap, _) = net.pay(&g[0], 11);
+    let size = cheap.encoded_size();
+    let needed = pool.policy().replacement_fee(10 + 30, size);
+    assert!(needed > 40);
+    assert_eq!(
+        pool.insert(cheap, net.prove(&[&g[0]]), &net.state),
+        Err(BlockchainError::ReplacementFeeTooLow {
+            paid: 11,
+            needed,
+            replaced_fees: 40,
+            replaced: 2
+        })
+    );
+    let (short, _) = net.pay(&g[0], needed as u32 - 1);
+    assert!(matches!(
+        pool.insert(short, net.prove(&[&g[0]]), &net.state),
+        Err(BlockchainError::ReplacementFeeTooLow { .. })
+    ));
+    assert_eq!(order(&pool), ids(&[&a, &child]));
+
+    // Enough replaces it, and its child goes with it.
+    let (better, _) = net.pay(&g[0], needed as u32);
     let out = pool
         .insert(better.clone(), net.prove(&[&g[0]]), &net.state)
         .unwrap();
@@ -376,6 +402,230 @@ fn replacement_needs_a_strictly_higher_fee_rate() {
     assert_eq!(order(&pool), ids(&[&better]));
     assert!(!pool.contains_spend(&a_out.contract.id()));
     assert_eq!(pool.size_bytes(), better.encoded_size());
+}
+
+/// A pool of 1 MiB with these relay fee rates.
+fn pool_with(min_relay_fee_rate: FeeRate, incremental_relay_fee_rate: FeeRate) -> Mempool {
+    Mempool::with_policy(MempoolPolicy {
+        max_bytes: 1 << 20,
+        min_relay_fee_rate,
+        incremental_relay_fee_rate,
+    })
+}
+
+#[test]
+fn a_fee_rate_below_the_minimum_is_refused_before_the_proof_check() {
+    let mut net = Net::new(4, 10);
+    let g = net.genesis.clone();
+    let (probe, _) = net.pay(&g[0], 10);
+    let size = probe.encoded_size();
+    // The minimum is exactly the rate of a fee of 10 at this size.
+    let minimum = FeeRate::new(10, size);
+    let mut pool = pool_with(minimum, FeeRate::new(0, 1));
+    let too_low = Err(BlockchainError::FeeRateTooLow {
+        fee_rate: FeeRate::new(9, size),
+        minimum,
+    });
+
+    let (low, _) = net.pay(&g[0], 9);
+    assert_eq!(
+        pool.insert(low.clone(), net.prove(&[&g[0]]), &net.state)
+            .map(|o| o.txid),
+        too_low
+    );
+    let e = pool
+        .insert(low.clone(), net.prove(&[&g[0]]), &net.state)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("minimum relay fee rate") && e.contains("at least 10"),
+        "{e}"
+    );
+
+    // With another transaction's proof and no Utreexo proof at all, the
+    // fee rate is still what is refused: neither proof is looked at.
+    let corrupt = Tx {
+        proof: net.pay(&g[1], 10).0.proof,
+        ..low.clone()
+    };
+    assert_eq!(
+        pool.insert(corrupt.clone(), Proof::empty(), &net.state)
+            .map(|o| o.txid),
+        too_low
+    );
+    // Pre-verified or not, the same rule; and a caller verifying for the
+    // pool is spared the proof check too.
+    let checked = CheckedTx::verify(low.clone()).unwrap();
+    assert_eq!(
+        pool.insert_verified(checked, net.prove(&[&g[0]]), &net.state)
+            .map(|o| o.txid),
+        too_low
+    );
+    assert_eq!(
+        CheckedTx::verify_relayable(corrupt, pool.policy()).map(|c| c.verified().id),
+        too_low
+    );
+    assert!(matches!(
+        CheckedTx::verify_relayable(
+            Tx {
+                proof: low.proof.clone(),
+                ..probe.clone()
+            },
+            pool.policy()
+        ),
+        Err(BlockchainError::InvalidTx { .. })
+    ));
+    assert!(pool.is_empty());
+
+    // Exactly the minimum is accepted.
+    let out = pool
+        .insert(probe.clone(), net.prove(&[&g[0]]), &net.state)
+        .unwrap();
+    assert_eq!(out.fee_rate, minimum);
+    assert_eq!(
+        CheckedTx::verify_relayable(probe.clone(), pool.policy())
+            .unwrap()
+            .verified()
+            .id,
+        txid(&probe)
+    );
+
+    // The default policy refuses a transaction without a fee, and takes one
+    // paying a single unit (docs/spec/blockchain.md §Mempool, Relay fees).
+    let mut default = Mempool::new(1 << 20);
+    assert_eq!(default.policy(), &MempoolPolicy::with_max_bytes(1 << 20));
+    let (free, _) = net.pay(&g[2], 0);
+    assert!(matches!(
+        default.insert(free, net.prove(&[&g[2]]), &net.state),
+        Err(BlockchainError::FeeRateTooLow { .. })
+    ));
+    let (one, _) = net.pay(&g[2], 1);
+    assert!(one.encoded_size() <= 2000);
+    default
+        .insert(one, net.prove(&[&g[2]]), &net.state)
+        .unwrap();
+
+    // A policy without a minimum takes a zero fee.
+    let mut free_pool = Mempool::with_policy(MempoolPolicy::free(1 << 20));
+    let (free, _) = net.pay(&g[3], 0);
+    free_pool
+        .insert(free, net.prove(&[&g[3]]), &net.state)
+        .unwrap();
+}
+
+#[test]
+fn a_replacement_pays_the_fees_it_replaces_plus_the_incremental_fee() {
+    let mut net = Net::new(4, 11);
+    let g = net.genesis.clone();
+    let alice = net.alice.clone();
+    let (probe, _) = net.pay(&g[0], 1);
+    let size = probe.encoded_size();
+    // 5 units for a replacement of `pay`'s size.
+    let incremental = FeeRate::new(5, size);
+    let mut pool = pool_with(FeeRate::new(0, 1), incremental);
+
+    // One conflict, no descendants: 10 + 5.
+    let (a, _) = net.pay(&g[0], 10);
+    pool.insert(a.clone(), net.prove(&[&g[0]]), &net.state)
+        .unwrap();
+    let (r14, _) = net.pay(&g[0], 14);
+    assert_eq!(
+        pool.insert(r14, net.prove(&[&g[0]]), &net.state),
+        Err(BlockchainError::ReplacementFeeTooLow {
+            paid: 14,
+            needed: 15,
+            replaced_fees: 10,
+            replaced: 1
+        })
+    );
+    let (r15, r15_out) = net.pay(&g[0], 15);
+    let out = pool
+        .insert(r15.clone(), net.prove(&[&g[0]]), &net.state)
+        .unwrap();
+    assert_eq!(out.replaced, ids(&[&a]));
+
+    // Descendants count: r15 (15) <- child (30) <- grandchild (20). A
+    // replacement of r15 paying a far higher rate than r15 but less than
+    // 65 + 5 is refused; 70 exactly replaces all three.
+    let (child, child_out) = net.pay(&r15_out, 30);
+    let (grandchild, _) = net.pay(&child_out, 20);
+    pool.insert(child.clone(), Proof::empty(), &net.state)
+        .unwrap();
+    pool.insert(grandchild.clone(), Proof::empty(), &net.state)
+        .unwrap();
+    let (r69, _) = net.pay(&g[0], 69);
+    assert_eq!(
+        pool.insert(r69, net.prove(&[&g[0]]), &net.state),
+        Err(BlockchainError::ReplacementFeeTooLow {
+            paid: 69,
+            needed: 70,
+            replaced_fees: 65,
+            replaced: 3
+        })
+    );
+    assert_eq!(pool.len(), 3);
+    let (r70, _) = net.pay(&g[0], 70);
+    let out = pool
+        .insert(r70.clone(), net.prove(&[&g[0]]), &net.state)
+        .unwrap();
+    assert_eq!(out.replaced, ids(&[&r15, &child, &grandchild]));
+    assert_eq!(order(&pool), ids(&[&r70]));
+
+    // Two direct conflicts: a replacement spending both inputs pays both
+    // fees plus the incremental fee for its own (larger) size, and a
+    // higher rate than each.
+    let (b, _) = net.pay(&g[1], 10);
+    let (c, _) = net.pay(&g[2], 20);
+    pool.insert(b.clone(), net.prove(&[&g[1]]), &net.state)
+        .unwrap();
+    pool.insert(c.clone(), net.prove(&[&g[2]]), &net.state)
+        .unwrap();
+    let (both, _) = net.spend(&[&g[1], &g[2]], 1, &[&alice], ANY_TIME);
+    let both_size = both.encoded_size();
+    assert!(both_size > size);
+    let needed = 30 + blockchain::fee_for(incremental, both_size);
+    assert_eq!(needed, pool.policy().replacement_fee(30, both_size));
+    // A fee rate above both, one unit short of the fees.
+    let (short, _) = net.spend(&[&g[1], &g[2]], needed as u32 - 1, &[&alice], ANY_TIME);
+    assert!(FeeRate::new(needed - 1, both_size) > FeeRate::new(20, size));
+    assert_eq!(
+        pool.insert(short, net.prove(&[&g[1], &g[2]]), &net.state),
+        Err(BlockchainError::ReplacementFeeTooLow {
+            paid: needed - 1,
+            needed,
+            replaced_fees: 30,
+            replaced: 2
+        })
+    );
+    let (enough, _) = net.spend(&[&g[1], &g[2]], needed as u32, &[&alice], ANY_TIME);
+    let out = pool
+        .insert(enough.clone(), net.prove(&[&g[1], &g[2]]), &net.state)
+        .unwrap();
+    assert_eq!(sorted(out.replaced), sorted(ids(&[&b, &c])));
+
+    // The rate rule still comes first and is strict: with no incremental
+    // fee, paying the replaced fee exactly at the same rate is a conflict.
+    let mut plain = pool_with(FeeRate::new(0, 1), FeeRate::new(0, 1));
+    let (d, _) = net.pay(&g[3], 10);
+    plain
+        .insert(d.clone(), net.prove(&[&g[3]]), &net.state)
+        .unwrap();
+    let (same, _) = net.pay(&g[3], 10);
+    assert_eq!(
+        plain.insert(same, net.prove(&[&g[3]]), &net.state),
+        Err(BlockchainError::Conflict {
+            id: g[3].contract.id(),
+            txid: txid(&d)
+        })
+    );
+    let (plus_one, _) = net.pay(&g[3], 11);
+    assert_eq!(
+        plain
+            .insert(plus_one, net.prove(&[&g[3]]), &net.state)
+            .unwrap()
+            .replaced,
+        ids(&[&d])
+    );
 }
 
 #[test]

@@ -14,6 +14,12 @@ impl Mempool {
     /// `replaced` are gone: lowest fee rate first, each with its
     /// descendants, never one of `rate` or more nor an ancestor of the new
     /// transaction (docs/spec/blockchain.md §Mempool, Size limit).
+    ///
+    /// Every evicted transaction pays a fee rate strictly below the
+    /// newcomer's, so the evicted set as a whole does too: a newcomer never
+    /// evicts for less than the evicted fees' rate, and the pool's worst
+    /// rate only rises. (Unlike a replacement, an eviction need not cover
+    /// the evicted fees in total: the bytes it frees stay open to others.)
     pub(super) fn plan_room(
         &self,
         size: usize,
@@ -23,16 +29,19 @@ impl Mempool {
     ) -> Result<Vec<TxID>, BlockchainError> {
         let full = BlockchainError::MempoolFull {
             size,
-            limit: self.max_bytes,
+            limit: self.policy.max_bytes,
         };
-        if size > self.max_bytes {
+        if size > self.policy.max_bytes {
             return Err(full);
         }
         let bytes = |t: &TxID| self.entries.get(t).map_or(0, |e| e.size);
         let mut used = self
             .size_bytes
             .saturating_sub(replaced.iter().map(bytes).sum());
-        let fits = |used: usize| used.checked_add(size).is_some_and(|n| n <= self.max_bytes);
+        let fits = |used: usize| {
+            used.checked_add(size)
+                .is_some_and(|n| n <= self.policy.max_bytes)
+        };
         let mut planned = Vec::new();
         let mut planned_set = HashSet::new();
         for (Reverse(candidate_rate), _, candidate) in self.by_rate.iter().rev() {
