@@ -88,15 +88,16 @@ pub fn run(args: DevnetArgs) -> Result<Output, Error> {
     let limits = config.limits();
     let data_dir = config.data_dir.clone();
     let listen = config.listen.join(", ");
+    let min_fee = blockchain::format_fee_rate(config.min_relay_fee_rate);
     serve_until_stopped(
         &config,
         move || Chain::open(&path, limits),
-        |addr| print_banner(addr, &data_dir, &listen, created),
+        |addr| print_banner(addr, &data_dir, &listen, &min_fee, created),
     )?;
     Ok(Output::Text(String::new()))
 }
 
-fn print_banner(addr: SocketAddr, dir: &Path, listen: &str, created: bool) {
+fn print_banner(addr: SocketAddr, dir: &Path, listen: &str, min_fee: &str, created: bool) {
     let wallet = dir.join("wallet.redb");
     let what = if created {
         "new devnet created"
@@ -108,12 +109,13 @@ fn print_banner(addr: SocketAddr, dir: &Path, listen: &str, created: bool) {
          API:        http://{addr}  (docs/api.md)\n\
          p2p:        {listen}  (docs/spec/network.md)\n\
          dev wallet: {wallet}  ({DEV_NATIVE} native, {DEV_ASSET} {DEV_ASSET_NAME} at genesis)\n\
+         relay fee:  at least {min_fee} (fee/bytes); wallets pay it unless given --fee\n\
          \n\
          In another terminal (ZKVM_NODE={addr}):\n  \
          zkvm chain status\n  \
          zkvm wallet balance\n  \
          zkvm wallet --wallet bob.redb new\n  \
-         zkvm wallet send --to <bob's address> --qty 250 --asset {DEV_ASSET_NAME} --fee 10 --wait\n  \
+         zkvm wallet send --to <bob's address> --qty 250 --asset {DEV_ASSET_NAME} --wait\n  \
          zkvm wallet --wallet bob.redb balance\n\
          \n\
          A second node that follows this one:\n  \

@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use curve25519_dalek::scalar::Scalar;
 use node::{Chain, ChainHandle, NodeConfig};
 use zeroize::Zeroizing;
+use zkvm::FeeRate;
 
 use crate::{input, Error, Output};
 
@@ -44,6 +45,15 @@ pub struct NodeArgs {
     /// ones; default 8).
     #[arg(long)]
     pub target_peers: Option<usize>,
+    /// The least fee rate the mempool relays, FEE/BYTES (default 1/2000:
+    /// one unit per 2,000 bytes; docs/spec/blockchain.md §Mempool, Relay
+    /// fees).
+    #[arg(long, value_name = "FEE/BYTES", value_parser = blockchain::parse_fee_rate)]
+    pub min_relay_fee_rate: Option<FeeRate>,
+    /// What a replacement pays for its own size on top of the fees it
+    /// replaces, FEE/BYTES (default 1/2000).
+    #[arg(long, value_name = "FEE/BYTES", value_parser = blockchain::parse_fee_rate)]
+    pub incremental_relay_fee_rate: Option<FeeRate>,
 }
 
 impl NodeArgs {
@@ -71,6 +81,12 @@ impl NodeArgs {
         c.peers.extend(self.peers.iter().cloned());
         if let Some(n) = self.target_peers {
             c.target_peers = n;
+        }
+        if let Some(rate) = self.min_relay_fee_rate {
+            c.min_relay_fee_rate = rate;
+        }
+        if let Some(rate) = self.incremental_relay_fee_rate {
+            c.incremental_relay_fee_rate = rate;
         }
         c.validate()?;
         Ok(c)

@@ -335,6 +335,11 @@ async fn status(State(s): State<ApiState>) -> ApiResult {
             "producer": c.is_producer(),
             "pruned": c.is_pruned(),
             "first_block": c.base_height() + 1,
+            // What a wallet pays at least (docs/api.md §Status).
+            "min_relay_fee_rate": {
+                "fee": c.mempool().policy().min_relay_fee_rate.fee(),
+                "bytes": c.mempool().policy().min_relay_fee_rate.size(),
+            },
         })))
     })
     .await

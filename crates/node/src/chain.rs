@@ -18,13 +18,13 @@ use std::path::Path;
 use accumulator::{Forest, Proof, ZkvmHash};
 use blockchain::{
     utxo_leaf, Block, BlockID, BlockRemovals, BlockchainError, ChainState, CheckedTx, Genesis,
-    InsertOutcome, Mempool,
+    InsertOutcome, Mempool, MempoolPolicy,
 };
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
 use tracing::{info, warn};
 use zeroize::Zeroizing;
-use zkvm::{ContractID, Tx, TxID, Verifier};
+use zkvm::{ContractID, FeeRate, Tx, TxID, Verifier};
 
 use crate::store::{BlockCommit, BlockReader, Delta, Store, FOREST_CHECKPOINT_INTERVAL};
 use crate::NodeError;
@@ -36,13 +36,33 @@ pub struct Limits {
     pub mempool_bytes: usize,
     /// Largest block this node produces, counting transaction bytes.
     pub block_bytes: usize,
+    /// The mempool's minimum relay fee rate (docs/spec/blockchain.md
+    /// §Mempool, Relay fees).
+    pub min_relay_fee_rate: FeeRate,
+    /// The fee rate a replacement pays for its own size on top of the fees
+    /// it replaces (docs/spec/blockchain.md §Mempool, Insertion).
+    pub incremental_relay_fee_rate: FeeRate,
 }
 
 impl Default for Limits {
     fn default() -> Self {
+        let policy = MempoolPolicy::default();
         Limits {
             mempool_bytes: 64 << 20,
             block_bytes: 4 << 20,
+            min_relay_fee_rate: policy.min_relay_fee_rate,
+            incremental_relay_fee_rate: policy.incremental_relay_fee_rate,
+        }
+    }
+}
+
+impl Limits {
+    /// What the mempool accepts: its cap and relay fee rates.
+    pub fn mempool_policy(&self) -> MempoolPolicy {
+        MempoolPolicy {
+            max_bytes: self.mempool_bytes,
+            min_relay_fee_rate: self.min_relay_fee_rate,
+            incremental_relay_fee_rate: self.incremental_relay_fee_rate,
         }
     }
 }
@@ -145,7 +165,7 @@ impl Chain {
             state,
             forest: Some(forest),
             base_height: 1,
-            mempool: Mempool::new(limits.mempool_bytes),
+            mempool: Mempool::with_policy(limits.mempool_policy()),
             block_key: key,
             limits,
             failed: None,
@@ -192,7 +212,7 @@ impl Chain {
             state,
             forest: None,
             base_height,
-            mempool: Mempool::new(limits.mempool_bytes),
+            mempool: Mempool::with_policy(limits.mempool_policy()),
             block_key: None,
             limits,
             failed: None,
@@ -229,7 +249,7 @@ impl Chain {
             state: loaded.state,
             forest,
             base_height: loaded.base_height,
-            mempool: Mempool::new(limits.mempool_bytes),
+            mempool: Mempool::with_policy(limits.mempool_policy()),
             block_key: key,
             limits,
             failed: None,

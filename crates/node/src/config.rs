@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use zkvm::FeeRate;
 
 use crate::chain::Limits;
 use crate::network::{parse_addr, NetworkSettings};
@@ -33,6 +34,15 @@ pub struct NodeConfig {
     pub empty_block_interval_ms: u64,
     /// Mempool cap in bytes.
     pub mempool_bytes: usize,
+    /// The least fee rate the mempool relays, `"FEE/BYTES"` (default
+    /// `"1/2000"`: a unit per 2,000 encoded bytes); lower ones are refused
+    /// (docs/spec/blockchain.md §Mempool, Relay fees).
+    #[serde(with = "fee_rate_text")]
+    pub min_relay_fee_rate: FeeRate,
+    /// The fee rate a replacement pays for its own size on top of the fees
+    /// of everything it replaces, `"FEE/BYTES"` (default `"1/2000"`).
+    #[serde(with = "fee_rate_text")]
+    pub incremental_relay_fee_rate: FeeRate,
     /// Largest block produced, in transaction bytes.
     pub block_bytes: usize,
     /// Largest HTTP request body accepted, in bytes.
@@ -68,6 +78,8 @@ impl Default for NodeConfig {
             block_interval_ms: 2_000,
             empty_block_interval_ms: 30_000,
             mempool_bytes: limits.mempool_bytes,
+            min_relay_fee_rate: limits.min_relay_fee_rate,
+            incremental_relay_fee_rate: limits.incremental_relay_fee_rate,
             block_bytes: limits.block_bytes,
             // A transaction is at most 1 MiB: 2 MiB of hex and JSON's framing.
             max_request_bytes: (2 << 20) + 4096,
@@ -105,6 +117,8 @@ impl NodeConfig {
         Limits {
             mempool_bytes: self.mempool_bytes,
             block_bytes: self.block_bytes,
+            min_relay_fee_rate: self.min_relay_fee_rate,
+            incremental_relay_fee_rate: self.incremental_relay_fee_rate,
         }
     }
 
@@ -147,8 +161,37 @@ impl NodeConfig {
                 "max_request_bytes must be at least 1024".into(),
             ));
         }
+        for (name, rate) in [
+            ("min_relay_fee_rate", self.min_relay_fee_rate),
+            (
+                "incremental_relay_fee_rate",
+                self.incremental_relay_fee_rate,
+            ),
+        ] {
+            if rate.size() == 0 {
+                return Err(NodeError::Config(format!(
+                    "{name} must be FEE/BYTES with a positive number of bytes"
+                )));
+            }
+        }
         self.network_settings()?;
         Ok(())
+    }
+}
+
+/// A fee rate in the configuration file as `"FEE/BYTES"`
+/// ([`blockchain::parse_fee_rate`]).
+mod fee_rate_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use zkvm::FeeRate;
+
+    pub fn serialize<S: Serializer>(rate: &FeeRate, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&blockchain::format_fee_rate(*rate))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<FeeRate, D::Error> {
+        let text = String::deserialize(d)?;
+        blockchain::parse_fee_rate(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -165,5 +208,39 @@ mod tests {
         assert!(toml::from_str::<NodeConfig>("block_interval = 5").is_err());
         let round: NodeConfig = toml::from_str(&c.to_toml()).unwrap();
         assert_eq!(round, c);
+    }
+
+    #[test]
+    fn relay_fee_rates_are_fee_per_bytes() {
+        let c = NodeConfig::default();
+        assert_eq!(
+            (c.min_relay_fee_rate.fee(), c.min_relay_fee_rate.size()),
+            (1, 2000)
+        );
+        assert_eq!(
+            c.limits().mempool_policy(),
+            Limits::default().mempool_policy()
+        );
+        assert!(c.to_toml().contains("min_relay_fee_rate = \"1/2000\""));
+        let c: NodeConfig =
+            toml::from_str("min_relay_fee_rate = \"5/1000\"\nincremental_relay_fee_rate = \"0/1\"")
+                .unwrap();
+        let policy = c.limits().mempool_policy();
+        assert_eq!(
+            (
+                policy.min_relay_fee_rate.fee(),
+                policy.min_relay_fee_rate.size()
+            ),
+            (5, 1000)
+        );
+        assert_eq!(policy.incremental_relay_fee_rate.fee(), 0);
+        c.validate().unwrap();
+        assert!(toml::from_str::<NodeConfig>("min_relay_fee_rate = \"5\"").is_err());
+        assert!(toml::from_str::<NodeConfig>("min_relay_fee_rate = \"1/0\"").is_err());
+        let zero = NodeConfig {
+            min_relay_fee_rate: FeeRate::new(1, 0),
+            ..NodeConfig::default()
+        };
+        assert!(zero.validate().is_err());
     }
 }
