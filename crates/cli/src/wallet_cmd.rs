@@ -11,9 +11,9 @@ use curve25519_dalek::scalar::Scalar;
 use indicatif::{ProgressBar, ProgressStyle};
 use node::{Client, NodeError};
 use serde_json::{json, Value as Json};
-use wallet::{Address, Amount, BlockSource, Built, HistoryKind, Wallet};
+use wallet::{Address, Amount, BlockSource, Built, Fee, HistoryKind, Wallet};
 use zeroize::Zeroizing;
-use zkvm::TxID;
+use zkvm::{FeeRate, TxID};
 
 use crate::{Error, Output};
 
@@ -94,9 +94,11 @@ pub enum WalletCommand {
 /// Options of the commands that make a transaction.
 #[derive(Debug, Args)]
 pub struct TxArgs {
-    /// Fee, in native units.
-    #[arg(long, default_value_t = 0)]
-    fee: u64,
+    /// Fee, in native units. Default: the least fee that meets the node's
+    /// minimum relay fee rate for the transaction's size
+    /// (docs/spec/wallet.md §Fees).
+    #[arg(long)]
+    fee: Option<u64>,
     /// Wait until a block includes the transaction.
     #[arg(long)]
     wait: bool,
@@ -149,7 +151,8 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
         }
         WalletCommand::Issue { qty, name, tx } => {
             let (mut w, client) = synced(open()?, node)?;
-            let built = w.issue(qty, name.as_bytes(), tx.fee, &mut rand::thread_rng())?;
+            let fee = fee(&client, &tx)?;
+            let built = w.issue_with_fee(qty, name.as_bytes(), fee, &mut rand::thread_rng())?;
             let mut out = submit(&mut w, &client, &built, tx.wait)?;
             out["asset"] = json!(name);
             out["flavor"] = json!(built.issued_flavor.map(|f| hex::encode(f.as_bytes())));
@@ -162,17 +165,44 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
                 .map_err(|e| Error::Usage(format!("bad address: {e}")))?;
             let (mut w, client) = synced(open()?, node)?;
             let flavor = parse_asset(&w, &asset)?;
-            let built = w.send(&to, qty, flavor, tx.fee, &mut rand::thread_rng())?;
+            let fee = fee(&client, &tx)?;
+            let built = w.send_with_fee(&to, qty, flavor, fee, &mut rand::thread_rng())?;
             submit(&mut w, &client, &built, tx.wait)?
         }
         WalletCommand::Retire { qty, asset, tx } => {
             let (mut w, client) = synced(open()?, node)?;
             let flavor = parse_asset(&w, &asset)?;
-            let built = w.retire(qty, flavor, tx.fee, &mut rand::thread_rng())?;
+            let fee = fee(&client, &tx)?;
+            let built = w.retire_with_fee(qty, flavor, fee, &mut rand::thread_rng())?;
             submit(&mut w, &client, &built, tx.wait)?
         }
     };
     Ok(Output::Json(json))
+}
+
+/// The fee to pay: `--fee` as given; without it, the least fee that meets
+/// the node's minimum relay fee rate, from `GET /v1/status` (docs/api.md
+/// §Status), for the size of the transaction the wallet builds
+/// (docs/spec/wallet.md §Fees). A node that does not say gets the default
+/// rate (docs/spec/blockchain.md §Mempool, Relay fees).
+fn fee(client: &Client, args: &TxArgs) -> Result<Fee, Error> {
+    if let Some(fee) = args.fee {
+        return Ok(Fee::Fixed(fee));
+    }
+    let status = client.status()?;
+    let rate = &status["min_relay_fee_rate"];
+    let bytes = rate["bytes"]
+        .as_u64()
+        .and_then(|b| usize::try_from(b).ok())
+        .filter(|b| *b > 0);
+    let rate = match (rate["fee"].as_u64(), bytes) {
+        (Some(fee), Some(bytes)) => FeeRate::new(fee, bytes),
+        _ => {
+            let (fee, bytes) = blockchain::DEFAULT_MIN_RELAY_FEE_RATE;
+            FeeRate::new(fee, bytes)
+        }
+    };
+    Ok(Fee::AtRate(rate))
 }
 
 /// The wallet caught up with the node at `node`, and the node's client.

@@ -4,17 +4,44 @@
 use std::collections::BTreeMap;
 
 use accumulator::{Proof, ZkvmHash};
-use blockchain::utxo_leaf;
+use blockchain::{fee_for, utxo_leaf};
 use curve25519_dalek::scalar::Scalar;
 use rand_core::{CryptoRng, RngCore};
 use zkvm::{
-    Commitment, Contract, ContractID, Data, PortableItem, Predicate, Program, Prover,
-    ScalarWitness, Tx, TxHeader, TxID, MAX_FEE,
+    Commitment, Contract, ContractID, Data, Encodable, FeeRate, PortableItem, Predicate, Program,
+    Prover, ScalarWitness, Tx, TxHeader, TxID, MAX_FEE,
 };
 
 use crate::note::{EncryptedNote, NoteOpening};
-use crate::wallet::{add_amount, Amount, HistoryKind, OwnedUtxo, PendingTx};
+use crate::wallet::{add_amount, Amount, HistoryKind, OwnedUtxo, PendingTx, State};
 use crate::{Address, Wallet, WalletError};
+
+/// How a transaction's fee is set (docs/spec/wallet.md §Fees).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fee {
+    /// Exactly this fee, in the zero flavor.
+    Fixed(u64),
+    /// The least fee that pays at least this rate for the transaction's
+    /// encoded size: what a node asks with its minimum relay fee rate
+    /// (docs/spec/blockchain.md §Mempool, Relay fees). The size is known
+    /// only once the transaction is proven, so the wallet builds it, and
+    /// builds it again with a higher fee if the first one fell short.
+    AtRate(FeeRate),
+}
+
+impl From<u64> for Fee {
+    fn from(fee: u64) -> Fee {
+        Fee::Fixed(fee)
+    }
+}
+
+/// The size a fee at a rate is first computed for: no wallet transaction
+/// that pays a fee is smaller (one input, the fee and one output make 1,649
+/// bytes), so the first guess never overpays. At the default minimum relay
+/// fee rate (1 per 2,000 bytes) it is already right for every transaction
+/// up to 2,000 bytes, a payment with change (1,987 bytes) included, which
+/// is then built once; otherwise a second build settles the fee.
+pub const FIRST_FEE_ESTIMATE_BYTES: usize = 1_400;
 
 /// A transaction the wallet built and signed, now pending: broadcast `tx`
 /// with `utxo_proof` (docs/spec/blockchain.md §Mempool, Insertion).
@@ -58,20 +85,30 @@ impl Wallet {
         fee: u64,
         rng: &mut R,
     ) -> Result<Built, WalletError> {
-        check_amounts(qty, fee)?;
-        let inputs = self.select_with_fee(flavor, qty, fee)?;
+        self.send_with_fee(to, qty, flavor, Fee::Fixed(fee), rng)
+    }
+
+    /// [`Wallet::send`] with the fee fixed or set by a rate ([`Fee`]).
+    pub fn send_with_fee<R: RngCore + CryptoRng>(
+        &mut self,
+        to: &Address,
+        qty: u64,
+        flavor: Scalar,
+        fee: Fee,
+        rng: &mut R,
+    ) -> Result<Built, WalletError> {
+        check_qty(qty)?;
         let amount = Amount { flavor, qty };
-        self.build(
-            Plan {
+        self.build_paying(fee, rng, |w, fee| {
+            Ok(Plan {
                 kind: HistoryKind::Sent,
-                inputs,
+                inputs: w.select_with_fee(flavor, qty, fee)?,
                 issue: None,
                 retire: None,
                 payments: vec![(*to, amount)],
                 fee,
-            },
-            rng,
-        )
+            })
+        })
     }
 
     /// Issues `qty` of the flavor of the wallet's issuance key and
@@ -87,31 +124,41 @@ impl Wallet {
         fee: u64,
         rng: &mut R,
     ) -> Result<Built, WalletError> {
-        check_amounts(qty, fee)?;
-        let mut inputs = self.select(Scalar::ZERO, u128::from(fee))?;
-        if inputs.is_empty() {
-            let locked = self.state.locked();
-            let anchor = self
-                .state
-                .utxos
-                .values()
-                .filter(|u| !locked.contains(&u.id()))
-                .max_by_key(|u| (u.flavor() == Scalar::ZERO, u.qty(), u.id()))
-                .ok_or(WalletError::NothingToSpend)?;
-            inputs.push(anchor.clone());
-        }
+        self.issue_with_fee(qty, metadata, Fee::Fixed(fee), rng)
+    }
+
+    /// [`Wallet::issue`] with the fee fixed or set by a rate ([`Fee`]).
+    pub fn issue_with_fee<R: RngCore + CryptoRng>(
+        &mut self,
+        qty: u64,
+        metadata: &[u8],
+        fee: Fee,
+        rng: &mut R,
+    ) -> Result<Built, WalletError> {
+        check_qty(qty)?;
         let flavor = self.keys.issuance_flavor(metadata);
-        self.build(
-            Plan {
+        self.build_paying(fee, rng, |w, fee| {
+            let mut inputs = w.select(Scalar::ZERO, u128::from(fee))?;
+            if inputs.is_empty() {
+                let locked = w.state.locked();
+                let anchor = w
+                    .state
+                    .utxos
+                    .values()
+                    .filter(|u| !locked.contains(&u.id()))
+                    .max_by_key(|u| (u.flavor() == Scalar::ZERO, u.qty(), u.id()))
+                    .ok_or(WalletError::NothingToSpend)?;
+                inputs.push(anchor.clone());
+            }
+            Ok(Plan {
                 kind: HistoryKind::Issued,
                 inputs,
                 issue: Some((Amount { flavor, qty }, metadata.to_vec())),
                 retire: None,
                 payments: Vec::new(),
                 fee,
-            },
-            rng,
-        )
+            })
+        })
     }
 
     /// Retires (destroys) `qty` of `flavor`, paying `fee`
@@ -123,19 +170,67 @@ impl Wallet {
         fee: u64,
         rng: &mut R,
     ) -> Result<Built, WalletError> {
-        check_amounts(qty, fee)?;
-        let inputs = self.select_with_fee(flavor, qty, fee)?;
-        self.build(
-            Plan {
+        self.retire_with_fee(qty, flavor, Fee::Fixed(fee), rng)
+    }
+
+    /// [`Wallet::retire`] with the fee fixed or set by a rate ([`Fee`]).
+    pub fn retire_with_fee<R: RngCore + CryptoRng>(
+        &mut self,
+        qty: u64,
+        flavor: Scalar,
+        fee: Fee,
+        rng: &mut R,
+    ) -> Result<Built, WalletError> {
+        check_qty(qty)?;
+        self.build_paying(fee, rng, |w, fee| {
+            Ok(Plan {
                 kind: HistoryKind::Retired,
-                inputs,
+                inputs: w.select_with_fee(flavor, qty, fee)?,
                 issue: None,
                 retire: Some(Amount { flavor, qty }),
                 payments: Vec::new(),
                 fee,
-            },
-            rng,
-        )
+            })
+        })
+    }
+
+    /// Builds the plan that `plan` makes for a fee, with the fee `fee`
+    /// asks for (docs/spec/wallet.md §Fees), and records it as pending.
+    ///
+    /// At a rate, the first fee is the rate's fee for
+    /// [`FIRST_FEE_ESTIMATE_BYTES`]; while the transaction built pays less
+    /// than the rate's fee for its actual size, it is built again with that
+    /// fee (coin selection included, as a higher fee may need another
+    /// input). The fee only rises, and for one set of inputs the size does
+    /// not depend on the fee's value (the fee is a 4-byte string), so this
+    /// ends: in one build when the estimate is right, two most often
+    /// otherwise. Only the last build is recorded.
+    fn build_paying<R: RngCore + CryptoRng>(
+        &mut self,
+        fee: Fee,
+        rng: &mut R,
+        plan: impl Fn(&Wallet, u64) -> Result<Plan, WalletError>,
+    ) -> Result<Built, WalletError> {
+        let (built, new) = match fee {
+            Fee::Fixed(fee) => {
+                check_fee(fee)?;
+                self.prepare(plan(self, fee)?, rng)?
+            }
+            Fee::AtRate(rate) => {
+                let mut fee = fee_for(rate, FIRST_FEE_ESTIMATE_BYTES);
+                loop {
+                    check_fee(fee)?;
+                    let (built, new) = self.prepare(plan(self, fee)?, rng)?;
+                    let needed = fee_for(rate, built.tx.encoded_size());
+                    if fee >= needed {
+                        break (built, new);
+                    }
+                    fee = needed;
+                }
+            }
+        };
+        self.commit(new)?;
+        Ok(built)
     }
 
     /// Inputs for `qty` of `flavor` and `fee` of the zero flavor.
@@ -188,13 +283,14 @@ impl Wallet {
         Ok(chosen)
     }
 
-    /// Writes, proves and signs the plan's program; records it as pending
+    /// Writes, proves and signs the plan's program; returns it with the
+    /// wallet state that records it as pending, for the caller to commit
     /// (docs/spec/wallet.md §Transactions, Program).
-    fn build<R: RngCore + CryptoRng>(
-        &mut self,
+    fn prepare<R: RngCore + CryptoRng>(
+        &self,
         plan: Plan,
         rng: &mut R,
-    ) -> Result<Built, WalletError> {
+    ) -> Result<(Built, State), WalletError> {
         let following = self
             .state
             .following
@@ -338,15 +434,15 @@ impl Wallet {
                 incoming,
             },
         );
-        self.commit(new)?;
-        Ok(Built {
+        let built = Built {
             tx,
             utxo_proof,
             txid,
             fee: plan.fee,
             inputs,
             issued_flavor: plan.issue.map(|(a, _)| a.flavor),
-        })
+        };
+        Ok((built, new))
     }
 
     /// An owned output with its secrets attached: the receiving key and the
@@ -371,11 +467,16 @@ impl Wallet {
     }
 }
 
-/// A positive quantity and a fee of at most [`MAX_FEE`].
-fn check_amounts(qty: u64, fee: u64) -> Result<(), WalletError> {
+/// A positive quantity.
+fn check_qty(qty: u64) -> Result<(), WalletError> {
     if qty == 0 {
         return Err(WalletError::ZeroAmount);
     }
+    Ok(())
+}
+
+/// A fee of at most [`MAX_FEE`].
+fn check_fee(fee: u64) -> Result<(), WalletError> {
     if fee > MAX_FEE {
         return Err(WalletError::FeeTooHigh(fee));
     }

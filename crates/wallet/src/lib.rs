@@ -14,8 +14,10 @@
 //!   outputs, pending transactions, history — changed one transaction at a
 //!   time; [`Wallet::follow`], [`Wallet::scan_block`], [`Wallet::sync`]
 //!   follow a chain; [`Wallet::send`], [`Wallet::issue`],
-//!   [`Wallet::retire`] build transactions (§Wallet state, §Scanning,
-//!   §Transactions, §Storage).
+//!   [`Wallet::retire`] build transactions, with a fixed fee or, through
+//!   their `_with_fee` forms and [`Fee::AtRate`], the least fee that pays a
+//!   node's minimum relay fee rate (§Wallet state, §Scanning,
+//!   §Transactions, §Fees, §Storage).
 
 mod address;
 mod build;
@@ -26,7 +28,7 @@ mod store;
 mod wallet;
 
 pub use address::{Address, ADDRESS_LENGTH, ADDRESS_PREFIX, ADDRESS_VERSION};
-pub use build::Built;
+pub use build::{Built, Fee, FIRST_FEE_ESTIMATE_BYTES};
 pub use error::WalletError;
 pub use keys::{Keys, Seed, ViewKey, MNEMONIC_WORDS};
 pub use note::{
