@@ -20,14 +20,14 @@
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use zkvm::adversarial::{transaction, Family};
+use zkvm::adversarial::Family;
 use zkvm::Verifier;
 
 fn scales(family: Family) -> Vec<usize> {
     if family.is_exponential() {
         vec![2, 4, 6, 8, 10, 14, 20, 30, 40]
     } else {
-        vec![1, 4, 16, 64, 256, 1024, 4096, 16384]
+        vec![1, 4, 8, 16, 24, 32, 48, 64, 256, 1024, 4096, 16384]
     }
 }
 
@@ -55,7 +55,7 @@ fn scan() -> Vec<(Family, usize, Vec<u8>)> {
     for family in Family::ALL {
         let mut best: Option<(f64, usize, Vec<u8>)> = None;
         for n in scales(family) {
-            let bytes = transaction(&family.program(n)).unwrap().to_bytes();
+            let bytes = family.transaction(n).unwrap().to_bytes();
             let per_kb = micros_per_kb(median(&bytes), bytes.len());
             eprintln!(
                 "hostile scan: {family:?}({n}) {} bytes: {per_kb:.0} us/KB",

@@ -81,13 +81,23 @@ impl Family {
             Family::CallChain => chain(n, Runner::Call),
             Family::SignidChain => chain(n, Runner::Signid),
             Family::SigntagChain => chain(n, Runner::Signtag),
-            Family::DupCopies => repeat(n, vec![0x5a; 4096], |p| p.dup(0).drop()),
-            Family::LogFlood => repeat(n, vec![0x5a; 4096], |p| p.dup(0).log()),
-            Family::RollChurn => roll_churn(n),
-            Family::ExpressionGrowth => expression_growth(n),
-            Family::NotChain => not_chain(n),
-            Family::RangeFlood => range_flood(n),
-            Family::UnblindFlood => unblind_flood(n),
+            linear => {
+                // An input first, so the run has an anchor and a `signtx`
+                // key, and a clean stack at the end: a run that succeeds
+                // goes on to the whole multiscalar check.
+                let mut p = Program::new();
+                p.push(output(Vec::new())).input().signtx();
+                match linear {
+                    Family::DupCopies => repeat(&mut p, n, vec![0x5a; 4096], |p| p.dup(0).drop()),
+                    Family::LogFlood => repeat(&mut p, n, vec![0x5a; 4096], |p| p.dup(0).log()),
+                    Family::RollChurn => roll_churn(&mut p, n),
+                    Family::ExpressionGrowth => expression_growth(&mut p, n),
+                    Family::NotChain => not_chain(&mut p, n),
+                    Family::RangeFlood => range_flood(&mut p, n),
+                    _ => unblind_flood(&mut p, n),
+                }
+                p
+            }
         }
     }
 }
@@ -183,71 +193,88 @@ fn chain(depth: usize, runner: Runner) -> Program {
 }
 
 /// `push:s`, then `body` `n` times, then `drop`.
-fn repeat(n: usize, s: Vec<u8>, body: impl Fn(&mut Program) -> &mut Program) -> Program {
-    let mut p = Program::new();
+fn repeat(p: &mut Program, n: usize, s: Vec<u8>, body: impl Fn(&mut Program) -> &mut Program) {
     p.push(Data::Opaque(s));
     for _ in 0..n {
-        body(&mut p);
+        body(p);
     }
     p.drop();
-    p
 }
 
-fn roll_churn(n: usize) -> Program {
-    let mut p = Program::new();
+fn roll_churn(p: &mut Program, n: usize) {
     for _ in 0..1000 {
         p.push(Data::Opaque(Vec::new()));
     }
     for _ in 0..n {
         p.roll(999);
     }
-    p
+    for _ in 0..1000 {
+        p.drop();
+    }
 }
 
-fn expression_growth(n: usize) -> Program {
-    let mut p = Program::new();
+fn expression_growth(p: &mut Program, n: usize) {
     p.push(point()).commit().dup(0).expr();
     for _ in 0..n {
         p.dup(1).expr().add();
     }
-    p
+    p.drop().drop();
 }
 
-fn not_chain(n: usize) -> Program {
-    let mut p = Program::new();
+fn not_chain(p: &mut Program, n: usize) {
     p.push(point()).commit().dup(0).expr().roll(1).expr().eq();
     for _ in 0..n {
         p.not();
     }
-    p
+    p.drop();
 }
 
-fn range_flood(n: usize) -> Program {
-    let mut p = Program::new();
+fn range_flood(p: &mut Program, n: usize) {
     p.push(point()).commit();
     for _ in 0..n {
         p.dup(0).expr().range().drop();
     }
-    p
+    p.drop();
 }
 
-fn unblind_flood(n: usize) -> Program {
-    let mut p = Program::new();
+fn unblind_flood(p: &mut Program, n: usize) {
     p.push(Data::Opaque(vec![0; 32])).push(point());
     for _ in 0..n {
         p.dup(1).unblind();
     }
-    p
+    p.drop().drop();
+}
+
+impl Family {
+    /// The family's transaction at scale `n`, with a proof of as many
+    /// inner-product rounds as an honest proof of its multipliers would
+    /// have, so that a verifier whose run succeeds goes on to the whole
+    /// multiscalar check (the most work the transaction can cause).
+    pub fn transaction(self, n: usize) -> Result<Tx, VMError> {
+        let multipliers = match self {
+            Family::RangeFlood => n.saturating_mul(64),
+            _ => 0,
+        };
+        let rounds = multipliers.max(1).next_power_of_two().trailing_zeros() as usize;
+        transaction_with_rounds(&self.program(n), rounds)
+    }
 }
 
 /// `program` as a transaction that decodes: version 1, no time bounds, a
 /// well-formed signature and a well-formed one-phase proof of nothing.
 pub fn transaction(program: &Program) -> Result<Tx, VMError> {
+    transaction_with_rounds(program, 0)
+}
+
+/// [`transaction`] with a proof of `rounds` inner-product rounds (of
+/// basepoints), the shape of a proof of up to `2^rounds` multipliers.
+pub fn transaction_with_rounds(program: &Program, rounds: usize) -> Result<Tx, VMError> {
     // Flag, eight points (A_I1, A_O1, S1, T_1, T_3..T_6), three zero
-    // scalars, an inner-product argument of no rounds (two zero scalars).
-    let mut proof = vec![0u8; 1 + 11 * 32 + 2 * 32];
-    for chunk in proof[1..1 + 8 * 32].chunks_mut(32) {
-        chunk.copy_from_slice(RISTRETTO_BASEPOINT_COMPRESSED.as_bytes());
+    // scalars, `2·rounds` points, two zero scalars.
+    let mut proof = vec![0u8; 1 + 11 * 32 + (2 * rounds + 2) * 32];
+    let points = (1..1 + 8 * 32).chain(1 + 11 * 32..1 + (11 + 2 * rounds) * 32);
+    for (i, byte) in points.enumerate() {
+        proof[byte] = RISTRETTO_BASEPOINT_COMPRESSED.as_bytes()[i % 32];
     }
     Ok(Tx {
         header: TxHeader {

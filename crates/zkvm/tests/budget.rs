@@ -115,7 +115,7 @@ fn payments_use_a_small_part_of_their_budget() {
         let verified = Verifier::precompute_bytes(&proven.bytes).unwrap();
         let share = percent(&verified.budget);
         // docs/spec/zkvm.md §Execution budget quotes these figures.
-        assert!(share < 25.0, "{m}x{n}: {share:.1}% of the budget");
+        assert!(share < 35.0, "{m}x{n}: {share:.1}% of the budget");
         assert!(prover_share >= share, "the prover's budget is the tighter");
         assert_eq!(prover_budget.spent(), verified.budget.spent());
         println!(

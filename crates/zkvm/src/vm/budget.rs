@@ -21,7 +21,7 @@ pub const UNITS_PER_BYTE: u64 = 128;
 ///
 /// The weights are chosen so that, per byte of transaction, an attacker
 /// gets at most 16 instructions, 64 bytes copied, hashed or logged,
-/// 16 expression terms, 1 point or 2 multipliers; an honest payment uses
+/// 16 expression terms, 1 point or 1 multiplier; an honest payment uses
 /// a small part of that (docs/spec/zkvm.md §Execution budget has the
 /// figures).
 pub mod cost {
@@ -43,7 +43,7 @@ pub mod cost {
     pub const POINT: u64 = 128;
     /// Every multiplier of the constraint system (allocated now or
     /// promised for the second phase).
-    pub const MULTIPLIER: u64 = 64;
+    pub const MULTIPLIER: u64 = 128;
 }
 
 /// The allowance of one run and what it has spent.
