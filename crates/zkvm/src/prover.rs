@@ -12,7 +12,7 @@ use crate::errors::VMError;
 use crate::tx::{TxHeader, TxID, TxLog};
 use crate::verifier::signtx_transcript;
 use crate::vm::budget::Budget;
-use crate::vm::{limits, Delegate, RunOutcome, VM};
+use crate::vm::{limits, Delegate, VM};
 use crate::{Commitment, ContractID, Predicate, Program, ProgramItem, Tx};
 
 /// Largest proof: two phases and an inner-product argument over the most
@@ -111,30 +111,20 @@ impl Prover {
             signtx: Vec::new(),
         };
         let smallest = 24 + 4 + bytes.len() + 64 + 4 + MIN_PROOF_SIZE;
-        let vm = VM::new(
-            header,
-            ProgramItem::Program(program),
-            Budget::for_tx_size(smallest),
-            &mut delegate,
-        );
-        let RunOutcome {
-            id,
-            log,
-            fee,
-            budget,
-        } = vm.run()?;
+        let budget = Budget::for_tx_size(smallest);
+        let run = VM::new(header, ProgramItem::Program(program), budget, &mut delegate).run()?;
         let ProverDelegate { mut cs, signtx } = delegate;
-        cs.transcript().append_message(b"ZkVM.txid", &id.0);
+        cs.transcript().append_message(b"ZkVM.txid", &run.id.0);
         let proof = cs.prove()?;
         Ok(UnsignedTx {
             header,
             program: bytes,
             proof,
-            id,
-            log,
-            fee,
+            id: run.id,
+            log: run.log,
+            fee: run.fee,
             signers: signtx,
-            budget,
+            budget: run.budget,
         })
     }
 }

@@ -20,7 +20,7 @@ use crate::encoding::Encodable;
 use crate::errors::VMError;
 use crate::tx::{TxHeader, TxID, TxLog};
 use crate::vm::budget::Budget;
-use crate::vm::{limits, Delegate, RunOutcome, VM};
+use crate::vm::{limits, Delegate, VM};
 use crate::{Commitment, ContractID, FeeRate, Predicate, ProgramItem, Tx, VerifiedTx};
 
 /// Entry points of verification.
@@ -126,18 +126,10 @@ impl Verifier {
             deferred: VerificationEquation::new(),
             rng,
         };
-        let vm = VM::new(
-            tx.header,
-            ProgramItem::Bytecode(tx.program.clone()),
-            Budget::for_tx_size(size),
-            &mut delegate,
-        );
-        let RunOutcome {
-            id,
-            log,
-            fee,
-            budget,
-        } = vm.run()?;
+        let program = ProgramItem::Bytecode(tx.program.clone());
+        let budget = Budget::for_tx_size(size);
+        let run = VM::new(tx.header, program, budget, &mut delegate).run()?;
+        let id = run.id;
         let VerifierDelegate {
             mut cs,
             signtx,
@@ -160,9 +152,9 @@ impl Verifier {
         Ok(PrecomputedTx {
             header: tx.header,
             id,
-            log,
-            fee_rate: FeeRate::new(fee, size),
-            budget,
+            log: run.log,
+            fee_rate: FeeRate::new(run.fee, size),
+            budget: run.budget,
             r1cs,
             points: deferred,
         })
