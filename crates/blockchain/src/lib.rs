@@ -22,9 +22,9 @@ pub use block::{
 pub use errors::BlockchainError;
 pub use genesis::Genesis;
 pub use mempool::{
-    fee_for, format_fee_rate, parse_fee_rate, BlockRemovals, CheckedTx, InsertOutcome, Mempool,
-    MempoolEntry, MempoolPolicy, DEFAULT_INCREMENTAL_RELAY_FEE_RATE, DEFAULT_MEMPOOL_BYTES,
-    DEFAULT_MIN_RELAY_FEE_RATE,
+    fee_for, format_fee_rate, parse_fee_rate, BlockRemovals, CheckedTx, ExecutedTx, InsertOutcome,
+    Mempool, MempoolEntry, MempoolPolicy, DEFAULT_INCREMENTAL_RELAY_FEE_RATE,
+    DEFAULT_MEMPOOL_BYTES, DEFAULT_MIN_RELAY_FEE_RATE,
 };
 pub use snapshot::MAX_SNAPSHOT_SIZE;
 pub use state::{utxo_leaf, AppliedBlock, ChainState};

@@ -129,6 +129,12 @@ impl Mempool {
         self.entries.get(txid)
     }
 
+    /// The pool transaction whose encoding has witness hash `witness`
+    /// ([`witness_hash`]): a node looks the bytes up before it runs the VM.
+    pub fn by_witness(&self, witness: &[u8; 32]) -> Option<TxID> {
+        self.witnesses.get(witness).copied()
+    }
+
     /// Whether a pool transaction spends the output `id`.
     pub fn contains_spend(&self, id: &ContractID) -> bool {
         self.spent.contains_key(id)
@@ -208,72 +214,19 @@ impl Mempool {
             Checked::Verified(v) => (v.id, v.fee_rate, &v.log),
             Checked::Precomputed(p) => (p.id, p.fee_rate, &p.log),
         };
-        // The fee is known only now, after the VM run; refusing a rate
-        // below the minimum here spares the Utreexo and proof checks.
-        self.policy.check_fee_rate(fee_rate)?;
-        if self.entries.contains_key(&txid) {
-            return Err(BlockchainError::AlreadyKnown { txid });
-        }
         let inputs: Vec<ContractID> = log.inputs().copied().collect();
-        let mut seen = HashSet::with_capacity(inputs.len());
-        if let Some(id) = inputs.iter().find(|id| !seen.insert(**id)) {
-            return Err(BlockchainError::DoubleSpend { index: 0, id: *id });
-        }
-
-        // Double spends against the pool: replace-by-fee.
-        let mut conflicts = Vec::new();
-        for id in &inputs {
-            let Some(&other) = self.spent.get(id) else {
-                continue;
-            };
-            if self
-                .entries
-                .get(&other)
-                .is_some_and(|e| e.fee_rate >= fee_rate)
-            {
-                return Err(BlockchainError::Conflict {
-                    id: *id,
-                    txid: other,
-                });
-            }
-            if !conflicts.contains(&other) {
-                conflicts.push(other);
-            }
-        }
-        let replaced = self.descendants(&conflicts);
-        let replaced_set: HashSet<TxID> = replaced.iter().copied().collect();
         let size = tx.encoded_size();
-        if !replaced.is_empty() {
-            self.check_replacement_fee(fee_rate.fee(), size, &replaced)?;
-        }
-
-        // Every input: an output of a (remaining) pool transaction, or
-        // proven unspent.
-        let mut parents = Vec::new();
-        let mut utxo_inputs = Vec::new();
-        for id in &inputs {
-            match self.created.get(id) {
-                Some(&parent) if replaced_set.contains(&parent) => {
-                    return Err(BlockchainError::Conflict {
-                        id: *id,
-                        txid: parent,
-                    });
-                }
-                Some(&parent) => {
-                    if !parents.contains(&parent) {
-                        parents.push(parent);
-                    }
-                }
-                None => utxo_inputs.push(*id),
-            }
-        }
-        let leaves: Vec<ZkvmHash> = utxo_inputs.iter().map(utxo_leaf).collect();
+        let plan = self.plan(txid, fee_rate, &inputs, size)?;
+        let leaves: Vec<ZkvmHash> = plan.utxo_inputs.iter().map(utxo_leaf).collect();
         state
             .utxos
             .verify(&utxo_proof, &leaves)
             .map_err(BlockchainError::Utxo)?;
-
-        let evicted = self.plan_room(size, fee_rate, &replaced_set, &self.ancestors(&parents))?;
+        let Plan {
+            replaced,
+            evicted,
+            utxo_inputs,
+        } = plan;
 
         // The expensive check, last (unless the caller made it).
         let verified = match checked {
@@ -304,6 +257,106 @@ impl Mempool {
             fee_rate,
             replaced,
             evicted,
+        })
+    }
+
+    /// Every check of [`Mempool::insert`] but the proofs, for a
+    /// transaction whose VM has run ([`ExecutedTx`]), changing nothing: the
+    /// pool follows `state`, version and time bounds, the bytes and the
+    /// txid are new to the pool, the minimum relay fee rate, no output
+    /// spent twice, replace-by-fee and room. Inputs that are not outputs
+    /// of pool transactions are the caller's to check against the UTXO
+    /// set (a node does with its forest). A node runs this on the thread
+    /// that owns the pool before it spends a core on the proof check
+    /// (docs/spec/network.md §Admission); [`Mempool::insert_verified`]
+    /// checks again afterwards, since the pool may have moved meanwhile.
+    pub fn check(&self, run: &ExecutedTx, state: &ChainState) -> Result<(), BlockchainError> {
+        let tip = state.tip.id();
+        if let Some(pool) = self.tip {
+            if pool != tip && !self.entries.is_empty() {
+                return Err(BlockchainError::MempoolTipMismatch { pool, state: tip });
+            }
+        }
+        check_header(&run.tx, &state.tip)?;
+        if let Some(&txid) = self.witnesses.get(&witness_hash(&run.tx)) {
+            return Err(BlockchainError::AlreadyKnown { txid });
+        }
+        let inputs: Vec<ContractID> = run.inputs().copied().collect();
+        self.plan(run.txid(), run.fee_rate(), &inputs, run.tx.encoded_size())
+            .map(drop)
+    }
+
+    /// The checks after the VM run, cheapest first, and what inserting
+    /// would then do (see [`Mempool::insert`]).
+    fn plan(
+        &self,
+        txid: TxID,
+        fee_rate: FeeRate,
+        inputs: &[ContractID],
+        size: usize,
+    ) -> Result<Plan, BlockchainError> {
+        // The fee is known only now, after the VM run; refusing a rate
+        // below the minimum here spares the Utreexo and proof checks.
+        self.policy.check_fee_rate(fee_rate)?;
+        if self.entries.contains_key(&txid) {
+            return Err(BlockchainError::AlreadyKnown { txid });
+        }
+        let mut seen = HashSet::with_capacity(inputs.len());
+        if let Some(id) = inputs.iter().find(|id| !seen.insert(**id)) {
+            return Err(BlockchainError::DoubleSpend { index: 0, id: *id });
+        }
+
+        // Double spends against the pool: replace-by-fee.
+        let mut conflicts = Vec::new();
+        for id in inputs {
+            let Some(&other) = self.spent.get(id) else {
+                continue;
+            };
+            if self
+                .entries
+                .get(&other)
+                .is_some_and(|e| e.fee_rate >= fee_rate)
+            {
+                return Err(BlockchainError::Conflict {
+                    id: *id,
+                    txid: other,
+                });
+            }
+            if !conflicts.contains(&other) {
+                conflicts.push(other);
+            }
+        }
+        let replaced = self.descendants(&conflicts);
+        let replaced_set: HashSet<TxID> = replaced.iter().copied().collect();
+        if !replaced.is_empty() {
+            self.check_replacement_fee(fee_rate.fee(), size, &replaced)?;
+        }
+
+        // Every input: an output of a (remaining) pool transaction, or
+        // (proven by the caller) unspent.
+        let mut parents = Vec::new();
+        let mut utxo_inputs = Vec::new();
+        for id in inputs {
+            match self.created.get(id) {
+                Some(&parent) if replaced_set.contains(&parent) => {
+                    return Err(BlockchainError::Conflict {
+                        id: *id,
+                        txid: parent,
+                    });
+                }
+                Some(&parent) => {
+                    if !parents.contains(&parent) {
+                        parents.push(parent);
+                    }
+                }
+                None => utxo_inputs.push(*id),
+            }
+        }
+        let evicted = self.plan_room(size, fee_rate, &replaced_set, &self.ancestors(&parents))?;
+        Ok(Plan {
+            replaced,
+            evicted,
+            utxo_inputs,
         })
     }
 
@@ -492,6 +545,74 @@ impl CheckedTx {
     pub fn verified(&self) -> &VerifiedTx {
         &self.verified
     }
+}
+
+/// A transaction whose VM has run (stage 1 of verification, bounded by
+/// its execution budget: docs/spec/zkvm.md §Execution budget) and whose
+/// proof and signatures are not checked yet: what a node learns cheaply
+/// (txid, inputs, fee rate) before it decides whether the expensive check
+/// is worth a core ([`Mempool::check`], then [`ExecutedTx::verify`]).
+/// Only [`ExecutedTx::run`] makes one, so the run belongs to the
+/// transaction.
+pub struct ExecutedTx {
+    tx: Tx,
+    run: Box<PrecomputedTx>,
+}
+
+impl core::fmt::Debug for ExecutedTx {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ExecutedTx")
+            .field("txid", &self.run.id)
+            .field("fee_rate", &self.run.fee_rate)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ExecutedTx {
+    /// Runs `tx`'s VM.
+    pub fn run(tx: Tx) -> Result<ExecutedTx, VMError> {
+        let run = Box::new(Verifier::precompute(&tx)?);
+        Ok(ExecutedTx { tx, run })
+    }
+
+    /// The transaction.
+    pub fn tx(&self) -> &Tx {
+        &self.tx
+    }
+
+    /// Its ID.
+    pub fn txid(&self) -> TxID {
+        self.run.id
+    }
+
+    /// Its fee rate.
+    pub fn fee_rate(&self) -> FeeRate {
+        self.run.fee_rate
+    }
+
+    /// The outputs it spends, in log order.
+    pub fn inputs(&self) -> impl Iterator<Item = &ContractID> {
+        self.run.log.inputs()
+    }
+
+    /// Checks the proof and signatures (the multiscalar check).
+    pub fn verify(self) -> Result<CheckedTx, VMError> {
+        let verified = self.run.verify()?;
+        Ok(CheckedTx {
+            tx: self.tx,
+            verified,
+        })
+    }
+}
+
+/// What inserting a transaction would do ([`Mempool::plan`]).
+struct Plan {
+    /// The conflicts and their descendants it replaces.
+    replaced: Vec<TxID>,
+    /// What leaves to make room.
+    evicted: Vec<TxID>,
+    /// Its inputs that are not outputs of pool transactions.
+    utxo_inputs: Vec<ContractID>,
 }
 
 /// A transaction's VM run, with or without its proof checked (the run's

@@ -25,7 +25,8 @@ use serde_json::{json, Value};
 use zkvm::{ContractID, TxID};
 
 use crate::actor::ChainHandle;
-use crate::chain::{verify_submission, Chain};
+use crate::admission::Admission;
+use crate::chain::Chain;
 use crate::network::NetworkHandle;
 use crate::{json as render, NodeError};
 
@@ -36,6 +37,9 @@ pub struct ApiState {
     pub chain: ChainHandle,
     /// The network, which gossips accepted submissions.
     pub net: Option<NetworkHandle>,
+    /// The admission path and its bounded verification pool, shared with
+    /// the network (docs/spec/network.md §Admission).
+    pub admission: Admission,
 }
 
 /// How much of a request body the API reads, and how long it waits for it.
@@ -286,6 +290,7 @@ impl From<NodeError> for ApiError {
                 }
                 _ => (StatusCode::BAD_REQUEST, "rejected"),
             },
+            NodeError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             NodeError::NotProducer => (StatusCode::CONFLICT, "not_producer"),
             NodeError::Pruned(_) => (StatusCode::NOT_IMPLEMENTED, "pruned"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -457,18 +462,11 @@ async fn submit(State(s): State<ApiState>, headers: HeaderMap, body: Bytes) -> A
             ));
         }
     };
-    // The proof check runs here, on the blocking pool, so submissions are
-    // verified in parallel; the chain's thread keeps the cheap checks.
-    let checked = tokio::task::spawn_blocking(move || {
-        verify_submission(&bytes).map(|checked| (bytes, checked))
-    })
-    .await
-    .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    let (bytes, checked) = checked?;
-    let (bytes, outcome) = with_chain(&s, move |c| {
-        c.submit_verified(&bytes, checked).map(|o| (bytes, o))
-    })
-    .await?;
+    // Cheap checks first, the VM run and the proof check on the bounded
+    // verification pool, the mempool's checks on the chain's thread
+    // (docs/api.md §Submit); a full pool answers 503 busy at once.
+    let admitted = s.admission.admit(&s.chain, bytes).await?;
+    let (bytes, outcome) = (admitted.bytes, admitted.outcome);
     if let Some(net) = &s.net {
         net.publish_tx(bytes);
     }

@@ -17,8 +17,8 @@ use std::path::Path;
 
 use accumulator::{Forest, Proof, ZkvmHash};
 use blockchain::{
-    utxo_leaf, Block, BlockID, BlockRemovals, BlockchainError, ChainState, CheckedTx, Genesis,
-    InsertOutcome, Mempool, MempoolPolicy,
+    utxo_leaf, Block, BlockID, BlockRemovals, BlockchainError, ChainState, CheckedTx, ExecutedTx,
+    Genesis, InsertOutcome, Mempool, MempoolPolicy,
 };
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
@@ -391,6 +391,38 @@ impl Chain {
         }
         info!(txid = %outcome.txid, fee_rate = outcome.fee_rate.to_f64(), "transaction accepted");
         Ok(outcome)
+    }
+
+    /// Stage c of admission (docs/spec/network.md §Admission): every check
+    /// of a submission that needs the chain but not the proof, on a
+    /// transaction whose VM has run, changing nothing. In order: a txid
+    /// already in the pool (`AlreadyKnown`; this catches a rewritten
+    /// signature, which keeps the txid), a txid already confirmed
+    /// ([`NodeError::AlreadyConfirmed`]), inputs neither unspent nor
+    /// created by the pool ([`NodeError::UnknownInput`]), then the
+    /// mempool's own checks ([`blockchain::Mempool::check`]: time bounds,
+    /// minimum relay fee rate, conflicts and replace-by-fee, room). What
+    /// passes is worth a core for the proof check.
+    pub fn check_admission(&self, run: &ExecutedTx) -> Result<(), NodeError> {
+        self.check_healthy()?;
+        let Some(forest) = &self.forest else {
+            return Err(NodeError::Pruned(PRUNED_TXS));
+        };
+        let txid = run.txid();
+        if self.mempool.get(&txid).is_some() {
+            return Err(BlockchainError::AlreadyKnown { txid }.into());
+        }
+        if let Some((height, _)) = self.store.tx_location(&txid)? {
+            return Err(NodeError::AlreadyConfirmed { txid, height });
+        }
+        if let Some(id) = run
+            .inputs()
+            .find(|id| !self.mempool.creates(id) && !forest.contains(&utxo_leaf(id)))
+        {
+            return Err(NodeError::UnknownInput(*id));
+        }
+        self.mempool.check(run, &self.state)?;
+        Ok(())
     }
 
     /// The mempool insertion, with the Utreexo proof of the inputs that

@@ -65,6 +65,13 @@ pub struct NodeConfig {
     pub target_peers: usize,
     /// Inbound peer-to-peer connections accepted at most.
     pub max_inbound_peers: u32,
+    /// Transactions waiting for a verification core at most; beyond it a
+    /// submission is refused at once (`503 busy`, gossip ignored:
+    /// docs/spec/network.md §Admission).
+    pub verify_queue: usize,
+    /// How long a transaction waits for a verification core before it is
+    /// refused as busy, in milliseconds.
+    pub verify_wait_ms: u64,
 }
 
 impl Default for NodeConfig {
@@ -90,6 +97,8 @@ impl Default for NodeConfig {
             compact_relay: true,
             target_peers: 8,
             max_inbound_peers: crate::network::DEFAULT_MAX_INBOUND,
+            verify_queue: 256,
+            verify_wait_ms: 10_000,
         }
     }
 }
@@ -132,6 +141,16 @@ impl NodeConfig {
         Duration::from_millis(self.request_read_timeout_ms.max(1))
     }
 
+    /// The bounded verification pool's settings (docs/spec/network.md
+    /// §Admission): one worker per core.
+    pub fn admission_settings(&self) -> crate::admission::AdmissionSettings {
+        crate::admission::AdmissionSettings {
+            workers: crate::admission::default_workers(),
+            queue: self.verify_queue,
+            wait: Duration::from_millis(self.verify_wait_ms.max(1)),
+        }
+    }
+
     /// The parsed network addresses.
     pub fn network_settings(&self) -> Result<NetworkSettings, NodeError> {
         let parse = |v: &[String]| {
@@ -145,6 +164,7 @@ impl NodeConfig {
             compact: self.compact_relay,
             target_peers: self.target_peers,
             max_inbound: self.max_inbound_peers,
+            admission: self.admission_settings(),
         })
     }
 

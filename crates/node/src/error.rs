@@ -42,6 +42,11 @@ pub enum NodeError {
         /// The height of the block holding it.
         height: u64,
     },
+    /// Every verification core is taken and the queue for them is full, or
+    /// a transaction waited too long for one (docs/spec/network.md
+    /// §Admission): refused at once rather than queued without bound.
+    #[error("busy: {0}")]
+    Busy(String),
     /// The chain or the mempool refused a block or a transaction.
     #[error("{0}")]
     Chain(#[from] BlockchainError),

@@ -8,6 +8,7 @@
 //! accepted.
 
 mod actor;
+pub mod admission;
 pub mod api;
 mod chain;
 mod client;
@@ -19,6 +20,7 @@ mod server;
 mod store;
 
 pub use actor::ChainHandle;
+pub use admission::{Admission, AdmissionSettings, AdmissionStats, Admitted};
 pub use chain::{hex_id, verify_submission, BlockSummary, Chain, Limits, TxRecord};
 pub use client::Client;
 pub use config::{NodeConfig, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR};

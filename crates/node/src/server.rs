@@ -80,6 +80,7 @@ async fn serve_parts(
     let app = router(
         ApiState {
             chain,
+            admission: net.admission().clone(),
             net: Some(net),
         },
         RequestLimits {

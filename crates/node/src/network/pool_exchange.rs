@@ -13,8 +13,7 @@ use zkvm::TxID;
 use super::messages::MAX_TXS;
 use super::scores::Offence;
 use crate::actor::ChainHandle;
-use crate::chain::verify_submission;
-use crate::NodeError;
+use crate::admission::{self, Admission};
 
 /// The exchange with one peer, for the life of its connection.
 #[derive(Debug, Default)]
@@ -61,12 +60,18 @@ pub(super) async fn unknown(chain: &ChainHandle, listing: Vec<TxID>) -> Vec<TxID
         .unwrap_or_default()
 }
 
-/// Verifies fetched transactions (in parallel, on the blocking pool) and
-/// offers them to the mempool in the order received. Returns the encodings
-/// of those the mempool took, to be gossiped on, and the offence of a
-/// peer that sent a transaction it was not asked for, a malformed one or
-/// an invalid one (then nothing is taken).
+/// Admits fetched transactions (docs/spec/network.md §Admission): each
+/// is decoded and run by the VM on the bounded verification pool, one at a
+/// time, then, once every one is known to be asked for, finished (cheap
+/// checks, proof, insertion) in the order received, parents first.
+/// Returns the encodings of those the mempool took, to be gossiped on, and
+/// the offence of a peer that sent a transaction it was not asked for, a
+/// malformed one, an invalid one or one over its execution budget (then
+/// nothing more is taken). Duplicates and unspendable ones are not
+/// charged here: the listing was made before this node's pool or chain
+/// moved.
 pub(super) async fn take(
+    admission: &Admission,
     chain: &ChainHandle,
     asked: Vec<TxID>,
     txs: Vec<Vec<u8>>,
@@ -74,39 +79,37 @@ pub(super) async fn take(
     if txs.len() > asked.len() {
         return (Vec::new(), Some(Offence::BadResponse));
     }
-    let checks = txs.into_iter().map(|bytes| {
-        tokio::task::spawn_blocking(move || verify_submission(&bytes).map(|c| (bytes, c)))
-    });
     let mut asked: HashSet<TxID> = asked.into_iter().collect();
-    let mut checked = Vec::new();
-    for result in futures::future::join_all(checks).await {
-        let (bytes, tx) = match result {
-            Ok(Ok(c)) => c,
-            Ok(Err(NodeError::Decode(_))) => return (Vec::new(), Some(Offence::Malformed)),
-            Ok(Err(NodeError::InvalidTx(_))) => return (Vec::new(), Some(Offence::InvalidTx)),
-            // This node failed, not the peer.
-            _ => return (Vec::new(), None),
+    let mut runs = Vec::new();
+    for bytes in txs {
+        let run = match admission.execute(chain, &bytes).await {
+            Ok(run) => run,
+            Err(e) => match admission::offence(&e) {
+                Some(Offence::Duplicate | Offence::Unspendable) | None => {
+                    debug!(%e, "fetched transaction not taken");
+                    continue;
+                }
+                Some(o) => return (Vec::new(), Some(o)),
+            },
         };
         // Each one asked for, once.
-        if !asked.remove(&tx.verified().id) {
+        if !asked.remove(&run.txid()) {
             return (Vec::new(), Some(Offence::BadResponse));
         }
-        checked.push((bytes, tx));
+        runs.push((bytes, run));
     }
-    let taken = chain
-        .call(move |c| {
-            let mut taken = Vec::new();
-            for (bytes, tx) in checked {
-                match c.submit_verified(&bytes, tx) {
-                    Ok(_) => taken.push(bytes),
-                    // Confirmed meanwhile, conflicting, or a full pool.
-                    Err(e) => debug!(%e, "fetched transaction not taken"),
-                }
-            }
-            taken
-        })
-        .await
-        .unwrap_or_default();
+    let mut taken = Vec::new();
+    for (bytes, run) in runs {
+        match admission.finish(chain, bytes, run).await {
+            Ok(a) => taken.push(a.bytes),
+            Err(e) => match admission::offence(&e) {
+                Some(o @ (Offence::InvalidTx | Offence::OverBudget)) => return (taken, Some(o)),
+                // Confirmed meanwhile, conflicting, a full pool or a busy
+                // node.
+                _ => debug!(%e, "fetched transaction not taken"),
+            },
+        }
+    }
     (taken, None)
 }
 

@@ -17,8 +17,23 @@ pub enum Offence {
     Malformed,
     /// A message over its topic's size limit.
     Oversize,
-    /// A transaction that fails verification.
+    /// A transaction that fails verification (VM, proof or signature), or
+    /// whose witness this node refused so recently that it remembers.
     InvalidTx,
+    /// A transaction whose VM run exceeds its execution budget
+    /// (docs/spec/zkvm.md §Execution budget): built to waste verifiers'
+    /// time, so charged as an invalid one.
+    OverBudget,
+    /// A transaction the mempool already holds: the same bytes, or the
+    /// same txid with other signature bytes. Honest relays rarely do it
+    /// (gossip drops repeated bytes by message ID), so it costs little;
+    /// a peer repeating it is cut off after ten.
+    Duplicate,
+    /// A transaction spending outputs this node does not know or that are
+    /// spent in a block, or one already confirmed. An honest peer does it
+    /// when it is a block ahead or behind, so it costs little, and nothing
+    /// while the peer's last known height is above this node's.
+    Unspendable,
     /// A block that fails validation at the height it claims.
     InvalidBlock,
     /// A sync answer that contradicts the protocol (another network, or
@@ -31,7 +46,9 @@ impl Offence {
     pub fn penalty(self) -> i32 {
         match self {
             Offence::Malformed | Offence::Oversize => 40,
-            Offence::InvalidTx => 35,
+            Offence::InvalidTx | Offence::OverBudget => 35,
+            Offence::Duplicate => 10,
+            Offence::Unspendable => 5,
             Offence::InvalidBlock | Offence::BadResponse => 60,
         }
     }
@@ -84,5 +101,27 @@ mod tests {
         assert!(!s.penalize(p, Offence::InvalidBlock), "banned only once");
         assert_eq!(s.score(&p), -175);
         assert_eq!(s.score(&PeerId::random()), 0);
+    }
+
+    #[test]
+    fn persistent_duplicates_and_unspendables_are_cut_off() {
+        let mut s = Scores::default();
+        let (d, u) = (PeerId::random(), PeerId::random());
+        for _ in 0..9 {
+            assert!(!s.penalize(d, Offence::Duplicate));
+        }
+        assert!(
+            s.penalize(d, Offence::Duplicate),
+            "the tenth duplicate bans"
+        );
+        for _ in 0..19 {
+            assert!(!s.penalize(u, Offence::Unspendable));
+        }
+        assert!(s.penalize(u, Offence::Unspendable), "the twentieth bans");
+        let o = PeerId::random();
+        for _ in 0..2 {
+            assert!(!s.penalize(o, Offence::OverBudget));
+        }
+        assert!(s.penalize(o, Offence::OverBudget), "over budget is invalid");
     }
 }

@@ -30,7 +30,7 @@ use super::pool_exchange::{self, PoolExchange};
 use super::protocol::{Names, MAX_BLOCK_MESSAGE, MAX_TX_MESSAGE};
 use super::scores::{Offence, Scores};
 use crate::actor::ChainHandle;
-use crate::chain::verify_submission;
+use crate::admission::{self, Admission, AdmissionSettings};
 use crate::store::BlockReader;
 use crate::NodeError;
 
@@ -61,6 +61,9 @@ pub struct NetworkSettings {
     pub target_peers: usize,
     /// Inbound connections accepted at most.
     pub max_inbound: u32,
+    /// The verification pool shared with the API (docs/spec/network.md
+    /// §Admission).
+    pub admission: AdmissionSettings,
 }
 
 /// A connected peer, as the API shows it.
@@ -99,6 +102,7 @@ enum Command {
 pub struct NetworkHandle {
     commands: mpsc::UnboundedSender<Command>,
     info: Arc<Mutex<NetInfo>>,
+    admission: Admission,
 }
 
 impl std::fmt::Debug for Command {
@@ -124,6 +128,11 @@ impl NetworkHandle {
             .send(Command::PublishBlock(Box::new(block), txids));
     }
 
+    /// The admission path, whose verification pool the API shares.
+    pub fn admission(&self) -> &Admission {
+        &self.admission
+    }
+
     /// The network's state now.
     pub fn info(&self) -> NetInfo {
         self.info.lock().map(|i| i.clone()).unwrap_or_default()
@@ -146,6 +155,9 @@ enum Verdict {
     Applied(u64),
     Ignore,
     Reject(Offence),
+    /// Not relayed, and the sender charged (gossipsub is told to ignore
+    /// it: an honest peer can send it in a race).
+    Refuse(Offence),
     /// A block above the tip's successor: the sender is ahead of us.
     Ahead(u64),
     /// A compact block whose transactions are not all in the mempool: the
@@ -220,6 +232,7 @@ pub async fn start_network(
         })
         .await?;
     let names = Names::new(&network)?;
+    let admission = Admission::new(settings.admission);
     let peer_id = key.public().to_peer_id();
     let mut swarm = build_swarm(key, &names, settings.max_inbound)?;
     for addr in &settings.listen {
@@ -237,6 +250,7 @@ pub async fn start_network(
     let mut service = Service {
         swarm,
         chain,
+        admission: admission.clone(),
         reader,
         names,
         network,
@@ -261,12 +275,20 @@ pub async fn start_network(
     service.redial();
     info!(%peer_id, "network started");
     let task = tokio::spawn(service.run(command_rx, outcome_rx, stop));
-    Ok((NetworkHandle { commands, info }, task))
+    Ok((
+        NetworkHandle {
+            commands,
+            info,
+            admission,
+        },
+        task,
+    ))
 }
 
 struct Service {
     swarm: Swarm<Behaviour>,
     chain: ChainHandle,
+    admission: Admission,
     reader: BlockReader,
     names: Names,
     network: BlockID,
@@ -515,9 +537,10 @@ impl Service {
         }
         let outcomes = self.outcomes.clone();
         let chain = self.chain.clone();
+        let admission = self.admission.clone();
         tokio::spawn(async move {
             let verdict = match kind {
-                Kind::Tx => check_tx(chain, data).await,
+                Kind::Tx => check_tx(&admission, &chain, data).await,
                 Kind::Block => check_block(chain, data).await,
                 Kind::Compact => check_compact(chain, data).await,
             };
@@ -726,13 +749,19 @@ impl Service {
                 let acceptance = match &verdict {
                     Verdict::Accept | Verdict::Applied(_) => MessageAcceptance::Accept,
                     Verdict::Reject(_) => MessageAcceptance::Reject,
-                    Verdict::Ignore | Verdict::Ahead(_) | Verdict::Fetch(_) => {
-                        MessageAcceptance::Ignore
-                    }
+                    Verdict::Ignore
+                    | Verdict::Refuse(_)
+                    | Verdict::Ahead(_)
+                    | Verdict::Fetch(_) => MessageAcceptance::Ignore,
                 };
                 self.report(&id, &source, acceptance);
                 match verdict {
                     Verdict::Reject(offence) => self.penalize(source, offence),
+                    // A peer a block ahead spends outputs this node has
+                    // not seen yet: not charged (docs/spec/network.md
+                    // §Scoring).
+                    Verdict::Refuse(Offence::Unspendable) if self.is_ahead(&source) => {}
+                    Verdict::Refuse(offence) => self.penalize(source, offence),
                     Verdict::Ahead(height) => {
                         if let Some(PeerState {
                             status: Some(s), ..
@@ -949,6 +978,7 @@ impl Service {
             return;
         };
         let chain = self.chain.clone();
+        let admission = self.admission.clone();
         let outcomes = self.outcomes.clone();
         let session = p.session;
         if p.pool.listing == Some(request) {
@@ -976,7 +1006,8 @@ impl Service {
                 // `in_flight` stays set until the outcome: one request at a
                 // time per peer.
                 tokio::spawn(async move {
-                    let (taken, offence) = pool_exchange::take(&chain, asked, txs).await;
+                    let (taken, offence) =
+                        pool_exchange::take(&admission, &chain, asked, txs).await;
                     let _ = outcomes.send(Outcome::PoolTaken {
                         peer,
                         session,
@@ -1055,6 +1086,14 @@ impl Service {
         }
     }
 
+    /// Whether `peer` last said its tip is above this node's.
+    fn is_ahead(&self, peer: &PeerId) -> bool {
+        self.peers
+            .get(peer)
+            .and_then(|p| p.status.as_ref())
+            .is_some_and(|s| s.height > self.local_height)
+    }
+
     fn penalize(&mut self, peer: PeerId, offence: Offence) {
         if self.scores.is_banned(&peer) {
             return;
@@ -1090,28 +1129,22 @@ impl Service {
     }
 }
 
-/// Verifies a gossiped transaction in full (on the blocking pool) and
-/// offers it to the mempool.
-async fn check_tx(chain: ChainHandle, data: Vec<u8>) -> Verdict {
-    let checked = tokio::task::spawn_blocking(move || {
-        verify_submission(&data).map(|checked| (data, checked))
-    })
-    .await;
-    let (data, checked) = match checked {
-        Ok(Ok(c)) => c,
-        Ok(Err(NodeError::Decode(_))) => return Verdict::Reject(Offence::Malformed),
-        Ok(Err(NodeError::InvalidTx(_))) => return Verdict::Reject(Offence::InvalidTx),
-        _ => return Verdict::Ignore,
-    };
-    match chain.call(move |c| c.submit_verified(&data, checked)).await {
-        Ok(Ok(_)) => Verdict::Accept,
-        // Known, conflicting, spending what this node has not seen yet, or
-        // a pool that is full: not the sender's fault.
-        Ok(Err(e)) => {
+/// Admits a gossiped transaction (docs/spec/network.md §Admission):
+/// malformed, invalid and over-budget ones are rejected and charged;
+/// duplicates and unspendable ones are ignored but charged (a little:
+/// honest peers race); a busy node, a full pool or a conflict ignore it
+/// without a charge.
+async fn check_tx(admission: &Admission, chain: &ChainHandle, data: Vec<u8>) -> Verdict {
+    match admission.admit(chain, data).await {
+        Ok(_) => Verdict::Accept,
+        Err(e) => {
             debug!(%e, "gossiped transaction not taken");
-            Verdict::Ignore
+            match admission::offence(&e) {
+                Some(o @ (Offence::Duplicate | Offence::Unspendable)) => Verdict::Refuse(o),
+                Some(o) => Verdict::Reject(o),
+                None => Verdict::Ignore,
+            }
         }
-        Err(_) => Verdict::Ignore,
     }
 }
 
