@@ -170,3 +170,24 @@ fn the_prover_refuses_what_the_verifier_would_refuse() {
     };
     assert!(is_budget_error(&err), "{err}");
 }
+
+#[test]
+fn hostile_transactions_within_the_budget_reach_the_multiscalar_check() {
+    // What the benchmark measures: a family's transaction at a small scale
+    // runs to the end, builds its whole equation (the fake proof has the
+    // right shape) and is refused only by the final check.
+    for family in Family::ALL {
+        let tx = family.transaction(4).unwrap();
+        let p = Verifier::precompute_bytes(&tx.to_bytes())
+            .unwrap_or_else(|e| panic!("{family:?}: {e}"));
+        assert!(p.budget.spent() <= p.budget.limit());
+        let err = p.verify().expect_err("a fake proof");
+        assert!(
+            matches!(
+                err,
+                VMError::InvalidR1CSProof(_) | VMError::PointChecksFailed
+            ),
+            "{family:?}: {err}"
+        );
+    }
+}
