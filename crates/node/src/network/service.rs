@@ -17,7 +17,7 @@ use libp2p::request_response::{self, OutboundFailure, OutboundRequestId, Respons
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
 use libp2p::swarm::SwarmEvent;
 use libp2p::{identify, Multiaddr, PeerId, Swarm};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, Semaphore};
 use tracing::{debug, info, warn};
 use zkvm::TxID;
 
@@ -251,6 +251,7 @@ pub async fn start_network(
         swarm,
         chain,
         admission: admission.clone(),
+        decoding: Arc::new(Semaphore::new(admission::default_workers())),
         reader,
         names,
         network,
@@ -261,7 +262,7 @@ pub async fn start_network(
         target_peers: settings.target_peers,
         peers_request: None,
         sessions: 0,
-        answering: Arc::new(tokio::sync::Semaphore::new(STORE_ANSWERS)),
+        answering: Arc::new(Semaphore::new(STORE_ANSWERS)),
         syncing: None,
         pending_compact: None,
         validating_blocks: 0,
@@ -289,6 +290,10 @@ struct Service {
     swarm: Swarm<Behaviour>,
     chain: ChainHandle,
     admission: Admission,
+    /// Gossiped blocks being decoded at once (on blocking threads): one
+    /// per core, so that a flood of block messages cannot take more
+    /// (docs/spec/network.md §Admission).
+    decoding: Arc<Semaphore>,
     reader: BlockReader,
     names: Names,
     network: BlockID,
@@ -302,7 +307,7 @@ struct Service {
     /// Connections numbered so far.
     sessions: u64,
     /// Headers and Blocks answers being read from the store at once.
-    answering: Arc<tokio::sync::Semaphore>,
+    answering: Arc<Semaphore>,
     /// The peer blocks are being downloaded from, and the first height
     /// asked for.
     syncing: Option<(PeerId, u64)>,
@@ -538,11 +543,12 @@ impl Service {
         let outcomes = self.outcomes.clone();
         let chain = self.chain.clone();
         let admission = self.admission.clone();
+        let decoding = self.decoding.clone();
         tokio::spawn(async move {
             let verdict = match kind {
                 Kind::Tx => check_tx(&admission, &chain, data).await,
-                Kind::Block => check_block(chain, data).await,
-                Kind::Compact => check_compact(chain, data).await,
+                Kind::Block => check_block(chain, &decoding, data).await,
+                Kind::Compact => check_compact(chain, &decoding, data).await,
             };
             let _ = outcomes.send(Outcome::Validated {
                 id,
@@ -1165,12 +1171,22 @@ fn apply_gossiped(c: &mut crate::Chain, block: &Block, what: &str) -> Verdict {
     }
 }
 
+/// Runs `decode` on a blocking thread once `decoding` lets it; `None` if
+/// the node is stopping or the job failed.
+async fn decode_bounded<T: Send + 'static>(
+    decoding: &Semaphore,
+    decode: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let _permit = decoding.acquire().await.ok()?;
+    tokio::task::spawn_blocking(decode).await.ok()
+}
+
 /// Decodes a gossiped block and applies it if it extends the tip.
-async fn check_block(chain: ChainHandle, data: Vec<u8>) -> Verdict {
-    let block = match tokio::task::spawn_blocking(move || Block::from_bytes(&data)).await {
-        Ok(Ok(b)) => b,
-        Ok(Err(_)) => return Verdict::Reject(Offence::Malformed),
-        Err(_) => return Verdict::Ignore,
+async fn check_block(chain: ChainHandle, decoding: &Semaphore, data: Vec<u8>) -> Verdict {
+    let block = match decode_bounded(decoding, move || Block::from_bytes(&data)).await {
+        Some(Ok(b)) => b,
+        Some(Err(_)) => return Verdict::Reject(Offence::Malformed),
+        None => return Verdict::Ignore,
     };
     let applied = chain
         .call(move |c| {
@@ -1190,11 +1206,11 @@ async fn check_block(chain: ChainHandle, data: Vec<u8>) -> Verdict {
 
 /// Decodes a compact block, checks its signature and rebuilds it from the
 /// mempool; applies it if that works, or asks for the full block.
-async fn check_compact(chain: ChainHandle, data: Vec<u8>) -> Verdict {
-    let compact = match tokio::task::spawn_blocking(move || CompactBlock::from_bytes(&data)).await {
-        Ok(Ok(c)) => c,
-        Ok(Err(_)) => return Verdict::Reject(Offence::Malformed),
-        Err(_) => return Verdict::Ignore,
+async fn check_compact(chain: ChainHandle, decoding: &Semaphore, data: Vec<u8>) -> Verdict {
+    let compact = match decode_bounded(decoding, move || CompactBlock::from_bytes(&data)).await {
+        Some(Ok(c)) => c,
+        Some(Err(_)) => return Verdict::Reject(Offence::Malformed),
+        None => return Verdict::Ignore,
     };
     let checked = chain
         .call(move |c| {
