@@ -5,7 +5,9 @@
 //! within a memory bound, refuses every hostile submission with a JSON 4xx
 //! (or 503 busy), bans the gossiping peer, and still confirms an honest
 //! payment. And the busy path: with every verification core taken and no
-//! queue, submissions are refused at once with 503 busy.
+//! queue, submissions are refused at once with 503 busy. And the cheap
+//! offences: a gossiped duplicate costs 10, an unspendable transaction 5,
+//! and a peer repeating duplicates is cut off.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -373,5 +375,71 @@ fn submissions_beyond_a_full_verification_pool_are_refused_busy() {
     let (status, body) = post(&reqwest::blocking::Client::new(), &url, tx.to_bytes());
     assert_eq!(status, 200, "{body}");
     assert!(admission.stats().busy >= 4);
+    node.stop().unwrap();
+}
+
+fn score_of(node: &RunningNode, peer: &PeerId) -> Option<i32> {
+    node.network()
+        .info()
+        .peers
+        .iter()
+        .find(|p| p.id == *peer)
+        .map(|p| p.score)
+}
+
+fn wait_score(node: &RunningNode, a: &mut Attacker, score: i32) {
+    let peer = *a.swarm.local_peer_id();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while score_of(node, &peer) != Some(score) {
+        assert!(
+            Instant::now() < deadline,
+            "score {:?}, expected {score}",
+            score_of(node, &peer)
+        );
+        a.drive(Duration::from_millis(100), |_| false);
+    }
+}
+
+/// `tx` with bit 0 of byte `k` of its signature's scalar flipped: other
+/// bytes, the same txid.
+fn resigned(tx: &zkvm::Tx, k: usize) -> Vec<u8> {
+    let mut bytes = tx.to_bytes();
+    bytes[24 + 4 + tx.program.len() + 32 + k] ^= 1;
+    bytes
+}
+
+#[test]
+fn duplicates_and_unspendable_transactions_cost_a_little_until_they_persist() {
+    let mut net = Net::new(2);
+    let mut wide = Net::new(3);
+    let (foreign, _) = wide.pay(2, 10);
+    let (tx, _) = net.pay(0, 10);
+    let dir = tempfile::tempdir().unwrap();
+    // No block for the test's length: the payment stays in the pool.
+    let node = producer(&net, dir.path(), |c| c.block_interval_ms = 600_000);
+    Client::new(&node.url())
+        .unwrap()
+        .submit(&tx.to_bytes())
+        .unwrap();
+    let mut a = Attacker::connect(&net.genesis, &node);
+    // The pool's payment with other signature bytes: a duplicate.
+    assert!(a.publish(resigned(&tx, 0)));
+    wait_score(&node, &mut a, -10);
+    // A spend of an output this node does not know.
+    assert!(a.publish(foreign.to_bytes()));
+    wait_score(&node, &mut a, -15);
+    assert!(a.swarm.is_connected(&a.target));
+    // Persisting: cut off at the tenth duplicate.
+    for k in 1..10 {
+        if !a.publish(resigned(&tx, k)) {
+            break;
+        }
+    }
+    assert!(a.cut_off(), "the duplicating peer is still connected");
+    assert!(node
+        .network()
+        .info()
+        .banned
+        .contains(a.swarm.local_peer_id()));
     node.stop().unwrap();
 }
