@@ -5,90 +5,11 @@
 //! error naming the minimum.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
 
+use common::{Devnet, FAST};
 use curve25519_dalek::scalar::Scalar;
 use serde_json::Value;
-
-/// A devnet child process (default relay fees, blocks every 100 ms when
-/// there are transactions); killed when dropped.
-struct Devnet {
-    child: Child,
-    addr: String,
-    dir: PathBuf,
-}
-
-impl Devnet {
-    fn start(dir: &Path) -> Devnet {
-        let config_path = dir.join("node.toml");
-        std::fs::write(
-            &config_path,
-            "api_addr = \"127.0.0.1:0\"\nlisten = [\"127.0.0.1:0\"]\nblock_interval_ms = 100\n",
-        )
-        .unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-            .arg("devnet")
-            .arg("--config")
-            .arg(&config_path)
-            .arg("--data-dir")
-            .arg(dir.join("data"))
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.join("devnet.err")).unwrap())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = loop {
-            let Some(line) = lines.next() else {
-                let err = std::fs::read_to_string(dir.join("devnet.err")).unwrap_or_default();
-                panic!("devnet exited before printing its address: {err}");
-            };
-            let line = line.unwrap();
-            if let Some(rest) = line.strip_prefix("API:") {
-                let url = rest.split_whitespace().next().unwrap();
-                break url.trim_start_matches("http://").to_string();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Devnet {
-            child,
-            addr,
-            dir: dir.to_path_buf(),
-        }
-    }
-
-    /// `zkvm <args>` against this node: stdout as JSON, or the error line.
-    fn zkvm(&self, args: &[&str]) -> Result<Value, String> {
-        let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-            .args(args)
-            .env("ZKVM_NODE", &self.addr)
-            .env("ZKVM_WALLET", self.dir.join("data/wallet.redb"))
-            .output()
-            .unwrap();
-        if out.status.success() {
-            Ok(serde_json::from_slice(&out.stdout).unwrap())
-        } else {
-            let err = String::from_utf8_lossy(&out.stderr).to_string();
-            assert_eq!(err.lines().count(), 1, "one error line: {err}");
-            Err(err)
-        }
-    }
-
-    fn ok(&self, args: &[&str]) -> Value {
-        self.zkvm(args)
-            .unwrap_or_else(|e| panic!("zkvm {args:?} failed: {e}"))
-    }
-}
-
-impl Drop for Devnet {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The node's API as a wallet's block source.
 struct NodeSource(node::Client);
@@ -118,7 +39,7 @@ fn assert_pays_the_default_minimum(net: &Devnet, txid: &str) -> u64 {
 #[test]
 fn wallets_pay_the_default_minimum_and_the_node_refuses_less() {
     let dir = tempfile::tempdir().unwrap();
-    let net = Devnet::start(dir.path());
+    let net = Devnet::start(dir.path(), FAST);
     let bob_file = dir.path().join("bob.redb");
     let bob = bob_file.to_str().unwrap();
 

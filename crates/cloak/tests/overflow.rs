@@ -6,66 +6,20 @@
 //! whenever the outputs are each in range, and the honest prover must prove
 //! it. False statements of the same sizes are still refused with an error.
 
-use cloak::{cloak, CloakError, CommittedValue, SignedInteger, Value};
+mod common;
+
+use cloak::{CloakError, SignedInteger, Value};
+use common::{neg, prove, v};
 use curve25519_dalek::scalar::Scalar;
-use merlin::Transcript;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
-use r1cs::{BulletproofGens, Prover, R1CSProof, Verifier};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 
-const LABEL: &[u8] = b"cloak overflow test";
 const MAX: u64 = u64::MAX;
 const HALF: u64 = 1 << 63;
-
-fn gens() -> &'static BulletproofGens {
-    BulletproofGens::shared()
-}
-
-struct Transfer {
-    proof: R1CSProof,
-    inputs: Vec<CommittedValue>,
-    outputs: Vec<CommittedValue>,
-}
-
-fn prove(inputs: &[Value], outputs: &[Value], rng: &mut StdRng) -> Result<Transfer, CloakError> {
-    let mut t = Transcript::new(LABEL);
-    let mut prover = Prover::new(gens(), &mut t);
-    let mut commit = |values: &[Value]| -> (Vec<_>, Vec<_>) {
-        values
-            .iter()
-            .map(|v| {
-                v.commit(
-                    &mut prover,
-                    Scalar::from(rng.gen::<u64>()),
-                    Scalar::from(rng.gen::<u64>()),
-                )
-            })
-            .unzip()
-    };
-    let (ci, vi) = commit(inputs);
-    let (co, vo) = commit(outputs);
-    cloak(&mut prover, &vi, &vo)?;
-    let proof = prover.prove()?;
-    Ok(Transfer {
-        proof,
-        inputs: ci,
-        outputs: co,
-    })
-}
-
-fn verify(t: &Transfer) -> Result<(), CloakError> {
-    let mut tr = Transcript::new(LABEL);
-    let mut verifier = Verifier::new(&mut tr);
-    let vi: Vec<_> = t.inputs.iter().map(|c| c.commit(&mut verifier)).collect();
-    let vo: Vec<_> = t.outputs.iter().map(|c| c.commit(&mut verifier)).collect();
-    cloak(&mut verifier, &vi, &vo)?;
-    verifier.verify(&t.proof, gens())?;
-    Ok(())
-}
 
 fn prove_and_verify(inputs: &[Value], outputs: &[Value], rng: &mut StdRng) {
     let t = prove(inputs, outputs, rng).unwrap_or_else(|e| {
@@ -75,21 +29,13 @@ fn prove_and_verify(inputs: &[Value], outputs: &[Value], rng: &mut StdRng) {
             outputs.len()
         )
     });
-    verify(&t).unwrap_or_else(|e| {
+    t.verify().unwrap_or_else(|e| {
         panic!(
             "{}x{} rejected by the verifier: {e}",
             inputs.len(),
             outputs.len()
         )
     });
-}
-
-fn v(q: u64, f: u64) -> Value {
-    Value::new(q, Scalar::from(f))
-}
-
-fn neg(q: u64, f: u64) -> Value {
-    Value::new(-SignedInteger::from(q), Scalar::from(f))
 }
 
 #[test]
@@ -288,7 +234,7 @@ proptest! {
         let (inputs, outputs) = distribution(&inputs, &extra, &cuts, &order);
         let t = prove(&inputs, &outputs, &mut rng);
         prop_assert!(t.is_ok(), "valid cloak refused: {:?}", t.err());
-        prop_assert_eq!(verify(&t.unwrap()), Ok(()));
+        prop_assert_eq!(t.unwrap().verify(), Ok(()));
 
         // The same cloak made false in one of a few ways: refused by the
         // prover with an error.

@@ -3,80 +3,15 @@
 //! verify; false statements are refused by the prover, and proofs do not
 //! verify against altered commitments.
 
-use cloak::{
-    cloak, cloak_multipliers, range_proof, CloakError, CommittedValue, SignedInteger, Value,
-};
+mod common;
+
+use cloak::{cloak, cloak_multipliers, range_proof, CloakError, Value};
+use common::{gens, neg, prove, v, verify, LABEL};
 use curve25519_dalek::scalar::Scalar;
 use merlin::Transcript;
-use r1cs::{BulletproofGens, ConstraintSystem, Prover, R1CSError, R1CSProof, Verifier};
+use r1cs::{Prover, R1CSError};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-
-const LABEL: &[u8] = b"cloak transfer test";
-
-fn gens() -> &'static BulletproofGens {
-    BulletproofGens::shared()
-}
-
-/// A proof with the commitments it was made over.
-struct Transfer {
-    proof: R1CSProof,
-    inputs: Vec<CommittedValue>,
-    outputs: Vec<CommittedValue>,
-    first_phase: usize,
-}
-
-fn prove(inputs: &[Value], outputs: &[Value], rng: &mut StdRng) -> Result<Transfer, CloakError> {
-    let mut t = Transcript::new(LABEL);
-    let mut prover = Prover::new(gens(), &mut t);
-    let (ci, vi): (Vec<_>, Vec<_>) = inputs
-        .iter()
-        .map(|v| {
-            v.commit(
-                &mut prover,
-                Scalar::from(rng.gen::<u64>()),
-                Scalar::from(rng.gen::<u64>()),
-            )
-        })
-        .unzip();
-    let (co, vo): (Vec<_>, Vec<_>) = outputs
-        .iter()
-        .map(|v| {
-            v.commit(
-                &mut prover,
-                Scalar::from(rng.gen::<u64>()),
-                Scalar::from(rng.gen::<u64>()),
-            )
-        })
-        .unzip();
-    cloak(&mut prover, &vi, &vo)?;
-    let first_phase = prover.multipliers_len();
-    let proof = prover.prove()?;
-    Ok(Transfer {
-        proof,
-        inputs: ci,
-        outputs: co,
-        first_phase,
-    })
-}
-
-fn verify(
-    inputs: &[CommittedValue],
-    outputs: &[CommittedValue],
-    proof: &R1CSProof,
-) -> Result<(), CloakError> {
-    let mut t = Transcript::new(LABEL);
-    let mut verifier = Verifier::new(&mut t);
-    let vi: Vec<_> = inputs.iter().map(|c| c.commit(&mut verifier)).collect();
-    let vo: Vec<_> = outputs.iter().map(|c| c.commit(&mut verifier)).collect();
-    cloak(&mut verifier, &vi, &vo)?;
-    verifier.verify(proof, gens())?;
-    Ok(())
-}
-
-fn v(q: u64, f: u64) -> Value {
-    Value::new(q, Scalar::from(f))
-}
 
 /// A random redistribution: `m` inputs of up to `flavors` flavors, whose
 /// per-flavor totals are split into `n` outputs (n ≥ number of flavors used)
@@ -203,7 +138,6 @@ fn zero_values_and_equal_flavors_in_many_places() {
 #[test]
 fn negative_inputs_are_allowed_when_outputs_are_not() {
     let mut rng = StdRng::seed_from_u64(10);
-    let neg = |q: u64, f: u64| Value::new(-SignedInteger::from(q), Scalar::from(f));
     let t = prove(&[v(10, 1), neg(3, 1)], &[v(7, 1)], &mut rng).unwrap();
     verify(&t.inputs, &t.outputs, &t.proof).unwrap();
     // A negative output must be refused: 5 -> 6 + (-1) balances but is out of range.

@@ -97,18 +97,7 @@ impl Wallet {
         fee: Fee,
         rng: &mut R,
     ) -> Result<Built, WalletError> {
-        check_qty(qty)?;
-        let amount = Amount { flavor, qty };
-        self.build_paying(fee, rng, |w, fee| {
-            Ok(Plan {
-                kind: HistoryKind::Sent,
-                inputs: w.select_with_fee(flavor, qty, fee)?,
-                issue: None,
-                retire: None,
-                payments: vec![(*to, amount)],
-                fee,
-            })
-        })
+        self.build_spending(qty, flavor, Some(to), fee, rng)
     }
 
     /// Issues `qty` of the flavor of the wallet's issuance key and
@@ -181,14 +170,33 @@ impl Wallet {
         fee: Fee,
         rng: &mut R,
     ) -> Result<Built, WalletError> {
+        self.build_spending(qty, flavor, None, fee, rng)
+    }
+
+    /// Spends `qty` of `flavor`, paying `fee`: a payment to `to`, or with
+    /// no `to` a retirement ([`Wallet::send_with_fee`],
+    /// [`Wallet::retire_with_fee`]).
+    fn build_spending<R: RngCore + CryptoRng>(
+        &mut self,
+        qty: u64,
+        flavor: Scalar,
+        to: Option<&Address>,
+        fee: Fee,
+        rng: &mut R,
+    ) -> Result<Built, WalletError> {
         check_qty(qty)?;
+        let amount = Amount { flavor, qty };
+        let (kind, retire, payments) = match to {
+            Some(to) => (HistoryKind::Sent, None, vec![(*to, amount)]),
+            None => (HistoryKind::Retired, Some(amount), Vec::new()),
+        };
         self.build_paying(fee, rng, |w, fee| {
             Ok(Plan {
-                kind: HistoryKind::Retired,
+                kind,
                 inputs: w.select_with_fee(flavor, qty, fee)?,
                 issue: None,
-                retire: Some(Amount { flavor, qty }),
-                payments: Vec::new(),
+                retire,
+                payments: payments.clone(),
                 fee,
             })
         })

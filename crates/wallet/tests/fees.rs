@@ -3,13 +3,10 @@
 //! least fee that meets a node's minimum relay fee rate for the size of the
 //! transaction it builds, and a mempool with that minimum takes it.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+mod common;
 
-use accumulator::{Forest, ZkvmHash};
-use blockchain::{
-    fee_for, utxo_leaf, BlockchainError, ChainState, Genesis, Mempool, MempoolPolicy,
-};
+use blockchain::{fee_for, BlockchainError, Mempool, MempoolPolicy};
+use common::{Chain, TempPath};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
 use rand::rngs::StdRng;
@@ -17,87 +14,31 @@ use rand::SeedableRng;
 use wallet::{genesis_anchor, pay_to, Built, Fee, Keys, Wallet};
 use zkvm::{Encodable, FeeRate, Tx};
 
-const T0: u64 = 1_700_000_000_000;
-
-/// A fresh path in the temporary directory, removed on drop.
-struct TempPath(PathBuf);
-
-impl TempPath {
-    fn new(name: &str) -> TempPath {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let p = std::env::temp_dir().join(format!(
-            "zkvm-wallet-fees-{}-{n}-{name}.redb",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&p);
-        TempPath(p)
-    }
+/// A chain whose genesis pays `amounts` of the zero flavor to `keys`'
+/// address 0.
+fn funded_chain(keys: &Keys, amounts: &[u64], rng: &mut StdRng) -> Chain {
+    let key = SecretKey::random(rng);
+    let utxos = amounts
+        .iter()
+        .enumerate()
+        .map(|(i, qty)| {
+            pay_to(
+                &keys.address(0),
+                *qty,
+                Scalar::ZERO,
+                genesis_anchor(b"fees", i as u64),
+                rng,
+            )
+            .unwrap()
+        })
+        .collect();
+    Chain::start(utxos, key)
 }
 
-impl Drop for TempPath {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// A chain in memory: its state, forest and block key.
-struct Chain {
-    genesis: Genesis,
-    state: ChainState,
-    forest: Forest,
-    key: SecretKey,
-}
-
-impl Chain {
-    /// A genesis paying `amounts` of the zero flavor to `keys`' address 0.
-    fn start(keys: &Keys, amounts: &[u64], rng: &mut StdRng) -> Chain {
-        let key = SecretKey::random(rng);
-        let utxos = amounts
-            .iter()
-            .enumerate()
-            .map(|(i, qty)| {
-                pay_to(
-                    &keys.address(0),
-                    *qty,
-                    Scalar::ZERO,
-                    genesis_anchor(b"fees", i as u64),
-                    rng,
-                )
-                .unwrap()
-            })
-            .collect();
-        let genesis = Genesis {
-            timestamp_ms: T0,
-            signers: key.verification_key(),
-            utxos,
-        };
-        let state = genesis.state().unwrap();
-        let mut forest = Forest::new();
-        let leaves: Vec<ZkvmHash> = genesis.utxo_ids().iter().map(utxo_leaf).collect();
-        forest.modify(&leaves, &[]).unwrap();
-        Chain {
-            genesis,
-            state,
-            forest,
-            key,
-        }
-    }
-
-    /// Makes and applies a block of `txs`; the wallet scans it.
-    fn produce(&mut self, txs: Vec<Tx>, w: &mut Wallet) {
-        let time = self.state.tip.timestamp_ms + 1000;
-        let block = self
-            .state
-            .make_block(&self.forest, txs, time, &self.key)
-            .unwrap();
-        let (state, applied) = self.state.apply_block(&block).unwrap();
-        self.forest
-            .modify(&applied.additions, &applied.deletions)
-            .unwrap();
-        self.state = state;
-        w.scan_block(&block).unwrap();
-    }
+/// Makes and applies a block of `txs`; the wallet scans it.
+fn produce(chain: &mut Chain, txs: Vec<Tx>, w: &mut Wallet) {
+    let block = chain.produce(txs);
+    w.scan_block(&block).unwrap();
 }
 
 /// A new wallet in a temporary file.
@@ -129,7 +70,7 @@ fn a_fee_at_a_rate_is_the_least_that_meets_it_and_a_pool_takes_it() {
     let (_path, mut w) = wallet("a");
     let (_bob_path, mut bob) = wallet("b");
     let to_bob = bob.new_address().unwrap();
-    let mut chain = Chain::start(w.keys(), &[1_000_000], &mut rng);
+    let mut chain = funded_chain(w.keys(), &[1_000_000], &mut rng);
     w.follow(&chain.genesis).unwrap();
     bob.follow(&chain.genesis).unwrap();
 
@@ -148,7 +89,7 @@ fn a_fee_at_a_rate_is_the_least_that_meets_it_and_a_pool_takes_it() {
             stricter.insert(built.tx.clone(), built.utxo_proof.clone(), &chain.state),
             Err(BlockchainError::FeeRateTooLow { .. })
         ));
-        chain.produce(vec![built.tx], &mut w);
+        produce(&mut chain, vec![built.tx], &mut w);
         assert_eq!(w.pending().count(), 0);
     }
 
@@ -158,7 +99,7 @@ fn a_fee_at_a_rate_is_the_least_that_meets_it_and_a_pool_takes_it() {
         .issue_with_fee(500, b"GOLD", Fee::AtRate(rate), &mut rng)
         .unwrap();
     assert_least_fee(&issued, rate);
-    chain.produce(vec![issued.tx.clone()], &mut w);
+    produce(&mut chain, vec![issued.tx.clone()], &mut w);
     let gold = issued.issued_flavor.unwrap();
     let retired = w
         .retire_with_fee(20, gold, Fee::AtRate(rate), &mut rng)
@@ -167,7 +108,7 @@ fn a_fee_at_a_rate_is_the_least_that_meets_it_and_a_pool_takes_it() {
     pool(rate)
         .insert(retired.tx.clone(), retired.utxo_proof.clone(), &chain.state)
         .unwrap();
-    chain.produce(vec![retired.tx], &mut w);
+    produce(&mut chain, vec![retired.tx], &mut w);
 
     // A fixed fee is taken as given, even a zero one.
     let fixed = w
@@ -184,7 +125,7 @@ fn a_fee_that_needs_another_input_is_computed_again() {
     let to = w.keys().address(9);
     // Two coins: 100 pays the quantity, the fee needs the 50 too, and the
     // second input makes the transaction larger than the first estimate.
-    let chain = Chain::start(w.keys(), &[100, 50], &mut rng);
+    let chain = funded_chain(w.keys(), &[100, 50], &mut rng);
     w.follow(&chain.genesis).unwrap();
     let rate = FeeRate::new(7, 1000);
     let built = w

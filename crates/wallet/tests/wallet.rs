@@ -4,103 +4,18 @@
 //! from its own file; every block is validated by the wallets, whose
 //! pollards keep proving their outputs against the chain's accumulator.
 
-use std::cell::RefCell;
-use std::convert::Infallible;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
+mod common;
 
-use accumulator::{Forest, ZkvmHash};
-use blockchain::{utxo_leaf, Block, ChainState, Genesis};
+use accumulator::ZkvmHash;
+use blockchain::utxo_leaf;
+use common::{Chain, TempPath};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
 use rand::rngs::StdRng;
 use rand::SeedableRng;
-use wallet::{
-    genesis_anchor, pay_to, Balance, BlockSource, HistoryKind, Keys, Seed, Wallet, WalletError,
-};
-use zkvm::Tx;
+use wallet::{genesis_anchor, pay_to, Balance, HistoryKind, Keys, Seed, Wallet, WalletError};
 
 const PHRASE: &str = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon art";
-
-const T0: u64 = 1_700_000_000_000;
-
-/// A fresh path in the temporary directory, removed on drop.
-struct TempPath(PathBuf);
-
-impl TempPath {
-    fn new(name: &str) -> TempPath {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let n = N.fetch_add(1, Ordering::Relaxed);
-        let p = std::env::temp_dir().join(format!(
-            "zkvm-wallet-test-{}-{n}-{name}.redb",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_file(&p);
-        TempPath(p)
-    }
-}
-
-impl Drop for TempPath {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-/// A chain in memory: the producer's state, full forest and key, and the
-/// blocks made so far (a [`BlockSource`]).
-struct Chain {
-    genesis: Genesis,
-    state: ChainState,
-    forest: Forest,
-    key: SecretKey,
-    blocks: RefCell<Vec<Block>>,
-}
-
-impl Chain {
-    fn start(genesis: Genesis, key: SecretKey) -> Chain {
-        let state = genesis.state().unwrap();
-        let mut forest = Forest::new();
-        let leaves: Vec<ZkvmHash> = genesis.utxo_ids().iter().map(utxo_leaf).collect();
-        forest.modify(&leaves, &[]).unwrap();
-        Chain {
-            genesis,
-            state,
-            forest,
-            key,
-            blocks: RefCell::new(Vec::new()),
-        }
-    }
-
-    /// Makes, applies and publishes the next block (one second later).
-    fn produce(&mut self, txs: Vec<Tx>) -> Block {
-        let time = self.state.tip.timestamp_ms + 1000;
-        let block = self
-            .state
-            .make_block(&self.forest, txs, time, &self.key)
-            .unwrap();
-        let (state, applied) = self.state.apply_block(&block).unwrap();
-        self.forest
-            .modify(&applied.additions, &applied.deletions)
-            .unwrap();
-        self.state = state;
-        self.blocks.borrow_mut().push(block.clone());
-        block
-    }
-}
-
-impl BlockSource for Chain {
-    type Error = Infallible;
-
-    fn genesis(&self) -> Result<Genesis, Infallible> {
-        Ok(self.genesis.clone())
-    }
-
-    fn block(&self, height: u64) -> Result<Option<Block>, Infallible> {
-        // Blocks start at height 2.
-        let i = height.checked_sub(2).map(|i| i as usize);
-        Ok(i.and_then(|i| self.blocks.borrow().get(i).cloned()))
-    }
-}
 
 /// The wallet follows the chain's state, and its pollard proves every
 /// output it owns against the chain's accumulator.
@@ -153,14 +68,7 @@ fn network(a: &Keys, rng: &mut StdRng) -> Chain {
         )
         .unwrap(),
     ];
-    Chain::start(
-        Genesis {
-            timestamp_ms: T0,
-            signers: key.verification_key(),
-            utxos,
-        },
-        key,
-    )
+    Chain::start(utxos, key)
 }
 
 #[test]

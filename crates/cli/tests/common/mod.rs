@@ -1,0 +1,108 @@
+//! Helpers shared by the tests that run the built `zkvm` binary: a devnet
+//! child process on free ports, and the `zkvm` command against it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+
+/// Blocks every 100 ms when there are transactions.
+pub const FAST: &str = "block_interval_ms = 100\n";
+
+/// A devnet child process; killed (SIGKILL) when dropped.
+pub struct Devnet {
+    pub child: Child,
+    /// The API's `host:port`.
+    pub addr: String,
+    /// The directory of its configuration, data and wallet.
+    pub dir: PathBuf,
+}
+
+impl Devnet {
+    /// Starts `zkvm devnet` on a free port in `dir`, with the given extra
+    /// configuration lines, and waits for its banner.
+    pub fn start(dir: &Path, config: &str) -> Devnet {
+        let config_path = dir.join("node.toml");
+        std::fs::write(
+            &config_path,
+            format!("api_addr = \"127.0.0.1:0\"\nlisten = [\"127.0.0.1:0\"]\n{config}"),
+        )
+        .unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+            .arg("devnet")
+            .arg("--config")
+            .arg(&config_path)
+            .arg("--data-dir")
+            .arg(dir.join("data"))
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(dir.join("devnet.err")).unwrap())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = loop {
+            let Some(line) = lines.next() else {
+                let err = std::fs::read_to_string(dir.join("devnet.err")).unwrap_or_default();
+                panic!("devnet exited before printing its address: {err}");
+            };
+            let line = line.unwrap();
+            if let Some(rest) = line.strip_prefix("API:") {
+                let url = rest.split_whitespace().next().unwrap();
+                break url.trim_start_matches("http://").to_string();
+            }
+        };
+        // Keep reading so the child never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Devnet {
+            child,
+            addr,
+            dir: dir.to_path_buf(),
+        }
+    }
+
+    /// Runs `zkvm <args>` against this node; stdout as JSON, or the error
+    /// line.
+    pub fn zkvm(&self, args: &[&str]) -> Result<Value, String> {
+        let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+            .args(args)
+            .env("ZKVM_NODE", &self.addr)
+            .env("ZKVM_WALLET", self.dir.join("data/wallet.redb"))
+            .output()
+            .unwrap();
+        if out.status.success() {
+            Ok(serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+                panic!(
+                    "{args:?}: not JSON ({e}): {}",
+                    String::from_utf8_lossy(&out.stdout)
+                )
+            }))
+        } else {
+            let err = String::from_utf8_lossy(&out.stderr).to_string();
+            assert_eq!(err.lines().count(), 1, "one error line: {err}");
+            assert!(err.starts_with("error: "), "{err}");
+            Err(err)
+        }
+    }
+
+    /// [`Devnet::zkvm`], which must succeed.
+    pub fn ok(&self, args: &[&str]) -> Value {
+        self.zkvm(args)
+            .unwrap_or_else(|e| panic!("zkvm {args:?} failed: {e}"))
+    }
+
+    /// Kills the node (SIGKILL) and waits for it.
+    pub fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Devnet {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
