@@ -156,6 +156,11 @@ impl Admission {
         }
     }
 
+    /// Jobs the verification pool runs at once.
+    pub fn workers(&self) -> usize {
+        self.inner.settings.workers.max(1)
+    }
+
     /// The counters so far.
     pub fn stats(&self) -> AdmissionStats {
         let i = &self.inner;

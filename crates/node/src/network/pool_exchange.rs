@@ -6,6 +6,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
+use futures::StreamExt;
 use libp2p::request_response::OutboundRequestId;
 use tracing::debug;
 use zkvm::TxID;
@@ -61,8 +62,8 @@ pub(super) async fn unknown(chain: &ChainHandle, listing: Vec<TxID>) -> Vec<TxID
 }
 
 /// Admits fetched transactions (docs/spec/network.md §Admission): each
-/// is decoded and run by the VM on the bounded verification pool, one at a
-/// time, then, once every one is known to be asked for, finished (cheap
+/// is decoded and run by the VM on the bounded verification pool (one per
+/// core at once), then, once every one is known to be asked for, finished (cheap
 /// checks, proof, insertion) in the order received, parents first.
 /// Returns the encodings of those the mempool took, to be gossiped on, and
 /// the offence of a peer that sent a transaction it was not asked for, a
@@ -80,9 +81,17 @@ pub(super) async fn take(
         return (Vec::new(), Some(Offence::BadResponse));
     }
     let mut asked: HashSet<TxID> = asked.into_iter().collect();
+    // As many VM runs at once as the pool has cores, in order: more would
+    // only wait in (and fill) the queue the API and gossip share.
+    let mut executed = futures::stream::iter(txs)
+        .map(|bytes| async move {
+            let run = admission.execute(chain, &bytes).await;
+            (bytes, run)
+        })
+        .buffered(admission.workers());
     let mut runs = Vec::new();
-    for bytes in txs {
-        let run = match admission.execute(chain, &bytes).await {
+    while let Some((bytes, run)) = executed.next().await {
+        let run = match run {
             Ok(run) => run,
             Err(e) => match admission::offence(&e) {
                 Some(Offence::Duplicate | Offence::Unspendable) | None => {
