@@ -9,8 +9,8 @@ mod common;
 
 use accumulator::{Forest, Proof};
 use blockchain::{
-    utxo_leaf, Block, BlockRemovals, BlockchainError, ChainState, CheckedTx, Mempool, MempoolEntry,
-    MempoolPolicy,
+    utxo_leaf, witness_hash, Block, BlockRemovals, BlockchainError, ChainState, CheckedTx,
+    ExecutedTx, Mempool, MempoolEntry, MempoolPolicy,
 };
 use common::{Chain, T0};
 use curve25519_dalek::scalar::Scalar;
@@ -982,4 +982,61 @@ fn pre_verified_transactions_skip_only_the_expensive_checks() {
         .unwrap();
     assert_eq!(out.replaced, vec![txid(&a)]);
     assert_eq!(pool.len(), 1);
+}
+
+#[test]
+fn check_agrees_with_insert_and_changes_nothing() {
+    let mut net = Net::new(3, 9);
+    let g = net.genesis.clone();
+    let (a, _) = net.pay(&g[0], 10);
+    let (low, _) = net.pay(&g[0], 5);
+    let (high, _) = net.pay(&g[0], 50);
+    let (b, _) = net.pay(&g[1], 10);
+    let run = |tx: &Tx| ExecutedTx::run(tx.clone()).unwrap();
+    let mut pool = Mempool::new(1 << 20);
+    pool.check(&run(&a), &net.state).unwrap();
+    assert!(pool.is_empty());
+    pool.insert(a.clone(), net.prove(&[&g[0]]), &net.state)
+        .unwrap();
+    assert_eq!(pool.by_witness(&witness_hash(&a)), Some(txid(&a)));
+    assert_eq!(
+        pool.check(&run(&a), &net.state),
+        Err(BlockchainError::AlreadyKnown { txid: txid(&a) })
+    );
+    // A lower fee rate conflicts; a higher one passes the check, and
+    // nothing changes until it is inserted.
+    assert!(matches!(
+        pool.check(&run(&low), &net.state),
+        Err(BlockchainError::Conflict { .. })
+    ));
+    pool.check(&run(&high), &net.state).unwrap();
+    assert_eq!(order(&pool), ids(&[&a]));
+    let outcome = pool
+        .insert_verified(
+            run(&high).verify().unwrap(),
+            net.prove(&[&g[0]]),
+            &net.state,
+        )
+        .unwrap();
+    assert_eq!(outcome.replaced, ids(&[&a]));
+    assert_eq!(order(&pool), ids(&[&high]));
+
+    // A full pool: no room for a lower fee rate.
+    let mut full = Mempool::new(b.encoded_size() + 16);
+    full.insert(b.clone(), net.prove(&[&g[1]]), &net.state)
+        .unwrap();
+    assert!(matches!(
+        full.check(&run(&low), &net.state),
+        Err(BlockchainError::MempoolFull { .. })
+    ));
+    // A proof that does not verify passes the check (it is not looked at)
+    // and fails verify.
+    let (other, _) = net.pay(&g[2], 10);
+    let forged = Tx {
+        proof: other.proof.clone(),
+        ..high.clone()
+    };
+    let mut empty = Mempool::new(1 << 20);
+    empty.check(&run(&forged), &net.state).unwrap();
+    assert!(run(&forged).verify().is_err());
 }
