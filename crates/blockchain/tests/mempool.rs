@@ -1036,7 +1036,7 @@ fn check_agrees_with_insert_and_changes_nothing() {
         proof: other.proof.clone(),
         ..high.clone()
     };
-    let mut empty = Mempool::new(1 << 20);
+    let empty = Mempool::new(1 << 20);
     empty.check(&run(&forged), &net.state).unwrap();
     assert!(run(&forged).verify().is_err());
 }
