@@ -660,8 +660,10 @@ impl Chain {
 }
 
 /// Decodes and verifies a submitted transaction in full (VM, proof and
-/// signature): the expensive part of a submission, which the API runs on
-/// its blocking threads, in parallel, before [`Chain::submit_verified`].
+/// signature), for tools and tests that want the verdict alone. The node
+/// itself admits transactions through [`crate::admission`], which does the
+/// cheap checks before the proof check (docs/spec/network.md §Admission),
+/// and hands [`Chain::submit_verified`] what it verified.
 pub fn verify_submission(bytes: &[u8]) -> Result<CheckedTx, NodeError> {
     let tx = Tx::from_bytes(bytes).map_err(NodeError::Decode)?;
     CheckedTx::verify(tx).map_err(NodeError::InvalidTx)
