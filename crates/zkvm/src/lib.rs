@@ -16,6 +16,7 @@
 
 #[cfg(feature = "adversarial")]
 pub mod adversarial;
+pub mod asm;
 mod batch;
 mod commitment;
 mod constraint;
