@@ -36,6 +36,14 @@ pub enum Error {
     Wallet(wallet::WalletError),
     /// The thing asked for does not exist.
     NotFound(String),
+    /// Assembly text that does not assemble, or bytecode that does not
+    /// disassemble (docs/spec/asm.md §Errors).
+    Asm {
+        /// The input's name (`<stdin>` for `-`).
+        input: String,
+        /// What is wrong, with its line and column.
+        source: zkvm::asm::AsmError,
+    },
     /// Arguments that parse but make no sense together, or files that are
     /// not what they should be.
     Usage(String),
@@ -66,6 +74,7 @@ impl fmt::Display for Error {
             Error::Stdout(e) => write!(f, "cannot write output: {e}"),
             Error::Node(e) => write!(f, "{e}"),
             Error::Wallet(e) => write!(f, "wallet: {e}"),
+            Error::Asm { input, source } => write!(f, "{input}: {source}"),
             Error::NotFound(what) | Error::Usage(what) => f.write_str(what),
         }
     }
@@ -81,6 +90,7 @@ impl std::error::Error for Error {
             Error::Stdout(e) => Some(e),
             Error::Node(e) => Some(e),
             Error::Wallet(e) => Some(e),
+            Error::Asm { source, .. } => Some(source),
             Error::InputTooLarge { .. }
             | Error::EmptyInput
             | Error::NotFound(_)

@@ -1,7 +1,8 @@
 //! The `zkvm` command: one binary for everything a user runs: a local
 //! network (`zkvm devnet`), the node (`zkvm node …`), queries of a running
-//! node (`zkvm chain …`), the wallet (`zkvm wallet …`) and transaction
-//! tools (`zkvm tx …`).
+//! node (`zkvm chain …`), the wallet (`zkvm wallet …`), transaction
+//! tools (`zkvm tx …`) and the assembler (`zkvm asm`, `zkvm disasm`,
+//! docs/spec/asm.md).
 //!
 //! Each command group lives in its own module and returns what to print
 //! ([`Output`]) or an [`Error`]; only this file prints and chooses the exit
@@ -12,6 +13,7 @@
 // binary is where the project's output reaches the terminal.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod asm_cmd;
 mod chain;
 mod devnet;
 mod error;
@@ -66,6 +68,11 @@ enum Command {
     /// Decode and verify transactions.
     #[command(subcommand)]
     Tx(tx::TxCommand),
+    /// Assemble program text (docs/spec/asm.md) into bytecode, printed as
+    /// hex (or raw bytes with `--binary`).
+    Asm(asm_cmd::AsmArgs),
+    /// Disassemble bytecode (hex or raw bytes) into program text.
+    Disasm(asm_cmd::DisasmArgs),
 }
 
 /// What a successful command prints on stdout.
@@ -75,6 +82,8 @@ pub enum Output {
     Json(serde_json::Value),
     /// Text, printed as is.
     Text(String),
+    /// Raw bytes, written as they are.
+    Bytes(Vec<u8>),
 }
 
 fn main() -> ExitCode {
@@ -91,6 +100,8 @@ fn main() -> ExitCode {
         Command::Chain(command) => chain::run(command, &cli.node),
         Command::Wallet { args, command } => wallet_cmd::run(command, &args, &cli.node),
         Command::Tx(command) => tx::run(command),
+        Command::Asm(args) => asm_cmd::run_asm(args),
+        Command::Disasm(args) => asm_cmd::run_disasm(args),
     };
     match result.and_then(print) {
         Ok(()) => ExitCode::SUCCESS,
@@ -116,17 +127,18 @@ fn init_logs() {
 
 /// Writes `output` to stdout; a closed pipe is an error, not a panic.
 fn print(output: Output) -> Result<(), Error> {
-    let text = match output {
+    let bytes = match output {
         Output::Json(json) => {
             let mut text = serde_json::to_string_pretty(&json).map_err(Error::Json)?;
             text.push('\n');
-            text
+            text.into_bytes()
         }
-        Output::Text(text) => text,
+        Output::Text(text) => text.into_bytes(),
+        Output::Bytes(bytes) => bytes,
     };
     let mut stdout = std::io::stdout().lock();
     stdout
-        .write_all(text.as_bytes())
+        .write_all(&bytes)
         .and_then(|()| stdout.flush())
         .map_err(Error::Stdout)
 }

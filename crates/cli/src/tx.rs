@@ -19,7 +19,8 @@ pub enum TxCommand {
         input: PathBuf,
     },
     /// Decode a transaction; print its header, sizes, signature and proof,
-    /// and disassemble its program.
+    /// its program as assembly text (docs/spec/asm.md) and as a listing
+    /// with byte offsets.
     Decode {
         /// File holding the transaction as hex or raw bytes; `-` for stdin.
         input: PathBuf,
@@ -46,7 +47,8 @@ fn verify(bytes: &[u8]) -> Result<Json, Error> {
     }))
 }
 
-/// `zkvm tx decode`: the transaction's fields, then its program.
+/// `zkvm tx decode`: the transaction's fields, then its program (as
+/// assembly, then as a listing with offsets).
 fn decode(bytes: &[u8]) -> Result<String, Error> {
     let tx = Tx::from_bytes(bytes).map_err(Error::Decode)?;
     Ok(Decoded {
@@ -79,6 +81,17 @@ impl fmt::Display for Decoded<'_> {
             "proof_rounds: {rounds} ({} multipliers after padding)",
             1u64 << rounds
         )?;
+        // The program as text `zkvm asm` turns back into the same bytes,
+        // then the same instructions with their byte offsets.
+        match zkvm::asm::disassemble(&tx.program) {
+            Ok(text) => {
+                writeln!(f, "assembly:")?;
+                for line in text.lines() {
+                    writeln!(f, "{INDENT}{line}")?;
+                }
+            }
+            Err(e) => writeln!(f, "assembly: none ({e})")?,
+        }
         writeln!(f, "program:")?;
         Disassembly {
             bytecode: &tx.program,
