@@ -258,80 +258,84 @@ impl Parser<'_> {
     /// One literal, parameters filled in; returns its first token too.
     fn literal(&mut self, what: &str) -> Result<(Token, Lit), AsmError> {
         let t = self.next()?;
-        let lit = match &t.tok {
-            Tok::Param(name) => self.param(&t, name, what)?,
-            _ => {
-                let mut next = || self.next();
-                literal_from(&t, what, &mut next, None)?
-            }
-        };
+        let params = self.params;
+        let resolve = |at: &Token, name: &str, what: &str| param(params, at, name, what);
+        let mut next = || self.next();
+        let lit = literal_from(&t, what, &mut next, &resolve)?;
         Ok((t, lit))
     }
+}
 
-    fn param(&self, at: &Token, name: &str, what: &str) -> Result<Lit, AsmError> {
-        let Some(value) = self.params.get(name) else {
-            return Err(invalid(at, format!("no value for parameter `${name}`")));
-        };
-        match value {
-            ParamValue::Bytes(b) => Ok(Lit::Bytes(b.clone())),
-            ParamValue::Number(n) => Ok(Lit::Number(*n)),
-            ParamValue::Literal(text) => {
-                let bad = |e: AsmError| {
-                    invalid(
-                        at,
-                        format!("parameter `${name}` = {text:?}: {}", e.detail()),
-                    )
-                };
-                let mut lexer = Lexer::new(text);
-                let mut next = || lexer.next_token();
-                let first = next().map_err(bad)?;
-                let lit = literal_from(&first, what, &mut next, Some(name)).map_err(bad)?;
-                let end = next().map_err(bad)?;
-                match &end.tok {
-                    Tok::Eof | Tok::Newline => Ok(lit),
-                    other => Err(bad(expected(&end, "the end of the value", other))),
-                }
+/// The value of parameter `name`, used at `at` where `what` is expected.
+fn param(params: &Params, at: &Token, name: &str, what: &str) -> Result<Lit, AsmError> {
+    let Some(value) = params.get(name) else {
+        return Err(invalid(at, format!("no value for parameter `${name}`")));
+    };
+    match value {
+        ParamValue::Bytes(b) => Ok(Lit::Bytes(b.clone())),
+        ParamValue::Number(n) => Ok(Lit::Number(*n)),
+        ParamValue::Literal(text) => {
+            let bad = |e: AsmError| {
+                invalid(
+                    at,
+                    format!("parameter `${name}` = {text:?}: {}", e.detail()),
+                )
+            };
+            // A value may not use parameters, so values never refer to
+            // each other.
+            let nested = |t: &Token, p: &str, _: &str| {
+                Err(invalid(
+                    t,
+                    format!("a parameter's value cannot use another parameter (`${p}`)"),
+                ))
+            };
+            let mut lexer = Lexer::new(text);
+            let mut next = || lexer.next_token();
+            let first = next().map_err(bad)?;
+            let lit = literal_from(&first, what, &mut next, &nested).map_err(bad)?;
+            let end = next().map_err(bad)?;
+            match &end.tok {
+                Tok::Eof | Tok::Newline => Ok(lit),
+                other => Err(bad(expected(&end, "the end of the value", other))),
             }
         }
     }
 }
 
-/// A literal starting at token `t`; `next` yields the tokens after it.
-/// Parameters are not allowed here when reading a parameter's value
-/// (`in_param`), so values never refer to each other.
+/// Resolves `$name` at a token, given what the grammar expects there.
+type Resolve<'r> = dyn Fn(&Token, &str, &str) -> Result<Lit, AsmError> + 'r;
+
+/// A literal starting at token `t`; `next` yields the tokens after it and
+/// `resolve` fills parameters.
 fn literal_from(
     t: &Token,
     what: &str,
     next: &mut dyn FnMut() -> Result<Token, AsmError>,
-    in_param: Option<&str>,
+    resolve: &Resolve<'_>,
 ) -> Result<Lit, AsmError> {
     match &t.tok {
         Tok::Number(n) => Ok(Lit::Number(*n)),
         Tok::Hex(b) | Tok::Str(b) => Ok(Lit::Bytes(b.clone())),
+        Tok::Param(name) => resolve(t, name, what),
         Tok::Word(tag) if matches!(tag.as_str(), "u32" | "u64" | "scalar" | "point") => {
             let colon = next()?;
             if colon.tok != Tok::Colon {
                 return Err(expected(&colon, &format!("`:` after `{tag}`"), &colon.tok));
             }
             let v = next()?;
+            let want = match tag.as_str() {
+                "u32" | "u64" => format!("a number after `{tag}:`"),
+                "scalar" => "a number or 32 hex bytes after `scalar:`".to_string(),
+                _ => "32 hex bytes after `point:`".to_string(),
+            };
             let value = match &v.tok {
                 Tok::Number(n) => Lit::Number(*n),
                 Tok::Hex(b) => Lit::Bytes(b.clone()),
-                other => {
-                    let want = match tag.as_str() {
-                        "u32" | "u64" => format!("a number after `{tag}:`"),
-                        "scalar" => "a number or 32 hex bytes after `scalar:`".to_string(),
-                        _ => "32 hex bytes after `point:`".to_string(),
-                    };
-                    return Err(expected(&v, &want, other));
-                }
+                Tok::Param(name) => resolve(&v, name, &want)?,
+                other => return Err(expected(&v, &want, other)),
             };
             typed(&v, tag, value)
         }
-        Tok::Param(p) if in_param.is_some() => Err(invalid(
-            t,
-            format!("a parameter's value cannot use another parameter (`${p}`)"),
-        )),
         other => Err(expected(t, what, other)),
     }
 }
@@ -405,6 +409,9 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::super::{assemble, Params};
 
+    /// The Ristretto basepoint.
+    const G: &str = "e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76";
+
     fn asm(text: &str) -> Vec<u8> {
         assemble(text, &Params::new()).unwrap()
     }
@@ -435,8 +442,7 @@ mod tests {
         assert_eq!(asm("push 0x"), [0, 0, 0, 0, 0]);
         assert_eq!(asm("push:0xff"), [0, 1, 0, 0, 0, 0xff]);
         // The Ristretto basepoint is canonical.
-        let g = "e2f2ae0a6abc4e71a884a961c500515f58e30b6aa582dd8db6a65945e08d2d76";
-        assert_eq!(asm(&format!("push point:0x{g}")).len(), 37);
+        assert_eq!(asm(&format!("push point:0x{G}")).len(), 37);
         assert!(err(&format!("push point:0x{}", "ff".repeat(32))).contains("not a canonical"));
         assert!(err(&format!("push scalar:0x{}", "ff".repeat(32))).contains("not canonical"));
         assert!(err("push point:0x00").contains("a point is 32 bytes, not 1"));
@@ -470,6 +476,14 @@ mod tests {
         assert_eq!(
             assemble("push $price; push $key; dup:$k", &p).unwrap(),
             [0, 8, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 1, 2, 3, 2, 0, 0, 0]
+        );
+        assert_eq!(
+            assemble(
+                "push u32:$k; push point:$g",
+                &p.clone().insert("g", format!("0x{G}"))
+            )
+            .unwrap()[..9],
+            [0, 4, 0, 0, 0, 2, 0, 0, 0]
         );
         let e = |t: &str| assemble(t, &p).unwrap_err().to_string();
         assert_eq!(
