@@ -480,7 +480,7 @@ mod tests {
         assert_eq!(
             assemble(
                 "push u32:$k; push point:$g",
-                &p.clone().insert("g", format!("0x{G}"))
+                p.clone().insert("g", format!("0x{G}"))
             )
             .unwrap()[..9],
             [0, 4, 0, 0, 0, 2, 0, 0, 0]
