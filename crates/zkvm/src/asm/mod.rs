@@ -190,13 +190,6 @@ impl<K: AsRef<str>, V: Into<ParamValue>> FromIterator<(K, V)> for Params {
 /// Assembles `text` into bytecode, filling parameters from `params`
 /// (docs/spec/asm.md).
 pub fn assemble(text: &str, params: &Params) -> Result<Vec<u8>, AsmError> {
-    use crate::Encodable;
-    assemble_program(text, params).map(|p| p.encode_to_vec())
-}
-
-/// Assembles `text` into a [`Program`] (pushes as opaque strings, blocks
-/// as nested programs), filling parameters from `params`.
-pub fn assemble_program(text: &str, params: &Params) -> Result<Program, AsmError> {
     if text.len() > MAX_TEXT_BYTES {
         return Err(AsmError::TooLarge {
             what: "text",
@@ -204,4 +197,11 @@ pub fn assemble_program(text: &str, params: &Params) -> Result<Program, AsmError
         });
     }
     parser::parse(text, params)
+}
+
+/// Assembles `text` into a [`Program`]: the bytecode of [`assemble`],
+/// parsed (pushes are opaque strings, blocks nested bytecode).
+pub fn assemble_program(text: &str, params: &Params) -> Result<Program, AsmError> {
+    let bytes = assemble(text, params)?;
+    Program::parse(&bytes).map_err(AsmError::Decode)
 }

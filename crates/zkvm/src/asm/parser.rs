@@ -5,7 +5,7 @@ use curve25519_dalek::scalar::Scalar;
 
 use super::lexer::{Lexer, Tok, Token};
 use super::{AsmError, ParamValue, Params, MAX_ASSEMBLED_BYTES, MAX_NESTING};
-use crate::{Data, Instruction, Opcode, Program, ProgramItem, Reader};
+use crate::{Data, Encodable, Instruction, Opcode, ProgramItem, Reader};
 
 /// A literal's value before its context decides its bytes
 /// (docs/spec/asm.md §Literals).
@@ -18,18 +18,19 @@ enum Lit {
     Bytes(Vec<u8>),
 }
 
-/// Parses a whole text.
-pub(super) fn parse(text: &str, params: &Params) -> Result<Program, AsmError> {
+/// Assembles a whole text into bytecode, written as it is parsed (no
+/// instruction list is built, so memory stays within the output bound).
+pub(super) fn parse(text: &str, params: &Params) -> Result<Vec<u8>, AsmError> {
     let mut p = Parser {
         lexer: Lexer::new(text),
         peeked: None,
         params,
-        size: 0,
+        out: Vec::new(),
     };
-    let program = p.block(0)?;
+    p.block(0)?;
     let end = p.next()?;
     match &end.tok {
-        Tok::Eof => Ok(program),
+        Tok::Eof => Ok(p.out),
         other => Err(expected(&end, "an instruction", other)),
     }
 }
@@ -62,8 +63,8 @@ struct Parser<'a> {
     lexer: Lexer<'a>,
     peeked: Option<Token>,
     params: &'a Params,
-    /// Bytes of bytecode produced so far.
-    size: usize,
+    /// The bytecode so far.
+    out: Vec<u8>,
 }
 
 impl Parser<'_> {
@@ -82,9 +83,9 @@ impl Parser<'_> {
         Ok(&self.peeked.insert(t).tok)
     }
 
-    fn grow(&mut self, n: usize) -> Result<(), AsmError> {
-        self.size = self.size.saturating_add(n);
-        if self.size > MAX_ASSEMBLED_BYTES {
+    /// Checks that `n` more bytes stay within the output bound.
+    fn grow(&self, n: usize) -> Result<(), AsmError> {
+        if self.out.len().saturating_add(n) > MAX_ASSEMBLED_BYTES {
             return Err(AsmError::TooLarge {
                 what: "assembled program",
                 limit: MAX_ASSEMBLED_BYTES,
@@ -95,19 +96,20 @@ impl Parser<'_> {
 
     /// Instructions up to (not including) `}` or the end of the text;
     /// `depth` counts the enclosing blocks.
-    fn block(&mut self, depth: usize) -> Result<Program, AsmError> {
-        let mut program = Program::new();
+    fn block(&mut self, depth: usize) -> Result<(), AsmError> {
         loop {
             match self.peek()? {
                 Tok::Newline | Tok::Semi => {
                     self.next()?;
                     continue;
                 }
-                Tok::RBrace | Tok::Eof => return Ok(program),
+                Tok::RBrace | Tok::Eof => return Ok(()),
                 _ => {}
             }
-            let instruction = self.instruction(depth)?;
-            program.push_instruction(instruction);
+            if let Some(instruction) = self.instruction(depth)? {
+                self.grow(instruction.encoded_size())?;
+                instruction.encode(&mut self.out);
+            }
             let after = self.peek()?.clone();
             match after {
                 Tok::Newline | Tok::Semi | Tok::RBrace | Tok::Eof => {}
@@ -123,7 +125,9 @@ impl Parser<'_> {
         }
     }
 
-    fn instruction(&mut self, depth: usize) -> Result<Instruction, AsmError> {
+    /// One instruction; a `program { … }` block is written at once (and
+    /// `None` returned), anything else is returned for the caller to write.
+    fn instruction(&mut self, depth: usize) -> Result<Option<Instruction>, AsmError> {
         let at = self.next()?;
         let Tok::Word(word) = &at.tok else {
             return Err(expected(&at, "an instruction", &at.tok));
@@ -135,7 +139,6 @@ impl Parser<'_> {
                     (_, Lit::Number(n)) => scalar_bytes(n),
                     (_, Lit::Bytes(b)) => b,
                 };
-                self.grow(5 + data.len())?;
                 Instruction::Push(Data::Opaque(data))
             }
             "program" => {
@@ -149,7 +152,10 @@ impl Parser<'_> {
                         ));
                     }
                     self.grow(5)?;
-                    let inner = self.block(depth + 1)?;
+                    self.out.push(Opcode::Program as u8);
+                    let at = self.out.len();
+                    self.out.extend([0u8; 4]);
+                    self.block(depth + 1)?;
                     let close = self.next()?;
                     if close.tok != Tok::RBrace {
                         return Err(expected(
@@ -158,22 +164,21 @@ impl Parser<'_> {
                             &close.tok,
                         ));
                     }
-                    Instruction::Program(ProgramItem::Program(inner))
+                    // Within the output bound, so the length fits.
+                    let n = u32::try_from(self.out.len() - at - 4).unwrap_or(u32::MAX);
+                    self.out[at..at + 4].copy_from_slice(&n.to_le_bytes());
+                    return Ok(None);
                 } else {
                     match self.literal("`{` or bytes after `program`")? {
                         (t, Lit::Number(_)) => {
                             return Err(expected(&t, "`{` or bytes after `program`", &t.tok))
                         }
-                        (_, Lit::Bytes(b)) => {
-                            self.grow(5 + b.len())?;
-                            Instruction::Program(ProgramItem::Bytecode(b))
-                        }
+                        (_, Lit::Bytes(b)) => Instruction::Program(ProgramItem::Bytecode(b)),
                     }
                 }
             }
             "dup" | "roll" | "output" | "contract" => {
                 let k = self.immediate(word)?;
-                self.grow(5)?;
                 match word.as_str() {
                     "dup" => Instruction::Dup(k),
                     "roll" => Instruction::Roll(k),
@@ -184,7 +189,6 @@ impl Parser<'_> {
             "cloak" => {
                 let m = self.immediate("cloak")?;
                 let n = self.immediate(&format!("cloak:{m}"))?;
-                self.grow(9)?;
                 Instruction::Cloak(m, n)
             }
             "ext" => {
@@ -196,10 +200,7 @@ impl Parser<'_> {
                     Lit::Bytes(_) => None,
                 };
                 match byte {
-                    Some(b) if Opcode::from_byte(b).is_none() => {
-                        self.grow(1)?;
-                        Instruction::Ext(b)
-                    }
+                    Some(b) if Opcode::from_byte(b).is_none() => Instruction::Ext(b),
                     _ => {
                         return Err(invalid(
                             &t,
@@ -209,14 +210,11 @@ impl Parser<'_> {
                 }
             }
             name => match simple_instruction(name) {
-                Some(i) => {
-                    self.grow(1)?;
-                    i
-                }
+                Some(i) => i,
                 None => return Err(expected(&at, "an instruction", &at.tok)),
             },
         };
-        Ok(instruction)
+        Ok(Some(instruction))
     }
 
     fn optional_colon(&mut self) -> Result<(), AsmError> {
