@@ -107,6 +107,28 @@ proptest! {
     }
 
     #[test]
+    fn layout_and_comments_do_not_change_the_bytes(
+        bytes in program_bytes(),
+        seps in proptest::collection::vec(0usize..5, 64),
+    ) {
+        // The disassembly with its line breaks replaced by other separators
+        // (`;`, comments, blank lines, extra blanks) assembles the same.
+        let text = disassemble(&bytes).unwrap();
+        let mut relaid = String::new();
+        for (i, line) in text.lines().enumerate() {
+            relaid.push_str(line.trim_start());
+            relaid.push_str(match seps[i % seps.len()] {
+                0 => "\n",
+                1 => " ;",
+                2 => "  # a comment; with } and {\n",
+                3 => "\n\n\t",
+                _ => ";;\r\n",
+            });
+        }
+        prop_assert_eq!(assemble(&relaid, &Params::new()).unwrap(), bytes, "{}", relaid);
+    }
+
+    #[test]
     fn the_parser_never_panics(text in text()) {
         let mut params = Params::new();
         params.insert("p", "u32:1").insert("q", vec![1u8, 2, 3]);
