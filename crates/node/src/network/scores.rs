@@ -1,14 +1,27 @@
 //! Peer scores (docs/spec/network.md §Scoring). Every peer starts at zero;
 //! each offence subtracts its penalty, and a peer at or below
 //! [`BAN_SCORE`] is disconnected and refused for the rest of the node's
-//! run. Scores never rise: good messages cannot buy room for bad ones.
+//! run. Good messages cannot buy room for bad ones: the penalties of
+//! offences only a faulty or hostile peer commits never wear off. Those an
+//! honest peer commits now and then by racing a block or another relay
+//! ([`Offence::is_soft`]) wear off at one point per [`SOFT_RECOVERY_SECS`], so that
+//! rare races spread over a long run never add up to a ban (nor can a
+//! third party who provokes races between two honest peers, e.g. with
+//! re-signed copies of a transaction, make them ban each other unless it
+//! provokes ten in a minute), while a peer repeating them quickly is cut
+//! off.
 
 use std::collections::{HashMap, HashSet};
+use std::time::Instant;
 
 use libp2p::PeerId;
 
 /// The score at which a peer is cut off.
 pub const BAN_SCORE: i32 = -100;
+
+/// Soft penalties are forgiven one point per this many seconds (ten points
+/// a minute).
+pub const SOFT_RECOVERY_SECS: u64 = 6;
 
 /// Something a peer did wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +55,12 @@ pub enum Offence {
 }
 
 impl Offence {
+    /// Whether honest peers commit it now and then (a race with a block
+    /// or another relay): its penalty wears off.
+    pub fn is_soft(self) -> bool {
+        matches!(self, Offence::Duplicate | Offence::Unspendable)
+    }
+
     /// What it costs.
     pub fn penalty(self) -> i32 {
         match self {
@@ -54,24 +73,81 @@ impl Offence {
     }
 }
 
+/// A peer's penalties: those that last, and the soft ones still owed as
+/// of `since`.
+#[derive(Debug, Clone, Copy)]
+struct Record {
+    lasting: i32,
+    soft: i32,
+    since: Instant,
+}
+
+impl Record {
+    /// Whole points forgiven between `since` and `now`.
+    fn forgiven(&self, now: Instant) -> u64 {
+        now.saturating_duration_since(self.since).as_secs() / SOFT_RECOVERY_SECS
+    }
+
+    /// The soft debt left at `now`.
+    fn soft_at(&self, now: Instant) -> i32 {
+        let forgiven = i32::try_from(self.forgiven(now)).unwrap_or(i32::MAX);
+        self.soft.saturating_sub(forgiven).max(0)
+    }
+
+    /// Adds a soft penalty at `now`, keeping the part of a recovery
+    /// period already served.
+    fn add_soft(&mut self, penalty: i32, now: Instant) {
+        let soft = self.soft_at(now);
+        self.since = if soft == 0 {
+            now
+        } else {
+            let served = self.forgiven(now).saturating_mul(SOFT_RECOVERY_SECS);
+            self.since + std::time::Duration::from_secs(served)
+        };
+        self.soft = soft.saturating_add(penalty);
+    }
+
+    fn score_at(&self, now: Instant) -> i32 {
+        self.lasting.saturating_sub(self.soft_at(now))
+    }
+}
+
 /// The scores of the peers seen in this run.
 #[derive(Debug, Default)]
 pub struct Scores {
-    scores: HashMap<PeerId, i32>,
+    records: HashMap<PeerId, Record>,
     banned: HashSet<PeerId>,
 }
 
 impl Scores {
     /// Charges `peer` for `offence`; true if this bans it.
     pub fn penalize(&mut self, peer: PeerId, offence: Offence) -> bool {
-        let score = self.scores.entry(peer).or_insert(0);
-        *score = score.saturating_sub(offence.penalty());
-        *score <= BAN_SCORE && self.banned.insert(peer)
+        self.penalize_at(peer, offence, Instant::now())
     }
 
-    /// The score of `peer`.
+    /// [`Scores::penalize`] at `now`.
+    pub fn penalize_at(&mut self, peer: PeerId, offence: Offence, now: Instant) -> bool {
+        let r = self.records.entry(peer).or_insert(Record {
+            lasting: 0,
+            soft: 0,
+            since: now,
+        });
+        if offence.is_soft() {
+            r.add_soft(offence.penalty(), now);
+        } else {
+            r.lasting = r.lasting.saturating_sub(offence.penalty());
+        }
+        r.score_at(now) <= BAN_SCORE && self.banned.insert(peer)
+    }
+
+    /// The score of `peer` now.
     pub fn score(&self, peer: &PeerId) -> i32 {
-        self.scores.get(peer).copied().unwrap_or(0)
+        self.score_at(peer, Instant::now())
+    }
+
+    /// The score of `peer` at `now`.
+    pub fn score_at(&self, peer: &PeerId, now: Instant) -> i32 {
+        self.records.get(peer).map_or(0, |r| r.score_at(now))
     }
 
     /// Whether `peer` is banned.
@@ -123,5 +199,41 @@ mod tests {
             assert!(!s.penalize(o, Offence::OverBudget));
         }
         assert!(s.penalize(o, Offence::OverBudget), "over budget is invalid");
+    }
+
+    #[test]
+    fn soft_penalties_wear_off_and_lasting_ones_do_not() {
+        use std::time::Duration;
+        let mut s = Scores::default();
+        let p = PeerId::random();
+        let t0 = Instant::now();
+        // A race every two minutes for a day never bans.
+        for i in 0..720u64 {
+            let at = t0 + Duration::from_secs(120 * i);
+            assert!(!s.penalize_at(p, Offence::Duplicate, at), "race {i}");
+            assert!(!s.penalize_at(p, Offence::Unspendable, at), "race {i}");
+        }
+        let end = t0 + Duration::from_secs(120 * 720);
+        assert_eq!(s.score_at(&p, end), 0, "all forgiven");
+        // Unspendables every 30 s (10 points a minute, as fast as they
+        // are forgiven) never ban, whatever the phase.
+        let u = PeerId::random();
+        for i in 0..1000u64 {
+            let at = t0 + Duration::from_secs(30 * i + 1);
+            assert!(!s.penalize_at(u, Offence::Unspendable, at), "{i}");
+        }
+        // Ten quick duplicates still ban.
+        for i in 0..9 {
+            assert!(!s.penalize_at(p, Offence::Duplicate, end + Duration::from_millis(500 * i)));
+        }
+        assert!(s.penalize_at(p, Offence::Duplicate, end + Duration::from_millis(4500)));
+        // Lasting penalties stay.
+        let q = PeerId::random();
+        s.penalize_at(q, Offence::InvalidTx, t0);
+        assert_eq!(s.score_at(&q, t0 + Duration::from_secs(86_400)), -35);
+        // Both kinds add up.
+        s.penalize_at(q, Offence::Duplicate, t0);
+        assert_eq!(s.score_at(&q, t0), -45);
+        assert_eq!(s.score_at(&q, t0 + Duration::from_secs(60)), -35);
     }
 }
