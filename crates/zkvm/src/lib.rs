@@ -33,6 +33,7 @@ mod predicate;
 mod program;
 mod prover;
 mod scalar_witness;
+pub mod simulate;
 mod tx;
 mod value;
 mod verifier;

@@ -66,6 +66,19 @@ pub(crate) trait Delegate {
     ) -> Result<(), VMError>;
 }
 
+/// Watches a run instruction by instruction (docs/spec/simulate.md
+/// §Trace): the simulator's hook. A VM without one pays a single `None`
+/// check per instruction; an observer changes nothing the VM does or
+/// charges.
+pub(crate) trait Observer {
+    /// `instruction`, at byte `offset` of the program `depth` programs
+    /// deep, is about to run (before it is charged).
+    fn before(&mut self, offset: usize, depth: usize, instruction: &Instruction);
+
+    /// The instruction announced last ran successfully, leaving `stack`.
+    fn after(&mut self, stack: &[Item]);
+}
+
 /// A program being run and where it is: `offset` is the byte offset of
 /// the next instruction in both forms, so prover and verifier report the
 /// same position.
@@ -154,6 +167,7 @@ pub(crate) struct VM<'d, D: Delegate> {
     deferred_multipliers: usize,
     budget: Budget,
     delegate: &'d mut D,
+    observer: Option<&'d mut dyn Observer>,
 }
 
 /// What a successful run yields.
@@ -188,7 +202,15 @@ impl<'d, D: Delegate> VM<'d, D> {
             deferred_multipliers: 0,
             budget,
             delegate,
+            observer: None,
         }
+    }
+
+    /// Reports every instruction to `observer` (docs/spec/simulate.md
+    /// §Trace).
+    pub(crate) fn with_observer(mut self, observer: &'d mut dyn Observer) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Runs to completion: every program, then the finishing checks
@@ -224,6 +246,9 @@ impl<'d, D: Delegate> VM<'d, D> {
                 }
             };
             let name = instruction.name();
+            if let Some(o) = self.observer.as_deref_mut() {
+                o.before(offset, depth, &instruction);
+            }
             // Every instruction pays for its dispatch and for the bytes it
             // was decoded from (a `push` or `program` copies them), before
             // it runs.
@@ -237,6 +262,9 @@ impl<'d, D: Delegate> VM<'d, D> {
                     depth,
                     error: Box::new(e),
                 })?;
+            if let Some(o) = self.observer.as_deref_mut() {
+                o.after(&self.stack);
+            }
         }
         if !self.stack.is_empty() {
             return Err(VMError::StackNotClean(self.stack.len()));
