@@ -1,5 +1,6 @@
 //! The HTTP JSON API (docs/api.md): status, blocks, transactions, the
-//! mempool, submission, UTXO proofs and snapshots. Every error is a JSON
+//! mempool, submission, UTXO proofs, outputs by contract ID and by data
+//! tag, and snapshots. Every error is a JSON
 //! object `{"error": code, "reason": text}` with a 4xx or 5xx status; no
 //! input can stop the node.
 //!
@@ -13,7 +14,7 @@
 use std::time::Duration;
 
 use axum::body::{Body, BodyDataStream, Bytes};
-use axum::extract::{DefaultBodyLimit, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -28,6 +29,7 @@ use crate::actor::ChainHandle;
 use crate::admission::Admission;
 use crate::chain::Chain;
 use crate::network::NetworkHandle;
+use crate::store::{ContractReader, OutputPosition};
 use crate::{json as render, NodeError};
 
 /// What the handlers share.
@@ -63,6 +65,8 @@ pub fn router(state: ApiState, limits: RequestLimits) -> Router {
         .route("/v1/txs/{id}", get(tx))
         .route("/v1/mempool", get(mempool))
         .route("/v1/utxos/{id}/proof", get(utxo_proof))
+        .route("/v1/contracts", get(contracts_by_tag))
+        .route("/v1/contracts/{id}", get(contract))
         .route("/v1/snapshot", get(snapshot))
         .fallback(not_found)
         // `read_body` has already read the body within this limit; the
@@ -521,4 +525,129 @@ async fn utxo_proof(State(s): State<ApiState>, Path(id): Path<String>) -> ApiRes
 async fn snapshot(State(s): State<ApiState>) -> Result<Response, ApiError> {
     let bytes = with_chain(&s, |c| Ok(c.snapshot())).await?;
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
+/// The most outputs one page of `GET /v1/contracts` lists, and how many
+/// when the request does not say.
+const MAX_CONTRACTS_PAGE: usize = 100;
+const DEFAULT_CONTRACTS_PAGE: usize = 20;
+
+/// Runs `f` on the contract index on the blocking pool: the index is read
+/// from the database, not from the chain's memory, so the chain's thread
+/// is not held up by it.
+async fn read_index<T: Send + 'static>(
+    reader: ContractReader,
+    f: impl FnOnce(&ContractReader) -> Result<T, NodeError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(move || f(&reader))
+        .await
+        .map_err(|e| ApiError::from(NodeError::Server(format!("index read failed: {e}"))))?
+        .map_err(ApiError::from)
+}
+
+/// An output by contract ID (docs/api.md §`GET /v1/contracts/{id}`): the
+/// index's record, and while it is unspent a proof of that against the
+/// tip (none on a pruned node, which has no forest).
+async fn contract(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult {
+    let cid = ContractID(parse_hex32(&id, "contract ID")?);
+    let reader = with_chain(&s, |c| Ok(c.contract_reader())).await?;
+    let mut record = read_index(reader.clone(), move |r| r.contract(&cid)).await?;
+    let mut proof = None;
+    if record.as_ref().is_some_and(|r| r.spent.is_none()) {
+        let answer = with_chain(&s, move |c| {
+            Ok(c.utxo_proof(&cid)
+                .map(|p| p.map(|p| (p, c.state().tip.height))))
+        })
+        .await?;
+        match answer {
+            Ok(Some(p)) => proof = Some(p),
+            // Spent by a block stored since the index was read.
+            Ok(None) => record = read_index(reader, move |r| r.contract(&cid)).await?,
+            Err(NodeError::Pruned(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let Some(record) = record else {
+        return Err(ApiError::not_found(format!("no output {id}")));
+    };
+    let mut out = render::contract(&cid, &record);
+    out["proof"] = match (&proof, record.spent.is_none()) {
+        (Some((p, height)), true) => json!({
+            "height": height,
+            "hex": hex::encode(p.to_bytes()),
+            "url": format!("/v1/utxos/{id}/proof"),
+        }),
+        _ => Value::Null,
+    };
+    Ok(Json(out))
+}
+
+/// The query of `GET /v1/contracts`, parsed by hand for precise reasons.
+#[derive(Debug, serde::Deserialize)]
+struct TagQuery {
+    tag: Option<String>,
+    limit: Option<String>,
+    after: Option<String>,
+}
+
+/// A page cursor: the last listed output's position as 32 hex digits
+/// (`BE64 height || BE32 index || BE32 entry`).
+fn cursor((height, index, entry): OutputPosition) -> String {
+    let mut b = [0u8; 16];
+    b[..8].copy_from_slice(&height.to_be_bytes());
+    b[8..12].copy_from_slice(&index.to_be_bytes());
+    b[12..].copy_from_slice(&entry.to_be_bytes());
+    hex::encode(b)
+}
+
+fn parse_cursor(s: &str) -> Result<OutputPosition, ApiError> {
+    let mut b = [0u8; 16];
+    hex::decode_to_slice(s, &mut b).map_err(|_| {
+        ApiError::bad_request("after must be a cursor from a page's \"next\" (32 hex digits)")
+    })?;
+    let mut h = [0u8; 8];
+    h.copy_from_slice(&b[..8]);
+    let mut i = [0u8; 4];
+    i.copy_from_slice(&b[8..12]);
+    let mut e = [0u8; 4];
+    e.copy_from_slice(&b[12..]);
+    Ok((
+        u64::from_be_bytes(h),
+        u32::from_be_bytes(i),
+        u32::from_be_bytes(e),
+    ))
+}
+
+/// Outputs by data tag, newest first (docs/api.md §`GET /v1/contracts`).
+async fn contracts_by_tag(State(s): State<ApiState>, Query(q): Query<TagQuery>) -> ApiResult {
+    let tag_hex = q
+        .tag
+        .ok_or_else(|| ApiError::bad_request("tag=<hex> is required"))?;
+    let tag = hex::decode(&tag_hex)
+        .ok()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::bad_request("tag must be non-empty hex"))?;
+    let limit = match q.limit {
+        None => DEFAULT_CONTRACTS_PAGE,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=MAX_CONTRACTS_PAGE).contains(l))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("limit must be 1 to {MAX_CONTRACTS_PAGE}"))
+            })?,
+    };
+    let after = q.after.as_deref().map(parse_cursor).transpose()?;
+    let reader = with_chain(&s, |c| Ok(c.contract_reader())).await?;
+    let page = read_index(reader, move |r| r.by_tag(&tag, after, limit)).await?;
+    let outputs: Vec<Value> = page
+        .outputs
+        .iter()
+        .map(|(_, id, record)| render::contract(id, record))
+        .collect();
+    Ok(Json(json!({
+        "tag": tag_hex.to_ascii_lowercase(),
+        "outputs": outputs,
+        "next": page.next.map(cursor),
+    })))
 }

@@ -26,7 +26,9 @@ use tracing::{info, warn};
 use zeroize::Zeroizing;
 use zkvm::{ContractID, FeeRate, Tx, TxID, Verifier};
 
-use crate::store::{BlockCommit, BlockReader, Delta, Store, FOREST_CHECKPOINT_INTERVAL};
+use crate::store::{
+    BlockCommit, BlockReader, ContractReader, Delta, Store, FOREST_CHECKPOINT_INTERVAL,
+};
 use crate::NodeError;
 
 /// Limits of the chain's mempool and of the blocks it produces.
@@ -519,6 +521,7 @@ impl Chain {
             deletions: applied.deletions.clone(),
         };
         let txids: Vec<TxID> = applied.txs.iter().map(|t| t.id).collect();
+        let logs: Vec<&zkvm::TxLog> = applied.txs.iter().map(|t| &t.log).collect();
         // Memory moves first (the forest cannot be copied cheaply); a
         // storage failure after this point stops the node. A pruned chain
         // has no forest and an empty mempool: nothing moves before the
@@ -545,6 +548,7 @@ impl Chain {
         let commit = BlockCommit {
             block,
             txids: &txids,
+            logs: &logs,
             state: &state,
             delta: &delta,
             forest: checkpoint,
@@ -588,6 +592,12 @@ impl Chain {
     /// A handle that reads stored blocks from other threads.
     pub fn block_reader(&self) -> BlockReader {
         self.store.block_reader()
+    }
+
+    /// A handle that reads the contract index (docs/api.md §Contracts)
+    /// from other threads.
+    pub fn contract_reader(&self) -> ContractReader {
+        self.store.contract_reader()
     }
 
     /// `f` of the stored encoding of the block at `height`, read in place.

@@ -4,7 +4,9 @@
 
 use blockchain::{Block, BlockHeader};
 use serde_json::{json, Value as Json};
-use zkvm::{Encodable, PortableItem, Tx, TxEntry, Verifier};
+use zkvm::{ContractID, Encodable, PortableItem, Tx, TxEntry, Verifier};
+
+use crate::store::ContractRecord;
 
 /// One transaction log entry (zkvm-spec §Transaction log).
 pub fn log_entry(entry: &TxEntry) -> Json {
@@ -103,4 +105,45 @@ pub fn tx(tx: &Tx) -> Json {
         }),
         Err(e) => json!({"size": bytes.len(), "error": e.to_string(), "hex": hex::encode(bytes)}),
     }
+}
+
+/// One payload item of a stored output (docs/api.md §Contracts): as
+/// [`payload_item`], and a program also as assembly (`"asm"`, `null` when
+/// its bytes do not parse or are too long to print) so that a reader sees
+/// what the contract will run without a disassembler of their own. Values
+/// stay commitments: their quantities and flavors are confidential.
+pub fn contract_payload_item(item: &PortableItem) -> Json {
+    let mut out = payload_item(item);
+    if let PortableItem::Program(program) = item {
+        out["asm"] = zkvm::asm::disassemble(&program.to_bytes())
+            .map(Json::String)
+            .unwrap_or(Json::Null);
+    }
+    out
+}
+
+/// A stored output from the contract index: the contract, where it was
+/// created (`"txid": null` for a genesis UTXO, whose `index` is its place
+/// in the genesis) and where it was spent (`null` while unspent).
+pub fn contract(id: &ContractID, record: &ContractRecord) -> Json {
+    let c = &record.contract;
+    let created = &record.created;
+    json!({
+        "contract_id": hex::encode(id.0),
+        "predicate": hex::encode(c.predicate.to_point().as_bytes()),
+        "anchor": hex::encode(c.anchor.0),
+        "payload": c.payload.iter().map(contract_payload_item).collect::<Vec<_>>(),
+        "created": {
+            "txid": created.txid.map(|t| t.to_string()),
+            "height": created.height,
+            "index": created.index,
+            "entry": created.entry,
+        },
+        "spent": record.spent.as_ref().map(|s| json!({
+            "txid": s.txid.to_string(),
+            "height": s.height,
+            "index": s.index,
+        })),
+        "unspent": record.spent.is_none(),
+    })
 }

@@ -1,7 +1,9 @@
 //! The node's database (docs/api.md §Storage): one redb file holding the
 //! genesis, every block, the indexes by block ID and by transaction ID, the
 //! chain state, the UTXO forest (a checkpoint plus each later block's
-//! changes), the mempool's transactions and the block-signing key.
+//! changes), the mempool's transactions, the block-signing key and the
+//! contract index (each output's record by contract ID, and outputs by
+//! data tag: see [`ContractRecord`] and [`tag_key`]).
 //!
 //! A pruned database (a node bootstrapped from a snapshot, see
 //! [`crate::Chain::init_from_snapshot`]) has no forest and no blocks at or
@@ -19,9 +21,10 @@ use std::sync::Arc;
 
 use accumulator::{Accumulator, ZkvmHash};
 use blockchain::{Block, BlockID, ChainState, Genesis};
-use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition};
+use merlin::Transcript;
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
 use zeroize::Zeroizing;
-use zkvm::TxID;
+use zkvm::{Contract, ContractID, Encodable, TxEntry, TxID, TxLog, Verifier};
 
 use crate::NodeError;
 
@@ -38,6 +41,13 @@ const TXS: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("txs");
 const DELTAS: TableDefinition<u64, &[u8]> = TableDefinition::new("utxo_deltas");
 /// Mempool transactions (encodings) by ID.
 const MEMPOOL: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("mempool");
+/// Each output's [`ContractRecord`] by contract ID: where it was created,
+/// where it was spent, and the contract itself.
+const CONTRACTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("contracts");
+/// Outputs by data tag: [`tag_key`] → contract ID. The key ends with the
+/// output's position in big-endian, so one tag's outputs sort oldest to
+/// newest and a reverse range lists them newest first.
+const CONTRACT_TAGS: TableDefinition<[u8; 48], [u8; 32]> = TableDefinition::new("contract_tags");
 
 const GENESIS: &str = "genesis";
 const STATE: &str = "state";
@@ -52,6 +62,11 @@ const BASE_HEIGHT: &str = "base_height";
 /// Present (empty value) on a pruned database: it has no forest records,
 /// and their absence is then not corruption.
 const PRUNED: &str = "pruned";
+
+/// How many distinct `data` entries of one transaction tag its outputs
+/// (docs/api.md §`GET /v1/contracts`): bounds the tag index's rows to this
+/// many per output, whatever the transaction logs.
+pub const MAX_TAGS_PER_TX: usize = 4;
 
 /// How often (in blocks) the full forest is written; between checkpoints a
 /// restart replays the stored changes of each block.
@@ -114,6 +129,8 @@ pub struct BlockCommit<'a> {
     pub block: &'a Block,
     /// Its transactions' IDs, in order.
     pub txids: &'a [TxID],
+    /// Its transactions' logs, in order (for the contract index).
+    pub logs: &'a [&'a TxLog],
     /// The chain state after it.
     pub state: &'a ChainState,
     /// Its UTXO changes.
@@ -247,12 +264,19 @@ impl Store {
             w.open_table(TXS).map_err(NodeError::storage)?;
             w.open_table(DELTAS).map_err(NodeError::storage)?;
             w.open_table(MEMPOOL).map_err(NodeError::storage)?;
+            let mut contracts = w.open_table(CONTRACTS).map_err(NodeError::storage)?;
+            w.open_table(CONTRACT_TAGS).map_err(NodeError::storage)?;
+            if forest.is_some() {
+                index_genesis(&mut contracts, genesis)?;
+            }
         }
         w.commit().map_err(NodeError::storage)?;
         Ok(Store { db: Arc::new(db) })
     }
 
-    /// Opens an existing database.
+    /// Opens an existing database. One written before the contract index
+    /// existed gets it here, built from its stored blocks (the schema has
+    /// no version number: a missing table is the sign).
     pub fn open(path: &Path) -> Result<Store, NodeError> {
         if !path.exists() {
             return Err(NodeError::DataDir(format!(
@@ -261,12 +285,23 @@ impl Store {
             )));
         }
         let db = Database::open(path).map_err(NodeError::storage)?;
+        if !has_contract_index(&db)? {
+            tracing::info!("building the contract index from the stored blocks");
+            build_contract_index(&db)?;
+        }
         Ok(Store { db: Arc::new(db) })
     }
 
     /// A handle that reads blocks from other threads.
     pub fn block_reader(&self) -> BlockReader {
         BlockReader {
+            db: self.db.clone(),
+        }
+    }
+
+    /// A handle that reads the contract index from other threads.
+    pub fn contract_reader(&self) -> ContractReader {
+        ContractReader {
             db: self.db.clone(),
         }
     }
@@ -364,6 +399,15 @@ impl Store {
                 txs.insert(id.0, (height, i as u32))
                     .map_err(NodeError::storage)?;
             }
+            let mut contracts = w.open_table(CONTRACTS).map_err(NodeError::storage)?;
+            let mut tags = w.open_table(CONTRACT_TAGS).map_err(NodeError::storage)?;
+            let txs: Vec<(TxID, &TxLog)> = c
+                .txids
+                .iter()
+                .copied()
+                .zip(c.logs.iter().copied())
+                .collect();
+            index_block(&mut contracts, &mut tags, height, &txs)?;
             let mut deltas = w.open_table(DELTAS).map_err(NodeError::storage)?;
             deltas
                 .insert(height, c.delta.to_bytes().as_slice())
@@ -461,6 +505,379 @@ impl Store {
         let r = self.db.begin_read().map_err(NodeError::storage)?;
         let t = r.open_table(TXS).map_err(NodeError::storage)?;
         Ok(t.get(id.0).map_err(NodeError::storage)?.map(|v| v.value()))
+    }
+}
+
+/// Where an output was created: a genesis UTXO (`txid` is `None`, height
+/// 1, `index` its position in the genesis) or a transaction's `output`
+/// log entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Creation {
+    /// The creating transaction; `None` for a genesis UTXO.
+    pub txid: Option<TxID>,
+    /// The block height (1 for the genesis).
+    pub height: u64,
+    /// The transaction's position in its block (the UTXO's in the genesis).
+    pub index: u32,
+    /// The `output` entry's position in the transaction's log.
+    pub entry: u32,
+}
+
+/// The transaction that spent an output.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spend {
+    /// Its ID.
+    pub txid: TxID,
+    /// Its block's height.
+    pub height: u64,
+    /// Its position in the block.
+    pub index: u32,
+}
+
+/// An output as the contract index holds it (docs/api.md §Storage).
+///
+/// Stored as `creation (49 bytes) || spend (45 bytes) || contract`:
+/// creation is `kind (0 genesis, 1 tx) || txid || LE64 height || LE32
+/// index || LE32 entry`, spend `flag (0 unspent, 1 spent) || txid || LE64
+/// height || LE32 index` (zeros when unspent), and the contract's encoding
+/// last. The contract is kept here rather than found again in its block so
+/// that a lookup reads one record instead of decoding a block and running
+/// the transaction's program.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContractRecord {
+    /// The output.
+    pub contract: Contract,
+    /// Where it was created.
+    pub created: Creation,
+    /// Where it was spent, if it was.
+    pub spent: Option<Spend>,
+}
+
+const CREATION_BYTES: usize = 1 + 32 + 8 + 4 + 4;
+const SPEND_BYTES: usize = 1 + 32 + 8 + 4;
+
+impl ContractRecord {
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::with_capacity(CREATION_BYTES + SPEND_BYTES + 64);
+        let c = &self.created;
+        v.push(u8::from(c.txid.is_some()));
+        v.extend_from_slice(&c.txid.map_or([0; 32], |t| t.0));
+        v.extend_from_slice(&c.height.to_le_bytes());
+        v.extend_from_slice(&c.index.to_le_bytes());
+        v.extend_from_slice(&c.entry.to_le_bytes());
+        match &self.spent {
+            None => v.extend_from_slice(&[0; SPEND_BYTES]),
+            Some(s) => {
+                v.push(1);
+                v.extend_from_slice(&s.txid.0);
+                v.extend_from_slice(&s.height.to_le_bytes());
+                v.extend_from_slice(&s.index.to_le_bytes());
+            }
+        }
+        v.extend_from_slice(&self.contract.encode_to_vec());
+        v
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Result<ContractRecord, NodeError> {
+        let bad = || corrupt("contract");
+        if bytes.len() < CREATION_BYTES + SPEND_BYTES {
+            return Err(bad());
+        }
+        let (created, rest) = bytes.split_at(CREATION_BYTES);
+        let (spent, contract) = rest.split_at(SPEND_BYTES);
+        let txid =
+            |b: &[u8]| -> Result<TxID, NodeError> { Ok(TxID(b.try_into().map_err(|_| bad())?)) };
+        let le64 = |b: &[u8]| b.try_into().map(u64::from_le_bytes).map_err(|_| bad());
+        let le32 = |b: &[u8]| b.try_into().map(u32::from_le_bytes).map_err(|_| bad());
+        let created = Creation {
+            txid: match created[0] {
+                0 => None,
+                1 => Some(txid(&created[1..33])?),
+                _ => return Err(bad()),
+            },
+            height: le64(&created[33..41])?,
+            index: le32(&created[41..45])?,
+            entry: le32(&created[45..49])?,
+        };
+        let spent = match spent[0] {
+            0 => None,
+            1 => Some(Spend {
+                txid: txid(&spent[1..33])?,
+                height: le64(&spent[33..41])?,
+                index: le32(&spent[41..45])?,
+            }),
+            _ => return Err(bad()),
+        };
+        let contract = Contract::from_bytes(contract).map_err(|_| bad())?;
+        Ok(ContractRecord {
+            contract,
+            created,
+            spent,
+        })
+    }
+}
+
+/// An output's position in the chain, which orders the tag index:
+/// block height, transaction position, log entry position.
+pub type OutputPosition = (u64, u32, u32);
+
+/// The 32-byte digest of a tag under which its outputs are indexed (tags
+/// may be of any length; keys are of one).
+pub fn tag_digest(tag: &[u8]) -> [u8; 32] {
+    let mut t = Transcript::new(b"ZkVM.node.contract-tag");
+    t.append_message(b"tag", tag);
+    let mut out = [0u8; 32];
+    t.challenge_bytes(b"digest", &mut out);
+    out
+}
+
+/// A tag index key: `tag_digest(tag) || BE64 height || BE32 index || BE32
+/// entry`, so that keys sort by tag, then by position in the chain.
+pub fn tag_key(digest: &[u8; 32], (height, index, entry): OutputPosition) -> [u8; 48] {
+    let mut k = [0u8; 48];
+    k[..32].copy_from_slice(digest);
+    k[32..40].copy_from_slice(&height.to_be_bytes());
+    k[40..44].copy_from_slice(&index.to_be_bytes());
+    k[44..48].copy_from_slice(&entry.to_be_bytes());
+    k
+}
+
+fn position_of(key: &[u8; 48]) -> OutputPosition {
+    let mut h = [0u8; 8];
+    h.copy_from_slice(&key[32..40]);
+    let mut i = [0u8; 4];
+    i.copy_from_slice(&key[40..44]);
+    let mut e = [0u8; 4];
+    e.copy_from_slice(&key[44..48]);
+    (
+        u64::from_be_bytes(h),
+        u32::from_be_bytes(i),
+        u32::from_be_bytes(e),
+    )
+}
+
+/// The tags of a transaction (docs/api.md §`GET /v1/contracts`): its
+/// first [`MAX_TAGS_PER_TX`] distinct non-empty `data` entries, in log
+/// order.
+pub fn tx_tags(log: &TxLog) -> Vec<&[u8]> {
+    let mut tags: Vec<&[u8]> = Vec::new();
+    for entry in &log.0 {
+        if let TxEntry::Data(d) = entry {
+            if !d.is_empty() && !tags.contains(&d.as_slice()) {
+                tags.push(d);
+                if tags.len() == MAX_TAGS_PER_TX {
+                    break;
+                }
+            }
+        }
+    }
+    tags
+}
+
+type Table<'t, K, V> = redb::Table<'t, K, V>;
+
+/// Adds a block's outputs and spends to the contract index, in the write
+/// transaction that stores the block. Inputs whose record is missing (on a
+/// pruned database, outputs created at or below its base height) are
+/// skipped: the index covers only what this database has seen created.
+fn index_block(
+    contracts: &mut Table<'_, [u8; 32], &[u8]>,
+    tags: &mut Table<'_, [u8; 48], [u8; 32]>,
+    height: u64,
+    txs: &[(TxID, &TxLog)],
+) -> Result<(), NodeError> {
+    for (index, (txid, log)) in txs.iter().enumerate() {
+        let index = index as u32;
+        let digests: Vec<[u8; 32]> = tx_tags(log).into_iter().map(tag_digest).collect();
+        for (entry, item) in log.0.iter().enumerate() {
+            match item {
+                TxEntry::Input(id) => {
+                    let old = contracts
+                        .get(id.0)
+                        .map_err(NodeError::storage)?
+                        .map(|v| v.value().to_vec());
+                    if let Some(old) = old {
+                        let mut record = ContractRecord::from_bytes(&old)?;
+                        record.spent = Some(Spend {
+                            txid: *txid,
+                            height,
+                            index,
+                        });
+                        contracts
+                            .insert(id.0, record.to_bytes().as_slice())
+                            .map_err(NodeError::storage)?;
+                    }
+                }
+                TxEntry::Output(contract) => {
+                    let id = contract.id();
+                    let record = ContractRecord {
+                        contract: contract.clone(),
+                        created: Creation {
+                            txid: Some(*txid),
+                            height,
+                            index,
+                            entry: entry as u32,
+                        },
+                        spent: None,
+                    };
+                    contracts
+                        .insert(id.0, record.to_bytes().as_slice())
+                        .map_err(NodeError::storage)?;
+                    for digest in &digests {
+                        tags.insert(tag_key(digest, (height, index, entry as u32)), id.0)
+                            .map_err(NodeError::storage)?;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Adds the genesis UTXOs to the contract index (a full database only: a
+/// pruned one does not know which are still unspent).
+fn index_genesis(
+    contracts: &mut Table<'_, [u8; 32], &[u8]>,
+    genesis: &Genesis,
+) -> Result<(), NodeError> {
+    for (i, contract) in genesis.utxos.iter().enumerate() {
+        let record = ContractRecord {
+            contract: contract.clone(),
+            created: Creation {
+                txid: None,
+                height: 1,
+                index: i as u32,
+                entry: 0,
+            },
+            spent: None,
+        };
+        contracts
+            .insert(contract.id().0, record.to_bytes().as_slice())
+            .map_err(NodeError::storage)?;
+    }
+    Ok(())
+}
+
+/// Reads the contract index from any thread (like [`BlockReader`]): the
+/// API answers from it on the blocking pool, not on the chain's thread.
+#[derive(Clone)]
+pub struct ContractReader {
+    db: Arc<Database>,
+}
+
+impl std::fmt::Debug for ContractReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContractReader").finish_non_exhaustive()
+    }
+}
+
+/// A page of outputs under one tag, newest first.
+#[derive(Clone, Debug)]
+pub struct TagPage {
+    /// The outputs, each with its position and ID.
+    pub outputs: Vec<(OutputPosition, ContractID, ContractRecord)>,
+    /// The position to pass as `after` for the next page, if there is one.
+    pub next: Option<OutputPosition>,
+}
+
+impl ContractReader {
+    /// The record of output `id`, if the index has it.
+    pub fn contract(&self, id: &ContractID) -> Result<Option<ContractRecord>, NodeError> {
+        let r = self.db.begin_read().map_err(NodeError::storage)?;
+        let t = r.open_table(CONTRACTS).map_err(NodeError::storage)?;
+        let v = t.get(id.0).map_err(NodeError::storage)?;
+        v.map(|v| ContractRecord::from_bytes(v.value())).transpose()
+    }
+
+    /// Up to `limit` outputs tagged `tag`, newest first, older than
+    /// `after` if given; read in one transaction, so a page is consistent.
+    pub fn by_tag(
+        &self,
+        tag: &[u8],
+        after: Option<OutputPosition>,
+        limit: usize,
+    ) -> Result<TagPage, NodeError> {
+        let digest = tag_digest(tag);
+        let r = self.db.begin_read().map_err(NodeError::storage)?;
+        let tags = r.open_table(CONTRACT_TAGS).map_err(NodeError::storage)?;
+        let contracts = r.open_table(CONTRACTS).map_err(NodeError::storage)?;
+        let low = tag_key(&digest, (0, 0, 0));
+        let range = match after {
+            Some(p) => tags.range(low..tag_key(&digest, p)),
+            None => tags.range(low..=tag_key(&digest, (u64::MAX, u32::MAX, u32::MAX))),
+        }
+        .map_err(NodeError::storage)?;
+        let mut outputs = Vec::new();
+        let mut more = false;
+        for item in range.rev() {
+            let (k, v) = item.map_err(NodeError::storage)?;
+            if outputs.len() == limit {
+                more = true;
+                break;
+            }
+            let id = ContractID(v.value());
+            let record = contracts
+                .get(id.0)
+                .map_err(NodeError::storage)?
+                .ok_or_else(|| corrupt("tagged contract"))?;
+            let record = ContractRecord::from_bytes(record.value())?;
+            outputs.push((position_of(&k.value()), id, record));
+        }
+        let next = if more {
+            outputs.last().map(|(p, _, _)| *p)
+        } else {
+            None
+        };
+        Ok(TagPage { outputs, next })
+    }
+}
+
+/// Builds the contract index of a database written before it existed,
+/// from its genesis (unless pruned) and stored blocks, in one write
+/// transaction: a node killed while building reopens without the tables
+/// and builds them again.
+fn build_contract_index(db: &Database) -> Result<(), NodeError> {
+    let w = db.begin_write().map_err(NodeError::storage)?;
+    {
+        let meta = w.open_table(META).map_err(NodeError::storage)?;
+        let genesis = meta
+            .get(GENESIS)
+            .map_err(NodeError::storage)?
+            .ok_or_else(|| corrupt("genesis"))?;
+        let genesis = Genesis::from_bytes(genesis.value()).map_err(|_| corrupt("genesis"))?;
+        let pruned = meta.get(PRUNED).map_err(NodeError::storage)?.is_some();
+        let blocks = w.open_table(BLOCKS).map_err(NodeError::storage)?;
+        let mut contracts = w.open_table(CONTRACTS).map_err(NodeError::storage)?;
+        let mut tags = w.open_table(CONTRACT_TAGS).map_err(NodeError::storage)?;
+        if !pruned {
+            index_genesis(&mut contracts, &genesis)?;
+        }
+        for item in blocks.iter().map_err(NodeError::storage)? {
+            let (height, bytes) = item.map_err(NodeError::storage)?;
+            let block = Block::from_bytes(bytes.value()).map_err(|_| corrupt("block"))?;
+            let mut runs = Vec::with_capacity(block.txs.len());
+            for tx in &block.txs {
+                // Stored blocks were verified in full; only the log is
+                // needed again.
+                let p = Verifier::precompute(tx).map_err(|_| corrupt("stored transaction"))?;
+                runs.push((p.id, p.log));
+            }
+            let txs: Vec<(TxID, &TxLog)> = runs.iter().map(|(id, log)| (*id, log)).collect();
+            index_block(&mut contracts, &mut tags, height.value(), &txs)?;
+        }
+    }
+    w.commit().map_err(NodeError::storage)
+}
+
+/// Whether the database has the contract index (databases written before
+/// it existed do not).
+fn has_contract_index(db: &Database) -> Result<bool, NodeError> {
+    let r = db.begin_read().map_err(NodeError::storage)?;
+    match r.open_table(CONTRACTS) {
+        Ok(_) => Ok(true),
+        Err(TableError::TableDoesNotExist(_)) => Ok(false),
+        Err(e) => Err(NodeError::storage(e)),
     }
 }
 
