@@ -900,4 +900,164 @@ mod tests {
         assert!(Delta::from_bytes(&long).is_err());
         assert!(Delta::from_bytes(&[0xff, 0xff, 0xff, 0xff]).is_err());
     }
+
+    /// A genesis UTXO of 1000 units under `key`, and a transaction paying
+    /// it to a fresh key with `data` logged.
+    fn payment(
+        rng: &mut rand::rngs::StdRng,
+        key: &musig::SecretKey,
+        data: &[u8],
+    ) -> (Contract, zkvm::Tx) {
+        use curve25519_dalek::scalar::Scalar;
+        use zkvm::{Anchor, Commitment, Data, PortableItem, Predicate, Program, Prover, TxHeader};
+        let value = |q: u64, rng: &mut rand::rngs::StdRng| zkvm::Value {
+            qty: Commitment::blinded_with_factor(q, Scalar::random(rng)),
+            flv: Commitment::blinded_with_factor(Scalar::ZERO, Scalar::random(rng)),
+        };
+        let input = Contract {
+            anchor: Anchor(rand::Rng::gen(rng)),
+            predicate: Predicate::key(key.clone()),
+            payload: vec![PortableItem::Value(value(1000, rng))],
+        };
+        let out = value(990, rng);
+        let mut p = Program::new();
+        p.push(input.clone()).input().signtx();
+        p.push(Data::U32(10)).fee();
+        p.push(out.qty.clone()).push(out.flv.clone()).cloak(2, 1);
+        p.push(Predicate::key(musig::SecretKey::random(rng)))
+            .output(1);
+        p.push(data.to_vec()).log();
+        let header = TxHeader {
+            version: 1,
+            mintime_ms: 0,
+            maxtime_ms: u64::MAX,
+        };
+        let tx = Prover::build_tx(header, p).unwrap().sign().unwrap();
+        (input, tx)
+    }
+
+    /// A database written before the contract index existed (its tables
+    /// deleted here) gets the index on open, built from its genesis and
+    /// blocks as the live path would have written it.
+    #[test]
+    fn old_database_gets_the_contract_index_on_open() {
+        use rand::SeedableRng;
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let block_scalar = curve25519_dalek::scalar::Scalar::random(&mut rng);
+        let block_key = musig::SecretKey::from_scalar(block_scalar);
+        let owner = musig::SecretKey::random(&mut rng);
+        let (input, tx) = payment(&mut rng, &owner, b"tag");
+        let genesis = Genesis {
+            timestamp_ms: 1_700_000_000_000,
+            signers: block_key.verification_key(),
+            utxos: vec![input.clone()],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chain.redb");
+        let mut chain = crate::Chain::init(
+            &path,
+            genesis,
+            Some(Zeroizing::new(block_scalar.to_bytes())),
+            crate::Limits::default(),
+        )
+        .unwrap();
+        chain.submit(&tx.to_bytes()).unwrap();
+        let b = chain.produce_block(1_700_000_001_000).unwrap();
+        assert_eq!(b.txids.len(), 1);
+        let reader = chain.contract_reader();
+        let spent = reader.contract(&input.id()).unwrap().unwrap();
+        let page = reader.by_tag(b"tag", None, 10).unwrap();
+        assert_eq!(page.outputs.len(), 1);
+        let (_, out_id, out) = page.outputs[0].clone();
+        drop((chain, reader));
+
+        let db = Database::open(&path).unwrap();
+        let w = db.begin_write().unwrap();
+        w.delete_table(CONTRACTS).unwrap();
+        w.delete_table(CONTRACT_TAGS).unwrap();
+        w.commit().unwrap();
+        assert!(!has_contract_index(&db).unwrap());
+        drop(db);
+
+        let store = Store::open(&path).unwrap();
+        let reader = store.contract_reader();
+        assert_eq!(reader.contract(&input.id()).unwrap().unwrap(), spent);
+        assert_eq!(spent.spent.as_ref().unwrap().txid, b.txids[0]);
+        assert_eq!(reader.contract(&out_id).unwrap().unwrap(), out);
+        let page = reader.by_tag(b"tag", None, 10).unwrap();
+        assert_eq!(page.outputs.len(), 1);
+        assert_eq!(page.outputs[0].1, out_id);
+        assert!(reader
+            .by_tag(b"other", None, 10)
+            .unwrap()
+            .outputs
+            .is_empty());
+    }
+
+    #[test]
+    fn contract_record_round_trip_and_strictness() {
+        use zkvm::{Anchor, Data, PortableItem, Predicate};
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(5);
+        let contract = Contract {
+            anchor: Anchor([9; 32]),
+            predicate: Predicate::key(musig::SecretKey::random(&mut rng)),
+            payload: vec![PortableItem::String(Data::Opaque(b"tag".to_vec()))],
+        };
+        for (created_by, spent) in [
+            (None, None),
+            (
+                Some(TxID([1; 32])),
+                Some(Spend {
+                    txid: TxID([2; 32]),
+                    height: 7,
+                    index: 3,
+                }),
+            ),
+        ] {
+            let record = ContractRecord {
+                contract: contract.clone(),
+                created: Creation {
+                    txid: created_by,
+                    height: 5,
+                    index: 2,
+                    entry: 4,
+                },
+                spent,
+            };
+            let bytes = record.to_bytes();
+            let back = ContractRecord::from_bytes(&bytes).unwrap();
+            assert_eq!(back.to_bytes(), bytes);
+            assert_eq!(back.created, record.created);
+            assert_eq!(back.spent, record.spent);
+            assert_eq!(back.contract.id(), contract.id());
+            assert!(ContractRecord::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+            assert!(ContractRecord::from_bytes(&bytes[..50]).is_err());
+            let mut bad_kind = bytes.clone();
+            bad_kind[0] = 2;
+            assert!(ContractRecord::from_bytes(&bad_kind).is_err());
+        }
+    }
+
+    #[test]
+    fn tag_keys_sort_by_tag_then_position() {
+        let d = tag_digest(b"a");
+        assert_ne!(d, tag_digest(b"b"));
+        let a = tag_key(&d, (2, 0, 9));
+        let b = tag_key(&d, (2, 1, 0));
+        let c = tag_key(&d, (10, 0, 0));
+        assert!(a < b && b < c);
+        assert_eq!(position_of(&b), (2, 1, 0));
+    }
+
+    #[test]
+    fn a_transaction_has_at_most_four_distinct_non_empty_tags() {
+        let log = TxLog(
+            [b"".as_slice(), b"a", b"a", b"b", b"c", b"d", b"e"]
+                .iter()
+                .map(|d| TxEntry::Data(d.to_vec()))
+                .collect(),
+        );
+        let tags = tx_tags(&log);
+        assert_eq!(tags, vec![b"a".as_slice(), b"b", b"c", b"d"]);
+    }
 }
