@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::http::post_tx;
+
 use std::time::{Duration, Instant};
 
 use accumulator::ZkvmHash;
@@ -27,18 +29,7 @@ fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
 }
 
 fn post_raw(url: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
-    let r = reqwest::blocking::Client::new()
-        .post(format!("{url}/v1/txs"))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    post_tx(&reqwest::blocking::Client::new(), url, content_type, body)
 }
 
 #[test]

@@ -16,27 +16,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use blockchain::Genesis;
+use common::http::post_tx;
+use common::peer::{wait_for, Attacker};
 use common::{node_config, Net};
-use futures::StreamExt;
-use libp2p::identity::Keypair;
-use libp2p::swarm::SwarmEvent;
-use libp2p::{gossipsub, Multiaddr, PeerId, Swarm};
-use node::network::{build_swarm, Behaviour, BehaviourEvent, Names};
 use node::{Chain, Client, Limits, NodeConfig, RunningNode};
 use serde_json::Value;
 use zkvm::adversarial::{transaction, Family};
 
 /// Growth of the process's peak resident memory the flood may cause.
 const MEMORY_BOUND_MB: u64 = 512;
-
-fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// A field of /proc/self/status in kB (VmRSS, VmHWM).
 fn proc_kb(field: &str) -> u64 {
@@ -58,18 +46,7 @@ fn producer(net: &Net, dir: &std::path::Path, edit: impl FnOnce(&mut NodeConfig)
 }
 
 fn post(client: &reqwest::blocking::Client, url: &str, bytes: Vec<u8>) -> (u16, Value) {
-    let r = client
-        .post(format!("{url}/v1/txs"))
-        .header("content-type", "application/octet-stream")
-        .body(bytes)
-        .send()
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    post_tx(client, url, "application/octet-stream", bytes)
 }
 
 /// Hostile transactions of every family at a few scales: `variant` shifts
@@ -92,93 +69,6 @@ fn hostile(variant: usize) -> Vec<Vec<u8>> {
 
 /// A libp2p peer driven by the test, sending what an honest node never
 /// would.
-struct Attacker {
-    swarm: Swarm<Behaviour>,
-    names: Names,
-    target: PeerId,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Attacker {
-    fn connect(genesis: &Genesis, target: &RunningNode) -> Attacker {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let names = Names::new(&genesis.state().unwrap().initial.id()).unwrap();
-        let mut swarm = runtime
-            .block_on(async { build_swarm(Keypair::generate_ed25519(), &names, 0) })
-            .unwrap();
-        let mut addr: Option<Multiaddr> = None;
-        wait_for("a listening address", 10, || {
-            addr = target.network().info().listen.first().cloned();
-            addr.is_some()
-        });
-        let target = target.network().info().peer_id.unwrap();
-        runtime.block_on(async { swarm.dial(addr.unwrap()).unwrap() });
-        let mut a = Attacker {
-            swarm,
-            names,
-            target,
-            runtime,
-        };
-        let tx_topic = a.names.tx.hash();
-        let subscribed = a.drive(Duration::from_secs(10), |e| {
-            matches!(e, SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Subscribed {
-                topic, ..
-            })) if *topic == tx_topic)
-        });
-        assert!(subscribed, "the target's subscription never came");
-        a
-    }
-
-    fn drive(
-        &mut self,
-        limit: Duration,
-        mut stop: impl FnMut(&SwarmEvent<BehaviourEvent>) -> bool,
-    ) -> bool {
-        let swarm = &mut self.swarm;
-        self.runtime.block_on(async {
-            tokio::time::timeout(limit, async {
-                loop {
-                    let event = swarm.select_next_some().await;
-                    if stop(&event) {
-                        return;
-                    }
-                }
-            })
-            .await
-            .is_ok()
-        })
-    }
-
-    /// Publishes `data` on the transaction topic; false once the target
-    /// is gone.
-    fn publish(&mut self, data: Vec<u8>) -> bool {
-        if !self.swarm.is_connected(&self.target) {
-            return false;
-        }
-        let topic = self.names.tx.clone();
-        let swarm = &mut self.swarm;
-        let sent = self
-            .runtime
-            .block_on(async { swarm.behaviour_mut().gossip.publish(topic, data) });
-        self.drive(Duration::from_millis(200), |_| false);
-        sent.is_ok()
-    }
-
-    fn cut_off(&mut self) -> bool {
-        let target = self.target;
-        if !self.swarm.is_connected(&target) {
-            return true;
-        }
-        self.drive(Duration::from_secs(20), |e| {
-            matches!(e, SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } if *peer_id == target)
-        })
-    }
-}
-
 #[test]
 fn a_node_under_a_flood_of_hostile_transactions_keeps_serving() {
     let mut net = Net::new(2);
@@ -259,7 +149,7 @@ fn a_node_under_a_flood_of_hostile_transactions_keeps_serving() {
     let mut a = Attacker::connect(&net.genesis, &node);
     let mut gossiped = 0;
     for bytes in gossip_flood {
-        if !a.publish(bytes) {
+        if !a.publish(false, bytes) {
             break;
         }
         gossiped += 1;
@@ -378,28 +268,6 @@ fn submissions_beyond_a_full_verification_pool_are_refused_busy() {
     node.stop().unwrap();
 }
 
-fn score_of(node: &RunningNode, peer: &PeerId) -> Option<i32> {
-    node.network()
-        .info()
-        .peers
-        .iter()
-        .find(|p| p.id == *peer)
-        .map(|p| p.score)
-}
-
-fn wait_score(node: &RunningNode, a: &mut Attacker, score: i32) {
-    let peer = *a.swarm.local_peer_id();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while score_of(node, &peer) != Some(score) {
-        assert!(
-            Instant::now() < deadline,
-            "score {:?}, expected {score}",
-            score_of(node, &peer)
-        );
-        a.drive(Duration::from_millis(100), |_| false);
-    }
-}
-
 /// `tx` with bit 0 of byte `k` of its signature's scalar flipped: other
 /// bytes, the same txid.
 fn resigned(tx: &zkvm::Tx, k: usize) -> Vec<u8> {
@@ -423,15 +291,15 @@ fn duplicates_and_unspendable_transactions_cost_a_little_until_they_persist() {
         .unwrap();
     let mut a = Attacker::connect(&net.genesis, &node);
     // The pool's payment with other signature bytes: a duplicate.
-    assert!(a.publish(resigned(&tx, 0)));
-    wait_score(&node, &mut a, -10);
+    assert!(a.publish(false, resigned(&tx, 0)));
+    a.wait_score(&node, -10, true);
     // A spend of an output this node does not know.
-    assert!(a.publish(foreign.to_bytes()));
-    wait_score(&node, &mut a, -15);
+    assert!(a.publish(false, foreign.to_bytes()));
+    a.wait_score(&node, -15, true);
     assert!(a.swarm.is_connected(&a.target));
     // Persisting: cut off at the tenth duplicate.
     for k in 1..10 {
-        if !a.publish(resigned(&tx, k)) {
+        if !a.publish(false, resigned(&tx, k)) {
             break;
         }
     }

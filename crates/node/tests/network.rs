@@ -9,19 +9,18 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use accumulator::Proof;
 use blockchain::{sign_header, txroot, Block, BlockHeader, Genesis};
+use common::peer::{listen_addr, peer_id, wait_for, Attacker};
 use common::{node_config, Net};
 use futures::StreamExt;
 use libp2p::identity::Keypair;
-use libp2p::swarm::SwarmEvent;
-use libp2p::{gossipsub, request_response};
-use libp2p::{Multiaddr, PeerId, Swarm};
+use libp2p::{PeerId, Swarm};
 use musig::SecretKey;
 use node::network::messages::{PeerStatus, Request, Response};
-use node::network::{build_swarm, Behaviour, BehaviourEvent, CompactBlock, Names, MAX_TX_MESSAGE};
+use node::network::{build_swarm, Behaviour, CompactBlock, Names, MAX_TX_MESSAGE};
 use node::{Chain, Client, Limits, RunningNode};
 use zkvm::Tx;
 
@@ -48,27 +47,6 @@ fn follower(
     let mut config = node_config(dir, peers, 100);
     config.target_peers = target_peers;
     RunningNode::start(config, move || Chain::open(&path, Limits::default())).unwrap()
-}
-
-fn wait_for(what: &str, secs: u64, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-fn listen_addr(node: &RunningNode) -> Multiaddr {
-    let mut addr = None;
-    wait_for("a listening address", 10, || {
-        addr = node.network().info().listen.first().cloned();
-        addr.is_some()
-    });
-    addr.unwrap()
-}
-
-fn peer_id(node: &RunningNode) -> PeerId {
-    node.network().info().peer_id.unwrap()
 }
 
 fn tip(node: &RunningNode) -> (u64, blockchain::BlockID) {
@@ -257,178 +235,6 @@ fn inbound_connections_are_capped() {
     p.stop().unwrap();
 }
 
-/// A peer driven by the test: the node's own behaviour, used to send what
-/// an honest node never would.
-struct Attacker {
-    swarm: Swarm<Behaviour>,
-    names: Names,
-    target: PeerId,
-    runtime: tokio::runtime::Runtime,
-}
-
-impl Attacker {
-    fn connect(genesis: &Genesis, target: &RunningNode) -> Attacker {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let names = Names::new(&genesis.state().unwrap().initial.id()).unwrap();
-        let mut swarm = runtime
-            .block_on(async { build_swarm(Keypair::generate_ed25519(), &names, 0) })
-            .unwrap();
-        let addr = listen_addr(target);
-        let target = peer_id(target);
-        runtime.block_on(async { swarm.dial(addr).unwrap() });
-        let mut a = Attacker {
-            swarm,
-            names,
-            target,
-            runtime,
-        };
-        // Publishing needs the target's subscriptions to both topics.
-        let mut topics = 0;
-        let (tx, block) = (a.names.tx.hash(), a.names.block.hash());
-        a.drive(Duration::from_secs(10), |e| {
-            if let SwarmEvent::Behaviour(BehaviourEvent::Gossip(gossipsub::Event::Subscribed {
-                topic,
-                ..
-            })) = e
-            {
-                if *topic == tx || *topic == block {
-                    topics += 1;
-                }
-            }
-            topics == 2
-        });
-        assert_eq!(topics, 2, "the target's subscriptions never came");
-        a
-    }
-
-    /// Runs the swarm until `stop` says so or `limit` passes; whether it
-    /// stopped.
-    fn drive(
-        &mut self,
-        limit: Duration,
-        mut stop: impl FnMut(&SwarmEvent<BehaviourEvent>) -> bool,
-    ) -> bool {
-        let swarm = &mut self.swarm;
-        self.runtime.block_on(async {
-            tokio::time::timeout(limit, async {
-                loop {
-                    let event = swarm.select_next_some().await;
-                    if stop(&event) {
-                        return;
-                    }
-                }
-            })
-            .await
-            .is_ok()
-        })
-    }
-
-    fn publish(&mut self, block_topic: bool, data: Vec<u8>) {
-        let topic = if block_topic {
-            self.names.block.clone()
-        } else {
-            self.names.tx.clone()
-        };
-        let swarm = &mut self.swarm;
-        self.runtime
-            .block_on(async { swarm.behaviour_mut().gossip.publish(topic, data) })
-            .unwrap();
-        // Let it go out.
-        self.drive(Duration::from_millis(300), |_| false);
-    }
-
-    fn publish_compact(&mut self, data: Vec<u8>) {
-        let topic = self.names.compact.clone();
-        let swarm = &mut self.swarm;
-        self.runtime
-            .block_on(async { swarm.behaviour_mut().gossip.publish(topic, data) })
-            .unwrap();
-        self.drive(Duration::from_millis(300), |_| false);
-    }
-
-    fn peer_id(&self) -> PeerId {
-        *self.swarm.local_peer_id()
-    }
-
-    /// Answers the target's sync requests with `answer` until its score
-    /// for this peer is `score`.
-    fn serve(
-        &mut self,
-        node: &RunningNode,
-        score: i32,
-        answer: impl Fn(&Request) -> Option<Response>,
-    ) {
-        let peer = self.peer_id();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while score_of(node, peer) != Some(score) {
-            assert!(
-                Instant::now() < deadline,
-                "score {:?}",
-                score_of(node, peer)
-            );
-            let swarm = &mut self.swarm;
-            self.runtime.block_on(async {
-                let _ = tokio::time::timeout(Duration::from_millis(100), async {
-                    loop {
-                        if let SwarmEvent::Behaviour(BehaviourEvent::Sync(
-                            request_response::Event::Message {
-                                message:
-                                    request_response::Message::Request {
-                                        request, channel, ..
-                                    },
-                                ..
-                            },
-                        )) = swarm.select_next_some().await
-                        {
-                            if let Some(response) = answer(&request) {
-                                let _ = swarm.behaviour_mut().sync.send_response(channel, response);
-                            }
-                        }
-                    }
-                })
-                .await;
-            });
-        }
-    }
-
-    /// Waits until the target closes the connection.
-    fn cut_off(&mut self) -> bool {
-        let target = self.target;
-        if !self.swarm.is_connected(&target) {
-            return true;
-        }
-        self.drive(Duration::from_secs(10), |e| {
-            matches!(e, SwarmEvent::ConnectionClosed { peer_id, num_established: 0, .. } if *peer_id == target)
-        })
-    }
-}
-
-fn score_of(node: &RunningNode, peer: PeerId) -> Option<i32> {
-    node.network()
-        .info()
-        .peers
-        .iter()
-        .find(|p| p.id == peer)
-        .map(|p| p.score)
-}
-
-fn wait_score(node: &RunningNode, a: &mut Attacker, score: i32) {
-    let peer = a.peer_id();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while score_of(node, peer) != Some(score) {
-        assert!(
-            Instant::now() < deadline,
-            "score {:?}, expected {score}: {:?}",
-            score_of(node, peer),
-            node.network().info()
-        );
-        a.drive(Duration::from_millis(100), |_| false);
-    }
-}
-
 /// A block at `height` after `prev` that the block key did not sign.
 fn forged_block(prev: &BlockHeader, utxoroot: [u8; 32], time_offset: u64) -> Vec<u8> {
     let header = BlockHeader {
@@ -462,9 +268,9 @@ fn misbehaving_peers_are_scored_down_and_cut_off() {
     // Garbage, then an oversize transaction: scored down, still connected.
     let mut a = Attacker::connect(&net.genesis, &f);
     a.publish(false, b"not a transaction".to_vec());
-    wait_score(&f, &mut a, -40);
+    a.wait_score(&f, -40, false);
     a.publish(false, vec![0u8; MAX_TX_MESSAGE + 1]);
-    wait_score(&f, &mut a, -80);
+    a.wait_score(&f, -80, false);
     assert!(a.swarm.is_connected(&a.target));
     // A well-formed transaction with a bad signature: cut off.
     let (tx, _) = net.pay(0, 5);
@@ -483,7 +289,7 @@ fn misbehaving_peers_are_scored_down_and_cut_off() {
     // It cannot come back.
     let addr = listen_addr(&f);
     let target = a.target;
-    a.runtime.block_on(async { a.swarm.dial(addr).unwrap() });
+    a.dial(addr);
     a.drive(Duration::from_secs(2), |_| false);
     assert!(!a.swarm.is_connected(&target), "a banned peer reconnected");
 
@@ -496,7 +302,7 @@ fn misbehaving_peers_are_scored_down_and_cut_off() {
         .call_blocking(|c| c.state().clone())
         .unwrap();
     b.publish(true, forged_block(&state.tip, state.tip.utxoroot, 1));
-    wait_score(&f, &mut b, -60);
+    b.wait_score(&f, -60, false);
     let forged = Block::from_bytes(&forged_block(&state.tip, state.tip.utxoroot, 2)).unwrap();
     b.publish_compact(CompactBlock::new(&forged, &[], 7).to_bytes());
     assert!(b.cut_off(), "the block forger is still connected");

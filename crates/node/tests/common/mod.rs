@@ -2,6 +2,9 @@
 //! openings and keys the test holds, and payments spending them.
 #![allow(dead_code)]
 
+pub mod http;
+pub mod peer;
+
 use blockchain::Genesis;
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
