@@ -19,6 +19,7 @@ mod devnet;
 mod error;
 mod input;
 mod node_cmd;
+mod simulate_cmd;
 mod tx;
 mod wallet_cmd;
 
@@ -84,6 +85,14 @@ pub enum Output {
     Text(String),
     /// Raw bytes, written as they are.
     Bytes(Vec<u8>),
+    /// Output to print before failing with `error` (a simulation's report
+    /// of a program that fails).
+    Failed {
+        /// Printed first, on stdout.
+        output: Box<Output>,
+        /// Then printed as any error is.
+        error: Error,
+    },
 }
 
 fn main() -> ExitCode {
@@ -103,7 +112,11 @@ fn main() -> ExitCode {
         Command::Asm(args) => asm_cmd::run_asm(args),
         Command::Disasm(args) => asm_cmd::run_disasm(args),
     };
-    match result.and_then(print) {
+    let result = result.and_then(|output| match output {
+        Output::Failed { output, error } => print(*output).and(Err(error)),
+        other => print(other),
+    });
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // One line, whatever the error's text holds.
@@ -135,6 +148,10 @@ fn print(output: Output) -> Result<(), Error> {
         }
         Output::Text(text) => text.into_bytes(),
         Output::Bytes(bytes) => bytes,
+        Output::Failed { output, error } => {
+            print(*output)?;
+            return Err(error);
+        }
     };
     let mut stdout = std::io::stdout().lock();
     stdout

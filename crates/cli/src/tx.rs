@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use serde_json::{json, Value as Json};
-use zkvm::{limits, Encodable, Instruction, Program, ProgramItem, Tx, Verifier};
+use zkvm::{Tx, Verifier};
 
 use crate::{input, Error, Output};
 
@@ -19,12 +19,15 @@ pub enum TxCommand {
         input: PathBuf,
     },
     /// Decode a transaction; print its header, sizes, signature and proof,
-    /// its program as assembly text (docs/spec/asm.md) and as a listing
-    /// with byte offsets.
+    /// and its program as assembly text (docs/spec/asm.md).
     Decode {
         /// File holding the transaction as hex or raw bytes; `-` for stdin.
         input: PathBuf,
     },
+    /// Dry-run a program with its secrets (docs/spec/simulate.md): log,
+    /// txid, constraint and multiplier counts, budget, predicted size and
+    /// fee rate, or the failing instruction with its stack.
+    Simulate(crate::simulate_cmd::SimulateArgs),
 }
 
 /// Runs a `tx` subcommand.
@@ -32,6 +35,7 @@ pub fn run(command: TxCommand) -> Result<Output, Error> {
     match command {
         TxCommand::Verify { input } => verify(&input::read_bytes(&input)?).map(Output::Json),
         TxCommand::Decode { input } => decode(&input::read_bytes(&input)?).map(Output::Text),
+        TxCommand::Simulate(args) => crate::simulate_cmd::run(args),
     }
 }
 
@@ -47,8 +51,8 @@ fn verify(bytes: &[u8]) -> Result<Json, Error> {
     }))
 }
 
-/// `zkvm tx decode`: the transaction's fields, then its program (as
-/// assembly, then as a listing with offsets).
+/// `zkvm tx decode`: the transaction's fields, then its program as
+/// assembly.
 fn decode(bytes: &[u8]) -> Result<String, Error> {
     let tx = Tx::from_bytes(bytes).map_err(Error::Decode)?;
     Ok(Decoded {
@@ -81,68 +85,25 @@ impl fmt::Display for Decoded<'_> {
             "proof_rounds: {rounds} ({} multipliers after padding)",
             1u64 << rounds
         )?;
-        // The program as text `zkvm asm` turns back into the same bytes,
-        // then the same instructions with their byte offsets.
+        // The program as text `zkvm asm` turns back into the same bytes
+        // (docs/spec/asm.md §Disassembly); bytes that do not parse as a
+        // program are shown as hex.
         match zkvm::asm::disassemble(&tx.program) {
             Ok(text) => {
                 writeln!(f, "assembly:")?;
                 for line in text.lines() {
                     writeln!(f, "{INDENT}{line}")?;
                 }
+                Ok(())
             }
-            Err(e) => writeln!(f, "assembly: none ({e})")?,
+            Err(e) => writeln!(
+                f,
+                "assembly: none ({e})\nprogram_hex: {}",
+                hex::encode(&tx.program)
+            ),
         }
-        writeln!(f, "program:")?;
-        Disassembly {
-            bytecode: &tx.program,
-            depth: 1,
-        }
-        .fmt(f)
     }
 }
 
-/// Indentation of one level of nesting.
+/// Indentation of the program's lines.
 const INDENT: &str = "    ";
-
-/// A program's disassembly at nesting `depth` (1 for the transaction's
-/// program): one instruction a line after its byte offset, counted from the
-/// start of this program. A `program:` immediate is disassembled below its
-/// instruction, one level deeper, down to the VM's own depth limit; what
-/// does not parse (or lies deeper) is shown as hex.
-struct Disassembly<'a> {
-    bytecode: &'a [u8],
-    depth: usize,
-}
-
-impl fmt::Display for Disassembly<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let indent = INDENT.repeat(self.depth);
-        let hex = || hex::encode(self.bytecode);
-        if self.depth > limits::MAX_PROGRAM_DEPTH {
-            let limit = limits::MAX_PROGRAM_DEPTH;
-            return writeln!(f, "{indent}0x{} (nested deeper than {limit})", hex());
-        }
-        let program = match Program::parse(self.bytecode) {
-            Ok(program) => program,
-            Err(e) => return writeln!(f, "{indent}0x{} (does not parse: {e})", hex()),
-        };
-        let mut offset = 0;
-        for instruction in program.instructions() {
-            match instruction {
-                Instruction::Program(ProgramItem::Bytecode(nested)) => {
-                    writeln!(f, "{indent}{offset:>6}  program: {} bytes", nested.len())?;
-                    if !nested.is_empty() {
-                        Disassembly {
-                            bytecode: nested,
-                            depth: self.depth + 1,
-                        }
-                        .fmt(f)?;
-                    }
-                }
-                other => writeln!(f, "{indent}{offset:>6}  {other}")?,
-            }
-            offset += instruction.encoded_size();
-        }
-        Ok(())
-    }
-}
