@@ -5,12 +5,11 @@
 
 mod common;
 
-use common::http::post_tx;
-
 use std::time::{Duration, Instant};
 
 use accumulator::ZkvmHash;
 use blockchain::{utxo_leaf, ChainState};
+use common::http::post_tx;
 use common::{node_config, Net};
 use node::{Chain, Client, Limits, NodeConfig, RunningNode};
 use serde_json::Value;
