@@ -1,7 +1,6 @@
 //! `zkvm asm` and `zkvm disasm`: the assembly text form of programs
 //! (docs/spec/asm.md), from a file or stdin.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
@@ -96,28 +95,7 @@ fn check_name(name: &str, source: &str) -> Result<(), Error> {
 /// Reads UTF-8 text of at most [`asm::MAX_TEXT_BYTES`] from `path` (`-`
 /// for stdin).
 fn read_text(path: &Path) -> Result<String, Error> {
-    let read_error = |source| Error::Read {
-        path: path.display().to_string(),
-        source,
-    };
-    let limit = asm::MAX_TEXT_BYTES as u64 + 1;
-    let mut raw = Vec::new();
-    if path == Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(limit)
-            .read_to_end(&mut raw)
-            .map_err(read_error)?;
-    } else {
-        std::fs::File::open(path)
-            .and_then(|f| f.take(limit).read_to_end(&mut raw))
-            .map_err(read_error)?;
-    }
-    if raw.len() > asm::MAX_TEXT_BYTES {
-        return Err(Error::InputTooLarge {
-            limit: asm::MAX_TEXT_BYTES,
-        });
-    }
+    let raw = input::read_limited(path, asm::MAX_TEXT_BYTES)?;
     String::from_utf8(raw).map_err(|e| {
         Error::Usage(format!(
             "{} is not UTF-8 text: {}",

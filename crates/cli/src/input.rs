@@ -20,27 +20,33 @@ pub const MAX_INPUT: usize = 4 * zkvm::limits::MAX_TX_SIZE;
 /// first byte is the low byte of its version (0x01 today), which is
 /// neither.
 pub fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
+    decode_input(read_limited(path, MAX_INPUT)?)
+}
+
+/// The bytes of `path` (`-` for stdin), at most `limit` of them: a larger
+/// input is refused before it fills memory.
+pub fn read_limited(path: &Path, limit: usize) -> Result<Vec<u8>, Error> {
     let read_error = |source| Error::Read {
         path: path.display().to_string(),
         source,
     };
     let mut raw = Vec::new();
-    let limit = MAX_INPUT as u64 + 1;
+    let take = limit as u64 + 1;
     if path == Path::new("-") {
         std::io::stdin()
             .lock()
-            .take(limit)
+            .take(take)
             .read_to_end(&mut raw)
             .map_err(read_error)?;
     } else {
         std::fs::File::open(path)
-            .and_then(|f| f.take(limit).read_to_end(&mut raw))
+            .and_then(|f| f.take(take).read_to_end(&mut raw))
             .map_err(read_error)?;
     }
-    if raw.len() > MAX_INPUT {
-        return Err(Error::InputTooLarge { limit: MAX_INPUT });
+    if raw.len() > limit {
+        return Err(Error::InputTooLarge { limit });
     }
-    decode_input(raw)
+    Ok(raw)
 }
 
 /// Hex or raw bytes, as [`read_bytes`] describes.
