@@ -209,7 +209,7 @@ fn outputs_by_id_and_tag_spent_paged_and_kept_across_restarts() {
     };
     let newest: Vec<String> = {
         // tx2 and tx3 may share a block: the later position comes first.
-        let mut later = vec![
+        let mut later = [
             (h2, out2.contract.id(), txid(&tx2)),
             (h3, out3.contract.id(), txid(&tx3)),
         ];
