@@ -62,6 +62,7 @@ pub fn router(state: ApiState, limits: RequestLimits) -> Router {
         .route("/v1/genesis", get(genesis))
         .route("/v1/blocks/{reference}", get(block))
         .route("/v1/txs", axum::routing::post(submit))
+        .route("/v1/simulate", axum::routing::post(simulate))
         .route("/v1/txs/{id}", get(tx))
         .route("/v1/mempool", get(mempool))
         .route("/v1/utxos/{id}/proof", get(utxo_proof))
@@ -480,6 +481,71 @@ async fn submit(State(s): State<ApiState>, headers: HeaderMap, body: Bytes) -> A
         "replaced": outcome.replaced.iter().map(ToString::to_string).collect::<Vec<_>>(),
         "evicted": outcome.evicted.iter().map(ToString::to_string).collect::<Vec<_>>(),
     })))
+}
+
+/// Options of `POST /v1/simulate`.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SimulateQuery {
+    /// List every instruction run.
+    #[serde(default)]
+    trace: bool,
+    /// `FEE/BYTES` to compare the fee with.
+    #[serde(default)]
+    fee_rate: Option<String>,
+}
+
+/// `POST /v1/simulate`: a dry run of a witness file (docs/spec/simulate.md,
+/// docs/api.md §Simulate), on the bounded verification pool (`503 busy`
+/// when it is full). A program that fails is a `200` whose report has
+/// `"ok": false`; a witness file that does not parse is a `400`.
+async fn simulate(
+    State(s): State<ApiState>,
+    headers: HeaderMap,
+    Query(q): Query<SimulateQuery>,
+    body: Bytes,
+) -> ApiResult {
+    if media_type(&headers).as_deref() != Some("application/json") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "POST /v1/simulate takes a witness file as application/json",
+        ));
+    }
+    let fee_rate = match q.fee_rate.as_deref() {
+        None => None,
+        Some(r) => {
+            let parsed = r.split_once('/').and_then(|(f, b)| {
+                Some((
+                    f.trim().parse::<u64>().ok()?,
+                    b.trim().parse::<usize>().ok()?,
+                ))
+            });
+            match parsed {
+                Some((fee, bytes)) if bytes > 0 => Some(zkvm::FeeRate::new(fee, bytes)),
+                _ => {
+                    return Err(ApiError::bad_request(
+                        "fee_rate must be FEE/BYTES, e.g. 1/1",
+                    ))
+                }
+            }
+        }
+    };
+    let options = zkvm::simulate::Options {
+        trace: q.trace,
+        fee_rate,
+    };
+    let report = s
+        .admission
+        .run(move || {
+            let witness = zkvm::simulate::Witness::from_json(&body)?;
+            Ok::<_, zkvm::simulate::WitnessError>(witness.simulate(&options))
+        })
+        .await?
+        .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let value = serde_json::to_value(&report)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    Ok(Json(value))
 }
 
 async fn mempool(State(s): State<ApiState>) -> ApiResult {

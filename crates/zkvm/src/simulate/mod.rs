@@ -27,10 +27,13 @@ pub use witness::{Witness, WitnessError, MAX_WITNESS_BYTES};
 
 /// Most trace steps kept (docs/spec/simulate.md §Trace); later steps are
 /// counted, not kept.
-pub const MAX_TRACE_STEPS: usize = 100_000;
+pub const MAX_TRACE_STEPS: usize = 10_000;
 
-/// Most stack items listed in a trace step or a failure: the top ones.
+/// Most stack items listed in a failure: the top ones.
 pub const MAX_STACK_SHOWN: usize = 32;
+
+/// Most stack items listed in a trace step: the top ones.
+pub const MAX_TRACE_STACK_SHOWN: usize = 8;
 
 /// Longest instruction text in a trace; longer ones (large pushes) are cut.
 pub const MAX_INSTRUCTION_TEXT: usize = 200;
@@ -244,7 +247,8 @@ pub struct Failure {
 pub struct StackSummary {
     /// Items on the stack.
     pub depth: usize,
-    /// The top [`MAX_STACK_SHOWN`] items, bottom to top.
+    /// The top items ([`MAX_STACK_SHOWN`] in a failure,
+    /// [`MAX_TRACE_STACK_SHOWN`] in a trace step), bottom to top.
     pub items: Vec<StackItem>,
 }
 
@@ -261,8 +265,8 @@ pub struct StackItem {
 }
 
 impl StackSummary {
-    fn of(stack: &[Item]) -> Self {
-        let shown = &stack[stack.len().saturating_sub(MAX_STACK_SHOWN)..];
+    fn of(stack: &[Item], most: usize) -> Self {
+        let shown = &stack[stack.len().saturating_sub(most)..];
         StackSummary {
             depth: stack.len(),
             items: shown
@@ -328,12 +332,12 @@ impl Observer for Recorder {
     }
 
     fn after(&mut self, stack: &[Item]) {
-        self.stack = StackSummary::of(stack);
+        self.stack = StackSummary::of(stack, MAX_STACK_SHOWN);
         self.current = None;
         if let Some(t) = &mut self.trace {
             if t.total <= MAX_TRACE_STEPS {
                 if let Some(step) = t.steps.last_mut() {
-                    step.stack = Some(self.stack.clone());
+                    step.stack = Some(StackSummary::of(stack, MAX_TRACE_STACK_SHOWN));
                 }
             }
         }
