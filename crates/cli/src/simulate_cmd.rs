@@ -146,9 +146,14 @@ fn summary(sim: &Simulation) -> String {
         let _ = writeln!(w);
     }
     let padded = sim.multipliers.max(1).next_power_of_two();
+    let so_far = if sim.txid.is_some() {
+        ""
+    } else {
+        " (before the failure)"
+    };
     let _ = writeln!(
         w,
-        "constraints: {}, multipliers: {} (padded {padded}, {} phase{})",
+        "constraints: {}, multipliers: {} (padded {padded}, {} phase{}){so_far}",
         sim.constraints,
         sim.multipliers,
         if sim.second_phase { "two" } else { "one" },
@@ -156,7 +161,7 @@ fn summary(sim: &Simulation) -> String {
     );
     let _ = write!(
         w,
-        "budget: {} of {} units",
+        "budget: {} of {} units{so_far}",
         sim.budget.spent, sim.budget.limit
     );
     if let Some(v) = sim.budget.verifier_limit {

@@ -131,6 +131,8 @@ fn a_failing_program_names_the_instruction_and_its_stack() {
     assert_eq!(shown, vec![("string", Some(2)), ("string", Some(3))]);
     assert!(f.message.starts_with("`add` at offset"), "{}", f.message);
     assert!(sim.txid.is_none() && sim.size.is_none());
+    // Spent through the two pushes that succeeded.
+    assert!(sim.budget.spent > 0 && sim.budget.verifier_limit.is_none());
 }
 
 #[test]

@@ -65,7 +65,8 @@ pub struct Simulation {
     pub log: Vec<LogEntry>,
     /// The total fee, if the run finished.
     pub fee: u64,
-    /// Constraints in the constraint system (both phases).
+    /// Constraints in the constraint system (both phases; for a failed
+    /// run, those added before the failure).
     pub constraints: usize,
     /// Multipliers in the constraint system (both phases).
     pub multipliers: usize,
@@ -168,7 +169,8 @@ impl From<&TxEntry> for LogEntry {
 /// Budget spent and limits.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq, Eq)]
 pub struct BudgetReport {
-    /// Units spent (up to the failure, for a failed run).
+    /// Units spent (for a failed run: through the last instruction that
+    /// succeeded).
     pub spent: u64,
     /// The prover's limit: that of the smallest transaction the program can
     /// make, as [`crate::Prover::build_tx`] runs it.
@@ -310,6 +312,7 @@ pub struct TraceStep {
 /// failures) and, if tracing, every step.
 struct Recorder {
     trace: Option<Trace>,
+    spent: u64,
     stack: StackSummary,
     current: Option<(usize, usize, String)>,
 }
@@ -331,7 +334,8 @@ impl Observer for Recorder {
         self.current = Some((offset, depth, text));
     }
 
-    fn after(&mut self, stack: &[Item]) {
+    fn after(&mut self, stack: &[Item], spent: u64) {
+        self.spent = spent;
         self.stack = StackSummary::of(stack, MAX_STACK_SHOWN);
         self.current = None;
         if let Some(t) = &mut self.trace {
@@ -475,6 +479,7 @@ pub fn simulate(header: TxHeader, program: Program, options: &Options) -> Simula
     };
     let mut recorder = Recorder {
         trace: options.trace.then(Trace::default),
+        spent: 0,
         stack: StackSummary::default(),
         current: None,
     };
@@ -487,6 +492,7 @@ pub fn simulate(header: TxHeader, program: Program, options: &Options) -> Simula
         Ok(run) => run,
         Err(e) => {
             report.failure = Some(failure(e, &recorder));
+            report.budget.spent = recorder.spent;
             report.trace = recorder.trace;
             return report;
         }

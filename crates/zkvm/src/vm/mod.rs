@@ -75,8 +75,9 @@ pub(crate) trait Observer {
     /// deep, is about to run (before it is charged).
     fn before(&mut self, offset: usize, depth: usize, instruction: &Instruction);
 
-    /// The instruction announced last ran successfully, leaving `stack`.
-    fn after(&mut self, stack: &[Item]);
+    /// The instruction announced last ran successfully, leaving `stack`,
+    /// with `spent` budget units spent so far.
+    fn after(&mut self, stack: &[Item], spent: u64);
 }
 
 /// A program being run and where it is: `offset` is the byte offset of
@@ -263,7 +264,7 @@ impl<'d, D: Delegate> VM<'d, D> {
                     error: Box::new(e),
                 })?;
             if let Some(o) = self.observer.as_deref_mut() {
-                o.after(&self.stack);
+                o.after(&self.stack, self.budget.spent());
             }
         }
         if !self.stack.is_empty() {
