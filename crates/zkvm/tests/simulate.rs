@@ -38,7 +38,7 @@ fn a_1x2_payment_simulates_as_it_proves() {
     let o1 = open_value(700, usd(), &mut r);
     let o2 = open_value(300, usd(), &mut r);
     let program = payment(
-        &[input.clone()],
+        std::slice::from_ref(&input),
         &[(o1.clone(), bob.clone()), (o2.clone(), carol.clone())],
     );
 

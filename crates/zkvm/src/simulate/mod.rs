@@ -600,3 +600,52 @@ fn final_failure(e: VMError, stack: StackSummary) -> Failure {
 pub(crate) fn hex(bytes: &[u8]) -> String {
     crate::instruction::hex(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proof_sizes_follow_the_r1cs_layout() {
+        // docs/spec/r1cs.md: 1 + 32·(11 or 14) + 32·(2k + 2).
+        assert_eq!(proof_size(0, false), 1 + 11 * 32 + 2 * 32);
+        assert_eq!(proof_size(1, false), 1 + 11 * 32 + 2 * 32);
+        assert_eq!(proof_size(64, false), 801);
+        // 142 multipliers pad to 256: 8 rounds (the 1x2 payment, 1502 bytes).
+        assert_eq!(proof_size(142, true), 1 + 14 * 32 + 32 * 18);
+        assert_eq!(proof_size(257, true), proof_size(512, true));
+    }
+
+    #[test]
+    fn required_fees_round_up() {
+        assert_eq!(fee_for_rate(FeeRate::new(1, 1), 1162), 1162);
+        assert_eq!(fee_for_rate(FeeRate::new(1, 3), 10), 4);
+        assert_eq!(fee_for_rate(FeeRate::new(2, 4), 10), 5);
+        assert_eq!(fee_for_rate(FeeRate::new(0, 1), 10), 0);
+        assert_eq!(
+            fee_for_rate(FeeRate::new(u64::MAX, 1), usize::MAX),
+            u64::MAX
+        );
+    }
+
+    #[test]
+    fn long_pushes_are_cut_in_traces() {
+        let short = Instruction::Push(vec![1, 2].into());
+        assert_eq!(instruction_text(&short), "push:0x0102");
+        let long = Instruction::Push(vec![0xab; 500].into());
+        let text = instruction_text(&long);
+        assert!(text.starts_with("push:0xabab"));
+        assert!(text.ends_with("… (500 bytes)"), "{text}");
+        assert_eq!(instruction_text(&Instruction::Cloak(2, 3)), "cloak:2:3");
+    }
+
+    #[test]
+    fn stacks_show_their_top_items() {
+        let stack: Vec<Item> = (0..40u8).map(|i| Item::String(vec![i; 3].into())).collect();
+        let s = StackSummary::of(&stack, MAX_TRACE_STACK_SHOWN);
+        assert_eq!(s.depth, 40);
+        assert_eq!(s.items.len(), MAX_TRACE_STACK_SHOWN);
+        assert_eq!(s.items[0].len, Some(3));
+        assert_eq!(s.items[0].kind, "string");
+    }
+}

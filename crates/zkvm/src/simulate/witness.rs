@@ -321,3 +321,40 @@ fn scalar(field: &str, s: &str) -> Result<Scalar, WitnessError> {
         )
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_fields() {
+        assert_eq!(hex_bytes("f", "0x0aFF"), Ok(vec![10, 255]));
+        assert_eq!(hex_bytes("f", ""), Ok(vec![]));
+        assert_eq!(
+            hex_bytes("f", "abc").unwrap_err().0,
+            "f: hex with an odd number of digits"
+        );
+        assert_eq!(hex_bytes("f", "zz").unwrap_err().0, "f: not hex");
+        assert_eq!(scalar("k", &"00".repeat(32)), Ok(Scalar::ZERO));
+        assert!(scalar("k", "00").is_err());
+    }
+
+    #[test]
+    fn secrets_become_parameters_and_attach_to_pushes() {
+        let w = Witness::from_json(
+            br#"{"program": "push $q; push $k; push 0x01",
+                 "commitments": {"q": {"quantity": 3}},
+                 "keys": {"k": "0100000000000000000000000000000000000000000000000000000000000000"}}"#,
+        )
+        .unwrap();
+        let i = w.program.instructions();
+        assert!(matches!(&i[0], Instruction::Push(Data::Commitment(c)) if c.opening().is_some()));
+        assert!(
+            matches!(&i[1], Instruction::Push(Data::Predicate(p)) if p.signing_key().is_some())
+        );
+        assert!(matches!(&i[2], Instruction::Push(Data::Opaque(_))));
+        assert_eq!(w.commitments, ["q"]);
+        assert_eq!(w.keys, ["k"]);
+        assert_eq!(w.header.version, CURRENT_VERSION);
+    }
+}
