@@ -27,6 +27,17 @@ push $bob; output:1
 push $carol; output:1
 ";
 
+const PAYMENT_1X2_NESTED: &str = "
+push $utxo; input; signtx
+program {
+    push $q1; push $f1; push $q2; push $f2
+    cloak:1:2
+    push $bob; output:1
+    push $carol; output:1
+}
+eval
+";
+
 #[test]
 fn a_1x2_payment_simulates_as_it_proves() {
     let mut r = rng(11);
@@ -114,6 +125,17 @@ fn a_1x2_payment_simulates_as_it_proves() {
         zkvm::simulate::LogEntry::Input { .. }
     ));
     assert!(matches!(proven.verified.log.0[1], TxEntry::Input(_)));
+
+    // Secrets attach inside nested programs too: the same payment with its
+    // cloak and outputs in a program run by `eval` has the same log.
+    let mut nested = file.clone();
+    nested["program"] = serde_json::json!(PAYMENT_1X2_NESTED);
+    let sim3 = Witness::from_json(nested.to_string().as_bytes())
+        .unwrap()
+        .simulate(&Options::default());
+    assert!(sim3.ok, "{:?}", sim3.failure);
+    assert_eq!(sim3.txid, sim.txid);
+    assert_eq!(sim3.multipliers, sim.multipliers);
 }
 
 #[test]

@@ -12,8 +12,8 @@ use super::{simulate, Options, Simulation};
 use crate::asm::{self, Params};
 use crate::encoding::{Encodable, Reader};
 use crate::{
-    limits, Commitment, Contract, Data, Instruction, PortableItem, Predicate, Program, TxHeader,
-    Value, CURRENT_VERSION,
+    limits, Commitment, Contract, Data, Instruction, PortableItem, Predicate, Program, ProgramItem,
+    TxHeader, Value, CURRENT_VERSION,
 };
 
 /// Largest witness file, in bytes.
@@ -193,10 +193,7 @@ impl Witness {
             "bytecode"
         };
         let parsed = Program::parse(&bytes).map_err(|e| err(field, e))?;
-        let mut program = Program::new();
-        for i in parsed.instructions() {
-            program.push_instruction(secrets.attach(i.clone()));
-        }
+        let program = secrets.attach_all(&parsed, 0).unwrap_or(parsed);
         Ok(Witness {
             header,
             program,
@@ -227,12 +224,42 @@ struct Secrets {
 }
 
 impl Secrets {
+    /// `program` with secrets attached, down to the VM's program depth
+    /// limit, or `None` if none attach (the program stays as it is). A
+    /// nested program with secrets becomes a built program with the same
+    /// bytes, as the prover's builder makes.
+    fn attach_all(&self, program: &Program, depth: usize) -> Option<Program> {
+        if depth > limits::MAX_PROGRAM_DEPTH
+            || (self.commitments.is_empty() && self.keys.is_empty())
+        {
+            return None;
+        }
+        let mut changed = false;
+        let mut out = Program::new();
+        for i in program.instructions() {
+            let attached = self.attach(i.clone(), depth);
+            changed |= &attached != i;
+            out.push_instruction(attached);
+        }
+        changed.then_some(out)
+    }
+
     /// A `push` of a known point becomes the prover's commitment or
     /// predicate; a `push` of an output structure holding known points gets
     /// them attached (docs/spec/simulate.md §Where secrets attach).
-    fn attach(&self, i: Instruction) -> Instruction {
-        let Instruction::Push(Data::Opaque(bytes)) = i else {
-            return i;
+    fn attach(&self, i: Instruction, depth: usize) -> Instruction {
+        let bytes = match i {
+            Instruction::Push(Data::Opaque(bytes)) => bytes,
+            Instruction::Program(ProgramItem::Bytecode(nested)) => {
+                return match Program::parse(&nested)
+                    .ok()
+                    .and_then(|p| self.attach_all(&p, depth + 1))
+                {
+                    Some(p) => Instruction::Program(ProgramItem::Program(p)),
+                    None => Instruction::Program(ProgramItem::Bytecode(nested)),
+                };
+            }
+            other => return other,
         };
         if let Ok(point) = <[u8; 32]>::try_from(bytes.as_slice()) {
             if let Some(c) = self.commitments.get(&point) {
