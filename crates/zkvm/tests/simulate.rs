@@ -287,6 +287,9 @@ fn witness_files_are_parsed_strictly() {
         let e = Witness::from_json(json.as_bytes()).unwrap_err().to_string();
         assert!(e.contains(expected), "{json}: {e}");
     }
+    let huge = format!(r#"{{"program": "push 0x{}"}}"#, "00".repeat(1 << 20));
+    let e = Witness::from_json(huge.as_bytes()).unwrap_err().to_string();
+    assert_eq!(e, "program: assembles to more than 1048576 bytes");
     let big = vec![b' '; zkvm::simulate::MAX_WITNESS_BYTES + 1];
     assert!(Witness::from_json(&big)
         .unwrap_err()

@@ -192,6 +192,12 @@ impl Witness {
         } else {
             "bytecode"
         };
+        if bytes.len() > limits::MAX_TX_SIZE {
+            return Err(err(
+                field,
+                format!("assembles to more than {} bytes", limits::MAX_TX_SIZE),
+            ));
+        }
         let parsed = Program::parse(&bytes).map_err(|e| err(field, e))?;
         let program = secrets.attach_all(&parsed, 0).unwrap_or(parsed);
         Ok(Witness {
