@@ -66,7 +66,7 @@ enum Command {
         #[command(subcommand)]
         command: wallet_cmd::WalletCommand,
     },
-    /// Decode and verify transactions.
+    /// Decode, verify and simulate transactions (docs/spec/simulate.md).
     #[command(subcommand)]
     Tx(tx::TxCommand),
     /// Assemble program text (docs/spec/asm.md) into bytecode, printed as
