@@ -3,8 +3,7 @@
 //! the prover would refuse it, without proving.
 
 use std::fmt::Write as _;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use zkvm::simulate::{LogEntry, Options, Simulation, StackSummary, Witness, MAX_WITNESS_BYTES};
@@ -33,7 +32,7 @@ pub struct SimulateArgs {
 /// command then fails with the failure in one line.
 pub fn run(args: SimulateArgs) -> Result<Output, Error> {
     let fee_rate = args.fee_rate.as_deref().map(parse_fee_rate).transpose()?;
-    let bytes = read_witness(&args.witness)?;
+    let bytes = crate::input::read_limited(&args.witness, MAX_WITNESS_BYTES)?;
     let witness = Witness::from_json(&bytes)
         .map_err(|e| Error::Usage(format!("{}: {e}", args.witness.display())))?;
     let sim = witness.simulate(&Options {
@@ -64,33 +63,6 @@ fn parse_fee_rate(s: &str) -> Result<FeeRate, Error> {
         return Err(bad());
     }
     Ok(FeeRate::new(fee, bytes))
-}
-
-/// The file's bytes, at most [`MAX_WITNESS_BYTES`].
-fn read_witness(path: &Path) -> Result<Vec<u8>, Error> {
-    let read_error = |source| Error::Read {
-        path: path.display().to_string(),
-        source,
-    };
-    let limit = MAX_WITNESS_BYTES as u64 + 1;
-    let mut raw = Vec::new();
-    if path == Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(limit)
-            .read_to_end(&mut raw)
-            .map_err(read_error)?;
-    } else {
-        std::fs::File::open(path)
-            .and_then(|f| f.take(limit).read_to_end(&mut raw))
-            .map_err(read_error)?;
-    }
-    if raw.len() > MAX_WITNESS_BYTES {
-        return Err(Error::InputTooLarge {
-            limit: MAX_WITNESS_BYTES,
-        });
-    }
-    Ok(raw)
 }
 
 fn stack_text(s: &StackSummary) -> String {
