@@ -2,11 +2,11 @@
 //! `zkvm asm` and `zkvm disasm` (docs/spec/asm.md), and the assembly in
 //! `zkvm tx decode`, run as the built binary.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
+use std::process::Output;
+
+use common::binary::{one_line_error, run, TempFile};
 use serde_json::Value as Json;
 
 fn reference(name: &str) -> Json {
@@ -21,46 +21,6 @@ fn reference(name: &str) -> Json {
         .clone()
 }
 
-/// A file in the temp directory with a name no other test (or run) uses;
-/// removed on drop.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(suffix: &str, contents: &[u8]) -> TempFile {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "zkvm-cli-asm-test-{}-{}{suffix}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let path = std::env::temp_dir().join(name);
-        std::fs::write(&path, contents).unwrap();
-        TempFile(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-fn zkvm(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
 fn ok(out: &Output) -> Vec<u8> {
     assert_eq!(
         out.status.code(),
@@ -73,17 +33,6 @@ fn ok(out: &Output) -> Vec<u8> {
 
 fn ok_text(out: &Output) -> String {
     String::from_utf8(ok(out)).unwrap()
-}
-
-/// Exit status 1, nothing on stdout, one `error:` line; returns it.
-fn one_line_error(out: &Output) -> String {
-    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(out.stdout.is_empty());
-    let line = stderr.strip_suffix('\n').unwrap();
-    assert!(!line.contains('\n'), "{stderr:?}");
-    assert!(line.starts_with("error: "), "{stderr:?}");
-    line.to_string()
 }
 
 const TEXT: &str = "# pay a fee, push a price
@@ -109,14 +58,14 @@ fn expected_hex(fee: u32, price: u8) -> String {
 fn asm_fills_parameters_from_the_command_line_and_files() {
     let file = TempFile::new(".zkasm", TEXT.as_bytes());
     let path = file.path().to_str().unwrap();
-    let out = zkvm(
+    let out = run(
         &["asm", path, "--param", "fee=u32:5", "--param", "price=7"],
         b"",
     );
     assert_eq!(ok_text(&out), format!("{}\n", expected_hex(5, 7)));
 
     let toml = TempFile::new(".toml", b"fee = \"u32:9\"\nprice = 8\n");
-    let out = zkvm(
+    let out = run(
         &["asm", path, "--params", toml.path().to_str().unwrap()],
         b"",
     );
@@ -124,7 +73,7 @@ fn asm_fills_parameters_from_the_command_line_and_files() {
 
     // JSON, and --param wins over the file.
     let json = TempFile::new(".json", br#"{"fee": "u32:1", "price": 3}"#);
-    let out = zkvm(
+    let out = run(
         &[
             "asm",
             "-",
@@ -142,11 +91,11 @@ fn asm_fills_parameters_from_the_command_line_and_files() {
 fn disasm_of_a_reference_program_assembles_back() {
     let case = reference("payment_1x2");
     let program_hex = case["program_hex"].as_str().unwrap();
-    let text = ok_text(&zkvm(&["disasm", "-"], program_hex.as_bytes()));
+    let text = ok_text(&run(&["disasm", "-"], program_hex.as_bytes()));
     for line in ["input", "signtx", "cloak:1:2", "output:1"] {
         assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
     }
-    let back = ok_text(&zkvm(&["asm"], text.as_bytes()));
+    let back = ok_text(&run(&["asm"], text.as_bytes()));
     assert_eq!(back.trim_end(), program_hex);
 }
 
@@ -155,18 +104,18 @@ fn round_trip_through_files_in_binary_and_hex() {
     let case = reference("eval_nested");
     let program = hex::decode(case["program_hex"].as_str().unwrap()).unwrap();
     let binary = TempFile::new(".bin", &program);
-    let text = ok_text(&zkvm(&["disasm", binary.path().to_str().unwrap()], b""));
+    let text = ok_text(&run(&["disasm", binary.path().to_str().unwrap()], b""));
     assert!(text.contains("program {"), "{text}");
 
     let source = TempFile::new(".zkasm", text.as_bytes());
-    let bytes = ok(&zkvm(
+    let bytes = ok(&run(
         &["asm", source.path().to_str().unwrap(), "--binary"],
         b"",
     ));
     assert_eq!(bytes, program);
-    let hex_out = ok_text(&zkvm(&["asm", source.path().to_str().unwrap()], b""));
+    let hex_out = ok_text(&run(&["asm", source.path().to_str().unwrap()], b""));
     let hex_file = TempFile::new(".hex", hex_out.as_bytes());
-    let again = ok_text(&zkvm(&["disasm", hex_file.path().to_str().unwrap()], b""));
+    let again = ok_text(&run(&["disasm", hex_file.path().to_str().unwrap()], b""));
     assert_eq!(again, text);
 }
 
@@ -174,7 +123,7 @@ fn round_trip_through_files_in_binary_and_hex() {
 fn tx_decode_prints_the_program_as_assembly() {
     let case = reference("payment_1x2");
     let tx_hex = case["tx_hex"].as_str().unwrap();
-    let text = ok_text(&zkvm(&["tx", "decode", "-"], tx_hex.as_bytes()));
+    let text = ok_text(&run(&["tx", "decode", "-"], tx_hex.as_bytes()));
     assert!(text.contains("version: 1\n"), "{text}");
     let assembly: String = text
         .lines()
@@ -183,7 +132,7 @@ fn tx_decode_prints_the_program_as_assembly() {
         .take_while(|l| l.starts_with("    "))
         .map(|l| format!("{}\n", &l[4..]))
         .collect();
-    let back = ok_text(&zkvm(&["asm"], assembly.as_bytes()));
+    let back = ok_text(&run(&["asm"], assembly.as_bytes()));
     assert_eq!(back.trim_end(), case["program_hex"].as_str().unwrap());
 }
 
@@ -191,26 +140,26 @@ fn tx_decode_prints_the_program_as_assembly() {
 fn errors_are_one_line_with_line_and_column() {
     let file = TempFile::new(".zkasm", b"push 1\n\n  dup:x\n");
     let path = file.path().to_str().unwrap();
-    let line = one_line_error(&zkvm(&["asm", path], b""));
+    let line = one_line_error(&run(&["asm", path], b""), "");
     assert_eq!(
         line,
         format!("error: {path}: line 3, column 7: expected a number after `dup:`, found `x`")
     );
 
-    let line = one_line_error(&zkvm(&["asm", "-"], TEXT.as_bytes()));
+    let line = one_line_error(&run(&["asm", "-"], TEXT.as_bytes()), "");
     assert_eq!(
         line,
         "error: <stdin>: line 2, column 6: no value for parameter `$fee`"
     );
 
-    let line = one_line_error(&zkvm(&["asm", "--param", "fee"], b""));
+    let line = one_line_error(&run(&["asm", "--param", "fee"], b""), "");
     assert!(line.contains("expected NAME=VALUE"), "{line}");
 
-    let line = one_line_error(&zkvm(&["asm", "--param", "1x=2"], b""));
+    let line = one_line_error(&run(&["asm", "--param", "1x=2"], b""), "");
     assert!(line.contains("is not a parameter name"), "{line}");
 
     // A truncated `dup` immediate.
-    let line = one_line_error(&zkvm(&["disasm", "-"], b"0301"));
+    let line = one_line_error(&run(&["disasm", "-"], b"0301"), "");
     assert!(
         line.starts_with("error: <stdin>: bytecode is not a program: "),
         "{line}"

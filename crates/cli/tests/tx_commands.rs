@@ -3,11 +3,12 @@
 //! reference transactions (tests/vectors/zkvm-reference-txs.json, origin in
 //! tests/vectors/README.md) and on malformed input.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+mod common;
 
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::binary::{one_line_error, run, TempFile};
 use serde_json::Value as Json;
 
 fn vectors() -> Json {
@@ -24,34 +25,6 @@ fn case<'a>(v: &'a Json, name: &str) -> &'a Json {
         .unwrap_or_else(|| panic!("no vector {name}"))
 }
 
-/// A file in the temp directory with a name no other test (or run) uses;
-/// removed on drop.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(contents: &[u8]) -> TempFile {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let name = format!(
-            "zkvm-cli-test-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        let path = std::env::temp_dir().join(name);
-        std::fs::write(&path, contents).unwrap();
-        TempFile(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
 /// Runs `zkvm tx <command> <file>`.
 fn zkvm_tx(command: &str, file: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkvm"))
@@ -61,37 +34,8 @@ fn zkvm_tx(command: &str, file: &Path) -> Output {
         .unwrap()
 }
 
-/// Runs `zkvm tx <command> -` with `stdin` piped in.
-fn zkvm_tx_stdin(command: &str, stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-        .args(["tx", command, "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    child.wait_with_output().unwrap()
-}
-
 fn stdout(out: &Output) -> String {
     String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-/// Checks a failure: exit status 1, nothing on stdout, one `error:` line on
-/// stderr; returns that line.
-fn assert_one_line_error(out: &Output, what: &str) -> String {
-    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{what}: {stderr}");
-    assert!(out.stdout.is_empty(), "{what}: stdout not empty");
-    assert!(stderr.ends_with('\n'), "{what}: {stderr:?}");
-    let line = stderr.trim_end_matches('\n');
-    assert!(
-        !line.contains('\n'),
-        "{what}: more than one line: {stderr:?}"
-    );
-    assert!(line.starts_with("error: "), "{what}: {stderr:?}");
-    line.to_string()
 }
 
 /// The verify JSON of a valid reference transaction.
@@ -119,7 +63,7 @@ fn valid_reference_transactions_verify_with_their_txid_and_log() {
     for case in valid {
         let name = case["name"].as_str().unwrap();
         let tx_hex = case["tx_hex"].as_str().unwrap();
-        let file = TempFile::new(tx_hex.as_bytes());
+        let file = TempFile::new("", tx_hex.as_bytes());
         let json = verify_ok(&zkvm_tx("verify", file.path()), name);
 
         assert_eq!(json["txid"], case["txid_hex"], "{name}");
@@ -182,8 +126,8 @@ fn invalid_reference_transactions_fail_with_one_line() {
     assert!(!invalid.is_empty());
     for case in invalid {
         let name = case["name"].as_str().unwrap();
-        let file = TempFile::new(case["tx_hex"].as_str().unwrap().as_bytes());
-        let line = assert_one_line_error(&zkvm_tx("verify", file.path()), name);
+        let file = TempFile::new("", case["tx_hex"].as_str().unwrap().as_bytes());
+        let line = one_line_error(&zkvm_tx("verify", file.path()), name);
         assert!(
             line.starts_with("error: invalid transaction: "),
             "{name}: {line}"
@@ -195,6 +139,7 @@ fn invalid_reference_transactions_fail_with_one_line() {
 fn decode_disassembles_the_program() {
     let v = vectors();
     let file = TempFile::new(
+        "",
         case(&v, "payment_1x2")["tx_hex"]
             .as_str()
             .unwrap()
@@ -237,6 +182,7 @@ fn decode_disassembles_the_program() {
 fn decode_shows_nested_programs_indented() {
     let v = vectors();
     let file = TempFile::new(
+        "",
         case(&v, "eval_nested")["tx_hex"]
             .as_str()
             .unwrap()
@@ -271,7 +217,7 @@ fn decode_prints_hex_of_a_nested_program_that_does_not_parse() {
     // Signature and proof of a reference transaction: they decode.
     let program_len = u32::from_le_bytes(reference[24..28].try_into().unwrap()) as usize;
     tx.extend(&reference[28 + program_len..]);
-    let file = TempFile::new(&tx);
+    let file = TempFile::new("", &tx);
     let out = zkvm_tx("decode", file.path());
     assert_eq!(out.status.code(), Some(0), "{:?}", out);
     let text = stdout(&out);
@@ -285,23 +231,23 @@ fn hex_with_trailing_newline_and_raw_bytes_and_stdin_all_work() {
     let tx_hex = case["tx_hex"].as_str().unwrap();
     let bytes = hex::decode(tx_hex).unwrap();
 
-    let with_newline = TempFile::new(format!("{tx_hex}\n").as_bytes());
+    let with_newline = TempFile::new("", format!("{tx_hex}\n").as_bytes());
     let json = verify_ok(&zkvm_tx("verify", with_newline.path()), "hex + newline");
     assert_eq!(json["txid"], case["txid_hex"]);
 
-    let binary = TempFile::new(&bytes);
+    let binary = TempFile::new("", &bytes);
     let json = verify_ok(&zkvm_tx("verify", binary.path()), "binary");
     assert_eq!(json["txid"], case["txid_hex"]);
 
-    let json = verify_ok(&zkvm_tx_stdin("verify", &bytes), "binary stdin");
+    let json = verify_ok(&run(&["tx", "verify", "-"], &bytes), "binary stdin");
     assert_eq!(json["txid"], case["txid_hex"]);
     let json = verify_ok(
-        &zkvm_tx_stdin("verify", format!("  {tx_hex}\r\n").as_bytes()),
+        &run(&["tx", "verify", "-"], format!("  {tx_hex}\r\n").as_bytes()),
         "hex stdin",
     );
     assert_eq!(json["txid"], case["txid_hex"]);
 
-    let out = zkvm_tx_stdin("decode", &bytes);
+    let out = run(&["tx", "decode", "-"], &bytes);
     assert_eq!(out.status.code(), Some(0));
     assert!(stdout(&out).contains("cloak:1:2"));
 }
@@ -317,13 +263,13 @@ fn garbage_and_empty_input_fail_cleanly() {
         ("short hex", b"0100000000000000\n"),
     ];
     for (what, input) in inputs {
-        let file = TempFile::new(input);
+        let file = TempFile::new("", input);
         for command in ["verify", "decode"] {
-            assert_one_line_error(&zkvm_tx(command, file.path()), what);
-            assert_one_line_error(&zkvm_tx_stdin(command, input), what);
+            one_line_error(&zkvm_tx(command, file.path()), what);
+            one_line_error(&run(&["tx", command, "-"], input), what);
         }
     }
-    let line = assert_one_line_error(
+    let line = one_line_error(
         &zkvm_tx("verify", Path::new("/nonexistent/zkvm-cli-test")),
         "missing file",
     );
@@ -334,8 +280,8 @@ fn garbage_and_empty_input_fail_cleanly() {
 fn a_reference_transaction_with_a_trailing_byte_does_not_decode() {
     let v = vectors();
     let tx_hex = case(&v, "payment_1x2")["tx_hex"].as_str().unwrap();
-    let file = TempFile::new(format!("{tx_hex}00").as_bytes());
-    let line = assert_one_line_error(&zkvm_tx("decode", file.path()), "trailing byte");
+    let file = TempFile::new("", format!("{tx_hex}00").as_bytes());
+    let line = one_line_error(&zkvm_tx("decode", file.path()), "trailing byte");
     assert!(
         line.starts_with("error: cannot decode transaction: "),
         "{line}"

@@ -2,6 +2,8 @@
 //! child process on free ports, and the `zkvm` command against it.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
