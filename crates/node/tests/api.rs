@@ -5,27 +5,14 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use accumulator::ZkvmHash;
 use blockchain::{utxo_leaf, ChainState};
 use common::http::post_tx;
+use common::peer::wait_for;
 use common::{node_config, Net};
 use node::{Chain, Client, Limits, NodeConfig, RunningNode};
 use serde_json::Value;
 use zkvm::Encodable;
-
-/// Polls until `f` holds (the producer runs on its own clock).
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 fn post_raw(url: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
     post_tx(&reqwest::blocking::Client::new(), url, content_type, body)
@@ -56,7 +43,7 @@ fn submit_confirm_query_and_refuse_garbage() {
     let a = client.submit(&tx1.to_bytes()).unwrap();
     let b = client.submit(&tx2.to_bytes()).unwrap();
     let (ida, idb) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
-    wait_for("both confirmed", || {
+    wait_for("both confirmed", 60, || {
         [ida, idb].iter().all(|id| {
             client
                 .tx(id)

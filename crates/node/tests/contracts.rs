@@ -8,8 +8,8 @@
 mod common;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
+use common::peer::wait_for;
 use common::{node_config, open_value, Net};
 use musig::SecretKey;
 use node::{Chain, Client, Limits, RunningNode};
@@ -21,18 +21,6 @@ use zkvm::{
 
 /// The tag the test's contracts are discovered by.
 const TAG: &[u8] = b"zkvm-test-orderbook";
-
-/// Polls until `f` holds (the producer runs on its own clock).
-fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !f() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 /// `GET url`: the status and the JSON body (every answer is JSON).
 fn get(url: &str) -> (u16, Value) {
@@ -116,7 +104,7 @@ fn start(path: &Path, dir: &Path) -> RunningNode {
 }
 
 fn confirmed_height(client: &Client, id: &str) -> u64 {
-    wait_for("confirmed", || {
+    wait_for("confirmed", 60, || {
         client
             .tx(id)
             .unwrap()

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{node_config, Net};
+use common::{http, node_config, Net};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
 use node::{Chain, Limits, RunningNode};
@@ -49,17 +49,12 @@ fn witness(out: u64) -> Value {
 }
 
 fn post(url: &str, query: &str, content_type: &str, body: Vec<u8>) -> (u16, Value) {
-    let r = reqwest::blocking::Client::new()
-        .post(format!("{url}/v1/simulate{query}"))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    let client = reqwest::blocking::Client::new();
+    http::post(
+        &client,
+        &format!("{url}/v1/simulate{query}"),
+        content_type,
+        body,
     )
 }
 

@@ -10,8 +10,18 @@ pub fn post_tx(
     content_type: &str,
     body: Vec<u8>,
 ) -> (u16, Value) {
+    post(client, &format!("{url}/v1/txs"), content_type, body)
+}
+
+/// Posts `body` to the full `url` with `content_type`; as [`post_tx`].
+pub fn post(
+    client: &reqwest::blocking::Client,
+    url: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (u16, Value) {
     let r = client
-        .post(format!("{url}/v1/txs"))
+        .post(url)
         .header("content-type", content_type)
         .body(body)
         .send()
