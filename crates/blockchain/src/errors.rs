@@ -77,7 +77,7 @@ pub enum BlockchainError {
         error: VMError,
     },
     /// A transaction spends an output already spent in this block.
-    #[error("transaction #{index} spends {id:?} a second time")]
+    #[error("transaction #{index} spends {id} a second time")]
     DoubleSpend {
         /// Position in the block of the second spend.
         index: usize,
@@ -111,7 +111,7 @@ pub enum BlockchainError {
     /// `txid` spends too, and does not pay a strictly higher fee rate than
     /// `txid`; or it spends `id`, an output of `txid`, while replacing
     /// `txid`.
-    #[error("transaction conflicts with mempool transaction {txid} over {id:?}")]
+    #[error("transaction conflicts with mempool transaction {txid} over {id}")]
     Conflict {
         /// The contested output.
         id: ContractID,

@@ -32,6 +32,13 @@ impl core::fmt::Debug for ContractID {
     }
 }
 
+/// Lower-case hex, as error messages and the API show IDs.
+impl core::fmt::Display for ContractID {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&crate::instruction::hex(&self.0))
+    }
+}
+
 impl Anchor {
     /// The anchor after spending the contract with ID `id`:
     /// `Transcript("ZkVM.ratchet-anchor")`, message `"old"`, challenge `"new"`.
