@@ -6,19 +6,11 @@ mod common;
 
 use std::process::Output;
 
-use common::binary::{one_line_error, run, TempFile};
+use common::binary::{case, one_line_error, run, vectors, TempFile};
 use serde_json::Value as Json;
 
 fn reference(name: &str) -> Json {
-    let text = include_str!("../../../tests/vectors/zkvm-reference-txs.json");
-    let v: Json = serde_json::from_str(text).unwrap();
-    v["valid"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no vector {name}"))
-        .clone()
+    case(&vectors(), name).clone()
 }
 
 fn ok(out: &Output) -> Vec<u8> {

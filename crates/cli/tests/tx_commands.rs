@@ -8,22 +8,8 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::binary::{one_line_error, run, TempFile};
+use common::binary::{case, one_line_error, run, vectors, TempFile};
 use serde_json::Value as Json;
-
-fn vectors() -> Json {
-    let text = include_str!("../../../tests/vectors/zkvm-reference-txs.json");
-    serde_json::from_str(text).unwrap()
-}
-
-fn case<'a>(v: &'a Json, name: &str) -> &'a Json {
-    v["valid"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no vector {name}"))
-}
 
 /// Runs `zkvm tx <command> <file>`.
 fn zkvm_tx(command: &str, file: &Path) -> Output {

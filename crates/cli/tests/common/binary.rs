@@ -63,3 +63,19 @@ pub fn one_line_error(out: &Output, what: &str) -> String {
     assert!(line.starts_with("error: "), "{what}: {stderr:?}");
     line.to_string()
 }
+
+/// The reference transactions (tests/vectors/zkvm-reference-txs.json).
+pub fn vectors() -> serde_json::Value {
+    let text = include_str!("../../../../tests/vectors/zkvm-reference-txs.json");
+    serde_json::from_str(text).unwrap()
+}
+
+/// The valid reference transaction called `name` in `v`.
+pub fn case<'a>(v: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    v["valid"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no vector {name}"))
+}
