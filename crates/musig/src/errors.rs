@@ -34,6 +34,13 @@ pub enum MusigError {
         /// Position of the mismatched key.
         index: usize,
     },
+    /// Entry `entry` of a [`crate::NestedMultimessage`] has no constituent
+    /// keys.
+    #[error("entry #{entry} has no keys")]
+    EmptyEntry {
+        /// Index of the entry.
+        entry: usize,
+    },
     /// The signature does not verify.
     #[error("signature verification failed")]
     VerificationFailed,

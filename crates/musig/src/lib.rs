@@ -8,9 +8,12 @@
 //! - multi-message signatures ([`Signature::sign_multimessage`]): one
 //!   signature by several keys, each over its own message, as `signtx` uses;
 //! - interactive signing by several parties that do not share their keys
-//!   (docs/spec/musig.md §Interactive signing), for either kind of
-//!   [`SigningContext`] — an aggregated key ([`Multikey`]) or one message per
-//!   key ([`Multimessage`]): typestates [`SignerAwaitingPrecommitments`] →
+//!   (docs/spec/musig.md §Interactive signing), for any of the three kinds
+//!   of [`SigningContext`] — an aggregated key ([`Multikey`]), one message
+//!   per key ([`Multimessage`]), or one message per key where a key may be
+//!   the MuSig aggregate of several parties' keys plus a public (taproot)
+//!   tweak ([`NestedMultimessage`], for `signtx` over a multisig account):
+//!   typestates [`SignerAwaitingPrecommitments`] →
 //!   [`SignerAwaitingCommitments`] → [`SignerAwaitingShares`] →
 //!   [`Signature`], exchanging a [`NoncePrecommitment`], a
 //!   [`NonceCommitment`] and a [`SignatureShare`] (32 bytes each). A party
@@ -73,7 +76,7 @@ mod signature;
 mod signer;
 mod transcript;
 
-pub use context::{Multimessage, SigningContext};
+pub use context::{Multimessage, NestedMultimessage, SigningContext};
 pub use errors::MusigError;
 pub use key::{Multikey, SecretKey, VerificationKey};
 pub use messages::{NonceCommitment, NoncePrecommitment, SignatureShare};

@@ -73,7 +73,9 @@ impl<C: SigningContext> SignerAwaitingPrecommitments<C> {
     ///
     /// Every party must start from the same `transcript`: bound to the
     /// message for a [`crate::Multikey`] context, the `signtx` transcript
-    /// (txid appended) for a [`crate::Multimessage`] one.
+    /// (txid appended) for a [`crate::Multimessage`] or
+    /// [`crate::NestedMultimessage`] one. For the latter, `key` is
+    /// [`crate::NestedMultimessage::party_secret`] at `position`.
     ///
     /// Fails with [`MusigError::PositionOutOfRange`] or
     /// [`MusigError::WrongSecretKey`].
