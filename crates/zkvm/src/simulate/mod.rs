@@ -11,6 +11,8 @@
 mod cs;
 mod witness;
 
+use std::rc::Rc;
+
 use merlin::Transcript;
 use r1cs::BulletproofGens;
 use serde::Serialize;
@@ -21,7 +23,7 @@ use crate::tx::{TxEntry, TxHeader};
 use crate::vm::budget::Budget;
 use crate::vm::{limits, Delegate, Observer, VM};
 use crate::{Commitment, ContractID, FeeRate, Instruction, Item, Predicate, Program, ProgramItem};
-use cs::SimCS;
+use cs::{CurrentOrigin, Origin, SimCS};
 
 pub use witness::{Witness, WitnessError, MAX_WITNESS_BYTES};
 
@@ -226,9 +228,10 @@ pub struct Signer {
 /// Where and why a run failed.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Failure {
-    /// The failing instruction's mnemonic (`decode` if it did not decode),
-    /// or `None` for a failure after the last instruction (stack not
-    /// clean, no anchor, unsatisfied constraints).
+    /// The failing instruction's mnemonic (`decode` if it did not decode);
+    /// for an unsatisfied constraint, that of the instruction that added
+    /// it; `None` for a failure after the last instruction (stack not
+    /// clean, no anchor, too many multipliers).
     pub instruction: Option<String>,
     /// Its byte offset in the program that was running.
     pub offset: Option<usize>,
@@ -240,7 +243,8 @@ pub struct Failure {
     pub error: String,
     /// The whole error in one line, as the prover reports it.
     pub message: String,
-    /// The stack before the failing instruction (or at the end).
+    /// The stack before the failing instruction (or at the end; empty for
+    /// an unsatisfied constraint).
     pub stack: StackSummary,
 }
 
@@ -309,12 +313,14 @@ pub struct TraceStep {
 }
 
 /// The simulator's observer: keeps the stack after each instruction (for
-/// failures) and, if tracing, every step.
+/// failures) and, if tracing, every step; and shares the instruction
+/// running with the constraint system, which attributes its constraints
+/// to it.
 struct Recorder {
     trace: Option<Trace>,
     spent: u64,
     stack: StackSummary,
-    current: Option<(usize, usize, String)>,
+    current: CurrentOrigin,
 }
 
 impl Observer for Recorder {
@@ -331,13 +337,18 @@ impl Observer for Recorder {
                 });
             }
         }
-        self.current = Some((offset, depth, text));
+        *self.current.borrow_mut() = Some(Rc::new(Origin {
+            offset,
+            depth,
+            instruction: instruction.name(),
+            text,
+        }));
     }
 
     fn after(&mut self, stack: &[Item], spent: u64) {
         self.spent = spent;
         self.stack = StackSummary::of(stack, MAX_STACK_SHOWN);
-        self.current = None;
+        *self.current.borrow_mut() = None;
         if let Some(t) = &mut self.trace {
             if t.total <= MAX_TRACE_STEPS {
                 if let Some(step) = t.steps.last_mut() {
@@ -470,18 +481,19 @@ pub fn simulate(header: TxHeader, program: Program, options: &Options) -> Simula
         return report;
     }
     let mut transcript = Transcript::new(b"ZkVM.r1cs");
+    let current = CurrentOrigin::default();
     let mut delegate = SimDelegate {
-        cs: SimCS::new(r1cs::Prover::new(
-            BulletproofGens::shared(),
-            &mut transcript,
-        )),
+        cs: SimCS::new(
+            r1cs::Prover::new(BulletproofGens::shared(), &mut transcript),
+            Rc::clone(&current),
+        ),
         signtx: Vec::new(),
     };
     let mut recorder = Recorder {
         trace: options.trace.then(Trace::default),
         spent: 0,
         stack: StackSummary::default(),
-        current: None,
+        current,
     };
     let run = VM::new(header, ProgramItem::Program(program), budget, &mut delegate)
         .with_observer(&mut recorder)
@@ -503,10 +515,13 @@ pub fn simulate(header: TxHeader, program: Program, options: &Options) -> Simula
         Ok((None, second_phase)) => report.second_phase = second_phase,
         Ok((Some(index), second_phase)) => {
             report.second_phase = second_phase;
-            report.failure = Some(final_failure(
-                VMError::R1CS(r1cs::R1CSError::UnsatisfiedConstraint { index }),
-                StackSummary::default(),
-            ));
+            report.failure = Some(match delegate.cs.origin(index) {
+                Some(origin) => unsatisfied(index, origin),
+                None => final_failure(
+                    VMError::R1CS(r1cs::R1CSError::UnsatisfiedConstraint { index }),
+                    StackSummary::default(),
+                ),
+            });
         }
         Err(e) => {
             report.failure = Some(final_failure(VMError::R1CS(e), StackSummary::default()));
@@ -573,14 +588,35 @@ fn failure(e: VMError, recorder: &Recorder) -> Failure {
             depth: Some(depth),
             text: recorder
                 .current
+                .borrow()
                 .as_ref()
-                .filter(|(o, d, _)| *o == offset && *d == depth)
-                .map(|(_, _, t)| t.clone()),
+                .filter(|o| o.offset == offset && o.depth == depth)
+                .map(|o| o.text.clone()),
             error: error.to_string(),
             message,
             stack: recorder.stack.clone(),
         },
         other => final_failure(other, recorder.stack.clone()),
+    }
+}
+
+/// Constraint `index`, added by the instruction at `origin`, is not
+/// satisfied: reported at that instruction, in the one-line form of the
+/// VM's instruction errors (`` `verify` at offset 12 (program depth 0): … ``).
+/// The stack is not known then (the run went on after the instruction).
+fn unsatisfied(index: usize, origin: &Origin) -> Failure {
+    let error = format!("constraint not satisfied (constraint #{index})");
+    Failure {
+        instruction: Some(origin.instruction.to_string()),
+        offset: Some(origin.offset),
+        depth: Some(origin.depth),
+        text: Some(origin.text.clone()),
+        message: format!(
+            "`{}` at offset {} (program depth {}): {error}",
+            origin.instruction, origin.offset, origin.depth
+        ),
+        error,
+        stack: StackSummary::default(),
     }
 }
 
