@@ -691,8 +691,8 @@ async fn contracts_by_tag(State(s): State<ApiState>, Query(q): Query<TagQuery>) 
         .ok_or_else(|| ApiError::bad_request("tag=<hex> is required"))?;
     let tag = hex::decode(&tag_hex)
         .ok()
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::bad_request("tag must be non-empty hex"))?;
+        .filter(|t| (1..=crate::store::MAX_TAG_BYTES).contains(&t.len()))
+        .ok_or_else(|| ApiError::bad_request("tag must be hex of 1 to 64 bytes"))?;
     let limit = match q.limit {
         None => DEFAULT_CONTRACTS_PAGE,
         Some(l) => l

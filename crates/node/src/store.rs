@@ -68,6 +68,11 @@ const PRUNED: &str = "pruned";
 /// many per output, whatever the transaction logs.
 pub const MAX_TAGS_PER_TX: usize = 4;
 
+/// The longest `data` entry that is a tag (docs/api.md §`GET
+/// /v1/contracts`): longer entries are payloads such as contract notes
+/// (docs/spec/wallet.md §Contract notes), not names to look up.
+pub const MAX_TAG_BYTES: usize = 64;
+
 /// How often (in blocks) the full forest is written; between checkpoints a
 /// restart replays the stored changes of each block.
 pub const FOREST_CHECKPOINT_INTERVAL: u64 = 64;
@@ -657,13 +662,13 @@ fn position_of(key: &[u8; 48]) -> OutputPosition {
 }
 
 /// The tags of a transaction (docs/api.md §`GET /v1/contracts`): its
-/// first [`MAX_TAGS_PER_TX`] distinct non-empty `data` entries, in log
-/// order.
+/// first [`MAX_TAGS_PER_TX`] distinct `data` entries of 1 to
+/// [`MAX_TAG_BYTES`] bytes, in log order.
 pub fn tx_tags(log: &TxLog) -> Vec<&[u8]> {
     let mut tags: Vec<&[u8]> = Vec::new();
     for entry in &log.0 {
         if let TxEntry::Data(d) = entry {
-            if !d.is_empty() && !tags.contains(&d.as_slice()) {
+            if (1..=MAX_TAG_BYTES).contains(&d.len()) && !tags.contains(&d.as_slice()) {
                 tags.push(d);
                 if tags.len() == MAX_TAGS_PER_TX {
                     break;

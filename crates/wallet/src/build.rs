@@ -6,12 +6,15 @@ use std::collections::BTreeMap;
 use accumulator::{Proof, ZkvmHash};
 use blockchain::{fee_for, utxo_leaf};
 use curve25519_dalek::scalar::Scalar;
+use musig::{Signature, SignerAwaitingPrecommitments};
 use rand_core::{CryptoRng, RngCore};
 use zkvm::{
     Commitment, Contract, ContractID, Data, Encodable, FeeRate, PortableItem, Predicate, Program,
-    Prover, ScalarWitness, Tx, TxHeader, TxID, MAX_FEE,
+    Prover, ScalarWitness, Tx, TxHeader, TxID, UnsignedTx, MAX_FEE,
 };
 
+use crate::contract_note::{self, ContractSecrets};
+use crate::contracts::{signing_context, Call, HeldContract, Lock, SignerEntry, SpendPath};
 use crate::note::{EncryptedNote, NoteOpening};
 use crate::wallet::{add_amount, Amount, HistoryKind, OwnedUtxo, PendingTx, State};
 use crate::{Address, Wallet, WalletError};
@@ -63,13 +66,75 @@ pub struct Built {
 }
 
 /// What a transaction does, before coins are chosen.
-struct Plan {
-    kind: HistoryKind,
-    inputs: Vec<OwnedUtxo>,
-    issue: Option<(Amount, Vec<u8>)>,
-    retire: Option<Amount>,
-    payments: Vec<(Address, Amount)>,
-    fee: u64,
+pub(crate) struct Plan {
+    pub(crate) kind: HistoryKind,
+    pub(crate) inputs: Vec<OwnedUtxo>,
+    pub(crate) issue: Option<(Amount, Vec<u8>)>,
+    pub(crate) retire: Option<Amount>,
+    pub(crate) payments: Vec<(Address, Amount)>,
+    pub(crate) fee: u64,
+    /// Value locked into contracts.
+    pub(crate) locks: Vec<Lock>,
+    /// Held contracts spent, with how.
+    pub(crate) calls: Vec<(HeldContract, Call)>,
+}
+
+impl Plan {
+    /// A plan that only moves the wallet's own outputs.
+    pub(crate) fn simple(
+        kind: HistoryKind,
+        inputs: Vec<OwnedUtxo>,
+        payments: Vec<(Address, Amount)>,
+        fee: u64,
+    ) -> Plan {
+        Plan {
+            kind,
+            inputs,
+            issue: None,
+            retire: None,
+            payments,
+            fee,
+            locks: Vec::new(),
+            calls: Vec::new(),
+        }
+    }
+}
+
+/// A transaction built and proven but not yet signed, with the wallet
+/// state that records it as pending once it is ([`Wallet::finish`]).
+pub struct Prepared {
+    /// The proven transaction, waiting for its signature.
+    pub unsigned: UnsignedTx,
+    /// Who signs: one entry per `signtx` in order.
+    pub signers: Vec<SignerEntry>,
+    pub(crate) utxo_proof: Proof,
+    pub(crate) inputs: Vec<ContractID>,
+    pub(crate) issued_flavor: Option<Scalar>,
+    pub(crate) pending: PendingTx,
+    pub(crate) state: State,
+}
+
+impl Prepared {
+    /// The transaction's ID.
+    pub fn txid(&self) -> TxID {
+        self.unsigned.id
+    }
+
+    /// Its fee.
+    pub fn fee(&self) -> u64 {
+        self.unsigned.fee
+    }
+
+    /// The transcript the `signtx` signature is made on: `"ZkVM.signtx"`
+    /// with the txid (docs/spec/zkvm.md §signtx).
+    pub fn signing_transcript(&self) -> Result<merlin::Transcript, WalletError> {
+        Ok(self.unsigned.signing_request()?.transcript)
+    }
+
+    /// Its encoded size once signed.
+    pub fn encoded_size(&self) -> usize {
+        24 + 4 + self.unsigned.program.len() + 64 + 4 + self.unsigned.proof.serialized_size()
+    }
 }
 
 impl Wallet {
@@ -139,14 +204,9 @@ impl Wallet {
                     .ok_or(WalletError::NothingToSpend)?;
                 inputs.push(anchor.clone());
             }
-            Ok(Plan {
-                kind: HistoryKind::Issued,
-                inputs,
-                issue: Some((Amount { flavor, qty }, metadata.to_vec())),
-                retire: None,
-                payments: Vec::new(),
-                fee,
-            })
+            let mut plan = Plan::simple(HistoryKind::Issued, inputs, Vec::new(), fee);
+            plan.issue = Some((Amount { flavor, qty }, metadata.to_vec()));
+            Ok(plan)
         })
     }
 
@@ -191,14 +251,14 @@ impl Wallet {
             None => (HistoryKind::Retired, Some(amount), Vec::new()),
         };
         self.build_paying(fee, rng, |w, fee| {
-            Ok(Plan {
+            let mut plan = Plan::simple(
                 kind,
-                inputs: w.select_with_fee(flavor, qty, fee)?,
-                issue: None,
-                retire,
-                payments: payments.clone(),
+                w.select_with_fee(flavor, qty, fee)?,
+                payments.clone(),
                 fee,
-            })
+            );
+            plan.retire = retire;
+            Ok(plan)
         })
     }
 
@@ -213,36 +273,126 @@ impl Wallet {
     /// not depend on the fee's value (the fee is a 4-byte string), so this
     /// ends: in one build when the estimate is right, two most often
     /// otherwise. Only the last build is recorded.
-    fn build_paying<R: RngCore + CryptoRng>(
+    pub(crate) fn build_paying<R: RngCore + CryptoRng>(
         &mut self,
         fee: Fee,
         rng: &mut R,
         plan: impl Fn(&Wallet, u64) -> Result<Plan, WalletError>,
     ) -> Result<Built, WalletError> {
-        let (built, new) = match fee {
+        let prepared = self.prepare_paying(fee, rng, plan)?;
+        let signature = self.sign_alone(&prepared)?;
+        self.finish(prepared, signature)
+    }
+
+    /// The `signtx` signature of `prepared` when this wallet holds every
+    /// key it needs: the co-signing protocol run with all parties here
+    /// (docs/spec/wallet.md §Co-signing); `NeedsCosigners` otherwise.
+    pub(crate) fn sign_alone(&self, prepared: &Prepared) -> Result<Signature, WalletError> {
+        let unsigned = &prepared.unsigned;
+        if unsigned.signers.iter().all(|(p, _)| p.signing_key().is_some()) {
+            return Ok(prepared.unsigned.clone().sign()?.signature);
+        }
+        let context = signing_context(&prepared.signers)?;
+        let held = self.cosigner_positions(&context)?;
+        let parties = musig::SigningContext::parties(&context);
+        if held.len() < parties {
+            return Err(WalletError::NeedsCosigners(parties - held.len()));
+        }
+        let transcript = prepared.signing_transcript()?;
+        let mut states = Vec::with_capacity(parties);
+        let mut precommitments = Vec::with_capacity(parties);
+        for (position, secret) in &held {
+            let (state, pre) =
+                SignerAwaitingPrecommitments::new(transcript.clone(), &context, *position, secret)?;
+            states.push(state);
+            precommitments.push(pre);
+        }
+        let mut next = Vec::with_capacity(parties);
+        let mut commitments = Vec::with_capacity(parties);
+        for state in states {
+            let (state, c) = state.receive_precommitments(&precommitments)?;
+            next.push(state);
+            commitments.push(c);
+        }
+        let mut last = Vec::with_capacity(parties);
+        let mut shares = Vec::with_capacity(parties);
+        for state in next {
+            let (state, share) = state.receive_commitments(&commitments)?;
+            last.push(state);
+            shares.push(share);
+        }
+        let mut signature = None;
+        for state in last {
+            signature = Some(state.receive_shares(&shares)?);
+        }
+        signature.ok_or(WalletError::NeedsCosigners(parties))
+    }
+
+    /// [`Wallet::build_paying`] up to the proof: the fee settled, nothing
+    /// signed or recorded.
+    pub(crate) fn prepare_paying<R: RngCore + CryptoRng>(
+        &self,
+        fee: Fee,
+        rng: &mut R,
+        plan: impl Fn(&Wallet, u64) -> Result<Plan, WalletError>,
+    ) -> Result<Prepared, WalletError> {
+        match fee {
             Fee::Fixed(fee) => {
                 check_fee(fee)?;
-                self.prepare(plan(self, fee)?, rng)?
+                self.prepare(plan(self, fee)?, rng)
             }
             Fee::AtRate(rate) => {
                 let mut fee = fee_for(rate, FIRST_FEE_ESTIMATE_BYTES);
                 loop {
                     check_fee(fee)?;
-                    let (built, new) = self.prepare(plan(self, fee)?, rng)?;
-                    let needed = fee_for(rate, built.tx.encoded_size());
+                    let prepared = self.prepare(plan(self, fee)?, rng)?;
+                    let needed = fee_for(rate, prepared.encoded_size());
                     if fee >= needed {
-                        break (built, new);
+                        break Ok(prepared);
                     }
                     fee = needed;
                 }
             }
-        };
-        self.commit(new)?;
-        Ok(built)
+        }
+    }
+
+    /// Signs a prepared transaction with `signature` (made by this wallet
+    /// alone or by a co-signing session), checks it, and records it as
+    /// pending: its inputs are locked until a block includes it or it
+    /// expires.
+    pub fn finish(
+        &mut self,
+        prepared: Prepared,
+        signature: Signature,
+    ) -> Result<Built, WalletError> {
+        let Prepared {
+            unsigned,
+            utxo_proof,
+            inputs,
+            issued_flavor,
+            mut pending,
+            mut state,
+            ..
+        } = prepared;
+        let txid = unsigned.id;
+        let fee = unsigned.fee;
+        let tx = unsigned.with_signature(signature);
+        zkvm::Verifier::verify_bytes(&tx.to_bytes())?;
+        pending.tx = tx.clone();
+        state.pending.insert(txid, pending);
+        self.commit(state)?;
+        Ok(Built {
+            tx,
+            utxo_proof,
+            txid,
+            fee,
+            inputs,
+            issued_flavor,
+        })
     }
 
     /// Inputs for `qty` of `flavor` and `fee` of the zero flavor.
-    fn select_with_fee(
+    pub(crate) fn select_with_fee(
         &self,
         flavor: Scalar,
         qty: u64,
@@ -259,7 +409,11 @@ impl Wallet {
     /// Coin selection (docs/spec/wallet.md §Transactions): the unlocked
     /// confirmed outputs of `flavor`, largest first (ties by contract ID),
     /// until they cover `needed`.
-    fn select(&self, flavor: Scalar, needed: u128) -> Result<Vec<OwnedUtxo>, WalletError> {
+    pub(crate) fn select(
+        &self,
+        flavor: Scalar,
+        needed: u128,
+    ) -> Result<Vec<OwnedUtxo>, WalletError> {
         if needed == 0 {
             return Ok(Vec::new());
         }
@@ -291,22 +445,22 @@ impl Wallet {
         Ok(chosen)
     }
 
-    /// Writes, proves and signs the plan's program; returns it with the
-    /// wallet state that records it as pending, for the caller to commit
-    /// (docs/spec/wallet.md §Transactions, Program).
+    /// Writes and proves the plan's program (docs/spec/wallet.md
+    /// §Transactions, Program; §Contracts); returns it unsigned, with the
+    /// wallet state that records it as pending, for [`Wallet::finish`].
     fn prepare<R: RngCore + CryptoRng>(
         &self,
         plan: Plan,
         rng: &mut R,
-    ) -> Result<(Built, State), WalletError> {
+    ) -> Result<Prepared, WalletError> {
         let following = self
             .state
             .following
             .as_ref()
             .ok_or(WalletError::NotFollowing)?;
 
-        // Change per flavor: inputs and issuance in, payments, retirement
-        // and fee out.
+        // Change per flavor: inputs, contracts spent and issuance in;
+        // payments, locks, retirement and fee out.
         let mut flows: BTreeMap<[u8; 32], (Scalar, u128, u128)> = BTreeMap::new();
         let mut flow = |flavor: Scalar, inflow: u64, outflow: u64| {
             let e = flows.entry(flavor.to_bytes()).or_insert((flavor, 0, 0));
@@ -316,6 +470,9 @@ impl Wallet {
         for u in &plan.inputs {
             flow(u.flavor(), u.qty(), 0);
         }
+        for (held, _) in &plan.calls {
+            flow(held.opening.flavor, held.opening.qty, 0);
+        }
         if let Some((a, _)) = &plan.issue {
             flow(a.flavor, a.qty, a.qty);
         }
@@ -324,6 +481,9 @@ impl Wallet {
         }
         for (_, a) in &plan.payments {
             flow(a.flavor, 0, a.qty);
+        }
+        for l in &plan.locks {
+            flow(l.amount.flavor, 0, l.amount.qty);
         }
         flow(Scalar::ZERO, 0, plan.fee);
         let mut incoming: Vec<Amount> = Vec::new();
@@ -346,21 +506,56 @@ impl Wallet {
         }
 
         let mut new = self.state.clone();
-        let mut outputs: Vec<(Address, Amount)> = plan.payments.clone();
+        let own;
+        // Outputs in order: payments, locks, then what comes back.
+        enum To<'a> {
+            Pay(&'a Address),
+            Lock(&'a Lock),
+        }
+        let mut outputs: Vec<(To<'_>, Amount)> = plan
+            .payments
+            .iter()
+            .map(|(to, a)| (To::Pay(to), *a))
+            .collect();
+        outputs.extend(plan.locks.iter().map(|l| (To::Lock(l), l.amount)));
         if !incoming.is_empty() {
             let index = new.next_index;
             new.next_index = index.checked_add(1).ok_or(WalletError::IndexExhausted)?;
-            let own = self.keys.address(index);
-            outputs.extend(incoming.iter().map(|a| (own, *a)));
+            own = self.keys.address(index);
+            outputs.extend(incoming.iter().map(|a| (To::Pay(&own), *a)));
         }
 
         let mut p = Program::new();
+        let mut m = 0;
+        // Contracts first: a branch finds its arguments below the payload.
+        for (held, call) in &plan.calls {
+            for i in call.args.instructions() {
+                p.push_instruction(i.clone());
+            }
+            let predicate = self.spend_predicate(held, &call.path)?;
+            p.push(held.reopen(predicate)?).input();
+            match &call.path {
+                SpendPath::Key => {
+                    p.signtx();
+                }
+                SpendPath::Branch(name) => {
+                    let (index, _) = held
+                        .terms
+                        .branch(name)
+                        .ok_or(WalletError::Corrupt("branch"))?;
+                    let tree = held.terms.tree()?.ok_or(WalletError::Corrupt("tree"))?;
+                    let (proof, program) = tree.call_proof(index)?;
+                    p.push(proof.encode_to_vec()).program(program).call();
+                }
+            }
+            m += 1;
+        }
         for u in &plan.inputs {
             p.push(self.reopen(u)?).input().signtx();
             // The note is a string the payload pushes above the value.
             p.drop();
+            m += 1;
         }
-        let mut m = plan.inputs.len();
         if let Some((a, metadata)) = &plan.issue {
             let qty = Commitment::blinded_with_factor(a.qty, Scalar::random(rng));
             p.push(qty)
@@ -398,25 +593,51 @@ impl Wallet {
             p.retire();
         }
         for ((to, _), o) in outputs.iter().zip(&openings) {
-            let note = EncryptedNote::seal(o, to.encryption_point(), &to.predicate(), rng)?;
-            p.push(Data::Opaque(note.to_bytes()))
-                .push(Predicate::opaque(to.predicate()))
-                .output(2);
+            match to {
+                To::Pay(to) => {
+                    let note = EncryptedNote::seal(o, to.encryption_point(), &to.predicate(), rng)?;
+                    p.push(Data::Opaque(note.to_bytes()))
+                        .push(Predicate::opaque(to.predicate()))
+                        .output(2);
+                }
+                To::Lock(lock) => {
+                    let secrets = ContractSecrets {
+                        opening: o.clone(),
+                        terms: lock.terms.clone(),
+                    };
+                    let recipients: Vec<_> =
+                        lock.notify.iter().map(|a| *a.encryption_point()).collect();
+                    let note = contract_note::seal(&secrets, &recipients, rng)?;
+                    p.push(lock.terms.to_predicate()).output(1);
+                    p.push(Data::Opaque(note)).log();
+                    for tag in &lock.tags {
+                        p.push(Data::Opaque(tag.clone())).log();
+                    }
+                }
+            }
         }
 
+        let tip = following.chain.tip.timestamp_ms;
+        let call = plan.calls.first().map(|(_, c)| c);
         let header = TxHeader {
             version: 1,
-            mintime_ms: 0,
-            maxtime_ms: following
-                .chain
-                .tip
-                .timestamp_ms
-                .saturating_add(self.state.window_ms),
+            mintime_ms: call.and_then(|c| c.mintime_ms).unwrap_or(0),
+            maxtime_ms: call
+                .and_then(|c| c.maxtime_ms)
+                .unwrap_or_else(|| tip.saturating_add(self.state.window_ms)),
         };
+        if !plan.calls.is_empty() {
+            // A contract's branch is the user's program: a dry run names
+            // the instruction that fails, before any proving.
+            let sim = zkvm::simulate::simulate(header, p.clone(), &Default::default());
+            if let Some(f) = sim.failure {
+                return Err(WalletError::Fails(f.message));
+            }
+        }
         let unsigned = Prover::build_tx(header, p)?;
         let txid = unsigned.id;
-        let tx = unsigned.sign()?;
-        let inputs: Vec<ContractID> = plan.inputs.iter().map(OwnedUtxo::id).collect();
+        let mut inputs: Vec<ContractID> = plan.calls.iter().map(|(h, _)| h.id()).collect();
+        inputs.extend(plan.inputs.iter().map(OwnedUtxo::id));
         let leaves: Vec<ZkvmHash> = inputs.iter().map(utxo_leaf).collect();
         let utxo_proof = following.pollard.prove(&leaves)?;
 
@@ -427,30 +648,39 @@ impl Wallet {
                 for (_, a) in &plan.payments {
                     add_amount(&mut list, a.flavor, a.qty);
                 }
+                for l in &plan.locks {
+                    add_amount(&mut list, l.amount.flavor, l.amount.qty);
+                }
+                if plan.payments.is_empty() && plan.locks.is_empty() {
+                    for (h, _) in &plan.calls {
+                        let a = h.amount();
+                        add_amount(&mut list, a.flavor, a.qty);
+                    }
+                }
                 list
             }
         };
-        new.pending.insert(
+        let signers = signer_entries(&plan, &unsigned)?;
+        let pending = PendingTx {
             txid,
-            PendingTx {
-                txid,
-                tx: tx.clone(),
-                kind: plan.kind,
-                amounts,
-                fee: plan.fee,
-                inputs: inputs.clone(),
-                incoming,
-            },
-        );
-        let built = Built {
-            tx,
-            utxo_proof,
-            txid,
+            tx: unsigned
+                .clone()
+                .with_signature(Signature::from_bytes(&[0; 64]).map_err(WalletError::Musig)?),
+            kind: plan.kind,
+            amounts,
             fee: plan.fee,
+            inputs: inputs.clone(),
+            incoming,
+        };
+        Ok(Prepared {
+            unsigned,
+            signers,
+            utxo_proof,
             inputs,
             issued_flavor: plan.issue.map(|(a, _)| a.flavor),
-        };
-        Ok((built, new))
+            pending,
+            state: new,
+        })
     }
 
     /// An owned output with its secrets attached: the receiving key and the
@@ -489,4 +719,29 @@ fn check_fee(fee: u64) -> Result<(), WalletError> {
         return Err(WalletError::FeeTooHigh(fee));
     }
     Ok(())
+}
+
+/// The `signtx` signers of `unsigned` as co-signing entries: the plan's
+/// contracts spent through the key path carry their terms' key path and
+/// tweak; every other signer is one of the wallet's own keys.
+fn signer_entries(plan: &Plan, unsigned: &UnsignedTx) -> Result<Vec<SignerEntry>, WalletError> {
+    unsigned
+        .signers
+        .iter()
+        .map(|(predicate, id)| {
+            let held = plan
+                .calls
+                .iter()
+                .find(|(h, c)| h.id() == *id && c.path == SpendPath::Key);
+            let (keys, tweak) = match held {
+                Some((h, _)) => (h.terms.key_path_keys()?, h.terms.key_path_tweak()?),
+                None => (vec![predicate.verification_key()?], Scalar::ZERO),
+            };
+            Ok(SignerEntry {
+                keys,
+                tweak,
+                contract: *id,
+            })
+        })
+        .collect()
 }

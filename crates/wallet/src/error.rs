@@ -137,6 +137,48 @@ pub enum WalletError {
     /// No more address indices (2^32 of them).
     #[error("no more address indices")]
     IndexExhausted,
+
+    /// Contract terms that cannot be used (docs/spec/wallet.md §Contract
+    /// terms): the reason says which rule.
+    #[error("contract terms: {0}")]
+    Terms(String),
+    /// MuSig key aggregation or signing failed.
+    #[error("signing: {0}")]
+    Musig(#[from] musig::MusigError),
+    /// No held contract has this ID (or ID prefix of at least 8 hex
+    /// digits).
+    #[error("no contract of this wallet has the ID {0}")]
+    UnknownContract(String),
+    /// Several held contracts start with this prefix.
+    #[error("several contracts start with {0}: give more digits")]
+    AmbiguousContract(String),
+    /// The contract was spent already.
+    #[error("contract {0} was spent in transaction {1}")]
+    ContractSpent(String, String),
+    /// The contract has no branch of this name.
+    #[error("the contract has no branch {branch:?} (its branches: {})", known.join(", "))]
+    UnknownBranch {
+        /// The name asked for.
+        branch: String,
+        /// The branches it has.
+        known: Vec<String>,
+    },
+    /// The key path was asked for, but the contract has none.
+    #[error("the contract has no key path: spend it through a branch")]
+    NoKeyPath,
+    /// The wallet holds none of the key path's keys.
+    #[error("this wallet holds no key of the contract's key path")]
+    NotASigner,
+    /// The transaction needs signatures from other parties: build it with
+    /// a co-signing session instead.
+    #[error("the key path needs {0} more signer(s): co-sign it (docs/contracts.md)")]
+    NeedsCosigners(usize),
+    /// A party to notify or a tag that the lock cannot use.
+    #[error("lock: {0}")]
+    Lock(String),
+    /// A dry run of the transaction failed: the prover would refuse it.
+    #[error("the transaction fails: {0}")]
+    Fails(String),
 }
 
 impl WalletError {

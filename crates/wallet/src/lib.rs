@@ -21,19 +21,32 @@
 
 mod address;
 mod build;
+mod contract_note;
+mod contracts;
 mod error;
 mod keys;
 mod note;
 mod store;
+mod terms;
 mod wallet;
 
 pub use address::{Address, ADDRESS_LENGTH, ADDRESS_PREFIX, ADDRESS_VERSION};
-pub use build::{Built, Fee, FIRST_FEE_ESTIMATE_BYTES};
+pub use build::{Built, Fee, Prepared, FIRST_FEE_ESTIMATE_BYTES};
+pub use contract_note::{
+    is_contract_note, open as open_contract_note, seal as seal_contract_note, ContractSecrets,
+    CONTRACT_NOTE_VERSION, MAX_CONTRACT_NOTE_BYTES,
+};
+pub use contracts::{
+    signing_context, Call, HeldContract, Lock, Role, SignerEntry, SpendPath, MAX_TAG, MAX_TAGS,
+};
 pub use error::WalletError;
 pub use keys::{Keys, Seed, ViewKey, MNEMONIC_WORDS};
 pub use note::{
     genesis_anchor, output_to, pay_to, EncryptedNote, NoteOpening, MAX_MEMO, MAX_NOTE_BYTES,
     MIN_NOTE_BYTES, NOTE_VERSION,
+};
+pub use terms::{
+    Branch, Party, Terms, MAX_BRANCHES, MAX_BRANCH_PROGRAM, MAX_NAME, MAX_PARTIES, TERMS_VERSION,
 };
 pub use wallet::{
     Amount, Balance, BlockSource, HistoryEntry, HistoryKind, OwnedUtxo, PendingTx, ScanSummary,

@@ -22,7 +22,7 @@ pub const NOTE_VERSION: u8 = 1;
 pub const MAX_MEMO: usize = 512;
 
 /// Bytes of an opening without memo: quantity, flavor, two blindings.
-const OPENING_BYTES: usize = 8 + 32 + 32 + 32;
+pub(crate) const OPENING_BYTES: usize = 8 + 32 + 32 + 32;
 
 /// Bytes of the AEAD tag.
 const TAG_BYTES: usize = 16;

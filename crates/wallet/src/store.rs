@@ -9,12 +9,14 @@ use accumulator::Pollard;
 use blockchain::ChainState;
 use curve25519_dalek::scalar::Scalar;
 use redb::{Database, ReadableTable, TableDefinition};
-use zkvm::{Contract, ContractID, Encodable, Tx, TxID};
+use zkvm::{Contract, ContractID, Encodable, PortableItem, Tx, TxID};
 
 use crate::keys::{canonical_scalar, Seed};
 use crate::note::NoteOpening;
 use crate::wallet::{Following, State};
-use crate::{Amount, HistoryEntry, HistoryKind, OwnedUtxo, PendingTx, WalletError};
+use crate::{
+    Amount, HeldContract, HistoryEntry, HistoryKind, OwnedUtxo, PendingTx, Terms, WalletError,
+};
 
 /// Single values, by name.
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -24,6 +26,8 @@ const UTXOS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("utxos");
 const PENDING: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("pending");
 /// History entries by sequence number, from 0.
 const HISTORY: TableDefinition<u64, &[u8]> = TableDefinition::new("history");
+/// Contracts the wallet has a role in, by contract ID (format 2).
+const CONTRACTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("contracts");
 
 /// `META` keys.
 const FORMAT: &str = "format";
@@ -33,8 +37,9 @@ const WINDOW: &str = "validity_window_ms";
 const CHAIN: &str = "chain";
 const POLLARD: &str = "pollard";
 
-/// The version of the file's layout.
-const FORMAT_VERSION: u8 = 1;
+/// The version of the file's layout: 2 added the contracts table; a
+/// format 1 file is upgraded on open.
+const FORMAT_VERSION: u8 = 2;
 
 /// The open database.
 pub(crate) struct Store {
@@ -59,6 +64,7 @@ impl Store {
             txn.open_table(UTXOS).map_err(WalletError::storage)?;
             txn.open_table(PENDING).map_err(WalletError::storage)?;
             txn.open_table(HISTORY).map_err(WalletError::storage)?;
+            txn.open_table(CONTRACTS).map_err(WalletError::storage)?;
         }
         write_diff(&txn, &State::default(), state, true)?;
         txn.commit().map_err(WalletError::storage)?;
@@ -68,6 +74,7 @@ impl Store {
     /// Opens the file and reads the seed and the state back, strictly.
     pub(crate) fn open(path: &Path) -> Result<(Store, Seed, State), WalletError> {
         let db = Database::open(path).map_err(WalletError::storage)?;
+        upgrade(&db)?;
         let txn = db.begin_read().map_err(WalletError::storage)?;
         let meta = txn.open_table(META).map_err(WalletError::storage)?;
         let get = |key: &str| -> Result<Option<Vec<u8>>, WalletError> {
@@ -139,6 +146,17 @@ impl Store {
             }
             history.push(decode_history(v.value())?);
         }
+        let mut contracts = BTreeMap::new();
+        let table = txn.open_table(CONTRACTS).map_err(WalletError::storage)?;
+        for row in table.iter().map_err(WalletError::storage)? {
+            let (k, v) = row.map_err(WalletError::storage)?;
+            let id = ContractID(*k.value());
+            let c = decode_contract(v.value())?;
+            if c.id() != id {
+                return Err(WalletError::Corrupt("contract stored under another ID"));
+            }
+            contracts.insert(id, c);
+        }
         drop((meta, txn));
         let state = State {
             next_index,
@@ -147,6 +165,7 @@ impl Store {
             utxos,
             pending,
             history,
+            contracts,
         };
         Ok((Store { db }, seed, state))
     }
@@ -224,6 +243,16 @@ fn write_diff(
         }
     }
     {
+        let mut table = txn.open_table(CONTRACTS).map_err(WalletError::storage)?;
+        for (id, c) in &new.contracts {
+            if all || old.contracts.get(id) != Some(c) {
+                table
+                    .insert(&id.0, encode_contract(c).as_slice())
+                    .map_err(WalletError::storage)?;
+            }
+        }
+    }
+    {
         let mut table = txn.open_table(HISTORY).map_err(WalletError::storage)?;
         let from = if all { 0 } else { old.history.len() };
         if new.history.len() < from || new.history[..from] != old.history[..from] {
@@ -269,6 +298,89 @@ fn decode_utxo(bytes: &[u8]) -> Result<OwnedUtxo, WalletError> {
         opening,
         key_index,
         height,
+    })
+}
+
+/// Upgrades a format 1 file (no contracts table) to format 2 in one write
+/// transaction; other versions are left for `open` to refuse.
+fn upgrade(db: &Database) -> Result<(), WalletError> {
+    let txn = db.begin_read().map_err(WalletError::storage)?;
+    let meta = txn.open_table(META).map_err(WalletError::storage)?;
+    let format = meta
+        .get(FORMAT)
+        .map_err(WalletError::storage)?
+        .map(|v| v.value().to_vec());
+    drop((meta, txn));
+    if format.as_deref() != Some(&[1u8][..]) {
+        return Ok(());
+    }
+    let txn = db.begin_write().map_err(WalletError::storage)?;
+    {
+        txn.open_table(CONTRACTS).map_err(WalletError::storage)?;
+        let mut meta = txn.open_table(META).map_err(WalletError::storage)?;
+        meta.insert(FORMAT, [FORMAT_VERSION].as_slice())
+            .map_err(WalletError::storage)?;
+    }
+    txn.commit().map_err(WalletError::storage)
+}
+
+/// `LE64 height || created_by || 0x00 | 0x01 spent_by LE64 spent_height ||
+/// LE32 n || opening || LE32 m || terms || contract structure`.
+fn encode_contract(c: &HeldContract) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&c.height.to_le_bytes());
+    out.extend_from_slice(&c.created_by.0);
+    match c.spent {
+        None => out.push(0),
+        Some((txid, height)) => {
+            out.push(1);
+            out.extend_from_slice(&txid.0);
+            out.extend_from_slice(&height.to_le_bytes());
+        }
+    }
+    let opening = c.opening.to_bytes();
+    put_len(&mut out, opening.len());
+    out.extend_from_slice(&opening);
+    let terms = c.terms.to_bytes();
+    put_len(&mut out, terms.len());
+    out.extend_from_slice(&terms);
+    c.contract.encode(&mut out);
+    out
+}
+
+fn decode_contract(bytes: &[u8]) -> Result<HeldContract, WalletError> {
+    let mut r = Cursor(bytes);
+    let height = r.u64()?;
+    let created_by = TxID(r.array()?);
+    let spent = match r.u8()? {
+        0 => None,
+        1 => Some((TxID(r.array()?), r.u64()?)),
+        _ => return Err(WalletError::Corrupt("contract record")),
+    };
+    let n = r.len()?;
+    let opening = NoteOpening::from_bytes(r.take(n)?)
+        .map_err(|_| WalletError::Corrupt("contract opening"))?;
+    let m = r.len()?;
+    let terms =
+        Terms::from_bytes(r.take(m)?).map_err(|_| WalletError::Corrupt("contract terms"))?;
+    let contract =
+        Contract::from_bytes(r.rest()).map_err(|_| WalletError::Corrupt("contract structure"))?;
+    match contract.payload.as_slice() {
+        [PortableItem::Value(v)] if opening.opens(v) => {}
+        _ => return Err(WalletError::Corrupt("contract opening does not open it")),
+    }
+    if terms.predicate() != contract.predicate.to_point() {
+        return Err(WalletError::Corrupt(
+            "contract terms do not give its predicate",
+        ));
+    }
+    Ok(HeldContract {
+        contract,
+        opening,
+        terms,
+        created_by,
+        height,
+        spent,
     })
 }
 
@@ -466,7 +578,7 @@ mod tests {
             assert!(decode_history(&bytes[..n]).is_err(), "prefix {n}");
         }
         let mut kind = bytes.clone();
-        kind[0] = 4;
+        kind[0] = 6;
         assert!(decode_history(&kind).is_err());
     }
 
@@ -476,6 +588,7 @@ mod tests {
             let _ = decode_history(&bytes);
             let _ = decode_utxo(&bytes);
             let _ = decode_pending(TxID([0; 32]), &bytes);
+            let _ = decode_contract(&bytes);
         }
     }
 }

@@ -8,8 +8,9 @@ use accumulator::{Accumulator, Pollard, Proof, ZkvmHash};
 use blockchain::{utxo_leaf, Block, BlockID, ChainState, Genesis};
 use curve25519_dalek::scalar::Scalar;
 use subtle::ConstantTimeEq;
-use zkvm::{Contract, ContractID, Encodable, Tx, TxID};
+use zkvm::{Contract, ContractID, Encodable, Tx, TxEntry, TxID};
 
+use crate::contracts::HeldContract;
 use crate::keys::{Keys, Seed};
 use crate::note::{value_and_note, NoteOpening};
 use crate::store::Store;
@@ -73,6 +74,12 @@ pub enum HistoryKind {
     Issued,
     /// A retirement: the amount retired.
     Retired,
+    /// Value locked into a contract the wallet has a role in (by this
+    /// wallet or another): the amount locked.
+    Locked,
+    /// A contract the wallet has a role in was spent: what the wallet
+    /// received from it, or the contract's value if it received nothing.
+    Unlocked,
 }
 
 impl HistoryKind {
@@ -82,6 +89,8 @@ impl HistoryKind {
             HistoryKind::Sent => 1,
             HistoryKind::Issued => 2,
             HistoryKind::Retired => 3,
+            HistoryKind::Locked => 4,
+            HistoryKind::Unlocked => 5,
         }
     }
 
@@ -91,6 +100,8 @@ impl HistoryKind {
             1 => HistoryKind::Sent,
             2 => HistoryKind::Issued,
             3 => HistoryKind::Retired,
+            4 => HistoryKind::Locked,
+            5 => HistoryKind::Unlocked,
             _ => return Err(WalletError::Corrupt("history kind")),
         })
     }
@@ -205,6 +216,7 @@ pub(crate) struct State {
     pub(crate) utxos: BTreeMap<ContractID, OwnedUtxo>,
     pub(crate) pending: BTreeMap<TxID, PendingTx>,
     pub(crate) history: Vec<HistoryEntry>,
+    pub(crate) contracts: BTreeMap<ContractID, HeldContract>,
 }
 
 impl State {
@@ -224,7 +236,7 @@ pub struct Wallet {
     pub(crate) state: State,
     store: Store,
     /// Receiving points of indices `0 .. next_index + LOOKAHEAD`.
-    known: HashMap<[u8; 32], u32>,
+    pub(crate) known: HashMap<[u8; 32], u32>,
 }
 
 impl core::fmt::Debug for Wallet {
@@ -528,18 +540,37 @@ impl Wallet {
         };
         // Outputs of this block the wallet owns, not (yet) spent.
         let mut fresh: BTreeMap<ContractID, OwnedUtxo> = BTreeMap::new();
+        // Contracts of this block the wallet has a role in.
+        let mut fresh_contracts: Vec<ContractID> = Vec::new();
         for tx in &applied.txs {
             let mut spent: Vec<Amount> = Vec::new();
+            let mut unlocked: Vec<Amount> = Vec::new();
             for id in tx.log.inputs() {
                 if let Some(u) = new.utxos.remove(id).or_else(|| fresh.remove(id)) {
                     add_amount(&mut spent, u.flavor(), u.qty());
                 }
+                if let Some(c) = new.contracts.get_mut(id) {
+                    if c.spent.is_none() {
+                        c.spent = Some((tx.id, height));
+                        let a = c.amount();
+                        add_amount(&mut unlocked, a.flavor, a.qty);
+                    }
+                }
             }
             let mut received: Vec<Amount> = Vec::new();
-            for output in tx.log.outputs() {
+            let mut locked: Vec<Amount> = Vec::new();
+            for (index, entry) in tx.log.0.iter().enumerate() {
+                let TxEntry::Output(output) = entry else {
+                    continue;
+                };
                 if let Some(u) = self.recognize(output, height, &mut new.next_index) {
                     add_amount(&mut received, u.flavor(), u.qty());
                     fresh.insert(u.id(), u);
+                } else if let Some(c) = self.recognize_contract(&tx.log.0, index, tx.id, height) {
+                    let a = c.amount();
+                    add_amount(&mut locked, a.flavor, a.qty);
+                    fresh_contracts.push(c.id());
+                    new.contracts.insert(c.id(), c);
                 }
             }
             let entry = if let Some(p) = new.pending.remove(&tx.id) {
@@ -550,6 +581,18 @@ impl Wallet {
                     height,
                     amounts: p.amounts,
                     fee: p.fee,
+                })
+            } else if !unlocked.is_empty() {
+                Some(HistoryEntry {
+                    kind: HistoryKind::Unlocked,
+                    txid: Some(tx.id),
+                    height,
+                    amounts: if received.is_empty() {
+                        unlocked
+                    } else {
+                        received
+                    },
+                    fee: 0,
                 })
             } else if !spent.is_empty() {
                 Some(HistoryEntry {
@@ -570,12 +613,26 @@ impl Wallet {
                     amounts: received,
                     fee: 0,
                 })
+            } else if !locked.is_empty() {
+                Some(HistoryEntry {
+                    kind: HistoryKind::Locked,
+                    txid: Some(tx.id),
+                    height,
+                    amounts: locked,
+                    fee: 0,
+                })
             } else {
                 None
             };
             new.history.extend(entry);
         }
-        let remember: Vec<ZkvmHash> = fresh.keys().map(utxo_leaf).collect();
+        let mut remember: Vec<ZkvmHash> = fresh.keys().map(utxo_leaf).collect();
+        remember.extend(
+            fresh_contracts
+                .iter()
+                .filter(|id| new.contracts.get(id).is_some_and(|c| c.spent.is_none()))
+                .map(utxo_leaf),
+        );
         pollard.modify(
             &applied.additions,
             &remember,
@@ -586,12 +643,14 @@ impl Wallet {
         // Pending transactions that can no longer be included.
         let time = block.header.timestamp_ms;
         let utxos = &new.utxos;
+        let contracts = &new.contracts;
+        let live = |i: &ContractID| {
+            utxos.contains_key(i) || contracts.get(i).is_some_and(|c| c.spent.is_none())
+        };
         let dead: Vec<TxID> = new
             .pending
             .values()
-            .filter(|p| {
-                p.tx.header.maxtime_ms <= time || p.inputs.iter().any(|i| !utxos.contains_key(i))
-            })
+            .filter(|p| p.tx.header.maxtime_ms <= time || p.inputs.iter().any(|i| !live(i)))
             .map(|p| p.txid)
             .collect();
         for id in &dead {

@@ -194,10 +194,24 @@ impl PredicateTree {
         programs: Vec<ProgramItem>,
         blinding_key: [u8; 32],
     ) -> Result<Self, VMError> {
-        let inner_key = match &inner {
-            Some(k) => *k.verification_key().as_compressed(),
-            None => PedersenGens::default().B_blinding.compress(),
-        };
+        let inner_key = inner
+            .as_ref()
+            .map(|k| *k.verification_key().as_compressed());
+        let mut tree = Self::with_inner_key(inner_key, programs, blinding_key)?;
+        tree.inner_secret = inner;
+        Ok(tree)
+    }
+
+    /// [`PredicateTree::new`] for an inner key whose secret the caller does
+    /// not hold (another party's key, or a MuSig aggregated key signed for
+    /// interactively): the tree opens with `call`, and its key path needs
+    /// the inner key's holders plus the public tweak [`PredicateTree::factor`].
+    pub fn with_inner_key(
+        inner_key: Option<CompressedRistretto>,
+        programs: Vec<ProgramItem>,
+        blinding_key: [u8; 32],
+    ) -> Result<Self, VMError> {
+        let inner_key = inner_key.unwrap_or_else(|| PedersenGens::default().B_blinding.compress());
         let mut t = Transcript::new(b"ZkVM.taproot-derive-blinding");
         t.append_u64(b"n", programs.len() as u64);
         t.append_message(b"key", &blinding_key);
@@ -224,7 +238,7 @@ impl PredicateTree {
         Ok(PredicateTree {
             leaves,
             inner_key,
-            inner_secret: inner,
+            inner_secret: None,
             factor,
             outer_key,
         })
@@ -233,6 +247,17 @@ impl PredicateTree {
     /// The outer key `P`.
     pub fn outer_key(&self) -> CompressedRistretto {
         self.outer_key
+    }
+
+    /// The inner key `X`.
+    pub fn inner_key(&self) -> CompressedRistretto {
+        self.inner_key
+    }
+
+    /// The taproot tweak `h(X, M)`: the outer key is `X + h·B`, so the key
+    /// path signs with `x + h`.
+    pub fn factor(&self) -> Scalar {
+        self.factor
     }
 
     /// The number of programs.

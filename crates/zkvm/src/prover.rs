@@ -27,6 +27,7 @@ const MIN_PROOF_SIZE: usize = 1 + 11 * 32 + 2 * 32;
 pub struct Prover;
 
 /// A proven transaction awaiting its `signtx` signature.
+#[derive(Clone)]
 pub struct UnsignedTx {
     /// Version and time bounds.
     pub header: TxHeader,

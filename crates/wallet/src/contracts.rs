@@ -1,0 +1,473 @@
+//! Contracts the wallet has a role in (docs/spec/wallet.md §Contracts):
+//! locking value under any terms, finding contracts whose note is for us,
+//! and spending them through the key path or a branch.
+
+use curve25519_dalek::ristretto::CompressedRistretto;
+use curve25519_dalek::scalar::Scalar;
+use musig::{NestedMultimessage, SecretKey, VerificationKey};
+use rand_core::{CryptoRng, RngCore};
+use zkvm::{Contract, ContractID, PortableItem, Predicate, PredicateTree, Program, TxEntry, TxID};
+
+use crate::build::{Plan, Prepared};
+use crate::contract_note::{self, ContractSecrets};
+use crate::note::NoteOpening;
+use crate::terms::Terms;
+use crate::{Address, Amount, Built, Fee, HistoryKind, Wallet, WalletError};
+
+/// A contract the wallet found a note for (docs/spec/wallet.md
+/// §Contracts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldContract {
+    /// The contract as the chain logged it (closed commitments).
+    pub contract: Contract,
+    /// The opening of its value.
+    pub opening: NoteOpening,
+    /// Its terms.
+    pub terms: Terms,
+    /// The transaction that created it.
+    pub created_by: TxID,
+    /// The height of the block that created it.
+    pub height: u64,
+    /// The transaction that spent it and its height, once spent.
+    pub spent: Option<(TxID, u64)>,
+}
+
+impl HeldContract {
+    /// The contract ID.
+    pub fn id(&self) -> ContractID {
+        self.contract.id()
+    }
+
+    /// The value it holds.
+    pub fn amount(&self) -> Amount {
+        Amount {
+            flavor: self.opening.flavor,
+            qty: self.opening.qty,
+        }
+    }
+
+    /// The contract with its secrets: the value's commitments open, so a
+    /// prover can use it as an input; its ID must be the logged one.
+    pub(crate) fn reopen(&self, predicate: Predicate) -> Result<Contract, WalletError> {
+        let c = Contract {
+            anchor: self.contract.anchor,
+            predicate,
+            payload: vec![PortableItem::Value(self.opening.value())],
+        };
+        if c.id() != self.id() {
+            return Err(WalletError::Corrupt("held contract does not reopen"));
+        }
+        Ok(c)
+    }
+}
+
+/// A role of the wallet in a contract: a party whose key is one of the
+/// wallet's receiving keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Role {
+    /// The party's name in the terms.
+    pub party: String,
+    /// The index of the wallet's address whose key it is.
+    pub key_index: u32,
+    /// Whether the party signs on the key path.
+    pub key_path: bool,
+}
+
+/// Value to lock under terms (docs/spec/wallet.md §Contracts, Locking).
+#[derive(Clone, Debug)]
+pub struct Lock {
+    /// The terms: they give the predicate.
+    pub terms: Terms,
+    /// What to lock.
+    pub amount: Amount,
+    /// Who gets the contract note: every party's address, in any order.
+    /// Each must be an address whose receiving key is a party's key.
+    pub notify: Vec<Address>,
+    /// Cleartext tags logged after the note, so the contract can be found
+    /// by tag on a node (each 1 to 64 bytes).
+    pub tags: Vec<Vec<u8>>,
+}
+
+/// How a held contract is opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpendPath {
+    /// The key path: a signature by the predicate (the wallet's key, or a
+    /// MuSig key signed for with the other parties).
+    Key,
+    /// The branch with this name: `call` runs its program, which must leave
+    /// the contract's value on the stack.
+    Branch(String),
+}
+
+/// A spend of a held contract (docs/spec/wallet.md §Contracts, Calling).
+#[derive(Clone, Debug)]
+pub struct Call {
+    /// The contract.
+    pub contract: ContractID,
+    /// Key path or branch.
+    pub path: SpendPath,
+    /// Instructions run before the contract is unlocked: arguments the
+    /// branch finds below the contract's payload.
+    pub args: Program,
+    /// Where the value goes: an address, or the wallet itself.
+    pub to: Option<Address>,
+    /// The transaction's time bounds; by default from the tip's time to
+    /// the tip's time plus the validity window.
+    pub mintime_ms: Option<u64>,
+    /// See `mintime_ms`.
+    pub maxtime_ms: Option<u64>,
+}
+
+/// Largest tag, in bytes (longer data entries are not tags on a node).
+pub const MAX_TAG: usize = 64;
+
+impl Wallet {
+    /// The contracts the wallet holds a note for, unspent first, oldest
+    /// first.
+    pub fn contracts(&self) -> Vec<&HeldContract> {
+        let mut list: Vec<&HeldContract> = self.state.contracts.values().collect();
+        list.sort_by_key(|c| (c.spent.is_some(), c.height, c.id()));
+        list
+    }
+
+    /// The held contract `id`.
+    pub fn contract(&self, id: &ContractID) -> Option<&HeldContract> {
+        self.state.contracts.get(id)
+    }
+
+    /// The held contract whose ID starts with the hex digits `prefix` (at
+    /// least 8): a user may type a short ID.
+    pub fn contract_by_prefix(&self, prefix: &str) -> Result<&HeldContract, WalletError> {
+        let prefix = prefix.to_ascii_lowercase();
+        if prefix.len() < 8 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(WalletError::UnknownContract(prefix));
+        }
+        let mut found = self
+            .state
+            .contracts
+            .values()
+            .filter(|c| crate::address::to_hex(&c.id().0).starts_with(&prefix));
+        match (found.next(), found.next()) {
+            (Some(c), None) => Ok(c),
+            (Some(_), Some(_)) => Err(WalletError::AmbiguousContract(prefix)),
+            _ => Err(WalletError::UnknownContract(prefix)),
+        }
+    }
+
+    /// The wallet's roles in `terms`.
+    pub fn roles(&self, terms: &Terms) -> Vec<Role> {
+        let key_path: Vec<CompressedRistretto> = terms.key_path().map(|p| p.key).collect();
+        terms
+            .parties()
+            .iter()
+            .filter_map(|p| {
+                let key_index = *self.known.get(&p.key.0)?;
+                Some(Role {
+                    party: p.name.clone(),
+                    key_index,
+                    key_path: key_path.contains(&p.key),
+                })
+            })
+            .collect()
+    }
+
+    /// The secret key of one of the wallet's receiving keys or of its
+    /// issuance key, if it is one.
+    pub(crate) fn secret_for(&self, key: &CompressedRistretto) -> Option<SecretKey> {
+        if *key == self.keys.issuance_predicate().to_point() {
+            return Some(self.keys.issuance_key().clone());
+        }
+        self.known.get(&key.0).map(|&i| self.keys.spend_key(i))
+    }
+
+    /// The predicate a spend of `held` through `path` needs on the
+    /// prover, with every secret the wallet has: for the key path, the
+    /// signing key when the wallet alone holds the key path's key (else
+    /// the point only: the other parties co-sign).
+    pub(crate) fn spend_predicate(
+        &self,
+        held: &HeldContract,
+        path: &SpendPath,
+    ) -> Result<Predicate, WalletError> {
+        let terms = &held.terms;
+        if let SpendPath::Branch(name) = path {
+            if terms.branch(name).is_none() {
+                return Err(WalletError::UnknownBranch {
+                    branch: name.clone(),
+                    known: terms.branches().iter().map(|b| b.name.clone()).collect(),
+                });
+            }
+            return Ok(terms.to_predicate());
+        }
+        let keys: Vec<&CompressedRistretto> = terms.key_path().map(|p| &p.key).collect();
+        if keys.is_empty() {
+            return Err(WalletError::NoKeyPath);
+        }
+        if keys.iter().all(|k| self.secret_for(k).is_none()) {
+            return Err(WalletError::NotASigner);
+        }
+        if let [only] = keys.as_slice() {
+            let secret = self.secret_for(only).ok_or(WalletError::NotASigner)?;
+            return Ok(match terms.tree()? {
+                None => Predicate::key(secret),
+                Some(_) => {
+                    let programs = terms
+                        .branches()
+                        .iter()
+                        .map(|b| zkvm::ProgramItem::Bytecode(b.program.clone()))
+                        .collect();
+                    Predicate::tree(PredicateTree::new(
+                        Some(secret),
+                        programs,
+                        terms_blinding_key(terms),
+                    )?)
+                }
+            });
+        }
+        // A MuSig key path: signed interactively (`cosign`).
+        Ok(terms.to_predicate())
+    }
+
+    /// If the output at `index` of `entries` is a contract whose note (the
+    /// next entry) is for this wallet: its record (docs/spec/wallet.md
+    /// §Scanning, Contracts).
+    pub(crate) fn recognize_contract(
+        &self,
+        entries: &[TxEntry],
+        index: usize,
+        txid: TxID,
+        height: u64,
+    ) -> Option<HeldContract> {
+        let TxEntry::Output(output) = entries.get(index)? else {
+            return None;
+        };
+        let TxEntry::Data(note) = entries.get(index + 1)? else {
+            return None;
+        };
+        if !contract_note::is_contract_note(note) {
+            return None;
+        }
+        let [PortableItem::Value(value)] = output.payload.as_slice() else {
+            return None;
+        };
+        let predicate = output.predicate.to_point();
+        let ContractSecrets { opening, terms } =
+            contract_note::open(note, self.keys.view_key(), &predicate).ok()?;
+        if !opening.opens(value) {
+            return None;
+        }
+        let contract = Contract::from_bytes(&zkvm::Encodable::encode_to_vec(output)).ok()?;
+        Some(HeldContract {
+            contract,
+            opening,
+            terms,
+            created_by: txid,
+            height,
+            spent: None,
+        })
+    }
+}
+
+impl Wallet {
+    /// Locks `lock.amount` under `lock.terms`, paying `fee`
+    /// (docs/spec/wallet.md §Contracts, Locking): the contract's payload is
+    /// the value alone; its note, for every address of `lock.notify`, is
+    /// logged right after it, then the tags.
+    pub fn lock<R: RngCore + CryptoRng>(
+        &mut self,
+        lock: Lock,
+        fee: Fee,
+        rng: &mut R,
+    ) -> Result<Built, WalletError> {
+        if lock.amount.qty == 0 {
+            return Err(WalletError::ZeroAmount);
+        }
+        if lock.notify.is_empty() {
+            return Err(WalletError::Lock(
+                "name at least one party to notify".into(),
+            ));
+        }
+        for a in &lock.notify {
+            if !lock.terms.parties().iter().any(|p| p.key == a.predicate()) {
+                return Err(WalletError::Lock(format!(
+                    "address {a} is not the address of a party of the contract"
+                )));
+            }
+        }
+        if lock.tags.len() > MAX_TAGS {
+            return Err(WalletError::Lock(format!("at most {MAX_TAGS} tags")));
+        }
+        if lock.tags.iter().any(|t| t.is_empty() || t.len() > MAX_TAG) {
+            return Err(WalletError::Lock(format!("a tag has 1 to {MAX_TAG} bytes")));
+        }
+        let amount = lock.amount;
+        self.build_paying(fee, rng, |w, fee| {
+            let mut plan = Plan::simple(
+                HistoryKind::Locked,
+                w.select_with_fee(amount.flavor, amount.qty, fee)?,
+                Vec::new(),
+                fee,
+            );
+            plan.locks = vec![lock.clone()];
+            Ok(plan)
+        })
+    }
+
+    /// Spends a held contract as `call` says, paying `fee`, signed by this
+    /// wallet alone (docs/spec/wallet.md §Contracts, Calling). A key path
+    /// that needs other parties fails with `NeedsCosigners`: use
+    /// [`Wallet::prepare_call`] and a co-signing session.
+    pub fn call<R: RngCore + CryptoRng>(
+        &mut self,
+        call: Call,
+        fee: Fee,
+        rng: &mut R,
+    ) -> Result<Built, WalletError> {
+        let held = self.spendable_contract(&call.contract)?;
+        self.build_paying(fee, rng, |w, fee| w.call_plan(&held, &call, fee))
+    }
+
+    /// [`Wallet::call`] up to the proof, for a co-signing session: nothing
+    /// is signed or recorded until [`Wallet::finish`].
+    pub fn prepare_call<R: RngCore + CryptoRng>(
+        &self,
+        call: Call,
+        fee: Fee,
+        rng: &mut R,
+    ) -> Result<Prepared, WalletError> {
+        let held = self.spendable_contract(&call.contract)?;
+        self.prepare_paying(fee, rng, |w, fee| w.call_plan(&held, &call, fee))
+    }
+
+    /// A held, unspent contract not already spent by a pending
+    /// transaction.
+    fn spendable_contract(&self, id: &ContractID) -> Result<HeldContract, WalletError> {
+        let held = self
+            .contract(id)
+            .ok_or_else(|| WalletError::UnknownContract(crate::address::to_hex(&id.0)))?;
+        if let Some((txid, _)) = held.spent {
+            return Err(WalletError::ContractSpent(
+                crate::address::to_hex(&id.0),
+                crate::address::to_hex(&txid.0),
+            ));
+        }
+        if let Some(p) = self.state.pending.values().find(|p| p.inputs.contains(id)) {
+            return Err(WalletError::ContractSpent(
+                crate::address::to_hex(&id.0),
+                format!("{} (pending)", crate::address::to_hex(&p.txid.0)),
+            ));
+        }
+        Ok(held.clone())
+    }
+
+    /// The plan of a call: the contract's value to `call.to` or back to
+    /// the wallet, the fee from the contract's value when it is in the
+    /// fee's flavor and goes back to the wallet, else from the wallet.
+    fn call_plan(&self, held: &HeldContract, call: &Call, fee: u64) -> Result<Plan, WalletError> {
+        let amount = held.amount();
+        let payments: Vec<(Address, Amount)> = call.to.iter().map(|to| (*to, amount)).collect();
+        let native_in = if amount.flavor == Scalar::ZERO {
+            u128::from(amount.qty)
+        } else {
+            0
+        };
+        let native_out: u128 = u128::from(fee)
+            + payments
+                .iter()
+                .filter(|(_, a)| a.flavor == Scalar::ZERO)
+                .map(|(_, a)| u128::from(a.qty))
+                .sum::<u128>();
+        let inputs = self.select(Scalar::ZERO, native_out.saturating_sub(native_in))?;
+        let mut plan = Plan::simple(HistoryKind::Unlocked, inputs, payments, fee);
+        plan.calls = vec![(held.clone(), call.clone())];
+        Ok(plan)
+    }
+
+    /// The positions of a co-signing session's signers whose key this
+    /// wallet holds, each with the secret it signs with (docs/spec/wallet.md
+    /// §Co-signing).
+    pub fn cosigner_positions(
+        &self,
+        context: &NestedMultimessage<[u8; 32]>,
+    ) -> Result<Vec<(usize, SecretKey)>, WalletError> {
+        let mut out = Vec::new();
+        let mut position = 0;
+        while let Some(key) = context.constituent_key(position) {
+            if let Some(secret) = self.secret_for(key.as_compressed()) {
+                out.push((position, context.party_secret(position, &secret)?));
+            }
+            position += 1;
+        }
+        Ok(out)
+    }
+}
+
+/// Most tags a lock logs (a node indexes four per transaction).
+pub const MAX_TAGS: usize = 4;
+
+/// The co-signing context of `entries` (docs/spec/wallet.md §Co-signing).
+pub fn signing_context(
+    entries: &[SignerEntry],
+) -> Result<NestedMultimessage<[u8; 32]>, WalletError> {
+    Ok(NestedMultimessage::new(
+        entries
+            .iter()
+            .map(|e| (e.keys.clone(), e.tweak, e.contract.0))
+            .collect(),
+    )?)
+}
+
+/// The terms' blinding key (kept private in `Terms`; re-read from its
+/// encoding, whose last 32 bytes it is).
+fn terms_blinding_key(terms: &Terms) -> [u8; 32] {
+    let bytes = terms.to_bytes();
+    let mut key = [0u8; 32];
+    key.copy_from_slice(&bytes[bytes.len() - 32..]);
+    key
+}
+
+/// One `signtx` signer of a transaction as a co-signing session sees it
+/// (docs/spec/wallet.md §Co-signing): the constituent keys of the
+/// predicate (one, or several for a MuSig key), the public tweak added to
+/// their aggregate (the Taproot factor, or zero), and the contract ID it
+/// signs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignerEntry {
+    /// The constituent keys.
+    pub keys: Vec<VerificationKey>,
+    /// The public tweak.
+    pub tweak: Scalar,
+    /// The contract signed for.
+    pub contract: ContractID,
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use crate::terms::{Branch, Party};
+
+    #[test]
+    fn the_blinding_key_is_read_back() {
+        let t = Terms::new(
+            vec![Party {
+                name: "a".into(),
+                key: crate::keys::Keys::new(crate::keys::Seed::from_bytes([1; 64]))
+                    .receiving_point(0),
+            }],
+            vec![0],
+            vec![Branch {
+                name: "b".into(),
+                program: vec![],
+            }],
+            [42; 32],
+        )
+        .unwrap();
+        assert_eq!(terms_blinding_key(&t), [42; 32]);
+    }
+
+    #[test]
+    fn tags_are_bounded() {
+        assert_eq!(MAX_TAG, 64);
+    }
+}
