@@ -14,6 +14,16 @@ pub struct AsmArgs {
     /// File holding the assembly text; `-` (the default) for stdin.
     #[arg(default_value = "-")]
     input: PathBuf,
+    #[command(flatten)]
+    params: ParamArgs,
+    /// Print the bytecode as raw bytes rather than hex.
+    #[arg(long)]
+    binary: bool,
+}
+
+/// Named parameters of assembly text (docs/spec/asm.md §Parameters).
+#[derive(Debug, Args)]
+pub struct ParamArgs {
     /// A parameter: `NAME=VALUE` fills `$NAME`, VALUE being one literal
     /// (`42`, `0x…`, `"text"`, `u32:7`, `point:0x…`). Repeatable; wins over
     /// `--params`.
@@ -23,9 +33,24 @@ pub struct AsmArgs {
     /// table of names to strings (literals) or non-negative integers.
     #[arg(long = "params", value_name = "FILE")]
     params: Option<PathBuf>,
-    /// Print the bytecode as raw bytes rather than hex.
-    #[arg(long)]
-    binary: bool,
+}
+
+impl ParamArgs {
+    /// The parameters: the file's, then each `--param` over them.
+    pub fn load(&self) -> Result<Params, Error> {
+        let mut params = match &self.params {
+            Some(path) => params_file(path)?,
+            None => Params::new(),
+        };
+        for p in &self.param {
+            let Some((name, value)) = p.split_once('=') else {
+                return Err(Error::Usage(format!("--param {p:?}: expected NAME=VALUE")));
+            };
+            check_name(name, "--param")?;
+            params.insert(name, value);
+        }
+        Ok(params)
+    }
 }
 
 /// `zkvm disasm [FILE|-]`.
@@ -49,17 +74,7 @@ fn name(path: &Path) -> String {
 /// `zkvm asm`: hex (or raw bytes) of the assembled program.
 pub fn run_asm(args: AsmArgs) -> Result<Output, Error> {
     let text = read_text(&args.input)?;
-    let mut params = match &args.params {
-        Some(path) => params_file(path)?,
-        None => Params::new(),
-    };
-    for p in &args.param {
-        let Some((name, value)) = p.split_once('=') else {
-            return Err(Error::Usage(format!("--param {p:?}: expected NAME=VALUE")));
-        };
-        check_name(name, "--param")?;
-        params.insert(name, value);
-    }
+    let params = args.params.load()?;
     let bytes = asm::assemble(&text, &params).map_err(|source| Error::Asm {
         input: name(&args.input),
         source,
@@ -94,7 +109,7 @@ fn check_name(name: &str, source: &str) -> Result<(), Error> {
 
 /// Reads UTF-8 text of at most [`asm::MAX_TEXT_BYTES`] from `path` (`-`
 /// for stdin).
-fn read_text(path: &Path) -> Result<String, Error> {
+pub fn read_text(path: &Path) -> Result<String, Error> {
     let raw = input::read_limited(path, asm::MAX_TEXT_BYTES)?;
     String::from_utf8(raw).map_err(|e| {
         Error::Usage(format!(

@@ -27,6 +27,22 @@ pub enum ChainCommand {
     Genesis,
     /// Connected peers with their scores and heights, and banned peers.
     Peers,
+    /// A contract (an unspent or spent output) by ID: predicate, payload,
+    /// and a proof that it is unspent.
+    Contract {
+        /// The contract ID (64 hex digits).
+        id: String,
+    },
+    /// Outputs listed under a cleartext tag, newest first
+    /// (docs/api.md §`GET /v1/contracts`).
+    Contracts {
+        /// The tag, as text (e.g. what `zkvm wallet lock --tag` logged).
+        #[arg(long)]
+        tag: String,
+        /// At most this many (1 to 100).
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
 }
 
 /// Runs a `chain` subcommand against the node at `node`.
@@ -44,6 +60,15 @@ pub fn run(command: ChainCommand, node: &str) -> Result<Output, Error> {
         ChainCommand::Peers => client
             .get("/v1/peers")?
             .ok_or_else(|| Error::NotFound("the node has no peers endpoint".into()))?,
+        ChainCommand::Contract { id } => client
+            .get(&format!("/v1/contracts/{id}"))?
+            .ok_or_else(|| Error::NotFound(format!("no contract {id}")))?,
+        ChainCommand::Contracts { tag, limit } => client
+            .get(&format!(
+                "/v1/contracts?tag={}&limit={limit}",
+                hex::encode(tag.as_bytes())
+            ))?
+            .ok_or_else(|| Error::NotFound("the node has no contracts endpoint".into()))?,
         ChainCommand::Genesis => {
             return Ok(Output::Text(hex::encode(client.genesis()?.to_bytes())));
         }

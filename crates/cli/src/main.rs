@@ -15,6 +15,7 @@
 
 mod asm_cmd;
 mod chain;
+mod contract_cmd;
 mod devnet;
 mod error;
 mod input;
@@ -66,6 +67,14 @@ enum Command {
         #[command(subcommand)]
         command: wallet_cmd::WalletCommand,
     },
+    /// Contracts the wallet has a role in: list, show, call (by key or
+    /// branch), co-sign (docs/contracts.md).
+    Contract {
+        #[command(flatten)]
+        args: wallet_cmd::WalletArgs,
+        #[command(subcommand)]
+        command: contract_cmd::ContractCommand,
+    },
     /// Decode, verify and simulate transactions (docs/spec/simulate.md).
     #[command(subcommand)]
     Tx(tx::TxCommand),
@@ -108,6 +117,7 @@ fn main() -> ExitCode {
         }
         Command::Chain(command) => chain::run(command, &cli.node),
         Command::Wallet { args, command } => wallet_cmd::run(command, &args, &cli.node),
+        Command::Contract { args, command } => contract_cmd::run(command, &args, &cli.node),
         Command::Tx(command) => tx::run(command),
         Command::Asm(args) => asm_cmd::run_asm(args),
         Command::Disasm(args) => asm_cmd::run_disasm(args),

@@ -78,6 +78,10 @@ pub enum WalletCommand {
         #[command(flatten)]
         tx: TxArgs,
     },
+    /// Lock value into a contract whose terms (parties, key path, Taproot
+    /// branches in assembly) are in a predicate file; every party's wallet
+    /// finds it (docs/contracts.md).
+    Lock(Box<crate::contract_cmd::LockArgs>),
     /// Retire (destroy) `qty` of an asset.
     Retire {
         /// Quantity to retire.
@@ -98,10 +102,10 @@ pub struct TxArgs {
     /// minimum relay fee rate for the transaction's size
     /// (docs/spec/wallet.md §Fees).
     #[arg(long)]
-    fee: Option<u64>,
+    pub fee: Option<u64>,
     /// Wait until a block includes the transaction.
     #[arg(long)]
-    wait: bool,
+    pub wait: bool,
 }
 
 /// Runs a `wallet` subcommand with the wallet at `args.wallet` and the node
@@ -169,6 +173,7 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
             let built = w.send_with_fee(&to, qty, flavor, fee, &mut rand::thread_rng())?;
             submit(&mut w, &client, &built, tx.wait)?
         }
+        WalletCommand::Lock(lock) => return crate::contract_cmd::lock(*lock, args, node),
         WalletCommand::Retire { qty, asset, tx } => {
             let (mut w, client) = synced(open()?, node)?;
             let flavor = parse_asset(&w, &asset)?;
@@ -185,7 +190,7 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
 /// §Status), for the size of the transaction the wallet builds
 /// (docs/spec/wallet.md §Fees). A node that does not say gets the default
 /// rate (docs/spec/blockchain.md §Mempool, Relay fees).
-fn fee(client: &Client, args: &TxArgs) -> Result<Fee, Error> {
+pub(crate) fn fee(client: &Client, args: &TxArgs) -> Result<Fee, Error> {
     if let Some(fee) = args.fee {
         return Ok(Fee::Fixed(fee));
     }
@@ -206,7 +211,7 @@ fn fee(client: &Client, args: &TxArgs) -> Result<Fee, Error> {
 }
 
 /// The wallet caught up with the node at `node`, and the node's client.
-fn synced(mut w: Wallet, node: &str) -> Result<(Wallet, Client), Error> {
+pub(crate) fn synced(mut w: Wallet, node: &str) -> Result<(Wallet, Client), Error> {
     let client = Client::new(node)?;
     sync(&mut w, &client)?;
     Ok((w, client))
@@ -229,7 +234,7 @@ fn create(path: &Path, mnemonic: Option<&str>) -> Result<Output, Error> {
 
 /// `native`, a 64-hex-digit flavor, or the name of an asset this wallet
 /// issues.
-fn parse_asset(w: &Wallet, asset: &str) -> Result<Scalar, Error> {
+pub(crate) fn parse_asset(w: &Wallet, asset: &str) -> Result<Scalar, Error> {
     if asset == "native" {
         return Ok(Scalar::ZERO);
     }
@@ -243,7 +248,7 @@ fn parse_asset(w: &Wallet, asset: &str) -> Result<Scalar, Error> {
 }
 
 /// `native` for the zero flavor, else the flavor in hex.
-fn asset_name(flavor: &Scalar) -> String {
+pub(crate) fn asset_name(flavor: &Scalar) -> String {
     if *flavor == Scalar::ZERO {
         "native".into()
     } else {
@@ -283,6 +288,8 @@ fn history(w: &Wallet) -> Json {
                 HistoryKind::Sent => "sent",
                 HistoryKind::Issued => "issued",
                 HistoryKind::Retired => "retired",
+                HistoryKind::Locked => "locked",
+                HistoryKind::Unlocked => "unlocked",
             };
             json!({
                 "kind": kind,
@@ -348,7 +355,12 @@ pub fn sync(w: &mut Wallet, client: &Client) -> Result<(), Error> {
 
 /// Sends a built transaction to the node; with `wait`, polls until a
 /// block includes it and catches up.
-fn submit(w: &mut Wallet, client: &Client, built: &Built, wait: bool) -> Result<Json, Error> {
+pub(crate) fn submit(
+    w: &mut Wallet,
+    client: &Client,
+    built: &Built,
+    wait: bool,
+) -> Result<Json, Error> {
     let answer = client.submit(&built.tx.to_bytes())?;
     let mut out = json!({
         "txid": built.txid.to_string(),

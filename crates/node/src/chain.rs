@@ -424,6 +424,17 @@ impl Chain {
             return Err(NodeError::UnknownInput(*id));
         }
         self.mempool.check(run, &self.state)?;
+        // The next block is stamped with this node's clock (or later): a
+        // transaction whose maxtime has passed could never be included.
+        let now = crate::server::now_ms();
+        let maxtime = run.tx().header.maxtime_ms;
+        if maxtime < now {
+            return Err(BlockchainError::TxExpired {
+                maxtime_ms: maxtime,
+                tip_ms: now,
+            }
+            .into());
+        }
         Ok(())
     }
 

@@ -289,7 +289,11 @@ impl Wallet {
     /// (docs/spec/wallet.md §Co-signing); `NeedsCosigners` otherwise.
     pub(crate) fn sign_alone(&self, prepared: &Prepared) -> Result<Signature, WalletError> {
         let unsigned = &prepared.unsigned;
-        if unsigned.signers.iter().all(|(p, _)| p.signing_key().is_some()) {
+        if unsigned
+            .signers
+            .iter()
+            .all(|(p, _)| p.signing_key().is_some())
+        {
             return Ok(prepared.unsigned.clone().sign()?.signature);
         }
         let context = signing_context(&prepared.signers)?;
@@ -529,6 +533,9 @@ impl Wallet {
         let mut m = 0;
         // Contracts first: a branch finds its arguments below the payload.
         for (held, call) in &plan.calls {
+            for q in &call.secrets {
+                p.push(Commitment::blinded_with_factor(*q, Scalar::random(rng)));
+            }
             for i in call.args.instructions() {
                 p.push_instruction(i.clone());
             }

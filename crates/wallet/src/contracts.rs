@@ -106,13 +106,17 @@ pub struct Call {
     pub contract: ContractID,
     /// Key path or branch.
     pub path: SpendPath,
-    /// Instructions run before the contract is unlocked: arguments the
-    /// branch finds below the contract's payload.
+    /// Secret quantities, each pushed first as a Pedersen commitment whose
+    /// opening only the prover knows: a branch may `commit` one and prove
+    /// constraints over it (docs/spec/wallet.md §Contracts, Calling).
+    pub secrets: Vec<u64>,
+    /// Instructions run after the secrets and before the contract is
+    /// unlocked: arguments the branch finds below the contract's payload.
     pub args: Program,
     /// Where the value goes: an address, or the wallet itself.
     pub to: Option<Address>,
-    /// The transaction's time bounds; by default from the tip's time to
-    /// the tip's time plus the validity window.
+    /// The transaction's time bounds; by default from 0 to the tip's time
+    /// plus the validity window.
     pub mintime_ms: Option<u64>,
     /// See `mintime_ms`.
     pub maxtime_ms: Option<u64>,

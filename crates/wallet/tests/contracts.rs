@@ -108,6 +108,7 @@ fn call(id: zkvm::ContractID, branch: &str) -> Call {
     Call {
         contract: id,
         path: SpendPath::Branch(branch.into()),
+        secrets: vec![],
         args: Program::new(),
         to: None,
         mintime_ms: None,

@@ -57,6 +57,6 @@ pub use prover::{Prover, SigningRequest, UnsignedTx};
 pub use scalar_witness::ScalarWitness;
 pub use tx::{Tx, TxEntry, TxHeader, TxID, TxLog, VerifiedTx, CURRENT_VERSION};
 pub use value::{Value, WideValue};
-pub use verifier::{PrecomputedTx, Verifier};
+pub use verifier::{signtx_transcript, PrecomputedTx, Verifier};
 pub use vm::budget::{self, Budget};
 pub use vm::limits;

@@ -163,7 +163,7 @@ impl Verifier {
 
 /// The transcript `signtx` signs: `Transcript("ZkVM.signtx")` with the
 /// txid under `"txid"`.
-pub(crate) fn signtx_transcript(id: &TxID) -> Transcript {
+pub fn signtx_transcript(id: &TxID) -> Transcript {
     let mut t = Transcript::new(b"ZkVM.signtx");
     t.append_message(b"txid", &id.0);
     t
