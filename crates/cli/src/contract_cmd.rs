@@ -124,24 +124,47 @@ pub struct CallArgs {
 
 /// `zkvm wallet lock`.
 pub fn lock(args: LockArgs, wallet: &WalletArgs, node: &str) -> Result<Output, Error> {
-    let (mut w, client) = synced(Wallet::open(&wallet.wallet)?, node)?;
     let params = args.params.load()?;
     let (terms, notify) = read_terms(&args.predicate, &params)?;
-    let flavor = parse_asset(&w, &args.asset)?;
+    let tags = args.tag.iter().map(|t| t.as_bytes().to_vec()).collect();
+    lock_terms(
+        wallet,
+        node,
+        terms,
+        notify,
+        args.qty,
+        &args.asset,
+        tags,
+        &args.tx,
+    )
+}
+
+/// Locks `qty` of `asset` under `terms`, notifying `notify`: what every
+/// command that creates a contract does.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn lock_terms(
+    wallet: &WalletArgs,
+    node: &str,
+    terms: Terms,
+    notify: Vec<Address>,
+    qty: u64,
+    asset: &str,
+    tags: Vec<Vec<u8>>,
+    tx: &TxArgs,
+) -> Result<Output, Error> {
+    let (mut w, client) = synced(Wallet::open(&wallet.wallet)?, node)?;
+    let flavor = parse_asset(&w, asset)?;
     let lock = Lock {
         terms,
-        amount: Amount {
-            flavor,
-            qty: args.qty,
-        },
+        amount: Amount { flavor, qty },
         notify,
-        tags: args.tag.iter().map(|t| t.as_bytes().to_vec()).collect(),
+        tags,
     };
     let predicate = lock.terms.predicate();
-    let fee = wallet_cmd::fee(&client, &args.tx)?;
+    let fee = wallet_cmd::fee(&client, tx)?;
     let built = w.lock(lock, fee, &mut rand::thread_rng())?;
     let contract_id = built.tx_outputs_with_predicate(predicate);
-    let mut out = submit(&mut w, &client, &built, args.tx.wait)?;
+    let mut out = submit(&mut w, &client, &built, tx.wait)?;
     out["contract_id"] = json!(contract_id);
     out["predicate"] = json!(hex::encode(predicate.as_bytes()));
     Ok(Output::Json(out))
@@ -191,16 +214,11 @@ pub fn run(command: ContractCommand, wallet: &WalletArgs, node: &str) -> Result<
             Ok(Output::Json(show(&w, c)?))
         }
         ContractCommand::Call(args) => call(*args, path, node),
-        ContractCommand::Cosign { session, timeout } => {
-            let w = Wallet::open(path)?;
-            cosign(&w, &session, Duration::from_secs(timeout))
-        }
+        ContractCommand::Cosign { session, timeout } => cosign_session(path, &session, timeout),
     }
 }
 
 fn call(args: CallArgs, path: &Path, node: &str) -> Result<Output, Error> {
-    let (mut w, client) = synced(Wallet::open(path)?, node)?;
-    let id = w.contract_by_prefix(&args.id)?.id();
     let params = args.params.load()?;
     let mut program = Program::new();
     for text in &args.args {
@@ -212,7 +230,56 @@ fn call(args: CallArgs, path: &Path, node: &str) -> Result<Output, Error> {
             program.push_instruction(i.clone());
         }
     }
-    let to = args
+    let spec = CallSpec {
+        id: args.id,
+        path: match args.branch {
+            Some(name) => SpendPath::Branch(name),
+            None => SpendPath::Key,
+        },
+        secrets: args.secrets,
+        args: program,
+        to: args.to,
+        mintime: args.mintime,
+        maxtime: args.maxtime,
+        session: args.session,
+        timeout: args.timeout,
+    };
+    call_contract(spec, &args.tx, path, node)
+}
+
+/// A spend of a held contract, as the commands that spend contracts ask
+/// for it.
+pub(crate) struct CallSpec {
+    /// The contract ID or a prefix of it.
+    pub id: String,
+    /// Key path or branch.
+    pub path: SpendPath,
+    /// Secret quantities pushed first.
+    pub secrets: Vec<u64>,
+    /// Instructions before the contract.
+    pub args: Program,
+    /// Where the value goes (default: this wallet).
+    pub to: Option<String>,
+    /// Time bounds.
+    pub mintime: Option<u64>,
+    /// See `mintime`.
+    pub maxtime: Option<u64>,
+    /// A co-signing session directory.
+    pub session: Option<PathBuf>,
+    /// Seconds to wait for each round.
+    pub timeout: u64,
+}
+
+/// Spends a held contract: alone, or co-signing through `spec.session`.
+pub(crate) fn call_contract(
+    spec: CallSpec,
+    tx: &TxArgs,
+    path: &Path,
+    node: &str,
+) -> Result<Output, Error> {
+    let (mut w, client) = synced(Wallet::open(path)?, node)?;
+    let id = w.contract_by_prefix(&spec.id)?.id();
+    let to = spec
         .to
         .as_deref()
         .map(|a| a.trim().parse::<Address>())
@@ -220,19 +287,16 @@ fn call(args: CallArgs, path: &Path, node: &str) -> Result<Output, Error> {
         .map_err(|e| Error::Usage(format!("bad address: {e}")))?;
     let call = Call {
         contract: id,
-        path: match args.branch {
-            Some(name) => SpendPath::Branch(name),
-            None => SpendPath::Key,
-        },
-        secrets: args.secrets.clone(),
-        args: program,
+        path: spec.path,
+        secrets: spec.secrets,
+        args: spec.args,
         to,
-        mintime_ms: args.mintime,
-        maxtime_ms: args.maxtime,
+        mintime_ms: spec.mintime,
+        maxtime_ms: spec.maxtime,
     };
-    let fee = wallet_cmd::fee(&client, &args.tx)?;
+    let fee = wallet_cmd::fee(&client, tx)?;
     let mut rng = rand::thread_rng();
-    let built = match &args.session {
+    let built = match &spec.session {
         None => w.call(call, fee, &mut rng)?,
         Some(dir) => {
             let prepared = w.prepare_call(call, fee, &mut rng)?;
@@ -255,12 +319,12 @@ fn call(args: CallArgs, path: &Path, node: &str) -> Result<Output, Error> {
                 &context,
                 &transcript,
                 &held,
-                Duration::from_secs(args.timeout),
+                Duration::from_secs(spec.timeout),
             )?;
             w.finish(prepared, signature)?
         }
     };
-    let mut out = submit(&mut w, &client, &built, args.tx.wait)?;
+    let mut out = submit(&mut w, &client, &built, tx.wait)?;
     out["contract_id"] = json!(id.to_string());
     Ok(Output::Json(out))
 }
@@ -521,6 +585,12 @@ impl Request {
     }
 }
 
+/// `zkvm contract cosign` with the wallet at `path`.
+pub(crate) fn cosign_session(path: &Path, session: &Path, timeout: u64) -> Result<Output, Error> {
+    let w = Wallet::open(path)?;
+    cosign(&w, session, Duration::from_secs(timeout))
+}
+
 /// `zkvm contract cosign`: reads the request, checks what is signed, and
 /// takes part in the rounds with the keys this wallet holds.
 fn cosign(w: &Wallet, dir: &Path, timeout: Duration) -> Result<Output, Error> {
@@ -529,21 +599,21 @@ fn cosign(w: &Wallet, dir: &Path, timeout: Duration) -> Result<Output, Error> {
         .map_err(|e| Error::Usage(format!("session request is not JSON: {e}")))?;
     let request = Request::from_json(&json)?;
     let tx = Tx::from_bytes(&request.tx).map_err(Error::Decode)?;
-    // What is signed: the txid, which commits to the whole log. Every
-    // signer must be an input of the transaction.
+    // What is signed: the txid, which commits to the whole log, for the
+    // transaction's own `signtx` signers, which the request must list.
     let pre = Verifier::precompute(&tx).map_err(Error::Invalid)?;
     let inputs: Vec<ContractID> = pre.log.inputs().copied().collect();
-    if let Some(e) = request
-        .entries
-        .iter()
-        .find(|e| !inputs.contains(&e.contract))
-    {
-        return Err(Error::Usage(format!(
-            "session request: signer for {} which the transaction does not spend",
-            e.contract
-        )));
-    }
     let context = signing_context(&request.entries)?;
+    let listed: Vec<(musig::VerificationKey, ContractID)> = context
+        .pairs()
+        .iter()
+        .map(|(k, m)| (*k, ContractID(*m)))
+        .collect();
+    if listed != pre.signers {
+        return Err(Error::Usage(
+            "session request: its signers are not the transaction's signers".into(),
+        ));
+    }
     let held = w.cosigner_positions(&context)?;
     if held.is_empty() {
         return Err(Error::Usage(

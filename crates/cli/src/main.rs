@@ -18,6 +18,7 @@ mod chain;
 mod contract_cmd;
 mod devnet;
 mod error;
+mod escrow_cmd;
 mod input;
 mod node_cmd;
 mod simulate_cmd;
@@ -75,6 +76,22 @@ enum Command {
         #[command(subcommand)]
         command: contract_cmd::ContractCommand,
     },
+    /// Escrow with an arbiter and a deadline (docs/spec/contracts.md
+    /// §Escrow).
+    Escrow {
+        #[command(flatten)]
+        args: wallet_cmd::WalletArgs,
+        #[command(subcommand)]
+        command: escrow_cmd::EscrowCommand,
+    },
+    /// Accounts shared by several parties (docs/spec/contracts.md §Shared
+    /// accounts).
+    Account {
+        #[command(flatten)]
+        args: wallet_cmd::WalletArgs,
+        #[command(subcommand)]
+        command: escrow_cmd::AccountCommand,
+    },
     /// Decode, verify and simulate transactions (docs/spec/simulate.md).
     #[command(subcommand)]
     Tx(tx::TxCommand),
@@ -118,6 +135,8 @@ fn main() -> ExitCode {
         Command::Chain(command) => chain::run(command, &cli.node),
         Command::Wallet { args, command } => wallet_cmd::run(command, &args, &cli.node),
         Command::Contract { args, command } => contract_cmd::run(command, &args, &cli.node),
+        Command::Escrow { args, command } => escrow_cmd::run_escrow(command, &args, &cli.node),
+        Command::Account { args, command } => escrow_cmd::run_account(command, &args, &cli.node),
         Command::Tx(command) => tx::run(command),
         Command::Asm(args) => asm_cmd::run_asm(args),
         Command::Disasm(args) => asm_cmd::run_disasm(args),

@@ -41,6 +41,9 @@ pub struct PrecomputedTx {
     /// The execution budget its size allowed, with what its run spent
     /// (docs/spec/zkvm.md §Execution budget).
     pub budget: Budget,
+    /// The `signtx` signers in order: each key with the contract ID it
+    /// signs for (what a co-signer checks before signing).
+    pub signers: Vec<(VerificationKey, ContractID)>,
     /// The R1CS proof's equation.
     r1cs: VerificationEquation,
     /// The signature's and deferred checks' equations, each already
@@ -155,6 +158,7 @@ impl Verifier {
             log: run.log,
             fee_rate: FeeRate::new(run.fee, size),
             budget: run.budget,
+            signers: signtx,
             r1cs,
             points: deferred,
         })

@@ -1,0 +1,20 @@
+//! The contract library (docs/spec/contracts.md): templates whose terms
+//! (parties, key path, Taproot branches in ZkVM assembly) any wallet can
+//! lock value under and spend, with what each party can do and when.
+//!
+//! - [`escrow`]: a buyer's payment held for a seller; buyer and seller
+//!   settle together, or the arbiter sides with one of them, or the buyer
+//!   takes it back after a deadline.
+//! - [`account`]: an n-of-n MuSig account, optionally with k-of-n
+//!   recovery branches that open after a timeout.
+//!
+//! Each template builds [`wallet::Terms`]; the wallet locks value under
+//! them, finds them through their contract notes, and spends them by key
+//! or branch ([`wallet::Wallet::lock`], [`wallet::Wallet::call`]).
+
+pub mod account;
+mod error;
+pub mod escrow;
+mod program;
+
+pub use error::ContractsError;
