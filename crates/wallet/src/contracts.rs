@@ -406,6 +406,53 @@ impl Wallet {
     }
 }
 
+/// What the wallet can open or sign for, for a dry run that fills a
+/// witness from the wallet (docs/spec/simulate.md §The wallet knows).
+/// Secrets: zeroized on drop through their types.
+pub struct KnownSecrets {
+    /// Its outputs and held contracts as the chain logged them (closed),
+    /// by ID.
+    pub outputs: Vec<(ContractID, Contract)>,
+    /// The open commitments of their values.
+    pub commitments: Vec<zkvm::Commitment>,
+    /// Its receiving keys (handed out and within the lookahead) and its
+    /// issuance key.
+    pub keys: Vec<SecretKey>,
+}
+
+impl Wallet {
+    /// Everything the wallet could fill a witness with
+    /// ([`KnownSecrets`]): unspent outputs and contracts, their openings,
+    /// and its keys.
+    pub fn known_secrets(&self) -> KnownSecrets {
+        let mut outputs = Vec::new();
+        let mut commitments = Vec::new();
+        let mut add = |id: ContractID, contract: &Contract, opening: &NoteOpening| {
+            outputs.push((id, contract.clone()));
+            let v = opening.value();
+            commitments.push(v.qty);
+            commitments.push(v.flv);
+        };
+        for u in self.state.utxos.values() {
+            add(u.id(), &u.contract, &u.opening);
+        }
+        for c in self.state.contracts.values().filter(|c| c.spent.is_none()) {
+            add(c.id(), &c.contract, &c.opening);
+        }
+        let mut keys: Vec<SecretKey> = self
+            .known
+            .values()
+            .map(|&i| self.keys.spend_key(i))
+            .collect();
+        keys.push(self.keys.issuance_key().clone());
+        KnownSecrets {
+            outputs,
+            commitments,
+            keys,
+        }
+    }
+}
+
 /// Most tags a lock logs (a node indexes four per transaction).
 pub const MAX_TAGS: usize = 4;
 

@@ -37,7 +37,7 @@ pub use contract_note::{
     CONTRACT_NOTE_VERSION, MAX_CONTRACT_NOTE_BYTES,
 };
 pub use contracts::{
-    signing_context, Call, HeldContract, Lock, Role, SignerEntry, SpendPath, MAX_TAG, MAX_TAGS,
+    signing_context, Call, HeldContract, KnownSecrets, Lock, Role, SignerEntry, SpendPath, MAX_TAG, MAX_TAGS,
 };
 pub use error::WalletError;
 pub use keys::{Keys, Seed, ViewKey, MNEMONIC_WORDS};
