@@ -7,6 +7,8 @@
 //!   takes it back after a deadline.
 //! - [`account`]: an n-of-n MuSig account, optionally with k-of-n
 //!   recovery branches that open after a timeout.
+//! - [`offer`]: public offers to sell one asset for another at a price,
+//!   taken whole or in part, the remainder staying on offer.
 //!
 //! Each template builds [`wallet::Terms`]; the wallet locks value under
 //! them, finds them through their contract notes, and spends them by key
@@ -15,6 +17,7 @@
 pub mod account;
 mod error;
 pub mod escrow;
+pub mod offer;
 mod program;
 
 pub use error::ContractsError;

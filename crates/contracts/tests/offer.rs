@@ -1,0 +1,200 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Offers through the prover and the verifier: a maker offers 100 of A at
+//! 10 B per 4 A; a taker takes 30 (paying 75), leaving 70 on offer under
+//! the same terms; a second taker takes the 70 (paying 175); a short
+//! payment, an expired offer and a forged price are refused.
+
+use contracts::offer::{self, OfferTerms, Take};
+use curve25519_dalek::scalar::Scalar;
+use musig::SecretKey;
+use zkvm::{
+    Anchor, Commitment, Contract, PortableItem, Predicate, Program, Prover, TxEntry, TxHeader,
+    Value, Verifier,
+};
+
+const A: u64 = 7;
+
+fn a() -> Scalar {
+    Scalar::from(A)
+}
+
+fn b() -> Scalar {
+    Scalar::from(11u64)
+}
+
+fn open_value(qty: u64, flavor: Scalar) -> Value {
+    Value {
+        qty: Commitment::blinded_with_factor(qty, Scalar::from(qty + 1)),
+        flv: Commitment::blinded_with_factor(flavor, Scalar::from(3u64)),
+    }
+}
+
+/// A UTXO of `qty` of `flavor` owned by `key`.
+fn utxo(key: &SecretKey, qty: u64, flavor: Scalar, n: u8) -> Contract {
+    Contract {
+        anchor: Anchor([n; 32]),
+        predicate: Predicate::key(key.clone()),
+        payload: vec![PortableItem::Value(open_value(qty, flavor))],
+    }
+}
+
+fn header(maxtime: u64) -> TxHeader {
+    TxHeader {
+        version: 1,
+        mintime_ms: 0,
+        maxtime_ms: maxtime,
+    }
+}
+
+fn terms() -> OfferTerms {
+    OfferTerms {
+        give_flavor: a(),
+        want_flavor: b(),
+        give: 4,
+        want: 10,
+        expires_ms: 10_000,
+        salt: [1; 16],
+    }
+}
+
+/// Proves, signs and verifies; the verified log.
+fn run(p: Program, maxtime: u64) -> Result<Vec<TxEntry>, String> {
+    let unsigned = Prover::build_tx(header(maxtime), p).map_err(|e| e.to_string())?;
+    let tx = unsigned.sign().map_err(|e| e.to_string())?;
+    let verified = Verifier::verify_bytes(&tx.to_bytes()).map_err(|e| e.to_string())?;
+    Ok(verified.log.0)
+}
+
+/// The offer outputs of a log (payload of three items).
+fn offers(log: &[TxEntry]) -> Vec<Contract> {
+    log.iter()
+        .filter_map(|e| match e {
+            TxEntry::Output(c) if c.payload.len() == 3 => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn outputs_to(log: &[TxEntry], key: &SecretKey) -> Vec<Contract> {
+    let point = *key.verification_key().as_compressed();
+    log.iter()
+        .filter_map(|e| match e {
+            TxEntry::Output(c) if c.predicate.to_point() == point && c.payload.len() == 1 => {
+                Some(c.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// A taker's transaction: its B input pays, it takes the fill to itself.
+fn take_tx(
+    offer: &Contract,
+    held: u64,
+    take: Take,
+    taker: &SecretKey,
+    budget: u64,
+    n: u8,
+) -> Program {
+    let mut p = offer::take(offer, held, take).unwrap();
+    // Leaves −P F; add the taker's B, cloak into F and change.
+    p.push(utxo(taker, budget, b(), n)).input().signtx();
+    let fill = open_value(take.fill, a());
+    let change = open_value(budget - take.pay, b());
+    p.push(fill.qty)
+        .push(fill.flv)
+        .push(change.qty)
+        .push(change.flv)
+        .cloak(3, 2);
+    let to = Predicate::opaque(*taker.verification_key().as_compressed());
+    p.push(to.clone()).output(1).push(to).output(1);
+    p
+}
+
+#[test]
+fn an_offer_is_taken_in_part_then_in_full() {
+    let maker = SecretKey::from_scalar(Scalar::from(1000u64));
+    let taker = SecretKey::from_scalar(Scalar::from(2000u64));
+    let taker2 = SecretKey::from_scalar(Scalar::from(3000u64));
+    let t = terms();
+
+    // The maker offers 100 A.
+    let mut p = Program::new();
+    p.push(utxo(&maker, 100, a(), 1)).input().signtx();
+    let goods = offer::goods(&t, 100);
+    p.push(goods.qty).push(goods.flv).cloak(1, 1);
+    offer::make(&mut p, &t, 100, &maker);
+    let log = run(p, 5_000).unwrap();
+    let made = offers(&log);
+    assert_eq!(made.len(), 1);
+
+    // Refusals: short by one unit, past expiry, more than it holds.
+    let short = take_tx(&made[0], 100, Take { fill: 30, pay: 74 }, &taker, 1000, 2);
+    let e = run(short, 5_000).unwrap_err();
+    assert!(e.contains("`range`"), "{e}");
+    let late = take_tx(&made[0], 100, Take { fill: 30, pay: 75 }, &taker, 1000, 2);
+    let e = run(late, 10_001).unwrap_err();
+    assert!(e.contains("`range`"), "{e}");
+    assert!(offer::take(
+        &made[0],
+        100,
+        Take {
+            fill: 101,
+            pay: 300
+        }
+    )
+    .is_err());
+    assert!(offer::take(&made[0], 99, Take { fill: 30, pay: 75 }).is_err());
+
+    // 30 for 75: 70 stay on offer, the maker is paid 75 of B.
+    let part = take_tx(&made[0], 100, Take { fill: 30, pay: 75 }, &taker, 1000, 2);
+    let log = run(part, 5_000).unwrap();
+    let rest = offers(&log);
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].payload[1..], made[0].payload[1..]);
+    let paid = outputs_to(&log, &maker);
+    assert_eq!(paid.len(), 1);
+    let PortableItem::Value(v) = &paid[0].payload[0] else {
+        panic!()
+    };
+    assert_eq!(v.qty.to_point(), Commitment::unblinded(75u64).to_point());
+    assert_eq!(v.flv.to_point(), Commitment::unblinded(b()).to_point());
+    // The log names the pair first, then the remainder and the payment.
+    let data: Vec<&Vec<u8>> = log
+        .iter()
+        .filter_map(|e| match e {
+            TxEntry::Data(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(data[0], &offer::pair_tag(&a(), &b()));
+    assert_eq!(data[1].as_slice(), Scalar::from(70u64).as_bytes());
+    assert_eq!(data[2].as_slice(), Scalar::from(75u64).as_bytes());
+
+    // The remainder: a second taker takes all 70 for 175.
+    let all = take_tx(&rest[0], 70, Take { fill: 70, pay: 175 }, &taker2, 500, 3);
+    let log = run(all, 5_000).unwrap();
+    assert!(offers(&log).is_empty());
+    assert_eq!(outputs_to(&log, &maker).len(), 1);
+    // Taking all for one unit less is refused.
+    let short = take_tx(&rest[0], 70, Take { fill: 70, pay: 174 }, &taker2, 500, 3);
+    assert!(run(short, 5_000).is_err());
+}
+
+#[test]
+fn a_forged_offer_with_a_better_price_cannot_be_taken() {
+    let maker = SecretKey::from_scalar(Scalar::from(1000u64));
+    let t = terms();
+    let mut p = Program::new();
+    p.push(utxo(&maker, 100, a(), 1)).input().signtx();
+    let goods = offer::goods(&t, 100);
+    p.push(goods.qty).push(goods.flv).cloak(1, 1);
+    offer::make(&mut p, &t, 100, &maker);
+    let made = offers(&run(p, 5_000).unwrap());
+    // Someone relabels the offer's terms: the signatures no longer match.
+    let mut forged = made[0].clone();
+    let mut cheaper = t;
+    cheaper.want = 1;
+    forged.payload[2] = PortableItem::String(zkvm::Data::Opaque(cheaper.to_bytes()));
+    assert!(offer::take(&forged, 100, Take { fill: 100, pay: 25 }).is_err());
+}
