@@ -1,13 +1,17 @@
 //! `zkvm tx simulate WITNESS.json`: a dry run of a program with its secrets
 //! (docs/spec/simulate.md): what the transaction would be, or where and why
-//! the prover would refuse it, without proving.
+//! the prover would refuse it, without proving. With `--wallet FILE`, the
+//! wallet's outputs, openings and keys fill in what the file leaves out
+//! (docs/spec/simulate.md §The wallet knows).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::Args;
-use zkvm::simulate::{LogEntry, Options, Simulation, StackSummary, Witness, MAX_WITNESS_BYTES};
-use zkvm::FeeRate;
+use zkvm::simulate::{
+    Extra, LogEntry, Options, Simulation, StackSummary, Witness, MAX_WITNESS_BYTES,
+};
+use zkvm::{Encodable, FeeRate};
 
 use crate::{Error, Output};
 
@@ -26,6 +30,34 @@ pub struct SimulateArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Fill in from this wallet file: its unspent outputs as parameters
+    /// `$utxo_<first 16 hex digits of the contract ID>`, their openings and
+    /// its keys as secrets (docs/spec/simulate.md §The wallet knows).
+    #[arg(long, value_name = "FILE")]
+    pub wallet: Option<PathBuf>,
+}
+
+/// What the wallet at `path` knows, as extras for a witness file: each
+/// output (UTXO or held contract) as `utxo_<16 hex digits>` with its
+/// output structure as a `0x…` literal, its values' openings and the
+/// wallet's keys, as of the wallet's last sync (the node is not asked).
+fn wallet_extra(path: &std::path::Path) -> Result<Extra, Error> {
+    let known = wallet::Wallet::open(path)?.known_secrets();
+    let params = known
+        .outputs
+        .iter()
+        .map(|(id, contract)| {
+            (
+                format!("utxo_{}", hex::encode(&id.0[..8])),
+                format!("0x{}", hex::encode(contract.encode_to_vec())).into(),
+            )
+        })
+        .collect();
+    Ok(Extra {
+        params,
+        commitments: known.commitments,
+        keys: known.keys,
+    })
 }
 
 /// Runs the simulation. A program that fails still prints its report; the
@@ -33,7 +65,11 @@ pub struct SimulateArgs {
 pub fn run(args: SimulateArgs) -> Result<Output, Error> {
     let fee_rate = args.fee_rate.as_deref().map(parse_fee_rate).transpose()?;
     let bytes = crate::input::read_limited(&args.witness, MAX_WITNESS_BYTES)?;
-    let witness = Witness::from_json(&bytes)
+    let extra = match &args.wallet {
+        Some(path) => wallet_extra(path)?,
+        None => Extra::default(),
+    };
+    let witness = Witness::from_json_with(&bytes, &extra)
         .map_err(|e| Error::Usage(format!("{}: {e}", args.witness.display())))?;
     let sim = witness.simulate(&Options {
         trace: args.trace,

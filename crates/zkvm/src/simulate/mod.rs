@@ -25,7 +25,7 @@ use crate::vm::{limits, Delegate, Observer, VM};
 use crate::{Commitment, ContractID, FeeRate, Instruction, Item, Predicate, Program, ProgramItem};
 use cs::{CurrentOrigin, Origin, SimCS};
 
-pub use witness::{Witness, WitnessError, MAX_WITNESS_BYTES};
+pub use witness::{Extra, Witness, WitnessError, MAX_EXTRA, MAX_WITNESS_BYTES};
 
 /// Most trace steps kept (docs/spec/simulate.md §Trace); later steps are
 /// counted, not kept.

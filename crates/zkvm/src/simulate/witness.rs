@@ -2,14 +2,14 @@
 //! assembly or bytecode), its parameters and the prover's secrets, each
 //! secret named so that `$name` in the program stands for its point.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
 use serde::Deserialize;
 
 use super::{simulate, Options, Simulation};
-use crate::asm::{self, Params};
+use crate::asm::{self, ParamValue, Params};
 use crate::encoding::{Encodable, Reader};
 use crate::{
     limits, Commitment, Contract, Data, Instruction, PortableItem, Predicate, Program, ProgramItem,
@@ -21,6 +21,25 @@ pub const MAX_WITNESS_BYTES: usize = 4 << 20;
 
 /// Most entries in each of `params`, `commitments` and `keys`.
 pub const MAX_NAMED: usize = 1024;
+
+/// Most entries in each of [`Extra`]'s `params`, `commitments` and `keys`.
+pub const MAX_EXTRA: usize = 1 << 16;
+
+/// Parameters and secrets a witness file gets from its caller rather than
+/// from its own text: what a wallet knows (docs/spec/simulate.md §The
+/// wallet knows). They fill in and attach exactly as the file's own do;
+/// where a name is in both, the file's wins.
+#[derive(Clone, Debug, Default)]
+pub struct Extra {
+    /// Values of `$name` parameters, used where the file's `params`,
+    /// `commitments` and `keys` do not define the name. Names must be
+    /// parameter names and distinct.
+    pub params: Vec<(String, ParamValue)>,
+    /// Open commitments, attached by their points (not named).
+    pub commitments: Vec<Commitment>,
+    /// Signing keys, attached by their verification keys (not named).
+    pub keys: Vec<SecretKey>,
+}
 
 /// Why a witness file is refused; the message names the field.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -91,6 +110,26 @@ impl Witness {
     /// scalars, invalid points and programs that do not assemble are
     /// errors naming the field.
     pub fn from_json(bytes: &[u8]) -> Result<Witness, WitnessError> {
+        Witness::from_json_with(bytes, &Extra::default())
+    }
+
+    /// [`Witness::from_json`] with parameters and secrets from the caller
+    /// ([`Extra`], at most [`MAX_EXTRA`] of each): the extra parameters
+    /// fill `$name` where the file does not define `name` (the file wins),
+    /// and the extra commitments and keys attach by point wherever the
+    /// file's own would (docs/spec/simulate.md §The wallet knows). Errors
+    /// about extras name `extra.params`, `extra.commitments` or
+    /// `extra.keys`.
+    pub fn from_json_with(bytes: &[u8], extra: &Extra) -> Result<Witness, WitnessError> {
+        for (field, n) in [
+            ("extra.params", extra.params.len()),
+            ("extra.commitments", extra.commitments.len()),
+            ("extra.keys", extra.keys.len()),
+        ] {
+            if n > MAX_EXTRA {
+                return Err(err(field, format!("more than {MAX_EXTRA} entries")));
+            }
+        }
         if bytes.len() > MAX_WITNESS_BYTES {
             return Err(WitnessError(format!(
                 "witness file is larger than {MAX_WITNESS_BYTES} bytes"
@@ -167,6 +206,7 @@ impl Witness {
             params.insert(name, format!("point:0x{}", super::hex(point.as_bytes())));
             secrets.keys.insert(point.to_bytes(), key);
         }
+        secrets.add_extra(extra, &mut params)?;
 
         let bytes = match (&file.program, &file.bytecode) {
             (Some(text), None) => asm::assemble(text, &params).map_err(|e| err("program", e))?,
@@ -230,6 +270,37 @@ struct Secrets {
 }
 
 impl Secrets {
+    /// Adds `extra`: its parameters where `params` (the file's names) does
+    /// not have them, its secrets where the file gave none for the point.
+    fn add_extra(&mut self, extra: &Extra, params: &mut Params) -> Result<(), WitnessError> {
+        let mut seen = BTreeSet::new();
+        for (name, value) in &extra.params {
+            let field = format!("extra.params.{name}");
+            check_name(&field, name)?;
+            if !seen.insert(name.as_str()) {
+                return Err(err(&field, "given twice"));
+            }
+            if params.get(name).is_none() {
+                params.insert(name, value.clone());
+            }
+        }
+        for c in &extra.commitments {
+            if c.opening().is_none() {
+                return Err(err("extra.commitments", "a commitment without its opening"));
+            }
+            self.commitments
+                .entry(c.to_point().to_bytes())
+                .or_insert_with(|| c.clone());
+        }
+        for k in &extra.keys {
+            let point = *k.verification_key().as_compressed();
+            self.keys
+                .entry(point.to_bytes())
+                .or_insert_with(|| k.clone());
+        }
+        Ok(())
+    }
+
     /// `program` with secrets attached, down to the VM's program depth
     /// limit, or `None` if none attach (the program stays as it is). A
     /// nested program with secrets becomes a built program with the same
@@ -389,5 +460,145 @@ mod tests {
         assert_eq!(w.commitments, ["q"]);
         assert_eq!(w.keys, ["k"]);
         assert_eq!(w.header.version, CURRENT_VERSION);
+    }
+
+    /// Alice's output of 10 units of flavor 0 (blindings 11 and 12), its
+    /// openings and her key (7): what a wallet would know.
+    fn alices_output() -> (Contract, Extra) {
+        let alice = SecretKey::from_scalar(Scalar::from(7u64));
+        let qty = Commitment::blinded_with_factor(10u64, Scalar::from(11u64));
+        let flv = Commitment::blinded_with_factor(Scalar::ZERO, Scalar::from(12u64));
+        let closed = |c: &Commitment| Commitment::Closed(c.to_point());
+        let utxo = Contract {
+            anchor: crate::Anchor([3; 32]),
+            predicate: Predicate::opaque(*alice.verification_key().as_compressed()),
+            payload: vec![PortableItem::Value(Value {
+                qty: closed(&qty),
+                flv: closed(&flv),
+            })],
+        };
+        let extra = Extra {
+            params: vec![("utxo".into(), utxo.encode_to_vec().into())],
+            commitments: vec![qty, flv],
+            keys: vec![alice],
+        };
+        (utxo, extra)
+    }
+
+    const SPEND: &str = r#"{"program": "push $utxo; input; signtx; push $q; push $f; cloak:1:1; push $bob; output:1",
+        "params": {"bob": "point:0x903293d8f2287ebe10e2374dc1a53e0bc887e592699f02d077d5263cdd55601c"},
+        "commitments": {"q": {"quantity": 10, "blinding": "0d00000000000000000000000000000000000000000000000000000000000000"},
+                        "f": {"flavor": "0000000000000000000000000000000000000000000000000000000000000000"}}}"#;
+
+    #[test]
+    fn extra_secrets_attach_like_the_files_own() {
+        let (utxo, extra) = alices_output();
+        let w = Witness::from_json_with(SPEND.as_bytes(), &extra).unwrap();
+        // The output was pushed as bytes; the extra openings and key opened it.
+        assert!(matches!(
+            &w.program.instructions()[0],
+            Instruction::Push(Data::Output(c))
+                if c.predicate.signing_key().is_some() && c.encode_to_vec() == utxo.encode_to_vec()
+        ));
+        let sim = w.simulate(&Options::default());
+        assert!(sim.ok, "{:?}", sim.failure);
+        assert_eq!(sim.signers.len(), 1);
+        assert!(sim.signers[0].key_known);
+        // Extras are not named.
+        assert_eq!(w.commitments, ["f", "q"]);
+        assert!(w.keys.is_empty());
+
+        // Without the key, the same run has an unknown signer.
+        let no_key = Extra {
+            keys: vec![],
+            ..extra.clone()
+        };
+        let w = Witness::from_json_with(SPEND.as_bytes(), &no_key).unwrap();
+        let sim = w.simulate(&Options::default());
+        assert_eq!(sim.signers.len(), 1);
+        assert!(!sim.signers[0].key_known);
+
+        // A key pushed by its point, inside a nested program too.
+        let key = SecretKey::from_scalar(Scalar::from(5u64));
+        let point = super::super::hex(key.verification_key().as_compressed().as_bytes());
+        let file = format!(r#"{{"program": "push 0x{point}; program {{ push 0x{point} }}"}}"#);
+        let only_key = Extra {
+            keys: vec![key],
+            ..Extra::default()
+        };
+        let w = Witness::from_json_with(file.as_bytes(), &only_key).unwrap();
+        let i = w.program.instructions();
+        assert!(
+            matches!(&i[0], Instruction::Push(Data::Predicate(p)) if p.signing_key().is_some())
+        );
+        assert!(matches!(
+            &i[1],
+            Instruction::Program(ProgramItem::Program(_))
+        ));
+    }
+
+    #[test]
+    fn extra_parameters_yield_to_the_file_and_are_checked() {
+        let (_, extra) = alices_output();
+        // Without the extras, `$utxo` is unknown.
+        let e = Witness::from_json(SPEND.as_bytes()).unwrap_err().0;
+        assert!(e.starts_with("program: ") && e.contains("utxo"), "{e}");
+
+        // The file's `utxo` wins over the extra one.
+        let file = r#"{"program": "push $utxo", "params": {"utxo": 42}}"#;
+        let w = Witness::from_json_with(file.as_bytes(), &extra).unwrap();
+        assert!(
+            matches!(&w.program.instructions()[0], Instruction::Push(Data::Opaque(b)) if b.len() == 32 && b[0] == 42)
+        );
+        // So does a secret's name.
+        let file = r#"{"program": "push $utxo", "keys": {"utxo": "0100000000000000000000000000000000000000000000000000000000000000"}}"#;
+        let w = Witness::from_json_with(file.as_bytes(), &extra).unwrap();
+        assert!(matches!(
+            &w.program.instructions()[0],
+            Instruction::Push(Data::Predicate(_))
+        ));
+
+        let bad = |params: Vec<(&str, ParamValue)>| {
+            let extra = Extra {
+                params: params
+                    .into_iter()
+                    .map(|(n, v)| (n.to_string(), v))
+                    .collect(),
+                ..Extra::default()
+            };
+            Witness::from_json_with(br#"{"program": "push 1"}"#, &extra)
+                .unwrap_err()
+                .0
+        };
+        assert_eq!(
+            bad(vec![("1x", 1u64.into())]),
+            "extra.params.1x: not a parameter name ([A-Za-z_][A-Za-z0-9_]*)"
+        );
+        assert_eq!(
+            bad(vec![("a", 1u64.into()), ("a", 2u64.into())]),
+            "extra.params.a: given twice"
+        );
+        let many = Extra {
+            keys: vec![SecretKey::from_scalar(Scalar::ONE); MAX_EXTRA + 1],
+            ..Extra::default()
+        };
+        assert_eq!(
+            Witness::from_json_with(br#"{"program": "push 1"}"#, &many)
+                .unwrap_err()
+                .0,
+            format!("extra.keys: more than {MAX_EXTRA} entries")
+        );
+        let closed = Extra {
+            commitments: vec![Commitment::Closed(
+                Commitment::blinded_with_factor(1u64, Scalar::ONE).to_point(),
+            )],
+            ..Extra::default()
+        };
+        assert_eq!(
+            Witness::from_json_with(br#"{"program": "push 1"}"#, &closed)
+                .unwrap_err()
+                .0,
+            "extra.commitments: a commitment without its opening"
+        );
     }
 }
