@@ -21,6 +21,7 @@ mod error;
 mod escrow_cmd;
 mod input;
 mod node_cmd;
+mod offer_cmd;
 mod simulate_cmd;
 mod tx;
 mod wallet_cmd;
@@ -92,6 +93,21 @@ enum Command {
         #[command(subcommand)]
         command: escrow_cmd::AccountCommand,
     },
+    /// Public offers with partial fills: make, list, cancel, take
+    /// (docs/spec/contracts.md §Offers).
+    Offer {
+        #[command(flatten)]
+        args: wallet_cmd::WalletArgs,
+        #[command(subcommand)]
+        command: offer_cmd::OfferCommand,
+    },
+    /// The order book of a pair, from the node (`GET /v1/offers`).
+    Market {
+        #[command(flatten)]
+        args: wallet_cmd::WalletArgs,
+        #[command(subcommand)]
+        command: MarketCommand,
+    },
     /// Decode, verify and simulate transactions (docs/spec/simulate.md).
     #[command(subcommand)]
     Tx(tx::TxCommand),
@@ -100,6 +116,17 @@ enum Command {
     Asm(asm_cmd::AsmArgs),
     /// Disassemble bytecode (hex or raw bytes) into program text.
     Disasm(asm_cmd::DisasmArgs),
+}
+
+/// The `market` subcommands.
+#[derive(Debug, Subcommand)]
+enum MarketCommand {
+    /// Open offers of a pair, best price first: `GIVE/WANT`, each `native`,
+    /// an asset this wallet issued, or a flavor in hex.
+    Book {
+        /// The pair.
+        pair: String,
+    },
 }
 
 /// What a successful command prints on stdout.
@@ -137,6 +164,11 @@ fn main() -> ExitCode {
         Command::Contract { args, command } => contract_cmd::run(command, &args, &cli.node),
         Command::Escrow { args, command } => escrow_cmd::run_escrow(command, &args, &cli.node),
         Command::Account { args, command } => escrow_cmd::run_account(command, &args, &cli.node),
+        Command::Offer { args, command } => offer_cmd::run(command, &args, &cli.node),
+        Command::Market {
+            args,
+            command: MarketCommand::Book { pair },
+        } => offer_cmd::book(&pair, &args, &cli.node),
         Command::Tx(command) => tx::run(command),
         Command::Asm(args) => asm_cmd::run_asm(args),
         Command::Disasm(args) => asm_cmd::run_disasm(args),

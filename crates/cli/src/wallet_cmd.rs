@@ -272,6 +272,7 @@ fn balances(w: &Wallet) -> Json {
                 "spendable": b.spendable.to_string(),
                 "locked": b.locked.to_string(),
                 "pending": b.pending.to_string(),
+                "offered": b.offered.to_string(),
             })
         })
         .collect();
@@ -290,6 +291,10 @@ fn history(w: &Wallet) -> Json {
                 HistoryKind::Retired => "retired",
                 HistoryKind::Locked => "locked",
                 HistoryKind::Unlocked => "unlocked",
+                HistoryKind::OfferMade => "offer made",
+                HistoryKind::OfferTaken => "offer taken",
+                HistoryKind::OfferCancelled => "offer cancelled",
+                HistoryKind::Bought => "bought",
             };
             json!({
                 "kind": kind,

@@ -39,126 +39,10 @@ use zkvm::{Commitment, Data, Predicate, Program, ProgramItem, ScalarWitness};
 
 use crate::ContractsError;
 
-/// The first bytes of an offer's terms.
-pub const TERMS_PREFIX: &[u8] = b"ZkVM.offer";
-
-/// The terms' version byte.
-pub const TERMS_VERSION: u8 = 1;
-
-/// Bytes of the terms: prefix, version, two flavors, three LE64, salt.
-pub const TERMS_BYTES: usize = TERMS_PREFIX.len() + 1 + 32 + 32 + 8 + 8 + 8 + 16;
-
-/// Bytes of the signatures item: take part, then take all.
-pub const SIGNATURES_BYTES: usize = 128;
-
-/// What a maker offers, and at which price (docs/spec/contracts.md
-/// §Offers, Terms).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OfferTerms {
-    /// The flavor sold (A).
-    pub give_flavor: Scalar,
-    /// The flavor asked for (B).
-    pub want_flavor: Scalar,
-    /// The price: `want` units of B for every `give` units of A.
-    pub give: u64,
-    /// See `give`.
-    pub want: u64,
-    /// After this time (ms since the Unix epoch) the offer cannot be
-    /// taken, only cancelled.
-    pub expires_ms: u64,
-    /// Makes two offers with the same price different tags.
-    pub salt: [u8; 16],
-}
-
-impl OfferTerms {
-    /// The encoding (the `signtag` tag): `"ZkVM.offer" || 0x01 || A || B
-    /// || LE64 give || LE64 want || LE64 expires_ms || salt`.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(TERMS_BYTES);
-        out.extend_from_slice(TERMS_PREFIX);
-        out.push(TERMS_VERSION);
-        out.extend_from_slice(self.give_flavor.as_bytes());
-        out.extend_from_slice(self.want_flavor.as_bytes());
-        out.extend_from_slice(&self.give.to_le_bytes());
-        out.extend_from_slice(&self.want.to_le_bytes());
-        out.extend_from_slice(&self.expires_ms.to_le_bytes());
-        out.extend_from_slice(&self.salt);
-        out
-    }
-
-    /// Strict decoding of [`OfferTerms::to_bytes`]: exactly
-    /// [`TERMS_BYTES`], canonical flavors, a price with both sides positive.
-    pub fn from_bytes(bytes: &[u8]) -> Result<OfferTerms, ContractsError> {
-        let bad = |what: &str| ContractsError::Parameters(format!("offer terms: {what}"));
-        if bytes.len() != TERMS_BYTES || !bytes.starts_with(TERMS_PREFIX) {
-            return Err(bad("not offer terms"));
-        }
-        let rest = &bytes[TERMS_PREFIX.len()..];
-        if rest[0] != TERMS_VERSION {
-            return Err(bad("unknown version"));
-        }
-        let scalar = |at: usize| {
-            let mut b = [0u8; 32];
-            b.copy_from_slice(&rest[at..at + 32]);
-            Option::<Scalar>::from(Scalar::from_canonical_bytes(b)).ok_or(bad("flavor"))
-        };
-        let u64_at = |at: usize| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&rest[at..at + 8]);
-            u64::from_le_bytes(b)
-        };
-        let mut salt = [0u8; 16];
-        salt.copy_from_slice(&rest[89..105]);
-        let terms = OfferTerms {
-            give_flavor: scalar(1)?,
-            want_flavor: scalar(33)?,
-            give: u64_at(65),
-            want: u64_at(73),
-            expires_ms: u64_at(81),
-            salt,
-        };
-        terms.check()?;
-        Ok(terms)
-    }
-
-    /// Both sides of the price positive, two different assets.
-    pub fn check(&self) -> Result<(), ContractsError> {
-        if self.give == 0 || self.want == 0 {
-            return Err(ContractsError::Parameters(
-                "an offer's price has two positive sides".into(),
-            ));
-        }
-        if self.give_flavor == self.want_flavor {
-            return Err(ContractsError::Parameters(
-                "an offer trades two different assets".into(),
-            ));
-        }
-        Ok(())
-    }
-
-    /// The least payment in B for `fill` units of A:
-    /// `ceil(fill · want / give)`, or `None` past 2^64 − 1.
-    pub fn price_of(&self, fill: u64) -> Option<u64> {
-        let num = u128::from(fill) * u128::from(self.want);
-        let give = u128::from(self.give);
-        u64::try_from(num.div_ceil(give)).ok()
-    }
-
-    /// The price as units of B per unit of A, for sorting a book (lower
-    /// is better for a taker).
-    pub fn unit_price(&self) -> f64 {
-        self.want as f64 / self.give as f64
-    }
-}
-
-/// The tag a node lists an offer's outputs under (docs/api.md §`GET
-/// /v1/contracts`): `"ZkVM.offer.pair" || A[..16] || B[..16]` (47 bytes).
-pub fn pair_tag(give_flavor: &Scalar, want_flavor: &Scalar) -> Vec<u8> {
-    let mut tag = b"ZkVM.offer.pair".to_vec();
-    tag.extend_from_slice(&give_flavor.as_bytes()[..16]);
-    tag.extend_from_slice(&want_flavor.as_bytes()[..16]);
-    tag
-}
+pub use wallet::{
+    pair_tag, OfferTerms, OFFER_SIGNATURES_BYTES, OFFER_TERMS_BYTES, OFFER_TERMS_PREFIX,
+    OFFER_TERMS_VERSION,
+};
 
 /// An unblinded commitment to `x`, open for the prover.
 fn unblinded(x: impl Into<ScalarWitness>) -> Commitment {
@@ -271,7 +155,7 @@ fn signtag_transcript(terms: &[u8], program: &Program) -> Transcript {
 pub fn sign(terms: &OfferTerms, key: &SecretKey) -> Vec<u8> {
     let maker = *key.verification_key().as_compressed();
     let bytes = terms.to_bytes();
-    let mut out = Vec::with_capacity(SIGNATURES_BYTES);
+    let mut out = Vec::with_capacity(OFFER_SIGNATURES_BYTES);
     for program in [
         take_part_program(terms, &maker),
         take_all_program(terms, &maker),
@@ -289,7 +173,7 @@ pub fn verify(
     signatures: &[u8],
 ) -> Result<(), ContractsError> {
     let bad = || ContractsError::Parameters("the offer's signatures do not verify".into());
-    if signatures.len() != SIGNATURES_BYTES {
+    if signatures.len() != OFFER_SIGNATURES_BYTES {
         return Err(bad());
     }
     let key = musig::VerificationKey::from_compressed(*maker).map_err(|_| bad())?;
@@ -387,6 +271,14 @@ pub fn take(offer: &zkvm::Contract, held: u64, take: Take) -> Result<Program, Co
     Ok(p)
 }
 
+/// [`make`] as a program of its own: what a wallet runs on the goods it
+/// makes for the offer (`wallet::CustomOutput`).
+pub fn make_program(terms: &OfferTerms, qty: u64, key: &SecretKey) -> Program {
+    let mut p = Program::new();
+    make(&mut p, terms, qty, key);
+    p
+}
+
 /// The maker's part of the transaction that creates an offer, with the
 /// goods (unblinded: `qty` of A) on top of the stack: logs the pair's tag
 /// and the quantity, then outputs `[goods, signatures, terms]` under the
@@ -423,7 +315,7 @@ mod tests {
     fn terms_round_trip_strictly() {
         let t = terms();
         let bytes = t.to_bytes();
-        assert_eq!(bytes.len(), TERMS_BYTES);
+        assert_eq!(bytes.len(), OFFER_TERMS_BYTES);
         assert_eq!(OfferTerms::from_bytes(&bytes).unwrap(), t);
         for cut in 0..bytes.len() {
             assert!(OfferTerms::from_bytes(&bytes[..cut]).is_err());

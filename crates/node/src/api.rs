@@ -21,9 +21,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use blockchain::{BlockID, BlockchainError};
+use curve25519_dalek::scalar::Scalar;
 use futures::StreamExt;
 use serde_json::{json, Value};
-use zkvm::{ContractID, TxID};
+use zkvm::{ContractID, Encodable, PortableItem, TxID};
 
 use crate::actor::ChainHandle;
 use crate::admission::Admission;
@@ -67,6 +68,7 @@ pub fn router(state: ApiState, limits: RequestLimits) -> Router {
         .route("/v1/mempool", get(mempool))
         .route("/v1/utxos/{id}/proof", get(utxo_proof))
         .route("/v1/contracts", get(contracts_by_tag))
+        .route("/v1/offers", get(offers))
         .route("/v1/contracts/{id}", get(contract))
         .route("/v1/snapshot", get(snapshot))
         .fallback(not_found)
@@ -646,6 +648,120 @@ async fn contract(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResul
         _ => Value::Null,
     };
     Ok(Json(out))
+}
+
+/// The query of `GET /v1/offers`.
+#[derive(Debug, serde::Deserialize)]
+struct OfferQuery {
+    pair: Option<String>,
+    limit: Option<String>,
+}
+
+/// How many of a pair's newest tagged outputs `GET /v1/offers` reads, and
+/// how many open offers it lists at most (each costs a VM run of the
+/// transaction that logged its quantity).
+const MAX_OFFER_SCAN: usize = 200;
+const MAX_OFFERS: usize = 50;
+
+/// `native` or a flavor as 64 hex digits.
+fn parse_flavor(text: &str) -> Result<Scalar, ApiError> {
+    if text == "native" {
+        return Ok(Scalar::ZERO);
+    }
+    let bytes = parse_hex32(text, "flavor")?;
+    Option::<Scalar>::from(Scalar::from_canonical_bytes(bytes))
+        .ok_or_else(|| ApiError::bad_request(format!("{text} is not a canonical flavor")))
+}
+
+/// Open offers of a pair, best price first (docs/api.md §`GET
+/// /v1/offers`): the pair's tagged outputs that are unspent offers of that
+/// pair, not expired by this node's clock, with the quantity their
+/// transaction logged.
+async fn offers(State(s): State<ApiState>, Query(q): Query<OfferQuery>) -> ApiResult {
+    let pair = q
+        .pair
+        .ok_or_else(|| ApiError::bad_request("pair=<give>/<want> is required"))?;
+    let (give, want) = pair.split_once('/').ok_or_else(|| {
+        ApiError::bad_request("pair is <give>/<want>, each native or 64 hex digits")
+    })?;
+    let (give, want) = (parse_flavor(give)?, parse_flavor(want)?);
+    let limit = match q.limit {
+        None => MAX_OFFERS,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=MAX_OFFERS).contains(l))
+            .ok_or_else(|| ApiError::bad_request(format!("limit must be 1 to {MAX_OFFERS}")))?,
+    };
+    let tag = wallet::pair_tag(&give, &want);
+    let reader = with_chain(&s, |c| Ok(c.contract_reader())).await?;
+    let page = read_index(reader, move |r| r.by_tag(&tag, None, MAX_OFFER_SCAN)).await?;
+    let now = crate::server::now_ms();
+    let mut open = Vec::new();
+    for (position, id, record) in page.outputs {
+        if record.spent.is_some() || open.len() >= limit {
+            continue;
+        }
+        let c = &record.contract;
+        let (value, terms) = match c.payload.as_slice() {
+            [PortableItem::Value(v), PortableItem::String(sigs), PortableItem::String(t)]
+                if sigs.to_bytes().len() == wallet::OFFER_SIGNATURES_BYTES =>
+            {
+                match wallet::OfferTerms::from_bytes(&t.to_bytes()) {
+                    Ok(terms) => (v.clone(), terms),
+                    Err(_) => continue,
+                }
+            }
+            _ => continue,
+        };
+        if terms.give_flavor != give || terms.want_flavor != want || terms.expires_ms <= now {
+            continue;
+        }
+        let Some(txid) = record.created.txid else {
+            continue;
+        };
+        let found = with_chain(&s, move |c| c.tx(&txid)).await?;
+        let Some(found) = found else { continue };
+        let Ok(pre) = zkvm::Verifier::precompute(&found.tx) else {
+            continue;
+        };
+        let qty = wallet::logged_quantity(
+            &value.qty.to_point(),
+            pre.log.0.iter().filter_map(|e| match e {
+                zkvm::TxEntry::Data(d) => Some(d.as_slice()),
+                _ => None,
+            }),
+        );
+        let Some(qty) = qty else { continue };
+        open.push((position, id, record.clone(), terms, qty));
+    }
+    // Best price for a taker first (fewest B per A), then oldest first.
+    open.sort_by(|a, b| {
+        let (ta, tb) = (&a.3, &b.3);
+        (u128::from(ta.want) * u128::from(tb.give))
+            .cmp(&(u128::from(tb.want) * u128::from(ta.give)))
+            .then(a.0.cmp(&b.0))
+    });
+    let offers: Vec<Value> = open
+        .iter()
+        .map(|(_, id, record, terms, qty)| {
+            json!({
+                "contract_id": id.to_string(),
+                "maker": hex::encode(record.contract.predicate.to_point().as_bytes()),
+                "qty": qty,
+                "give": terms.give,
+                "want": terms.want,
+                "unit_price": terms.unit_price(),
+                "expires_ms": terms.expires_ms,
+                "output": hex::encode(record.contract.encode_to_vec()),
+                "created": {
+                    "txid": record.created.txid.map(|t| t.to_string()),
+                    "height": record.created.height,
+                },
+            })
+        })
+        .collect();
+    Ok(Json(json!({"pair": pair, "offers": offers})))
 }
 
 /// The query of `GET /v1/contracts`, parsed by hand for precise reasons.

@@ -133,6 +133,7 @@ pub fn contract(id: &ContractID, record: &ContractRecord) -> Json {
         "predicate": hex::encode(c.predicate.to_point().as_bytes()),
         "anchor": hex::encode(c.anchor.0),
         "payload": c.payload.iter().map(contract_payload_item).collect::<Vec<_>>(),
+        "output": hex::encode(c.encode_to_vec()),
         "created": {
             "txid": created.txid.map(|t| t.to_string()),
             "height": created.height,

@@ -14,7 +14,9 @@ use zkvm::{
 };
 
 use crate::contract_note::{self, ContractSecrets};
-use crate::contracts::{signing_context, Call, HeldContract, Lock, SignerEntry, SpendPath};
+use crate::contracts::{
+    signing_context, Call, CustomOutput, External, HeldContract, Lock, SignerEntry, SpendPath,
+};
 use crate::note::{EncryptedNote, NoteOpening};
 use crate::wallet::{add_amount, Amount, HistoryKind, OwnedUtxo, PendingTx, State};
 use crate::{Address, Wallet, WalletError};
@@ -77,6 +79,10 @@ pub(crate) struct Plan {
     pub(crate) locks: Vec<Lock>,
     /// Held contracts spent, with how.
     pub(crate) calls: Vec<(HeldContract, Call)>,
+    /// Outputs built by a caller's program from an unblinded value.
+    pub(crate) customs: Vec<CustomOutput>,
+    /// Programs that spend outputs the wallet does not own.
+    pub(crate) externals: Vec<External>,
 }
 
 impl Plan {
@@ -96,6 +102,8 @@ impl Plan {
             fee,
             locks: Vec::new(),
             calls: Vec::new(),
+            customs: Vec::new(),
+            externals: Vec::new(),
         }
     }
 }
@@ -199,7 +207,7 @@ impl Wallet {
                     .state
                     .utxos
                     .values()
-                    .filter(|u| !locked.contains(&u.id()))
+                    .filter(|u| !locked.contains(&u.id()) && u.offer_terms().is_none())
                     .max_by_key(|u| (u.flavor() == Scalar::ZERO, u.qty(), u.id()))
                     .ok_or(WalletError::NothingToSpend)?;
                 inputs.push(anchor.clone());
@@ -426,7 +434,9 @@ impl Wallet {
             .state
             .utxos
             .values()
-            .filter(|u| u.flavor() == flavor && !locked.contains(&u.id()))
+            .filter(|u| {
+                u.flavor() == flavor && !locked.contains(&u.id()) && u.offer_terms().is_none()
+            })
             .collect();
         candidates.sort_by_key(|u| (std::cmp::Reverse(u.qty()), u.id()));
         let mut chosen = Vec::new();
@@ -477,6 +487,17 @@ impl Wallet {
         for (held, _) in &plan.calls {
             flow(held.opening.flavor, held.opening.qty, 0);
         }
+        for e in &plan.externals {
+            for a in &e.gives {
+                flow(a.flavor, a.qty, 0);
+            }
+            for a in &e.owes {
+                flow(a.flavor, 0, a.qty);
+            }
+        }
+        for c in &plan.customs {
+            flow(c.amount.flavor, 0, c.amount.qty);
+        }
         if let Some((a, _)) = &plan.issue {
             flow(a.flavor, a.qty, a.qty);
         }
@@ -515,6 +536,7 @@ impl Wallet {
         enum To<'a> {
             Pay(&'a Address),
             Lock(&'a Lock),
+            Custom(&'a CustomOutput),
         }
         let mut outputs: Vec<(To<'_>, Amount)> = plan
             .payments
@@ -522,6 +544,7 @@ impl Wallet {
             .map(|(to, a)| (To::Pay(to), *a))
             .collect();
         outputs.extend(plan.locks.iter().map(|l| (To::Lock(l), l.amount)));
+        outputs.extend(plan.customs.iter().map(|c| (To::Custom(c), c.amount)));
         if !incoming.is_empty() {
             let index = new.next_index;
             new.next_index = index.checked_add(1).ok_or(WalletError::IndexExhausted)?;
@@ -531,7 +554,14 @@ impl Wallet {
 
         let mut p = Program::new();
         let mut m = 0;
-        // Contracts first: a branch finds its arguments below the payload.
+        // Others' outputs first (their programs leave values and debts).
+        for e in &plan.externals {
+            for i in e.program.instructions() {
+                p.push_instruction(i.clone());
+            }
+            m += e.gives.len() + e.owes.len();
+        }
+        // Contracts next: a branch finds its arguments below the payload.
         for (held, call) in &plan.calls {
             for q in &call.secrets {
                 p.push(Commitment::blinded_with_factor(*q, Scalar::random(rng)));
@@ -559,8 +589,11 @@ impl Wallet {
         }
         for u in &plan.inputs {
             p.push(self.reopen(u)?).input().signtx();
-            // The note is a string the payload pushes above the value.
-            p.drop();
+            // The payload's strings (a note; an offer's signatures and
+            // terms) are pushed above the value.
+            for _ in 1..u.contract.payload.len() {
+                p.drop();
+            }
             m += 1;
         }
         if let Some((a, metadata)) = &plan.issue {
@@ -589,7 +622,18 @@ impl Wallet {
             .map(|a| NoteOpening::random(a.qty, a.flavor, rng));
         let openings: Vec<NoteOpening> = outputs
             .iter()
-            .map(|(_, a)| NoteOpening::random(a.qty, a.flavor, rng))
+            .map(|(to, a)| match to {
+                // A custom output's value is unblinded: its program makes
+                // it public (an offer's goods).
+                To::Custom(_) => NoteOpening {
+                    qty: a.qty,
+                    flavor: a.flavor,
+                    qty_blinding: Scalar::ZERO,
+                    flavor_blinding: Scalar::ZERO,
+                    memo: Vec::new(),
+                },
+                _ => NoteOpening::random(a.qty, a.flavor, rng),
+            })
             .collect();
         for o in retired.iter().chain(openings.iter()) {
             let v = o.value();
@@ -606,6 +650,11 @@ impl Wallet {
                     p.push(Data::Opaque(note.to_bytes()))
                         .push(Predicate::opaque(to.predicate()))
                         .output(2);
+                }
+                To::Custom(c) => {
+                    for i in c.program.instructions() {
+                        p.push_instruction(i.clone());
+                    }
                 }
                 To::Lock(lock) => {
                     let secrets = ContractSecrets {
@@ -629,11 +678,13 @@ impl Wallet {
         let header = TxHeader {
             version: 1,
             mintime_ms: call.and_then(|c| c.mintime_ms).unwrap_or(0),
-            maxtime_ms: call
-                .and_then(|c| c.maxtime_ms)
-                .unwrap_or_else(|| tip.saturating_add(self.state.window_ms)),
+            maxtime_ms: plan.externals.iter().filter_map(|e| e.maxtime_ms).fold(
+                call.and_then(|c| c.maxtime_ms)
+                    .unwrap_or_else(|| tip.saturating_add(self.state.window_ms)),
+                u64::min,
+            ),
         };
-        if !plan.calls.is_empty() {
+        if !plan.calls.is_empty() || !plan.externals.is_empty() {
             // A contract's branch is the user's program: a dry run names
             // the instruction that fails, before any proving.
             let sim = zkvm::simulate::simulate(header, p.clone(), &Default::default());
@@ -658,10 +709,21 @@ impl Wallet {
                 for l in &plan.locks {
                     add_amount(&mut list, l.amount.flavor, l.amount.qty);
                 }
-                if plan.payments.is_empty() && plan.locks.is_empty() {
+                for c in &plan.customs {
+                    add_amount(&mut list, c.amount.flavor, c.amount.qty);
+                }
+                if list.is_empty() {
                     for (h, _) in &plan.calls {
                         let a = h.amount();
                         add_amount(&mut list, a.flavor, a.qty);
+                    }
+                    for a in plan.externals.iter().flat_map(|e| &e.gives) {
+                        add_amount(&mut list, a.flavor, a.qty);
+                    }
+                }
+                if list.is_empty() && plan.kind == HistoryKind::OfferCancelled {
+                    for u in plan.inputs.iter().filter(|u| u.offer_terms().is_some()) {
+                        add_amount(&mut list, u.flavor(), u.qty());
                     }
                 }
                 list
@@ -693,17 +755,12 @@ impl Wallet {
     /// An owned output with its secrets attached: the receiving key and the
     /// open commitments; its ID must be the stored one.
     fn reopen(&self, u: &OwnedUtxo) -> Result<Contract, WalletError> {
-        let note = match u.contract.payload.get(1) {
-            Some(PortableItem::String(d)) => d.clone(),
-            _ => return Err(WalletError::Corrupt("owned output without a note")),
-        };
+        let mut payload = vec![PortableItem::Value(u.opening.value())];
+        payload.extend(u.contract.payload.iter().skip(1).cloned());
         let c = Contract {
             anchor: u.contract.anchor,
             predicate: Predicate::key(self.keys.spend_key(u.key_index)),
-            payload: vec![
-                PortableItem::Value(u.opening.value()),
-                PortableItem::String(note),
-            ],
+            payload,
         };
         if c.id() != u.id() {
             return Err(WalletError::Corrupt("owned output does not reopen"));

@@ -2,6 +2,8 @@
 //! locking value under any terms, finding contracts whose note is for us,
 //! and spending them through the key path or a branch.
 
+use std::collections::BTreeMap;
+
 use curve25519_dalek::ristretto::CompressedRistretto;
 use curve25519_dalek::scalar::Scalar;
 use musig::{NestedMultimessage, SecretKey, VerificationKey};
@@ -450,6 +452,133 @@ impl Wallet {
             commitments,
             keys,
         }
+    }
+}
+
+/// An output the caller's program builds from a value the wallet makes
+/// for it: `amount`, unblinded (its commitments `q·B` and `f·B`), on top of
+/// the stack when `program` runs, which must consume it (e.g. an offer:
+/// docs/spec/contracts.md §Offers, Making).
+#[derive(Clone, Debug)]
+pub struct CustomOutput {
+    /// The value made for the program.
+    pub amount: Amount,
+    /// The instructions that output it.
+    pub program: Program,
+}
+
+/// A program that spends outputs the wallet does not own (e.g. taking an
+/// offer), run before the wallet's inputs. It must leave on the stack
+/// exactly the values `gives` (the wallet takes them) and the debts
+/// `owes` (wide values the wallet repays from its own funds), in any
+/// order.
+#[derive(Clone, Debug)]
+pub struct External {
+    /// The instructions.
+    pub program: Program,
+    /// Values it leaves for the wallet.
+    pub gives: Vec<Amount>,
+    /// Debts it leaves for the wallet to pay.
+    pub owes: Vec<Amount>,
+    /// The latest the transaction may be included (its maxtime), if the
+    /// program needs one earlier than the wallet's validity window (an
+    /// offer's expiry).
+    pub maxtime_ms: Option<u64>,
+}
+
+impl Wallet {
+    /// Makes `custom.amount` (from the wallet's funds) and lets
+    /// `custom.program` output it, paying `fee`; recorded as `kind`.
+    pub fn make_custom<R: RngCore + CryptoRng>(
+        &mut self,
+        custom: CustomOutput,
+        kind: HistoryKind,
+        fee: Fee,
+        rng: &mut R,
+    ) -> Result<Built, WalletError> {
+        if custom.amount.qty == 0 {
+            return Err(WalletError::ZeroAmount);
+        }
+        let a = custom.amount;
+        self.build_paying(fee, rng, |w, fee| {
+            let mut plan =
+                Plan::simple(kind, w.select_with_fee(a.flavor, a.qty, fee)?, vec![], fee);
+            plan.customs = vec![custom.clone()];
+            Ok(plan)
+        })
+    }
+
+    /// Runs `external` and settles what it leaves: takes what it gives,
+    /// pays what it owes from the wallet's funds, paying `fee`; recorded as
+    /// `kind` with the amounts given.
+    pub fn spend_external<R: RngCore + CryptoRng>(
+        &mut self,
+        external: External,
+        kind: HistoryKind,
+        fee: Fee,
+        rng: &mut R,
+    ) -> Result<Built, WalletError> {
+        self.build_paying(fee, rng, |w, fee| {
+            // Per flavor: what is owed (and the fee) beyond what is given.
+            let mut need: BTreeMap<[u8; 32], (Scalar, i128)> = BTreeMap::new();
+            let mut add = |f: Scalar, q: i128| {
+                need.entry(f.to_bytes()).or_insert((f, 0)).1 += q;
+            };
+            for a in &external.owes {
+                add(a.flavor, i128::from(a.qty));
+            }
+            for a in &external.gives {
+                add(a.flavor, -i128::from(a.qty));
+            }
+            add(Scalar::ZERO, i128::from(fee));
+            let mut inputs = Vec::new();
+            for (f, q) in need.into_values() {
+                if q > 0 {
+                    inputs.extend(w.select(f, q.unsigned_abs())?);
+                }
+            }
+            let mut plan = Plan::simple(kind, inputs, vec![], fee);
+            plan.externals = vec![external.clone()];
+            Ok(plan)
+        })
+    }
+
+    /// Takes one of the wallet's offers back (docs/spec/contracts.md
+    /// §Offers, Cancelling): its key path, the goods back to the wallet.
+    pub fn cancel_offer<R: RngCore + CryptoRng>(
+        &mut self,
+        id: &ContractID,
+        fee: Fee,
+        rng: &mut R,
+    ) -> Result<Built, WalletError> {
+        let offer = self
+            .state
+            .utxos
+            .get(id)
+            .filter(|u| u.offer_terms().is_some())
+            .cloned()
+            .ok_or_else(|| WalletError::UnknownContract(crate::address::to_hex(&id.0)))?;
+        if self.state.locked().contains(id) {
+            return Err(WalletError::ContractSpent(
+                crate::address::to_hex(&id.0),
+                "a pending transaction".into(),
+            ));
+        }
+        self.build_paying(fee, rng, |w, fee| {
+            let native = if offer.flavor() == Scalar::ZERO {
+                u128::from(offer.qty())
+            } else {
+                0
+            };
+            let mut inputs = vec![offer.clone()];
+            inputs.extend(w.select(Scalar::ZERO, u128::from(fee).saturating_sub(native))?);
+            Ok(Plan::simple(
+                HistoryKind::OfferCancelled,
+                inputs,
+                vec![],
+                fee,
+            ))
+        })
     }
 }
 

@@ -26,6 +26,7 @@ mod contracts;
 mod error;
 mod keys;
 mod note;
+mod offer_terms;
 mod store;
 mod terms;
 mod wallet;
@@ -37,13 +38,18 @@ pub use contract_note::{
     CONTRACT_NOTE_VERSION, MAX_CONTRACT_NOTE_BYTES,
 };
 pub use contracts::{
-    signing_context, Call, HeldContract, KnownSecrets, Lock, Role, SignerEntry, SpendPath, MAX_TAG, MAX_TAGS,
+    signing_context, Call, CustomOutput, External, HeldContract, KnownSecrets, Lock, Role,
+    SignerEntry, SpendPath, MAX_TAG, MAX_TAGS,
 };
 pub use error::WalletError;
 pub use keys::{Keys, Seed, ViewKey, MNEMONIC_WORDS};
 pub use note::{
     genesis_anchor, output_to, pay_to, EncryptedNote, NoteOpening, MAX_MEMO, MAX_NOTE_BYTES,
     MIN_NOTE_BYTES, NOTE_VERSION,
+};
+pub use offer_terms::{
+    logged_quantity, pair_tag, OfferTerms, OFFER_SIGNATURES_BYTES, OFFER_TERMS_BYTES,
+    OFFER_TERMS_PREFIX, OFFER_TERMS_VERSION,
 };
 pub use terms::{
     Branch, Party, Terms, MAX_BRANCHES, MAX_BRANCH_PROGRAM, MAX_NAME, MAX_PARTIES, TERMS_VERSION,

@@ -289,8 +289,8 @@ fn decode_utxo(bytes: &[u8]) -> Result<OwnedUtxo, WalletError> {
         NoteOpening::from_bytes(r.take(n)?).map_err(|_| WalletError::Corrupt("UTXO opening"))?;
     let contract =
         Contract::from_bytes(r.rest()).map_err(|_| WalletError::Corrupt("UTXO contract"))?;
-    match crate::note::value_and_note(&contract) {
-        Some((value, _)) if opening.opens(value) => {}
+    match contract.payload.first() {
+        Some(PortableItem::Value(value)) if opening.opens(value) => {}
         _ => return Err(WalletError::Corrupt("UTXO opening does not open it")),
     }
     Ok(OwnedUtxo {
@@ -578,7 +578,7 @@ mod tests {
             assert!(decode_history(&bytes[..n]).is_err(), "prefix {n}");
         }
         let mut kind = bytes.clone();
-        kind[0] = 6;
+        kind[0] = 10;
         assert!(decode_history(&kind).is_err());
     }
 

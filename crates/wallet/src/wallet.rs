@@ -8,13 +8,13 @@ use accumulator::{Accumulator, Pollard, Proof, ZkvmHash};
 use blockchain::{utxo_leaf, Block, BlockID, ChainState, Genesis};
 use curve25519_dalek::scalar::Scalar;
 use subtle::ConstantTimeEq;
-use zkvm::{Contract, ContractID, Encodable, Tx, TxEntry, TxID};
+use zkvm::{Commitment, Contract, ContractID, Encodable, PortableItem, Tx, TxEntry, TxID};
 
 use crate::contracts::HeldContract;
 use crate::keys::{Keys, Seed};
 use crate::note::{value_and_note, NoteOpening};
 use crate::store::Store;
-use crate::{Address, WalletError};
+use crate::{Address, OfferTerms, WalletError};
 
 /// Addresses beyond the highest one handed out that scanning still
 /// recognizes (docs/spec/wallet.md §Scanning).
@@ -61,6 +61,19 @@ impl OwnedUtxo {
     pub fn flavor(&self) -> Scalar {
         self.opening.flavor
     }
+
+    /// If it is one of the wallet's offers: its terms (docs/spec/contracts.md
+    /// §Offers). Offers are not spent by payments: only taken or cancelled.
+    pub fn offer_terms(&self) -> Option<OfferTerms> {
+        match self.contract.payload.as_slice() {
+            [PortableItem::Value(_), PortableItem::String(s), PortableItem::String(t)]
+                if s.to_bytes().len() == crate::OFFER_SIGNATURES_BYTES =>
+            {
+                OfferTerms::from_bytes(&t.to_bytes()).ok()
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What a history entry records.
@@ -80,6 +93,15 @@ pub enum HistoryKind {
     /// A contract the wallet has a role in was spent: what the wallet
     /// received from it, or the contract's value if it received nothing.
     Unlocked,
+    /// The wallet put goods on offer: the amount offered.
+    OfferMade,
+    /// One of the wallet's offers was taken, in part or whole: the payment
+    /// received.
+    OfferTaken,
+    /// The wallet cancelled an offer: the goods taken back.
+    OfferCancelled,
+    /// The wallet took an offer: the goods bought.
+    Bought,
 }
 
 impl HistoryKind {
@@ -91,6 +113,10 @@ impl HistoryKind {
             HistoryKind::Retired => 3,
             HistoryKind::Locked => 4,
             HistoryKind::Unlocked => 5,
+            HistoryKind::OfferMade => 6,
+            HistoryKind::OfferTaken => 7,
+            HistoryKind::OfferCancelled => 8,
+            HistoryKind::Bought => 9,
         }
     }
 
@@ -102,6 +128,10 @@ impl HistoryKind {
             3 => HistoryKind::Retired,
             4 => HistoryKind::Locked,
             5 => HistoryKind::Unlocked,
+            6 => HistoryKind::OfferMade,
+            7 => HistoryKind::OfferTaken,
+            8 => HistoryKind::OfferCancelled,
+            9 => HistoryKind::Bought,
             _ => return Err(WalletError::Corrupt("history kind")),
         })
     }
@@ -156,6 +186,9 @@ pub struct Balance {
     /// Coming back to the wallet from pending transactions (change,
     /// issuance).
     pub pending: u128,
+    /// On offer (docs/spec/contracts.md §Offers): confirmed, not
+    /// spendable by payments until taken back.
+    pub offered: u128,
 }
 
 /// What one block changed (docs/spec/wallet.md §Scanning).
@@ -432,12 +465,15 @@ impl Wallet {
                 spendable: 0,
                 locked: 0,
                 pending: 0,
+                offered: 0,
             })
         };
         for (id, u) in &self.state.utxos {
             let mut b = entry(&mut map, u.flavor());
             if locked.contains(id) {
                 b.locked += u128::from(u.qty());
+            } else if u.offer_terms().is_some() {
+                b.offered += u128::from(u.qty());
             } else {
                 b.spendable += u128::from(u.qty());
             }
@@ -463,6 +499,7 @@ impl Wallet {
                 spendable: 0,
                 locked: 0,
                 pending: 0,
+                offered: 0,
             })
     }
 
@@ -545,9 +582,13 @@ impl Wallet {
         for tx in &applied.txs {
             let mut spent: Vec<Amount> = Vec::new();
             let mut unlocked: Vec<Amount> = Vec::new();
+            // Offers of the wallet this transaction takes: the flavors its
+            // payments to the wallet are in.
+            let mut taken: Vec<OfferTerms> = Vec::new();
             for id in tx.log.inputs() {
                 if let Some(u) = new.utxos.remove(id).or_else(|| fresh.remove(id)) {
                     add_amount(&mut spent, u.flavor(), u.qty());
+                    taken.extend(u.offer_terms());
                 }
                 if let Some(c) = new.contracts.get_mut(id) {
                     if c.spent.is_none() {
@@ -563,7 +604,10 @@ impl Wallet {
                 let TxEntry::Output(output) = entry else {
                     continue;
                 };
-                if let Some(u) = self.recognize(output, height, &mut new.next_index) {
+                if let Some(u) = self
+                    .recognize(output, height, &mut new.next_index)
+                    .or_else(|| self.recognize_unblinded(output, &tx.log.0, &taken, height))
+                {
                     add_amount(&mut received, u.flavor(), u.qty());
                     fresh.insert(u.id(), u);
                 } else if let Some(c) = self.recognize_contract(&tx.log.0, index, tx.id, height) {
@@ -581,6 +625,26 @@ impl Wallet {
                     height,
                     amounts: p.amounts,
                     fee: p.fee,
+                })
+            } else if !taken.is_empty() {
+                // The wallet's offer was taken: the payment is what it
+                // received, besides the offer's remainder.
+                let paid: Vec<Amount> = fresh
+                    .values()
+                    .filter(|u| {
+                        u.offer_terms().is_none() && tx.log.outputs().any(|o| o.id() == u.id())
+                    })
+                    .map(|u| Amount {
+                        flavor: u.flavor(),
+                        qty: u.qty(),
+                    })
+                    .collect();
+                Some(HistoryEntry {
+                    kind: HistoryKind::OfferTaken,
+                    txid: Some(tx.id),
+                    height,
+                    amounts: paid,
+                    fee: 0,
                 })
             } else if !unlocked.is_empty() {
                 Some(HistoryEntry {
@@ -725,6 +789,68 @@ impl Wallet {
             key_index: index,
             height,
         })
+    }
+}
+
+impl Wallet {
+    /// An output to one of the wallet's keys whose value is unblinded and
+    /// whose quantity the transaction logged as a 32-byte scalar
+    /// (docs/spec/contracts.md §Offers, What wallets see): one of its
+    /// offers (`[goods, signatures, terms]`, the flavor in the terms) or a
+    /// payment for one (`[value]`, in the flavor asked by an offer in
+    /// `taken`).
+    fn recognize_unblinded(
+        &self,
+        output: &Contract,
+        log: &[TxEntry],
+        taken: &[OfferTerms],
+        height: u64,
+    ) -> Option<OwnedUtxo> {
+        let key_index = *self.known.get(&output.predicate.to_point().0)?;
+        let (value, flavors): (&zkvm::Value, Vec<Scalar>) = match output.payload.as_slice() {
+            [PortableItem::Value(v)] => (v, taken.iter().map(|t| t.want_flavor).collect()),
+            [PortableItem::Value(v), PortableItem::String(s), PortableItem::String(t)]
+                if s.to_bytes().len() == crate::OFFER_SIGNATURES_BYTES =>
+            {
+                (
+                    v,
+                    vec![OfferTerms::from_bytes(&t.to_bytes()).ok()?.give_flavor],
+                )
+            }
+            _ => return None,
+        };
+        let flavor = flavors
+            .into_iter()
+            .find(|f| Commitment::unblinded(*f).to_point() == value.flv.to_point())?;
+        let qty = crate::logged_quantity(
+            &value.qty.to_point(),
+            log.iter().filter_map(|e| match e {
+                TxEntry::Data(d) => Some(d.as_slice()),
+                _ => None,
+            }),
+        )?;
+        let opening = NoteOpening {
+            qty,
+            flavor,
+            qty_blinding: Scalar::ZERO,
+            flavor_blinding: Scalar::ZERO,
+            memo: Vec::new(),
+        };
+        let contract = Contract::from_bytes(&output.encode_to_vec()).ok()?;
+        Some(OwnedUtxo {
+            contract,
+            opening,
+            key_index,
+            height,
+        })
+    }
+
+    /// The wallet's open offers.
+    pub fn offers(&self) -> impl Iterator<Item = &OwnedUtxo> {
+        self.state
+            .utxos
+            .values()
+            .filter(|u| u.offer_terms().is_some())
     }
 }
 

@@ -1,0 +1,258 @@
+//! An order book on a devnet, as processes with wallets of distinct
+//! parties: two makers offer GOLD for native units at different prices;
+//! takers take the best first, one in part (the remainder stays on offer
+//! and a second taker fills it); a maker cancels; an expired offer is no
+//! longer listed nor taken. Every balance is checked, fees included, and
+//! every history says what happened.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use common::{Devnet, FAST};
+use serde_json::Value;
+
+fn run(net: &Devnet, dir: &Path, args: &[&str]) -> Result<Value, String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .args(args)
+        .current_dir(dir)
+        .env("ZKVM_NODE", &net.addr)
+        .env("ZKVM_WALLET", net.dir.join("data/wallet.redb"))
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+    } else {
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(err.lines().count(), 1, "one error line: {err}");
+        Err(err)
+    }
+}
+
+fn ok(net: &Devnet, dir: &Path, args: &[&str]) -> Value {
+    run(net, dir, args).unwrap_or_else(|e| panic!("zkvm {args:?}: {e}"))
+}
+
+fn balance(net: &Devnet, dir: &Path, wallet: &str, asset: &str, field: &str) -> u128 {
+    let b = ok(net, dir, &["wallet", "--wallet", wallet, "balance"]);
+    b["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["asset"] == asset)
+        .map(|x| x[field].as_str().unwrap().parse().unwrap())
+        .unwrap_or(0)
+}
+
+fn new_wallet(net: &Devnet, dir: &Path, name: &str) -> (String, String) {
+    let file = format!("{name}.redb");
+    ok(net, dir, &["wallet", "--wallet", &file, "new"]);
+    let address = ok(net, dir, &["wallet", "--wallet", &file, "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (file, address)
+}
+
+fn kinds(net: &Devnet, dir: &Path, wallet: &str) -> Vec<String> {
+    ok(net, dir, &["wallet", "--wallet", wallet, "history"])["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn an_order_book_with_two_makers_partial_fills_a_cancel_and_an_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = Devnet::start(dir.path(), FAST);
+    let work = dir.path();
+    let (m1, m1_addr) = new_wallet(&net, work, "maker1");
+    let (m2, m2_addr) = new_wallet(&net, work, "maker2");
+    let (t1, t1_addr) = new_wallet(&net, work, "taker1");
+    let (t2, t2_addr) = new_wallet(&net, work, "taker2");
+
+    // The dev wallet issues GOLD and funds everyone.
+    let gold = ok(
+        &net,
+        work,
+        &[
+            "wallet", "issue", "--qty", "10000", "--name", "GOLD", "--fee", "10", "--wait",
+        ],
+    )["flavor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for (to, asset, qty) in [
+        (&m1_addr, gold.as_str(), "1000"),
+        (&m2_addr, gold.as_str(), "1000"),
+        (&m1_addr, "native", "1000"),
+        (&m2_addr, "native", "1000"),
+        (&t1_addr, "native", "5000"),
+        (&t2_addr, "native", "5000"),
+    ] {
+        ok(
+            &net,
+            work,
+            &[
+                "wallet", "send", "--to", to, "--qty", qty, "--asset", asset, "--fee", "10",
+                "--wait",
+            ],
+        );
+    }
+
+    // Two offers of 100 GOLD: 250 native (2.5 each) and 200 (2.0 each).
+    let offer = |wallet: &str, want: &str, expires: &str| {
+        let made = ok(
+            &net,
+            work,
+            &[
+                "offer",
+                "--wallet",
+                wallet,
+                "new",
+                "--give",
+                "100",
+                &gold,
+                "--want",
+                want,
+                "native",
+                "--expires-in",
+                expires,
+                "--fee",
+                "10",
+                "--wait",
+            ],
+        );
+        made["contract_id"].as_str().unwrap().to_string()
+    };
+    let o1 = offer(&m1, "250", "3600");
+    let o2 = offer(&m2, "200", "3600");
+    assert_eq!(balance(&net, work, &m2, &gold, "offered"), 100);
+    assert_eq!(balance(&net, work, &m2, &gold, "spendable"), 900);
+    let pair = format!("{gold}/native");
+    let book = ok(&net, work, &["market", "book", &pair]);
+    let ids: Vec<&str> = book["offers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["contract_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [o2.as_str(), o1.as_str()], "best price first: {book}");
+    assert_eq!(book["offers"][0]["qty"], 100);
+
+    // Taker 1 takes 40 of the best (80 native); 60 stay on offer.
+    let took = ok(
+        &net,
+        work,
+        &[
+            "offer", "--wallet", &t1, "take", &o2, "--qty", "40", "--fee", "10", "--wait",
+        ],
+    );
+    assert_eq!(took["paid"]["qty"], 80);
+    assert_eq!(took["remaining"], 60);
+    let book = ok(&net, work, &["market", "book", &pair]);
+    let best = &book["offers"][0];
+    assert_eq!(best["qty"], 60, "{book}");
+    assert_eq!(best["unit_price"], 2.0);
+    let rest = best["contract_id"].as_str().unwrap().to_string();
+    assert_ne!(rest, o2);
+    // Paying less than the price is refused by the wallet's own check.
+    let e = run(
+        &net,
+        work,
+        &[
+            "offer",
+            "--wallet",
+            &t2,
+            "take",
+            &rest,
+            "--qty",
+            "60",
+            "--max-pay",
+            "119",
+            "--fee",
+            "10",
+        ],
+    )
+    .unwrap_err();
+    assert!(e.contains("more than --max-pay 119"), "{e}");
+    // Taker 2 fills the remainder: 60 for 120.
+    ok(
+        &net,
+        work,
+        &[
+            "offer", "--wallet", &t2, "take", &rest, "--fee", "10", "--wait",
+        ],
+    );
+    let book = ok(&net, work, &["market", "book", &pair]);
+    assert_eq!(book["offers"].as_array().unwrap().len(), 1);
+
+    // Maker 1 cancels; an expiring offer drops out of the book.
+    ok(
+        &net,
+        work,
+        &[
+            "offer",
+            "--wallet",
+            &m1,
+            "cancel",
+            &o1[..16],
+            "--fee",
+            "10",
+            "--wait",
+        ],
+    );
+    let o3 = offer(&m1, "300", "2");
+    std::thread::sleep(Duration::from_secs(3));
+    let book = ok(&net, work, &["market", "book", &pair]);
+    assert_eq!(book["offers"].as_array().unwrap().len(), 0, "{book}");
+    let e = run(
+        &net,
+        work,
+        &["offer", "--wallet", &t1, "take", &o3, "--fee", "10"],
+    )
+    .unwrap_err();
+    assert!(e.contains("expired"), "{e}");
+
+    // Every balance, fees included.
+    assert_eq!(balance(&net, work, &m2, &gold, "spendable"), 900);
+    assert_eq!(balance(&net, work, &m2, &gold, "offered"), 0);
+    assert_eq!(
+        balance(&net, work, &m2, "native", "spendable"),
+        1000 - 10 + 80 + 120
+    );
+    assert_eq!(balance(&net, work, &t1, &gold, "spendable"), 40);
+    assert_eq!(
+        balance(&net, work, &t1, "native", "spendable"),
+        5000 - 80 - 10
+    );
+    assert_eq!(balance(&net, work, &t2, &gold, "spendable"), 60);
+    assert_eq!(
+        balance(&net, work, &t2, "native", "spendable"),
+        5000 - 120 - 10
+    );
+    // Maker 1: offered twice (one cancelled, one still held past expiry).
+    assert_eq!(balance(&net, work, &m1, &gold, "spendable"), 900);
+    assert_eq!(balance(&net, work, &m1, &gold, "offered"), 100);
+    assert_eq!(
+        balance(&net, work, &m1, "native", "spendable"),
+        1000 - 10 - 10 - 10
+    );
+
+    assert_eq!(
+        kinds(&net, work, &m2)[2..],
+        ["offer made", "offer taken", "offer taken"]
+    );
+    assert_eq!(kinds(&net, work, &t1)[1..], ["bought"]);
+    assert_eq!(
+        kinds(&net, work, &m1)[2..],
+        ["offer made", "offer cancelled", "offer made"]
+    );
+    let listed = ok(&net, work, &["offer", "--wallet", &m1, "list"]);
+    assert_eq!(listed["offers"][0]["contract_id"], o3.as_str());
+}
