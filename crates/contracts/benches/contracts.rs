@@ -1,0 +1,393 @@
+//! Criterion benchmarks of each contract's transactions next to a 1×2
+//! payment (docs/bench-contracts.md). Every transaction is built in memory
+//! with the ZkVM prover (no node, no wallet file):
+//! - `contract_prove`: `Prover::build_tx` and signing;
+//! - `contract_verify`: `Verifier::verify_bytes` of the encoded transaction.
+//!
+//! Before measuring, prints a table of each transaction's encoded size and
+//! multiplier count (`zkvm::simulate::simulate` on the same program).
+//!
+//! The transactions:
+//! - `payment_1x2`: one key-locked input, `cloak:1:2`, two outputs;
+//! - `offer_make`: the maker's input cloaked to unblinded goods, then
+//!   `contracts::offer::make`;
+//! - `offer_take_part` / `offer_take_all`: `contracts::offer::take` of 30
+//!   of the 100 on offer, then of the remaining 70, with the taker's input,
+//!   `cloak:3:2` and two outputs;
+//! - `escrow_release`: the escrow's `release` branch (`call`, signed by the
+//!   arbiter and the seller), the value cloaked to one output;
+//! - `account_key_path`: a 2-of-2 shared account spent through its key
+//!   path (the MuSig aggregated key), the value cloaked to one output.
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    clippy::print_stderr
+)]
+
+use std::time::Duration;
+
+use contracts::account::Account;
+use contracts::escrow::{Escrow, RELEASE};
+use contracts::offer::{self, OfferTerms, Take};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use curve25519_dalek::scalar::Scalar;
+use musig::{Multikey, SecretKey, Signature};
+use wallet::{Keys, Seed};
+use zkvm::{
+    Anchor, Commitment, Contract, Encodable, PortableItem, Predicate, Program, Prover, Tx, TxEntry,
+    TxHeader, Value, Verifier,
+};
+
+fn a() -> Scalar {
+    Scalar::from(7u64)
+}
+
+fn b() -> Scalar {
+    Scalar::from(11u64)
+}
+
+fn header() -> TxHeader {
+    TxHeader {
+        version: 1,
+        mintime_ms: 0,
+        maxtime_ms: 5_000,
+    }
+}
+
+fn open_value(qty: u64, flavor: Scalar) -> Value {
+    Value {
+        qty: Commitment::blinded_with_factor(qty, Scalar::from(qty + 1)),
+        flv: Commitment::blinded_with_factor(flavor, Scalar::from(3u64)),
+    }
+}
+
+/// A UTXO of `qty` of `flavor` owned by `key`.
+fn utxo(key: &SecretKey, qty: u64, flavor: Scalar, n: u8) -> Contract {
+    Contract {
+        anchor: Anchor([n; 32]),
+        predicate: Predicate::key(key.clone()),
+        payload: vec![PortableItem::Value(open_value(qty, flavor))],
+    }
+}
+
+fn key(n: u64) -> SecretKey {
+    SecretKey::from_scalar(Scalar::from(n))
+}
+
+fn to(key: &SecretKey) -> Predicate {
+    Predicate::opaque(*key.verification_key().as_compressed())
+}
+
+/// Cloaks the value on top of the stack (`qty` of `flavor`) to one output
+/// to `key`.
+fn pay_out(p: &mut Program, qty: u64, flavor: Scalar, key: &SecretKey) {
+    let v = open_value(qty, flavor);
+    p.push(v.qty).push(v.flv).cloak(1, 1);
+    p.push(to(key)).output(1);
+}
+
+/// A signer of a transaction: its program, and how it signs once proved.
+#[derive(Clone)]
+enum Signing {
+    /// The predicates carry their secrets: `UnsignedTx::sign`.
+    Prover,
+    /// The predicates are opaque: `sign_multimessage` with these secrets,
+    /// matched to the signers by their verification keys.
+    Keys(Vec<SecretKey>),
+}
+
+#[derive(Clone)]
+struct Case {
+    name: &'static str,
+    program: Program,
+    signing: Signing,
+}
+
+impl Case {
+    fn prove(&self) -> Tx {
+        let unsigned = Prover::build_tx(header(), self.program.clone()).unwrap();
+        match &self.signing {
+            Signing::Prover => unsigned.sign().unwrap(),
+            Signing::Keys(keys) => {
+                let pairs: Vec<(SecretKey, [u8; 32])> = unsigned
+                    .signers
+                    .iter()
+                    .map(|(pred, id)| {
+                        let point = pred.to_point();
+                        let k = keys
+                            .iter()
+                            .find(|k| *k.verification_key().as_compressed() == point)
+                            .expect("a key for every signer");
+                        (k.clone(), id.0)
+                    })
+                    .collect();
+                let sig = Signature::sign_multimessage(
+                    &mut zkvm::signtx_transcript(&unsigned.id),
+                    &pairs,
+                )
+                .unwrap();
+                unsigned.with_signature(sig)
+            }
+        }
+    }
+}
+
+fn payment_1x2() -> Case {
+    let payer = key(100);
+    let mut p = Program::new();
+    p.push(utxo(&payer, 1000, b(), 1)).input().signtx();
+    let x = open_value(400, b());
+    let y = open_value(600, b());
+    p.push(x.qty)
+        .push(x.flv)
+        .push(y.qty)
+        .push(y.flv)
+        .cloak(1, 2);
+    p.push(to(&key(101)))
+        .output(1)
+        .push(to(&key(102)))
+        .output(1);
+    Case {
+        name: "payment_1x2",
+        program: p,
+        signing: Signing::Prover,
+    }
+}
+
+fn offer_terms() -> OfferTerms {
+    OfferTerms {
+        give_flavor: a(),
+        want_flavor: b(),
+        give: 4,
+        want: 10,
+        expires_ms: 10_000,
+        salt: [1; 16],
+    }
+}
+
+fn offer_make(maker: &SecretKey) -> Case {
+    let t = offer_terms();
+    let mut p = Program::new();
+    p.push(utxo(maker, 100, a(), 2)).input().signtx();
+    let goods = offer::goods(&t, 100);
+    p.push(goods.qty).push(goods.flv).cloak(1, 1);
+    offer::make(&mut p, &t, 100, maker);
+    Case {
+        name: "offer_make",
+        program: p,
+        signing: Signing::Prover,
+    }
+}
+
+/// A taker's transaction, as `take_tx` in tests/offer.rs.
+fn take_tx(
+    offer: &Contract,
+    held: u64,
+    take: Take,
+    taker: &SecretKey,
+    budget: u64,
+    n: u8,
+) -> Program {
+    let mut p = offer::take(offer, held, take).unwrap();
+    p.push(utxo(taker, budget, b(), n)).input().signtx();
+    let fill = open_value(take.fill, a());
+    let change = open_value(budget - take.pay, b());
+    p.push(fill.qty)
+        .push(fill.flv)
+        .push(change.qty)
+        .push(change.flv)
+        .cloak(3, 2);
+    p.push(to(taker)).output(1).push(to(taker)).output(1);
+    p
+}
+
+/// The offer outputs (payload of three items) of a transaction.
+fn offer_outputs(tx: &Tx) -> Vec<Contract> {
+    let verified = Verifier::verify_bytes(&tx.to_bytes()).unwrap();
+    verified
+        .log
+        .0
+        .iter()
+        .filter_map(|e| match e {
+            TxEntry::Output(c) if c.payload.len() == 3 => Some(c.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn escrow_release() -> Case {
+    let seeds = [11u8, 12, 13].map(|n| Keys::new(Seed::from_bytes([n; 64])));
+    let [buyer, seller, arbiter] = &seeds;
+    let escrow = Escrow {
+        buyer: buyer.address(0),
+        seller: seller.address(0),
+        arbiter: arbiter.address(0),
+        deadline_ms: 1_000_000,
+    };
+    let terms = escrow.terms([9; 32]).unwrap();
+    let held = Contract {
+        anchor: Anchor([4; 32]),
+        predicate: Predicate::opaque(terms.predicate()),
+        payload: vec![PortableItem::Value(open_value(500, b()))],
+    };
+    let (index, _) = terms.branch(RELEASE).unwrap();
+    let tree = terms.tree().unwrap().unwrap();
+    let (proof, program) = tree.call_proof(index).unwrap();
+    let mut p = Program::new();
+    p.push(held)
+        .input()
+        .push(proof.encode_to_vec())
+        .program(program)
+        .call();
+    pay_out(&mut p, 500, b(), &seller.spend_key(1));
+    Case {
+        name: "escrow_release",
+        program: p,
+        signing: Signing::Keys(vec![arbiter.spend_key(0), seller.spend_key(0)]),
+    }
+}
+
+fn account_key_path() -> Case {
+    let seeds = [21u8, 22].map(|n| Keys::new(Seed::from_bytes([n; 64])));
+    let account = Account {
+        parties: seeds.iter().map(|k| k.address(0)).collect(),
+        recovery: None,
+    };
+    let terms = account.terms([8; 32]).unwrap();
+    let secrets: Vec<SecretKey> = seeds.iter().map(|k| k.spend_key(0)).collect();
+    let multikey = Multikey::new(terms.key_path_keys().unwrap()).unwrap();
+    let aggregated = multikey.aggregated_secret(&secrets).unwrap();
+    assert_eq!(
+        *aggregated.verification_key().as_compressed(),
+        terms.predicate()
+    );
+    let held = Contract {
+        anchor: Anchor([5; 32]),
+        predicate: Predicate::key(aggregated),
+        payload: vec![PortableItem::Value(open_value(500, b()))],
+    };
+    let mut p = Program::new();
+    p.push(held).input().signtx();
+    pay_out(&mut p, 500, b(), &seeds[0].spend_key(1));
+    Case {
+        name: "account_key_path",
+        program: p,
+        signing: Signing::Prover,
+    }
+}
+
+fn cases() -> Vec<Case> {
+    let maker = key(1000);
+    let make = offer_make(&maker);
+    let made = offer_outputs(&make.prove());
+    assert_eq!(made.len(), 1);
+    let part = take_tx(
+        &made[0],
+        100,
+        Take { fill: 30, pay: 75 },
+        &key(2000),
+        1000,
+        3,
+    );
+    let rest = offer_outputs(
+        &Case {
+            name: "",
+            program: part.clone(),
+            signing: Signing::Prover,
+        }
+        .prove(),
+    );
+    assert_eq!(rest.len(), 1);
+    let all = take_tx(
+        &rest[0],
+        70,
+        Take { fill: 70, pay: 175 },
+        &key(3000),
+        500,
+        4,
+    );
+    vec![
+        payment_1x2(),
+        make,
+        Case {
+            name: "offer_take_part",
+            program: part,
+            signing: Signing::Prover,
+        },
+        Case {
+            name: "offer_take_all",
+            program: all,
+            signing: Signing::Prover,
+        },
+        escrow_release(),
+        account_key_path(),
+    ]
+}
+
+fn bench(c: &mut Criterion) {
+    // As crates/zkvm/benches/payments.rs: the first measurement does not
+    // pay for the shared generators.
+    r1cs::BulletproofGens::shared().precompute_all();
+    let cases = cases();
+
+    // Sizes and multipliers, relative to the 1×2 payment.
+    let txs: Vec<(&Case, Vec<u8>)> = cases
+        .iter()
+        .map(|case| {
+            let bytes = case.prove().to_bytes();
+            Verifier::verify_bytes(&bytes).unwrap();
+            (case, bytes)
+        })
+        .collect();
+    let stats: Vec<(usize, usize)> = txs
+        .iter()
+        .map(|(case, bytes)| {
+            let sim = zkvm::simulate::simulate(header(), case.program.clone(), &Default::default());
+            assert!(sim.ok, "{}: {:?}", case.name, sim.failure);
+            (bytes.len(), sim.multipliers)
+        })
+        .collect();
+    let (base_size, base_mul) = stats[0];
+    println!(
+        "{:<18} {:>6} {:>6} {:>11} {:>7}",
+        "transaction", "bytes", "×1x2", "multipliers", "×1x2"
+    );
+    for ((case, _), (size, mul)) in txs.iter().zip(&stats) {
+        println!(
+            "{:<18} {:>6} {:>6.2} {:>11} {:>7.2}",
+            case.name,
+            size,
+            *size as f64 / base_size as f64,
+            mul,
+            *mul as f64 / base_mul as f64
+        );
+    }
+
+    let mut group = c.benchmark_group("contract_prove");
+    for case in &cases {
+        group.bench_function(BenchmarkId::from_parameter(case.name), |b| {
+            b.iter(|| case.prove())
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("contract_verify");
+    for (case, bytes) in &txs {
+        group.bench_function(BenchmarkId::from_parameter(case.name), |b| {
+            b.iter(|| Verifier::verify_bytes(bytes).unwrap())
+        });
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3));
+    targets = bench
+}
+criterion_main!(benches);
