@@ -7,6 +7,8 @@
 //!   takes it back after a deadline.
 //! - [`account`]: an n-of-n MuSig account, optionally with k-of-n
 //!   recovery branches that open after a timeout.
+//! - [`loan`]: loans against collateral, the repayment's interest proven
+//!   over secret quantities.
 //! - [`offer`]: public offers to sell one asset for another at a price,
 //!   taken whole or in part, the remainder staying on offer.
 //!
@@ -17,6 +19,7 @@
 pub mod account;
 mod error;
 pub mod escrow;
+pub mod loan;
 pub mod offer;
 mod program;
 

@@ -1,0 +1,247 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Loans through the prover and the verifier: the borrower takes the
+//! principal by borrowing the collateral into the loan; repays the
+//! principal with 5% interest (the lender's wallet opens the repayment
+//! from its note) and gets the collateral back; a loan whose repayment is
+//! one unit short cannot be repaid; the lender claims only after the
+//! term.
+
+use contracts::loan::{self, Loan};
+use curve25519_dalek::scalar::Scalar;
+use musig::{SecretKey, Signature};
+use wallet::{Amount, EncryptedNote, Keys, Seed};
+use zkvm::{
+    Anchor, Commitment, Contract, Encodable, PortableItem, Predicate, Program, Prover, TxEntry,
+    TxHeader, Value, Verifier,
+};
+
+fn keys(n: u8) -> Keys {
+    Keys::new(Seed::from_bytes([n; 64]))
+}
+
+fn open_value(qty: u64, flavor: Scalar, salt: u64) -> Value {
+    Value {
+        qty: Commitment::blinded_with_factor(qty, Scalar::from(salt)),
+        flv: Commitment::blinded_with_factor(flavor, Scalar::from(salt + 1)),
+    }
+}
+
+fn asset_a() -> Scalar {
+    Scalar::ZERO
+}
+
+fn asset_c() -> Scalar {
+    Scalar::from(77u64)
+}
+
+fn loan(lender: &Keys, borrower: &Keys) -> Loan {
+    Loan {
+        lender: lender.address(0),
+        borrower: borrower.address(0),
+        principal: Amount {
+            flavor: asset_a(),
+            qty: 1000,
+        },
+        collateral: Amount {
+            flavor: asset_c(),
+            qty: 30,
+        },
+        rate_bp: 500,
+        term_end_ms: 50_000,
+    }
+}
+
+/// Proves, then signs with every key in `signers` (in the order the
+/// transaction asks), then verifies.
+fn run(p: Program, mintime: u64, signers: &[SecretKey]) -> Result<Vec<TxEntry>, String> {
+    let header = TxHeader {
+        version: 1,
+        mintime_ms: mintime,
+        maxtime_ms: 1_000_000,
+    };
+    let unsigned = Prover::build_tx(header, p).map_err(|e| e.to_string())?;
+    let pairs: Vec<(SecretKey, [u8; 32])> = unsigned
+        .signers
+        .iter()
+        .map(|(pred, id)| {
+            let k = signers
+                .iter()
+                .find(|k| k.verification_key().as_compressed() == &pred.to_point())
+                .expect("a signer's key");
+            (k.clone(), id.0)
+        })
+        .collect();
+    let mut t = zkvm::signtx_transcript(&unsigned.id);
+    let sig = Signature::sign_multimessage(&mut t, &pairs).map_err(|e| e.to_string())?;
+    let tx = unsigned.with_signature(sig);
+    let verified = Verifier::verify_bytes(&tx.to_bytes()).map_err(|e| e.to_string())?;
+    Ok(verified.log.0)
+}
+
+/// A UTXO of the borrower's.
+fn utxo(owner: &Keys, qty: u64, flavor: Scalar, n: u8) -> Contract {
+    Contract {
+        anchor: Anchor([n; 32]),
+        predicate: Predicate::key(owner.spend_key(0)),
+        payload: vec![PortableItem::Value(open_value(
+            qty,
+            flavor,
+            u64::from(n) * 10,
+        ))],
+    }
+}
+
+#[test]
+fn a_loan_is_taken_repaid_and_claimed_only_after_its_term() {
+    let (lender, borrower) = (keys(1), keys(2));
+    let terms = loan(&lender, &borrower);
+    let seed = [9u8; 32];
+    let c = terms.contracts(&seed).unwrap();
+    // Deterministic: the borrower builds the same contracts.
+    assert_eq!(terms.contracts(&seed).unwrap().offer, c.offer);
+    assert_eq!(c.repayment.qty, 1050);
+
+    // The lender's offer holds the principal.
+    let offer = Contract {
+        anchor: Anchor([1; 32]),
+        predicate: Predicate::opaque(c.offer.predicate()),
+        payload: vec![PortableItem::Value(open_value(1000, asset_a(), 500))],
+    };
+    // The borrower takes it: the branch borrows the collateral into the
+    // loan and leaves −collateral and the principal.
+    let (proof, _) = c.offer.tree().unwrap().unwrap().call_proof(0).unwrap();
+    let mut p = Program::new();
+    p.push(offer)
+        .input()
+        .push(proof.encode_to_vec())
+        .program(c.take.clone())
+        .call();
+    p.push(utxo(&borrower, 50, asset_c(), 2)).input().signtx();
+    let principal = open_value(1000, asset_a(), 600);
+    let change = open_value(20, asset_c(), 800);
+    p.push(principal.qty)
+        .push(principal.flv)
+        .push(change.qty)
+        .push(change.flv)
+        .cloak(3, 2);
+    let to = Predicate::opaque(borrower.receiving_point(0));
+    p.push(to.clone()).output(1).push(to).output(1);
+    let log = run(p, 0, &[borrower.spend_key(0)]).unwrap();
+    // The loan output, its contract note right after it.
+    let at = log
+        .iter()
+        .position(
+            |e| matches!(e, TxEntry::Output(o) if o.predicate.to_point() == c.loan.predicate()),
+        )
+        .unwrap();
+    let TxEntry::Output(loan_output) = &log[at] else {
+        panic!()
+    };
+    let TxEntry::Data(note) = &log[at + 1] else {
+        panic!("no note after the loan")
+    };
+    for k in [&lender, &borrower] {
+        let secrets = wallet::open_contract_note(note, k.view_key(), &c.loan.predicate()).unwrap();
+        assert_eq!(secrets.terms, c.loan);
+        assert_eq!(secrets.opening.qty, 30);
+    }
+    let opening = wallet::open_contract_note(note, borrower.view_key(), &c.loan.predicate())
+        .unwrap()
+        .opening;
+    let open_loan = Contract {
+        anchor: loan_output.anchor,
+        predicate: Predicate::opaque(c.loan.predicate()),
+        payload: vec![PortableItem::Value(opening.value())],
+    };
+    assert_eq!(open_loan.id(), loan_output.id());
+
+    let tree = c.loan.tree().unwrap().unwrap();
+    // The lender cannot claim before the term: refused at `range`.
+    let claim = |mintime: u64| {
+        let (proof, program) = tree.call_proof(1).unwrap();
+        let mut p = Program::new();
+        p.push(open_loan.clone())
+            .input()
+            .push(proof.encode_to_vec())
+            .program(program)
+            .call();
+        let back = opening.value();
+        p.push(back.qty).push(back.flv).cloak(1, 1);
+        p.push(Predicate::opaque(lender.receiving_point(0)))
+            .output(1);
+        run(p, mintime, &[lender.spend_key(0)])
+    };
+    let e = claim(49_999).unwrap_err();
+    assert!(e.contains("`range`"), "{e}");
+    claim(50_000).unwrap();
+
+    // The borrower repays 1050 and gets the collateral back.
+    let (proof, _) = tree.call_proof(0).unwrap();
+    let mut p = Program::new();
+    p.push(open_loan)
+        .input()
+        .push(proof.encode_to_vec())
+        .program(c.repay.clone())
+        .call();
+    p.push(utxo(&borrower, 2000, asset_a(), 3)).input().signtx();
+    let back = opening.value();
+    let change = open_value(950, asset_a(), 700);
+    p.push(back.qty)
+        .push(back.flv)
+        .push(change.qty)
+        .push(change.flv)
+        .cloak(3, 2);
+    let to = Predicate::opaque(borrower.receiving_point(0));
+    p.push(to.clone()).output(1).push(to).output(1);
+    let log = run(p, 0, &[borrower.spend_key(0)]).unwrap();
+    // The lender's wallet opens the repayment from its note.
+    let paid = log
+        .iter()
+        .find_map(|e| match e {
+            TxEntry::Output(o) if o.predicate.to_point() == lender.receiving_point(0) => Some(o),
+            _ => None,
+        })
+        .unwrap();
+    let [PortableItem::Value(v), PortableItem::String(n)] = paid.payload.as_slice() else {
+        panic!()
+    };
+    let note = EncryptedNote::from_bytes(&n.to_bytes()).unwrap();
+    let o = note
+        .open(lender.view_key(), &lender.receiving_point(0))
+        .unwrap();
+    assert_eq!((o.qty, o.flavor), (1050, asset_a()));
+    assert!(o.opens(v));
+}
+
+#[test]
+fn a_repayment_one_unit_short_is_refused_by_the_vm() {
+    let (lender, borrower) = (keys(1), keys(2));
+    let terms = loan(&lender, &borrower);
+    let c = terms.contracts_repaying(&[9u8; 32], 1049).unwrap();
+    let opening = wallet::NoteOpening::random(30, asset_c(), &mut rand::thread_rng());
+    let open_loan = Contract {
+        anchor: Anchor([4; 32]),
+        predicate: Predicate::opaque(c.loan.predicate()),
+        payload: vec![PortableItem::Value(opening.value())],
+    };
+    let (proof, _) = c.loan.tree().unwrap().unwrap().call_proof(0).unwrap();
+    let mut p = Program::new();
+    p.push(open_loan)
+        .input()
+        .push(proof.encode_to_vec())
+        .program(c.repay.clone())
+        .call();
+    p.push(utxo(&borrower, 2000, asset_a(), 3)).input().signtx();
+    let back = opening.value();
+    let change = open_value(951, asset_a(), 700);
+    p.push(back.qty)
+        .push(back.flv)
+        .push(change.qty)
+        .push(change.flv)
+        .cloak(3, 2);
+    let to = Predicate::opaque(borrower.receiving_point(0));
+    p.push(to.clone()).output(1).push(to).output(1);
+    let e = run(p, 0, &[borrower.spend_key(0)]).unwrap_err();
+    assert!(e.contains("`range`") && e.contains("depth 1"), "{e}");
+    let _ = loan::repayment(1000, 500);
+}
