@@ -10,43 +10,12 @@ mod common;
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use common::wallets::{
+    contract_id, dev_address, fails, join, kinds, native, new_wallet, ok, run, spawn, with_wallet,
+};
 use common::{Devnet, FAST};
-use serde_json::Value;
-
-/// Runs `zkvm args` in `dir` against the devnet: JSON on success, else the
-/// one error line.
-fn zkvm(net: &Devnet, dir: &Path, args: &[String]) -> Result<Value, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-        .args(args)
-        .current_dir(dir)
-        .env("ZKVM_NODE", &net.addr)
-        .env("ZKVM_WALLET", net.dir.join("data/wallet.redb"))
-        .output()
-        .unwrap();
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
-    } else {
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert_eq!(err.lines().count(), 1, "one error line: {err}");
-        Err(err)
-    }
-}
-
-fn ok(net: &Devnet, dir: &Path, args: &[&str]) -> Value {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    zkvm(net, dir, &args).unwrap_or_else(|e| panic!("zkvm {args:?}: {e}"))
-}
-
-fn fails(net: &Devnet, dir: &Path, args: &[&str]) -> String {
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    match zkvm(net, dir, &args) {
-        Ok(v) => panic!("zkvm {args:?} should fail, printed {v}"),
-        Err(e) => e,
-    }
-}
 
 fn now_ms() -> u64 {
     SystemTime::now()
@@ -55,32 +24,29 @@ fn now_ms() -> u64 {
         .as_millis() as u64
 }
 
-fn spendable(balance: &Value, asset: &str) -> u128 {
-    balance["balances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["asset"] == asset)
-        .map(|b| b["spendable"].as_str().unwrap().parse().unwrap())
-        .unwrap_or(0)
+/// Locks `qty` native units of the dev wallet under the predicate file
+/// `predicate` with the parameters `params` (`name=value`): the contract's
+/// id.
+fn lock(net: &Devnet, dir: &Path, qty: &str, predicate: &str, params: &[&str]) -> String {
+    let mut args = vec!["wallet", "lock", "--qty", qty, "--predicate", predicate];
+    for p in params {
+        args.extend(["--param", p]);
+    }
+    args.extend(["--fee", "10", "--wait"]);
+    contract_id(&ok(net, dir, &args))
 }
 
-/// A new wallet in `dir`: its file name and an address.
-fn new_wallet(net: &Devnet, dir: &Path, name: &str) -> (String, String) {
-    let file = format!("{name}.redb");
-    ok(net, dir, &["wallet", "--wallet", &file, "new"]);
-    let address = ok(net, dir, &["wallet", "--wallet", &file, "address"])["address"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (file, address)
-}
-
-fn dev_address(net: &Devnet, dir: &Path) -> String {
-    ok(net, dir, &["wallet", "address"])["address"]
-        .as_str()
-        .unwrap()
-        .to_string()
+/// `contract [--wallet W] call ID --branch BRANCH <options>`: a call of a
+/// contract's branch by the wallet file `wallet` (the dev wallet if `None`).
+fn call<'a>(
+    wallet: Option<&'a str>,
+    id: &'a str,
+    branch: &'a str,
+    options: &[&'a str],
+) -> Vec<&'a str> {
+    let mut rest = vec!["call", id, "--branch", branch];
+    rest.extend(options);
+    with_wallet("contract", wallet, &rest)
 }
 
 /// Splits a command line on blanks, keeping double-quoted words whole.
@@ -195,7 +161,8 @@ fn the_tutorial_runs_as_written() {
             let args = words(&command);
             assert_eq!(args[0], "zkvm", "a tutorial command: {command}");
             ran += 1;
-            match (zkvm(&net, &work, &args[1..]), expect_error) {
+            let args: Vec<&str> = args[1..].iter().map(String::as_str).collect();
+            match (run(&net, &work, &args), expect_error) {
                 (Ok(out), None) => {
                     if let (Some(var), Some(field)) = (var, field) {
                         let value = out[&field]
@@ -212,16 +179,8 @@ fn the_tutorial_runs_as_written() {
     }
     assert!(ran >= 10, "ran {ran} commands");
     // Where the tutorial leaves Bob: the contract's value less the fee.
-    let balance = ok(&net, &work, &["wallet", "--wallet", "bob.redb", "balance"]);
-    assert_eq!(spendable(&balance, "native"), 990);
-    let history = ok(&net, &work, &["wallet", "--wallet", "bob.redb", "history"]);
-    let kinds: Vec<&str> = history["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["locked", "unlocked"]);
+    assert_eq!(native(&net, &work, Some("bob.redb")), 990);
+    assert_eq!(kinds(&net, &work, "bob.redb"), ["locked", "unlocked"]);
     let listed = ok(&net, &work, &["chain", "contracts", "--tag", "tutorial"]);
     // The contract and the change of its transaction, both tagged.
     let id = vars.get("ID").unwrap();
@@ -256,91 +215,47 @@ fn the_sender_reclaims_in_time_and_late_reclaims_are_refused() {
     let work = dir.path();
     std::fs::write(work.join("timelock.toml"), TIMELOCK).unwrap();
     let (bob, bob_addr) = new_wallet(&net, work, "bob");
-    let me = dev_address(&net, work);
+    let sender = format!("sender={}", dev_address(&net, work));
+    let recipient = format!("recipient={bob_addr}");
     let lock = |deadline: u64| {
-        ok(
+        let deadline = format!("deadline={deadline}");
+        lock(
             &net,
             work,
-            &[
-                "wallet",
-                "lock",
-                "--qty",
-                "400",
-                "--predicate",
-                "timelock.toml",
-                "--param",
-                &format!("sender={me}"),
-                "--param",
-                &format!("recipient={bob_addr}"),
-                "--param",
-                &format!("deadline={deadline}"),
-                "--fee",
-                "10",
-                "--wait",
-            ],
-        )["contract_id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+            "400",
+            "timelock.toml",
+            &[&sender, &recipient, &deadline],
+        )
     };
-    let before = spendable(&ok(&net, work, &["wallet", "balance"]), "native");
+    let before = native(&net, work, None);
 
     // In time: the sender takes it back with a maxtime before the deadline.
     let deadline = now_ms() + 120_000;
     let id = lock(deadline);
+    let maxtime = deadline.to_string();
     // Without a maxtime the transaction could be included after the
     // deadline: refused, naming the branch's instruction.
-    let e = fails(
-        &net,
-        work,
-        &[
-            "contract", "call", &id, "--branch", "reclaim", "--fee", "10",
-        ],
-    );
+    let e = fails(&net, work, &call(None, &id, "reclaim", &["--fee", "10"]));
     assert!(
         e.contains("`range`") && e.contains("program depth 1"),
         "{e}"
     );
     // The recipient cannot reclaim: it needs the sender's key.
-    let e = fails(
-        &net,
-        work,
-        &[
-            "contract",
-            "--wallet",
-            &bob,
-            "call",
-            &id,
-            "--branch",
-            "reclaim",
-            "--maxtime",
-            &deadline.to_string(),
-            "--fee",
-            "10",
-        ],
-    );
+    let in_time = ["--maxtime", &maxtime, "--fee", "10"];
+    let e = fails(&net, work, &call(Some(&bob), &id, "reclaim", &in_time));
     assert!(e.contains("more signer"), "{e}");
     let reclaimed = ok(
         &net,
         work,
-        &[
-            "contract",
-            "call",
+        &call(
+            None,
             &id,
-            "--branch",
             "reclaim",
-            "--maxtime",
-            &deadline.to_string(),
-            "--fee",
-            "10",
-            "--wait",
-        ],
+            &["--maxtime", &maxtime, "--fee", "10", "--wait"],
+        ),
     );
     assert_eq!(reclaimed["status"], "confirmed");
-    assert_eq!(
-        spendable(&ok(&net, work, &["wallet", "balance"]), "native"),
-        before - 10 - 10
-    );
+    assert_eq!(native(&net, work, None), before - 10 - 10);
     let shown = ok(&net, work, &["contract", "show", &id[..12]]);
     assert!(
         shown["status"].as_str().unwrap().starts_with("spent in"),
@@ -356,29 +271,11 @@ fn the_sender_reclaims_in_time_and_late_reclaims_are_refused() {
     while now_ms() < deadline + 200 {
         std::thread::sleep(Duration::from_millis(100));
     }
-    let e = fails(
-        &net,
-        work,
-        &[
-            "contract", "call", &id, "--branch", "reclaim", "--fee", "10",
-        ],
-    );
+    let e = fails(&net, work, &call(None, &id, "reclaim", &["--fee", "10"]));
     assert!(e.contains("`range`"), "{e}");
-    let e = fails(
-        &net,
-        work,
-        &[
-            "contract",
-            "call",
-            &id,
-            "--branch",
-            "reclaim",
-            "--maxtime",
-            &deadline.to_string(),
-            "--fee",
-            "10",
-        ],
-    );
+    let maxtime = deadline.to_string();
+    let too_late = ["--maxtime", &maxtime, "--fee", "10"];
+    let e = fails(&net, work, &call(None, &id, "reclaim", &too_late));
     assert!(
         e.contains("expire") || e.contains("maxtime") || e.contains("time"),
         "{e}"
@@ -398,24 +295,7 @@ fn a_two_of_two_account_is_spent_by_two_wallets_cosigning_through_files() {
         format!("key = [\"alice\", \"bob\"]\n[parties]\nalice = \"{me}\"\nbob = \"{bob_addr}\"\n"),
     )
     .unwrap();
-    let id = ok(
-        &net,
-        work,
-        &[
-            "wallet",
-            "lock",
-            "--qty",
-            "5000",
-            "--predicate",
-            "account.toml",
-            "--fee",
-            "10",
-            "--wait",
-        ],
-    )["contract_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = lock(&net, work, "5000", "account.toml", &[]);
     let shown = ok(&net, work, &["contract", "--wallet", &bob, "show", &id]);
     assert_eq!(shown["key_path"], "alice and bob sign together (MuSig)");
 
@@ -428,9 +308,12 @@ fn a_two_of_two_account_is_spent_by_two_wallets_cosigning_through_files() {
     assert!(e.contains("more signer"), "{e}");
 
     // Alice starts a session paying Carol; Bob joins it from his wallet.
-    let session = work.join("session");
-    let alice = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-        .args([
+    let s = work.join("session");
+    let session = s.to_str().unwrap();
+    let alice = spawn(
+        &net,
+        work,
+        &[
             "contract",
             "call",
             &id,
@@ -440,59 +323,35 @@ fn a_two_of_two_account_is_spent_by_two_wallets_cosigning_through_files() {
             "--fee",
             "10",
             "--wait",
-        ])
-        .arg("--session")
-        .arg(&session)
-        .args(["--timeout", "120"])
-        .current_dir(work)
-        .env("ZKVM_NODE", &net.addr)
-        .env("ZKVM_WALLET", net.dir.join("data/wallet.redb"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let cosigned = ok(
-        &net,
-        work,
-        &[
-            "contract",
-            "--wallet",
-            &bob,
-            "cosign",
             "--session",
-            session.to_str().unwrap(),
+            session,
             "--timeout",
             "120",
         ],
     );
-    assert_eq!(cosigned["inputs"][0], id.as_str());
-    let out = alice.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let called: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(called["status"], "confirmed");
-    assert_eq!(called["txid"], cosigned["txid"]);
-    let balance = ok(&net, work, &["wallet", "--wallet", &carol, "balance"]);
-    assert_eq!(spendable(&balance, "native"), 5000);
-
-    // A session is used once.
-    let e = fails(
-        &net,
-        work,
-        &[
+    // Bob's half of the signature, waiting `timeout` seconds for the others.
+    let cosign = |timeout: &'static str| {
+        let bob = bob.as_str();
+        [
             "contract",
             "--wallet",
-            &bob,
+            bob,
             "cosign",
             "--session",
-            session.to_str().unwrap(),
+            session,
             "--timeout",
-            "1",
-        ],
-    );
+            timeout,
+        ]
+    };
+    let cosigned = ok(&net, work, &cosign("120"));
+    assert_eq!(cosigned["inputs"][0], id.as_str());
+    let called = join(alice);
+    assert_eq!(called["status"], "confirmed");
+    assert_eq!(called["txid"], cosigned["txid"]);
+    assert_eq!(native(&net, work, Some(&carol)), 5000);
+
+    // A session is used once.
+    let e = fails(&net, work, &cosign("1"));
     assert!(e.contains("already took part"), "{e}");
 }
 
@@ -512,36 +371,14 @@ fn three_branches_each_party_finds_it_and_only_the_right_one_spends() {
         ));
     }
     std::fs::write(work.join("three.toml"), file).unwrap();
-    let id = ok(
-        &net,
-        work,
-        &[
-            "wallet",
-            "lock",
-            "--qty",
-            "777",
-            "--predicate",
-            "three.toml",
-            "--fee",
-            "10",
-            "--wait",
-        ],
-    )["contract_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = lock(&net, work, "777", "three.toml", &[]);
     // Everyone finds it, with their own role.
     for (wallet, role) in [
         (None, "alice"),
-        (Some(&bob), "bob"),
-        (Some(&carol), "carol"),
+        (Some(bob.as_str()), "bob"),
+        (Some(carol.as_str()), "carol"),
     ] {
-        let mut args = vec!["contract"];
-        if let Some(w) = wallet {
-            args.extend(["--wallet", w.as_str()]);
-        }
-        args.push("list");
-        let listed = ok(&net, work, &args);
+        let listed = ok(&net, work, &with_wallet("contract", wallet, &["list"]));
         assert_eq!(listed["contracts"][0]["contract_id"], id.as_str());
         assert_eq!(listed["contracts"][0]["roles"][0], role);
         assert_eq!(
@@ -553,35 +390,22 @@ fn three_branches_each_party_finds_it_and_only_the_right_one_spends() {
     let e = fails(
         &net,
         work,
-        &[
-            "contract", "--wallet", &carol, "call", &id, "--branch", "to-bob", "--fee", "10",
-        ],
+        &call(Some(&carol), &id, "to-bob", &["--fee", "10"]),
     );
     assert!(e.contains("more signer"), "{e}");
     let e = fails(
         &net,
         work,
-        &[
-            "contract", "--wallet", &carol, "call", &id, "--branch", "to-dave", "--fee", "10",
-        ],
+        &call(Some(&carol), &id, "to-dave", &["--fee", "10"]),
     );
     assert!(e.contains("to-alice, to-bob, to-carol"), "{e}");
     let called = ok(
         &net,
         work,
-        &[
-            "contract", "--wallet", &carol, "call", &id, "--branch", "to-carol", "--fee", "10",
-            "--wait",
-        ],
+        &call(Some(&carol), &id, "to-carol", &["--fee", "10", "--wait"]),
     );
     assert_eq!(called["status"], "confirmed");
-    assert_eq!(
-        spendable(
-            &ok(&net, work, &["wallet", "--wallet", &carol, "balance"]),
-            "native"
-        ),
-        767
-    );
+    assert_eq!(native(&net, work, Some(&carol)), 767);
     let listed = ok(&net, work, &["contract", "--wallet", &bob, "list"]);
     assert_eq!(listed["contracts"].as_array().unwrap().len(), 0);
 }
@@ -605,36 +429,17 @@ fn a_branch_proves_a_secret_lies_in_its_range() {
         ),
     )
     .unwrap();
-    let id = ok(
-        &net,
-        work,
-        &[
-            "wallet",
-            "lock",
-            "--qty",
-            "300",
-            "--predicate",
-            "range.toml",
-            "--param",
-            "min=50",
-            "--param",
-            "max=100",
-            "--fee",
-            "10",
-            "--wait",
-        ],
-    )["contract_id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = lock(&net, work, "300", "range.toml", &["min=50", "max=100"]);
     for secret in ["49", "101", "18446744073709551615"] {
         let e = fails(
             &net,
             work,
-            &[
-                "contract", "--wallet", &bob, "call", &id, "--branch", "take", "--secret", secret,
-                "--fee", "10",
-            ],
+            &call(
+                Some(&bob),
+                &id,
+                "take",
+                &["--secret", secret, "--fee", "10"],
+            ),
         );
         assert!(
             e.contains("`range` at offset") && e.contains("program depth 1"),
@@ -642,28 +447,18 @@ fn a_branch_proves_a_secret_lies_in_its_range() {
         );
     }
     // Without the secret, the branch finds no commitment: named too.
-    let e = fails(
-        &net,
-        work,
-        &[
-            "contract", "--wallet", &bob, "call", &id, "--branch", "take", "--fee", "10",
-        ],
-    );
+    let e = fails(&net, work, &call(Some(&bob), &id, "take", &["--fee", "10"]));
     assert!(e.contains("program depth 1"), "{e}");
     let called = ok(
         &net,
         work,
-        &[
-            "contract", "--wallet", &bob, "call", &id, "--branch", "take", "--secret", "70",
-            "--fee", "10", "--wait",
-        ],
+        &call(
+            Some(&bob),
+            &id,
+            "take",
+            &["--secret", "70", "--fee", "10", "--wait"],
+        ),
     );
     assert_eq!(called["status"], "confirmed");
-    assert_eq!(
-        spendable(
-            &ok(&net, work, &["wallet", "--wallet", &bob, "balance"]),
-            "native"
-        ),
-        290
-    );
+    assert_eq!(native(&net, work, Some(&bob)), 290);
 }

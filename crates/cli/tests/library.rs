@@ -9,82 +9,25 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use common::wallets::{
+    contract_id, fails, join, kinds, native, new_wallet, ok, spawn, with_wallet,
+};
 use common::{Devnet, FAST};
-use serde_json::Value;
 
-fn command(net: &Devnet, dir: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_zkvm"));
-    c.args(args)
-        .current_dir(dir)
-        .env("ZKVM_NODE", &net.addr)
-        .env("ZKVM_WALLET", net.dir.join("data/wallet.redb"));
-    c
+/// `account --wallet W sign --session S`: `wallet`'s part in a session.
+fn sign<'a>(wallet: &'a str, session: &'a str) -> [&'a str; 6] {
+    ["account", "--wallet", wallet, "sign", "--session", session]
 }
 
-fn run(net: &Devnet, dir: &Path, args: &[&str]) -> Result<Value, String> {
-    let out = command(net, dir, args).output().unwrap();
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
-    } else {
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert_eq!(err.lines().count(), 1, "one error line: {err}");
-        Err(err)
-    }
-}
-
-fn ok(net: &Devnet, dir: &Path, args: &[&str]) -> Value {
-    run(net, dir, args).unwrap_or_else(|e| panic!("zkvm {args:?}: {e}"))
-}
-
-fn spawn(net: &Devnet, dir: &Path, args: &[&str]) -> Child {
-    command(net, dir, args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-fn join(child: Child) -> Value {
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn native(net: &Devnet, dir: &Path, wallet: Option<&str>) -> u128 {
-    let mut args = vec!["wallet"];
-    if let Some(w) = wallet {
-        args.extend(["--wallet", w]);
-    }
-    args.push("balance");
-    let balance = ok(net, dir, &args);
-    balance["balances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["asset"] == "native")
-        .map(|b| b["spendable"].as_str().unwrap().parse().unwrap())
-        .unwrap_or(0)
-}
-
-fn new_wallet(net: &Devnet, dir: &Path, name: &str) -> (String, String) {
-    let file = format!("{name}.redb");
-    ok(net, dir, &["wallet", "--wallet", &file, "new"]);
-    let address = ok(net, dir, &["wallet", "--wallet", &file, "address"])["address"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (file, address)
-}
-
-fn id(v: &Value) -> String {
-    v["contract_id"].as_str().unwrap().to_string()
+/// `account --wallet W recover ID --branch recover-2-3 <options>`: `wallet`
+/// recovering an account with two of its three parties.
+fn recover<'a>(wallet: &'a str, account: &'a str, options: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["account", "--wallet", wallet, "recover", account];
+    args.extend(["--branch", "recover-2-3"]);
+    args.extend(options);
+    args
 }
 
 #[test]
@@ -96,7 +39,7 @@ fn escrow_release_refund_and_reclaim() {
     let (arbiter, arbiter_addr) = new_wallet(&net, work, "arbiter");
     let buyer_start = native(&net, work, None);
     let new = |qty: &str, deadline_in: &str| {
-        id(&ok(
+        contract_id(&ok(
             &net,
             work,
             &[
@@ -116,6 +59,28 @@ fn escrow_release_refund_and_reclaim() {
             ],
         ))
     };
+    // `escrow [--wallet W] release|refund ID --with PARTY` through the
+    // session directory `session`, in the background.
+    let settle = |wallet: Option<&str>, how: &str, id: &str, with: &str, session: &Path| {
+        let session = session.to_str().unwrap();
+        let rest = [
+            how,
+            id,
+            "--with",
+            with,
+            "--session",
+            session,
+            "--fee",
+            "10",
+            "--wait",
+        ];
+        spawn(&net, work, &with_wallet("escrow", wallet, &rest))
+    };
+    // `contract [--wallet W] cosign --session S`.
+    let cosign = |wallet: Option<&str>, session: &Path| {
+        let rest = ["cosign", "--session", session.to_str().unwrap()];
+        ok(&net, work, &with_wallet("contract", wallet, &rest))
+    };
 
     // The arbiter sides with the seller: the seller takes 1000, less the fee.
     let e1 = new("1000", "600");
@@ -123,102 +88,27 @@ fn escrow_release_refund_and_reclaim() {
     assert_eq!(shown["roles"][0], "arbiter");
     assert_eq!(shown["key_path"], "buyer and seller sign together (MuSig)");
     let s1 = work.join("s1");
-    let seller_call = spawn(
-        &net,
-        work,
-        &[
-            "escrow",
-            "--wallet",
-            &seller,
-            "release",
-            &e1,
-            "--with",
-            "arbiter",
-            "--session",
-            s1.to_str().unwrap(),
-            "--fee",
-            "10",
-            "--wait",
-        ],
-    );
-    ok(
-        &net,
-        work,
-        &[
-            "contract",
-            "--wallet",
-            &arbiter,
-            "cosign",
-            "--session",
-            s1.to_str().unwrap(),
-        ],
-    );
+    let seller_call = settle(Some(&seller), "release", &e1, "arbiter", &s1);
+    cosign(Some(&arbiter), &s1);
     assert_eq!(join(seller_call)["status"], "confirmed");
     assert_eq!(native(&net, work, Some(&seller)), 990);
 
     // The arbiter sides with the buyer: a refund of 500 (less the fee).
     let e2 = new("500", "600");
     let s2 = work.join("s2");
-    let buyer_call = spawn(
-        &net,
-        work,
-        &[
-            "escrow",
-            "refund",
-            &e2,
-            "--with",
-            "arbiter",
-            "--session",
-            s2.to_str().unwrap(),
-            "--fee",
-            "10",
-            "--wait",
-        ],
-    );
-    ok(
-        &net,
-        work,
-        &[
-            "contract",
-            "--wallet",
-            &arbiter,
-            "cosign",
-            "--session",
-            s2.to_str().unwrap(),
-        ],
-    );
+    let buyer_call = settle(None, "refund", &e2, "arbiter", &s2);
+    cosign(Some(&arbiter), &s2);
     assert_eq!(join(buyer_call)["status"], "confirmed");
 
     // Buyer and seller together (the key path): released to the seller.
     let e3 = new("300", "600");
     let s3 = work.join("s3");
-    let seller_call = spawn(
-        &net,
-        work,
-        &[
-            "escrow",
-            "--wallet",
-            &seller,
-            "release",
-            &e3,
-            "--with",
-            "buyer",
-            "--session",
-            s3.to_str().unwrap(),
-            "--fee",
-            "10",
-            "--wait",
-        ],
-    );
-    ok(
-        &net,
-        work,
-        &["contract", "cosign", "--session", s3.to_str().unwrap()],
-    );
+    let seller_call = settle(Some(&seller), "release", &e3, "buyer", &s3);
+    cosign(None, &s3);
     assert_eq!(join(seller_call)["status"], "confirmed");
     assert_eq!(native(&net, work, Some(&seller)), 990 + 290);
     // The seller cannot refund through the arbiter's branch for himself.
-    let e = run(
+    let e = fails(
         &net,
         work,
         &[
@@ -232,24 +122,22 @@ fn escrow_release_refund_and_reclaim() {
             "--session",
             "x",
         ],
-    )
-    .unwrap_err();
+    );
     assert!(e.contains("arbiter or the seller"), "{e}");
 
     // Reclaim: refused before the deadline, accepted after.
     let e4 = new("200", "3");
-    let e = run(&net, work, &["escrow", "reclaim", &e4, "--fee", "10"]).unwrap_err();
+    let e = fails(&net, work, &["escrow", "reclaim", &e4, "--fee", "10"]);
     assert!(
         e.contains("`range`") && e.contains("program depth 1"),
         "{e}"
     );
     std::thread::sleep(Duration::from_secs(4));
-    let e = run(
+    let e = fails(
         &net,
         work,
         &["escrow", "--wallet", &seller, "reclaim", &e4, "--fee", "10"],
-    )
-    .unwrap_err();
+    );
     assert!(e.contains("more signer"), "only the buyer reclaims: {e}");
     let reclaimed = ok(
         &net,
@@ -263,13 +151,7 @@ fn escrow_release_refund_and_reclaim() {
         native(&net, work, None),
         buyer_start - 1010 - 510 + 490 - 310 - 210 + 190
     );
-    let history = ok(&net, work, &["wallet", "--wallet", &seller, "history"]);
-    let kinds: Vec<&str> = history["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["kind"].as_str().unwrap())
-        .collect();
+    let kinds = kinds(&net, work, &seller);
     // Four escrows naming the seller; two went to the seller, two back.
     assert_eq!(
         kinds.iter().filter(|k| **k == "locked").count(),
@@ -291,27 +173,32 @@ fn a_three_party_account_spent_by_all_and_recovered_by_two() {
     let (bob, bob_addr) = new_wallet(&net, work, "bob");
     let (carol, carol_addr) = new_wallet(&net, work, "carol");
     let (_dave, dave_addr) = new_wallet(&net, work, "dave");
-    let account = id(&ok(
-        &net,
-        work,
-        &[
-            "account",
-            "new",
-            "--with",
-            &bob_addr,
-            "--with",
-            &carol_addr,
-            "--qty",
-            "3000",
-            "--recover",
-            "2",
-            "--recover-after",
-            "4",
-            "--fee",
-            "10",
-            "--wait",
-        ],
-    ));
+    // An account of the dev wallet, Bob and Carol, of which two of the three
+    // may recover `qty` after `recover_after` seconds.
+    let new_account = |qty: &str, recover_after: &str| {
+        contract_id(&ok(
+            &net,
+            work,
+            &[
+                "account",
+                "new",
+                "--with",
+                &bob_addr,
+                "--with",
+                &carol_addr,
+                "--qty",
+                qty,
+                "--recover",
+                "2",
+                "--recover-after",
+                recover_after,
+                "--fee",
+                "10",
+                "--wait",
+            ],
+        ))
+    };
+    let account = new_account("3000", "4");
     for w in [&bob, &carol] {
         let listed = ok(&net, work, &["contract", "--wallet", w, "list"]);
         assert_eq!(listed["contracts"][0]["contract_id"], account.as_str());
@@ -321,22 +208,7 @@ fn a_three_party_account_spent_by_all_and_recovered_by_two() {
         );
     }
     // Recovery before the timeout is refused.
-    let e = run(
-        &net,
-        work,
-        &[
-            "account",
-            "--wallet",
-            &bob,
-            "recover",
-            &account,
-            "--branch",
-            "recover-2-3",
-            "--fee",
-            "10",
-        ],
-    )
-    .unwrap_err();
+    let e = fails(&net, work, &recover(&bob, &account, &["--fee", "10"]));
     assert!(e.contains("`range`"), "{e}");
 
     // All three sign a payment of the whole account to Dave.
@@ -358,78 +230,33 @@ fn a_three_party_account_spent_by_all_and_recovered_by_two() {
             "--wait",
         ],
     );
-    let bob_signs = spawn(
-        &net,
-        work,
-        &["account", "--wallet", &bob, "sign", "--session", session],
-    );
-    ok(
-        &net,
-        work,
-        &["account", "--wallet", &carol, "sign", "--session", session],
-    );
+    let bob_signs = spawn(&net, work, &sign(&bob, session));
+    ok(&net, work, &sign(&carol, session));
     join(bob_signs);
     assert_eq!(join(proposer)["status"], "confirmed");
     assert_eq!(native(&net, work, Some("dave.redb")), 3000);
 
     // A second account, recovered by Bob and Carol after the timeout.
-    let account = id(&ok(
-        &net,
-        work,
-        &[
-            "account",
-            "new",
-            "--with",
-            &bob_addr,
-            "--with",
-            &carol_addr,
-            "--qty",
-            "800",
-            "--recover",
-            "2",
-            "--recover-after",
-            "2",
-            "--fee",
-            "10",
-            "--wait",
-        ],
-    ));
+    let account = new_account("800", "2");
     std::thread::sleep(Duration::from_secs(3));
     let s = work.join("recover");
     let session = s.to_str().unwrap();
     let bob_call = spawn(
         &net,
         work,
-        &[
-            "account",
-            "--wallet",
+        &recover(
             &bob,
-            "recover",
             &account,
-            "--branch",
-            "recover-2-3",
-            "--session",
-            session,
-            "--fee",
-            "10",
-            "--wait",
-        ],
+            &["--session", session, "--fee", "10", "--wait"],
+        ),
     );
-    ok(
-        &net,
-        work,
-        &["account", "--wallet", &carol, "sign", "--session", session],
-    );
+    ok(&net, work, &sign(&carol, session));
     assert_eq!(join(bob_call)["status"], "confirmed");
     assert_eq!(native(&net, work, Some(&bob)), 790);
-    let history = ok(&net, work, &["wallet", "--wallet", &bob, "history"]);
-    let kinds: Vec<&str> = history["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["locked", "unlocked", "locked", "unlocked"]);
+    assert_eq!(
+        kinds(&net, work, &bob),
+        ["locked", "unlocked", "locked", "unlocked"]
+    );
 }
 
 #[test]
@@ -438,7 +265,7 @@ fn a_signer_who_sends_a_bad_share_is_named() {
     let net = Devnet::start(dir.path(), FAST);
     let work = dir.path();
     let (_bob, bob_addr) = new_wallet(&net, work, "bob");
-    let account = id(&ok(
+    let account = contract_id(&ok(
         &net,
         work,
         &[

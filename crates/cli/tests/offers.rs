@@ -8,63 +8,10 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
+use common::wallets::{balance, contract_id, fails, kinds, new_wallet, ok};
 use common::{Devnet, FAST};
-use serde_json::Value;
-
-fn run(net: &Devnet, dir: &Path, args: &[&str]) -> Result<Value, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-        .args(args)
-        .current_dir(dir)
-        .env("ZKVM_NODE", &net.addr)
-        .env("ZKVM_WALLET", net.dir.join("data/wallet.redb"))
-        .output()
-        .unwrap();
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
-    } else {
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert_eq!(err.lines().count(), 1, "one error line: {err}");
-        Err(err)
-    }
-}
-
-fn ok(net: &Devnet, dir: &Path, args: &[&str]) -> Value {
-    run(net, dir, args).unwrap_or_else(|e| panic!("zkvm {args:?}: {e}"))
-}
-
-fn balance(net: &Devnet, dir: &Path, wallet: &str, asset: &str, field: &str) -> u128 {
-    let b = ok(net, dir, &["wallet", "--wallet", wallet, "balance"]);
-    b["balances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["asset"] == asset)
-        .map(|x| x[field].as_str().unwrap().parse().unwrap())
-        .unwrap_or(0)
-}
-
-fn new_wallet(net: &Devnet, dir: &Path, name: &str) -> (String, String) {
-    let file = format!("{name}.redb");
-    ok(net, dir, &["wallet", "--wallet", &file, "new"]);
-    let address = ok(net, dir, &["wallet", "--wallet", &file, "address"])["address"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (file, address)
-}
-
-fn kinds(net: &Devnet, dir: &Path, wallet: &str) -> Vec<String> {
-    ok(net, dir, &["wallet", "--wallet", wallet, "history"])["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["kind"].as_str().unwrap().to_string())
-        .collect()
-}
 
 #[test]
 fn an_order_book_with_two_makers_partial_fills_a_cancel_and_an_expiry() {
@@ -128,12 +75,15 @@ fn an_order_book_with_two_makers_partial_fills_a_cancel_and_an_expiry() {
                 "--wait",
             ],
         );
-        made["contract_id"].as_str().unwrap().to_string()
+        contract_id(&made)
     };
+    // The `field` of `asset` in the balance of the wallet file `wallet`.
+    let held =
+        |wallet: &str, asset: &str, field: &str| balance(&net, work, Some(wallet), asset, field);
     let o1 = offer(&m1, "250", "3600");
     let o2 = offer(&m2, "200", "3600");
-    assert_eq!(balance(&net, work, &m2, &gold, "offered"), 100);
-    assert_eq!(balance(&net, work, &m2, &gold, "spendable"), 900);
+    assert_eq!(held(&m2, &gold, "offered"), 100);
+    assert_eq!(held(&m2, &gold, "spendable"), 900);
     let pair = format!("{gold}/native");
     let book = ok(&net, work, &["market", "book", &pair]);
     let ids: Vec<&str> = book["offers"]
@@ -162,7 +112,7 @@ fn an_order_book_with_two_makers_partial_fills_a_cancel_and_an_expiry() {
     let rest = best["contract_id"].as_str().unwrap().to_string();
     assert_ne!(rest, o2);
     // Paying less than the price is refused by the wallet's own check.
-    let e = run(
+    let e = fails(
         &net,
         work,
         &[
@@ -178,8 +128,7 @@ fn an_order_book_with_two_makers_partial_fills_a_cancel_and_an_expiry() {
             "--fee",
             "10",
         ],
-    )
-    .unwrap_err();
+    );
     assert!(e.contains("more than --max-pay 119"), "{e}");
     // Taker 2 fills the remainder: 60 for 120.
     ok(
@@ -211,38 +160,25 @@ fn an_order_book_with_two_makers_partial_fills_a_cancel_and_an_expiry() {
     std::thread::sleep(Duration::from_secs(3));
     let book = ok(&net, work, &["market", "book", &pair]);
     assert_eq!(book["offers"].as_array().unwrap().len(), 0, "{book}");
-    let e = run(
+    let e = fails(
         &net,
         work,
         &["offer", "--wallet", &t1, "take", &o3, "--fee", "10"],
-    )
-    .unwrap_err();
+    );
     assert!(e.contains("expired"), "{e}");
 
     // Every balance, fees included.
-    assert_eq!(balance(&net, work, &m2, &gold, "spendable"), 900);
-    assert_eq!(balance(&net, work, &m2, &gold, "offered"), 0);
-    assert_eq!(
-        balance(&net, work, &m2, "native", "spendable"),
-        1000 - 10 + 80 + 120
-    );
-    assert_eq!(balance(&net, work, &t1, &gold, "spendable"), 40);
-    assert_eq!(
-        balance(&net, work, &t1, "native", "spendable"),
-        5000 - 80 - 10
-    );
-    assert_eq!(balance(&net, work, &t2, &gold, "spendable"), 60);
-    assert_eq!(
-        balance(&net, work, &t2, "native", "spendable"),
-        5000 - 120 - 10
-    );
+    assert_eq!(held(&m2, &gold, "spendable"), 900);
+    assert_eq!(held(&m2, &gold, "offered"), 0);
+    assert_eq!(held(&m2, "native", "spendable"), 1000 - 10 + 80 + 120);
+    assert_eq!(held(&t1, &gold, "spendable"), 40);
+    assert_eq!(held(&t1, "native", "spendable"), 5000 - 80 - 10);
+    assert_eq!(held(&t2, &gold, "spendable"), 60);
+    assert_eq!(held(&t2, "native", "spendable"), 5000 - 120 - 10);
     // Maker 1: offered twice (one cancelled, one still held past expiry).
-    assert_eq!(balance(&net, work, &m1, &gold, "spendable"), 900);
-    assert_eq!(balance(&net, work, &m1, &gold, "offered"), 100);
-    assert_eq!(
-        balance(&net, work, &m1, "native", "spendable"),
-        1000 - 10 - 10 - 10
-    );
+    assert_eq!(held(&m1, &gold, "spendable"), 900);
+    assert_eq!(held(&m1, &gold, "offered"), 100);
+    assert_eq!(held(&m1, "native", "spendable"), 1000 - 10 - 10 - 10);
 
     assert_eq!(
         kinds(&net, work, &m2)[2..],

@@ -6,14 +6,14 @@
 
 mod common;
 
-use common::{Chain, TempPath, T0};
+use common::{genesis_output, Chain, TempPath, T0};
 use curve25519_dalek::scalar::Scalar;
 use musig::{SecretKey, SignerAwaitingPrecommitments, SigningContext};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 use wallet::{
-    genesis_anchor, pay_to, signing_context, Amount, Branch, Call, Fee, HistoryKind, Lock, Party,
-    SpendPath, Terms, Wallet, WalletError,
+    signing_context, Amount, Branch, Call, Fee, HistoryKind, Lock, Party, SpendPath, Terms, Wallet,
+    WalletError,
 };
 use zkvm::asm::{assemble, Params};
 use zkvm::Program;
@@ -32,26 +32,38 @@ fn bip39_phrase(seed: u8) -> String {
     phrase.as_str().to_string()
 }
 
+/// A chain whose genesis gives 100,000 native units to each of `a` and `b`.
 fn network(a: &Wallet, b: &Wallet, rng: &mut StdRng) -> Chain {
     let utxos = vec![
-        pay_to(
-            &a.address(0),
-            100_000,
-            Scalar::ZERO,
-            genesis_anchor(b"c", 0),
-            rng,
-        )
-        .unwrap(),
-        pay_to(
-            &b.address(0),
-            100_000,
-            Scalar::ZERO,
-            genesis_anchor(b"c", 1),
-            rng,
-        )
-        .unwrap(),
+        genesis_output(&a.address(0), 100_000, b"c", 0, rng),
+        genesis_output(&b.address(0), 100_000, b"c", 1, rng),
     ];
     Chain::start(utxos, SecretKey::random(rng))
+}
+
+/// Wallets A and B (files `<name>-a` and `<name>-b`, phrases of the seeds
+/// `2n - 1` and `2n`) on a [`network`] made with the generator of seed `n`,
+/// both synced; with that generator and the wallets' files, which must live
+/// as long as the wallets.
+fn two_wallets(name: &str, n: u8) -> (Wallet, Wallet, Chain, StdRng, [TempPath; 2]) {
+    let mut rng = StdRng::seed_from_u64(u64::from(n));
+    let (mut a, pa) = wallet(&format!("{name}-a"), 2 * n - 1);
+    let (mut b, pb) = wallet(&format!("{name}-b"), 2 * n);
+    let chain = network(&a, &b, &mut rng);
+    a.sync(&chain).unwrap();
+    b.sync(&chain).unwrap();
+    (a, b, chain, rng, [pa, pb])
+}
+
+/// A lock of `qty` native units under `terms`, told to A and B (their
+/// addresses 0), untagged.
+fn lock_for_both(terms: Terms, qty: u64, a: &Wallet, b: &Wallet) -> Lock {
+    Lock {
+        terms,
+        amount: native(qty),
+        notify: vec![a.address(0), b.address(0)],
+        tags: vec![],
+    }
 }
 
 fn native(qty: u64) -> Amount {
@@ -116,22 +128,23 @@ fn call(id: zkvm::ContractID, branch: &str) -> Call {
     }
 }
 
+/// A call of contract `id` by its key path.
+fn key_call(id: zkvm::ContractID) -> Call {
+    Call {
+        path: SpendPath::Key,
+        ..call(id, "")
+    }
+}
+
 #[test]
 fn a_time_locked_payment_is_found_refused_early_and_claimed_late() {
-    let mut rng = StdRng::seed_from_u64(1);
-    let (mut a, _pa) = wallet("tl-a", 1);
-    let (mut b, _pb) = wallet("tl-b", 2);
-    let mut chain = network(&a, &b, &mut rng);
-    a.sync(&chain).unwrap();
-    b.sync(&chain).unwrap();
+    let (mut a, mut b, mut chain, mut rng, paths) = two_wallets("tl", 1);
 
     let deadline = T0 + 5_000;
     let terms = timelock(&a, &b, deadline);
     let lock = Lock {
-        terms: terms.clone(),
-        amount: native(700),
-        notify: vec![a.address(0), b.address(0)],
         tags: vec![b"timelock".to_vec()],
+        ..lock_for_both(terms.clone(), 700, &a, &b)
     };
     let built = a.lock(lock, Fee::Fixed(10), &mut rng).unwrap();
     chain.produce(vec![built.tx]);
@@ -191,7 +204,7 @@ fn a_time_locked_payment_is_found_refused_early_and_claimed_late() {
     ));
 
     // Reopened from its file, the wallet still knows the contract.
-    let path = _pb.0.clone();
+    let path = paths[1].0.clone();
     drop(b);
     let b = Wallet::open(&path).unwrap();
     assert!(b.contract(&held.id()).unwrap().spent.is_some());
@@ -199,19 +212,9 @@ fn a_time_locked_payment_is_found_refused_early_and_claimed_late() {
 
 #[test]
 fn the_sender_reclaims_before_the_deadline() {
-    let mut rng = StdRng::seed_from_u64(2);
-    let (mut a, _pa) = wallet("rc-a", 3);
-    let (mut b, _pb) = wallet("rc-b", 4);
-    let mut chain = network(&a, &b, &mut rng);
-    a.sync(&chain).unwrap();
-    b.sync(&chain).unwrap();
+    let (mut a, b, mut chain, mut rng, _paths) = two_wallets("rc", 2);
     let deadline = T0 + 60_000;
-    let lock = Lock {
-        terms: timelock(&a, &b, deadline),
-        amount: native(300),
-        notify: vec![a.address(0), b.address(0)],
-        tags: vec![],
-    };
+    let lock = lock_for_both(timelock(&a, &b, deadline), 300, &a, &b);
     let built = a.lock(lock, Fee::Fixed(10), &mut rng).unwrap();
     chain.produce(vec![built.tx]);
     a.sync(&chain).unwrap();
@@ -231,12 +234,7 @@ fn the_sender_reclaims_before_the_deadline() {
 
 #[test]
 fn a_two_of_two_account_is_signed_by_both_wallets() {
-    let mut rng = StdRng::seed_from_u64(3);
-    let (mut a, _pa) = wallet("ms-a", 5);
-    let (mut b, _pb) = wallet("ms-b", 6);
-    let mut chain = network(&a, &b, &mut rng);
-    a.sync(&chain).unwrap();
-    b.sync(&chain).unwrap();
+    let (mut a, mut b, mut chain, mut rng, _paths) = two_wallets("ms", 3);
     let terms = Terms::new(
         vec![
             Party {
@@ -253,19 +251,13 @@ fn a_two_of_two_account_is_signed_by_both_wallets() {
         [0; 32],
     )
     .unwrap();
-    let lock = Lock {
-        terms,
-        amount: native(5_000),
-        notify: vec![a.address(0), b.address(0)],
-        tags: vec![],
-    };
+    let lock = lock_for_both(terms, 5_000, &a, &b);
     let built = a.lock(lock, Fee::Fixed(10), &mut rng).unwrap();
     chain.produce(vec![built.tx]);
     a.sync(&chain).unwrap();
     b.sync(&chain).unwrap();
     let id = b.contracts()[0].id();
-    let mut spend = call(id, "");
-    spend.path = SpendPath::Key;
+    let mut spend = key_call(id);
     // Alone, neither can spend it.
     assert!(matches!(
         a.call(spend.clone(), Fee::Fixed(10), &mut rng),
@@ -318,12 +310,7 @@ fn a_two_of_two_account_is_signed_by_both_wallets() {
 
 #[test]
 fn a_taproot_key_path_signs_with_the_tweaked_key() {
-    let mut rng = StdRng::seed_from_u64(4);
-    let (mut a, _pa) = wallet("tk-a", 7);
-    let (mut b, _pb) = wallet("tk-b", 8);
-    let mut chain = network(&a, &b, &mut rng);
-    a.sync(&chain).unwrap();
-    b.sync(&chain).unwrap();
+    let (mut a, mut b, mut chain, mut rng, _paths) = two_wallets("tk", 4);
     let mut terms = timelock(&a, &b, T0 + 1_000_000);
     terms = Terms::new(
         terms.parties().to_vec(),
@@ -332,19 +319,13 @@ fn a_taproot_key_path_signs_with_the_tweaked_key() {
         [4; 32],
     )
     .unwrap();
-    let lock = Lock {
-        terms,
-        amount: native(900),
-        notify: vec![a.address(0), b.address(0)],
-        tags: vec![],
-    };
+    let lock = lock_for_both(terms, 900, &a, &b);
     let built = a.lock(lock, Fee::Fixed(10), &mut rng).unwrap();
     chain.produce(vec![built.tx]);
     a.sync(&chain).unwrap();
     b.sync(&chain).unwrap();
     let id = a.contracts()[0].id();
-    let mut spend = call(id, "");
-    spend.path = SpendPath::Key;
+    let spend = key_call(id);
     assert!(matches!(
         b.call(spend.clone(), Fee::Fixed(10), &mut rng),
         Err(WalletError::NotASigner)

@@ -9,12 +9,33 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use accumulator::{Forest, ZkvmHash};
 use blockchain::{utxo_leaf, Block, ChainState, Genesis};
+use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
-use wallet::BlockSource;
+use rand::{CryptoRng, RngCore};
+use wallet::{genesis_anchor, pay_to, Address, BlockSource};
 use zkvm::{Contract, Tx};
 
 /// The genesis timestamp.
 pub const T0: u64 = 1_700_000_000_000;
+
+/// A genesis output paying `qty` of the fee flavor to `address`, anchored
+/// as the `index`th output of the network `network`.
+pub fn genesis_output(
+    address: &Address,
+    qty: u64,
+    network: &[u8],
+    index: u64,
+    rng: &mut (impl RngCore + CryptoRng),
+) -> Contract {
+    pay_to(
+        address,
+        qty,
+        Scalar::ZERO,
+        genesis_anchor(network, index),
+        rng,
+    )
+    .unwrap()
+}
 
 /// A fresh path in the temporary directory, removed on drop.
 pub struct TempPath(pub PathBuf);
