@@ -239,6 +239,8 @@ fn call(args: CallArgs, path: &Path, node: &str) -> Result<Output, Error> {
         secrets: args.secrets,
         args: program,
         to: args.to,
+        branch_program: None,
+        owes: Vec::new(),
         mintime: args.mintime,
         maxtime: args.maxtime,
         session: args.session,
@@ -260,6 +262,10 @@ pub(crate) struct CallSpec {
     pub args: Program,
     /// Where the value goes (default: this wallet).
     pub to: Option<String>,
+    /// The branch's program with its secrets, if it needs them.
+    pub branch_program: Option<Program>,
+    /// Debts the branch leaves for the wallet to pay.
+    pub owes: Vec<Amount>,
     /// Time bounds.
     pub mintime: Option<u64>,
     /// See `mintime`.
@@ -291,6 +297,8 @@ pub(crate) fn call_contract(
         secrets: spec.secrets,
         args: spec.args,
         to,
+        branch_program: spec.branch_program,
+        owes: spec.owes,
         mintime_ms: spec.mintime,
         maxtime_ms: spec.maxtime,
     };

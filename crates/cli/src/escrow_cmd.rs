@@ -194,6 +194,8 @@ fn spec(
         secrets: Vec::new(),
         args: Program::new(),
         to,
+        branch_program: None,
+        owes: Vec::new(),
         mintime: None,
         maxtime: None,
         session,

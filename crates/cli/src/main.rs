@@ -20,6 +20,7 @@ mod devnet;
 mod error;
 mod escrow_cmd;
 mod input;
+mod loan_cmd;
 mod node_cmd;
 mod offer_cmd;
 mod simulate_cmd;
@@ -93,6 +94,14 @@ enum Command {
         #[command(subcommand)]
         command: escrow_cmd::AccountCommand,
     },
+    /// Loans against collateral, interest checked in zero knowledge:
+    /// offer, take, repay, claim (docs/spec/contracts.md §Loans).
+    Loan {
+        #[command(flatten)]
+        args: wallet_cmd::WalletArgs,
+        #[command(subcommand)]
+        command: loan_cmd::LoanCommand,
+    },
     /// Public offers with partial fills: make, list, cancel, take
     /// (docs/spec/contracts.md §Offers).
     Offer {
@@ -164,6 +173,7 @@ fn main() -> ExitCode {
         Command::Contract { args, command } => contract_cmd::run(command, &args, &cli.node),
         Command::Escrow { args, command } => escrow_cmd::run_escrow(command, &args, &cli.node),
         Command::Account { args, command } => escrow_cmd::run_account(command, &args, &cli.node),
+        Command::Loan { args, command } => loan_cmd::run(command, &args, &cli.node),
         Command::Offer { args, command } => offer_cmd::run(command, &args, &cli.node),
         Command::Market {
             args,

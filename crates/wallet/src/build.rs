@@ -484,8 +484,11 @@ impl Wallet {
         for u in &plan.inputs {
             flow(u.flavor(), u.qty(), 0);
         }
-        for (held, _) in &plan.calls {
+        for (held, call) in &plan.calls {
             flow(held.opening.flavor, held.opening.qty, 0);
+            for a in &call.owes {
+                flow(a.flavor, 0, a.qty);
+            }
         }
         for e in &plan.externals {
             for a in &e.gives {
@@ -515,7 +518,22 @@ impl Wallet {
         if let Some((a, _)) = &plan.issue {
             incoming.push(*a);
         }
+        // A debt (a wide value) in a flavor other than the fee's that nets
+        // to zero still leaves a zero of that flavor after the cloak's
+        // merge, which only an output of that flavor can match.
+        let owed: Vec<Scalar> = plan
+            .calls
+            .iter()
+            .flat_map(|(_, c)| &c.owes)
+            .chain(plan.externals.iter().flat_map(|e| &e.owes))
+            .map(|a| a.flavor)
+            .filter(|f| *f != Scalar::ZERO)
+            .collect();
         for (flavor, inflow, outflow) in flows.into_values() {
+            if inflow == outflow && owed.contains(&flavor) {
+                incoming.push(Amount { flavor, qty: 0 });
+                continue;
+            }
             if inflow < outflow {
                 return Err(WalletError::InsufficientFunds {
                     flavor,
@@ -582,10 +600,21 @@ impl Wallet {
                         .ok_or(WalletError::Corrupt("branch"))?;
                     let tree = held.terms.tree()?.ok_or(WalletError::Corrupt("tree"))?;
                     let (proof, program) = tree.call_proof(index)?;
+                    let program = match &call.branch_program {
+                        Some(witness) => {
+                            if witness.encode_to_vec() != held.terms.branches()[index].program {
+                                return Err(WalletError::Terms(format!(
+                                    "the program given for branch {name:?} is not the contract's"
+                                )));
+                            }
+                            zkvm::ProgramItem::Program(witness.clone())
+                        }
+                        None => program,
+                    };
                     p.push(proof.encode_to_vec()).program(program).call();
                 }
             }
-            m += 1;
+            m += 1 + call.owes.len();
         }
         for u in &plan.inputs {
             p.push(self.reopen(u)?).input().signtx();

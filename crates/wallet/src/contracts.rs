@@ -117,6 +117,13 @@ pub struct Call {
     pub args: Program,
     /// Where the value goes: an address, or the wallet itself.
     pub to: Option<Address>,
+    /// For a branch: the branch's program with the prover's secrets
+    /// attached (its open commitments), when it `commit`s or `borrow`s
+    /// constants of the contract's; it must encode to the branch's bytes.
+    pub branch_program: Option<Program>,
+    /// Debts the branch leaves below the value (wide values from
+    /// `borrow`), which the wallet pays from its funds.
+    pub owes: Vec<Amount>,
     /// The transaction's time bounds; by default from 0 to the tip's time
     /// plus the validity window.
     pub mintime_ms: Option<u64>,
@@ -372,18 +379,26 @@ impl Wallet {
     fn call_plan(&self, held: &HeldContract, call: &Call, fee: u64) -> Result<Plan, WalletError> {
         let amount = held.amount();
         let payments: Vec<(Address, Amount)> = call.to.iter().map(|to| (*to, amount)).collect();
-        let native_in = if amount.flavor == Scalar::ZERO {
-            u128::from(amount.qty)
-        } else {
-            0
+        // Per flavor: what goes out (payments, debts, the fee) beyond what
+        // the contract brings in comes from the wallet.
+        let mut need: BTreeMap<[u8; 32], (Scalar, i128)> = BTreeMap::new();
+        let mut add = |f: Scalar, q: i128| {
+            need.entry(f.to_bytes()).or_insert((f, 0)).1 += q;
         };
-        let native_out: u128 = u128::from(fee)
-            + payments
-                .iter()
-                .filter(|(_, a)| a.flavor == Scalar::ZERO)
-                .map(|(_, a)| u128::from(a.qty))
-                .sum::<u128>();
-        let inputs = self.select(Scalar::ZERO, native_out.saturating_sub(native_in))?;
+        add(amount.flavor, -i128::from(amount.qty));
+        add(Scalar::ZERO, i128::from(fee));
+        for (_, a) in &payments {
+            add(a.flavor, i128::from(a.qty));
+        }
+        for a in &call.owes {
+            add(a.flavor, i128::from(a.qty));
+        }
+        let mut inputs = Vec::new();
+        for (f, q) in need.into_values() {
+            if q > 0 {
+                inputs.extend(self.select(f, q.unsigned_abs())?);
+            }
+        }
         let mut plan = Plan::simple(HistoryKind::Unlocked, inputs, payments, fee);
         plan.calls = vec![(held.clone(), call.clone())];
         Ok(plan)

@@ -123,6 +123,8 @@ fn call(id: zkvm::ContractID, branch: &str) -> Call {
         secrets: vec![],
         args: Program::new(),
         to: None,
+        branch_program: None,
+        owes: Vec::new(),
         mintime_ms: None,
         maxtime_ms: None,
     }
