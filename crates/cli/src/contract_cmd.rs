@@ -65,6 +65,14 @@ pub enum ContractCommand {
     },
     /// Spend a contract through its key path or one of its branches.
     Call(Box<CallArgs>),
+    /// Finish a co-signing session whose caller stopped after every party
+    /// sent its share: assemble the signature from the session's files,
+    /// check the transaction and submit it.
+    Finish {
+        /// The session directory.
+        #[arg(long, value_name = "DIR")]
+        session: PathBuf,
+    },
     /// Take part in another wallet's co-signing session (`contract call
     /// --session DIR`): sign with the keys this wallet holds.
     Cosign {
@@ -215,6 +223,7 @@ pub fn run(command: ContractCommand, wallet: &WalletArgs, node: &str) -> Result<
         }
         ContractCommand::Call(args) => call(*args, path, node),
         ContractCommand::Cosign { session, timeout } => cosign_session(path, &session, timeout),
+        ContractCommand::Finish { session } => finish_session(&session, node),
     }
 }
 
@@ -591,6 +600,40 @@ impl Request {
         }
         Ok(Request { tx, entries })
     }
+}
+
+/// `zkvm contract finish`: the signature is `(Σ R_i, Σ s_i)` of the
+/// session's commitments and shares (docs/spec/musig.md §Interactive
+/// signing); the whole transaction is verified before it is submitted,
+/// so a bad share is caught here too.
+pub(crate) fn finish_session(dir: &Path, node: &str) -> Result<Output, Error> {
+    let text = std::fs::read(dir.join(REQUEST))
+        .map_err(|e| Error::Usage(format!("cannot read the session's request: {e}")))?;
+    let json: Json = serde_json::from_slice(&text)
+        .map_err(|e| Error::Usage(format!("session request is not JSON: {e}")))?;
+    let request = Request::from_json(&json)?;
+    let tx = Tx::from_bytes(&request.tx).map_err(Error::Decode)?;
+    let parties = signing_context(&request.entries)?.parties();
+    let now = Duration::from_secs(0);
+    let commits: Vec<NonceCommitment> =
+        collect(dir, "commit", parties, now, NonceCommitment::from_bytes)?;
+    let shares: Vec<SignatureShare> = collect(dir, "share", parties, now, SignatureShare::from_bytes)?;
+    let r: curve25519_dalek::ristretto::RistrettoPoint =
+        commits.iter().map(NonceCommitment::as_point).sum();
+    let s: curve25519_dalek::scalar::Scalar = shares.iter().map(|x| *x.as_scalar()).sum();
+    let mut bytes = [0u8; 64];
+    bytes[..32].copy_from_slice(r.compress().as_bytes());
+    bytes[32..].copy_from_slice(s.as_bytes());
+    let signature = Signature::from_bytes(&bytes).map_err(|e| Error::Usage(e.to_string()))?;
+    let signed = Tx { signature, ..tx };
+    let verified = Verifier::verify_bytes(&signed.to_bytes()).map_err(Error::Invalid)?;
+    let client = node::Client::new(node)?;
+    let answer = client.submit(&signed.to_bytes())?;
+    Ok(Output::Json(json!({
+        "txid": verified.id.to_string(),
+        "fee_rate": answer["fee_rate"],
+        "status": "pending",
+    })))
 }
 
 /// `zkvm contract cosign` with the wallet at `path`.

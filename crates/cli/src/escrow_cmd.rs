@@ -10,7 +10,7 @@ use contracts::escrow::{self, Escrow};
 use wallet::{Address, SpendPath, Wallet};
 use zkvm::Program;
 
-use crate::contract_cmd::{call_contract, cosign_session, lock_terms, CallSpec};
+use crate::contract_cmd::{call_contract, cosign_session, finish_session, lock_terms, CallSpec};
 use crate::wallet_cmd::{synced, TxArgs, WalletArgs};
 use crate::{Error, Output};
 
@@ -139,6 +139,13 @@ pub enum AccountCommand {
         /// Seconds to wait for the others at each round.
         #[arg(long, default_value_t = 600)]
         timeout: u64,
+    },
+    /// Submit a proposal whose proposer stopped after every party signed
+    /// (what `contract finish` does).
+    Finish {
+        /// The co-signing directory.
+        #[arg(long, value_name = "DIR")]
+        session: PathBuf,
     },
     /// After the timeout, K parties move the funds through a recovery
     /// branch (`recover-1-3`…, see `zkvm contract show`).
@@ -345,6 +352,7 @@ pub fn run_account(
             &wallet.wallet,
             node,
         ),
+        AccountCommand::Finish { session } => finish_session(&session, node),
         AccountCommand::Sign { session, timeout } => {
             cosign_session(&wallet.wallet, &session, timeout)
         }

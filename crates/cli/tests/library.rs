@@ -235,6 +235,10 @@ fn a_three_party_account_spent_by_all_and_recovered_by_two() {
     join(bob_signs);
     assert_eq!(join(proposer)["status"], "confirmed");
     assert_eq!(native(&net, work, Some("dave.redb")), 3000);
+    // `finish` assembles the same signature from the session's files: the
+    // transaction verifies, and the node already has it.
+    let e = fails(&net, work, &["account", "finish", "--session", session]);
+    assert!(e.contains("already"), "{e}");
 
     // A second account, recovered by Bob and Carol after the timeout.
     let account = new_account("800", "2");
@@ -312,4 +316,11 @@ fn a_signer_who_sends_a_bad_share_is_named() {
         err.contains("party #1's signature share is invalid"),
         "{err}"
     );
+    // Nor does `finish` submit it: the assembled signature does not verify.
+    let e = fails(
+        &net,
+        work,
+        &["account", "finish", "--session", s.to_str().unwrap()],
+    );
+    assert!(e.contains("invalid transaction"), "{e}");
 }

@@ -9,46 +9,13 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
+use common::wallets::{balance, fails, new_wallet, ok, with_wallet};
 use common::{Devnet, FAST};
-use serde_json::Value;
-
-fn run(net: &Devnet, dir: &Path, args: &[&str]) -> Result<Value, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-        .args(args)
-        .current_dir(dir)
-        .env("ZKVM_NODE", &net.addr)
-        .env("ZKVM_WALLET", net.dir.join("data/wallet.redb"))
-        .output()
-        .unwrap();
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
-    } else {
-        let err = String::from_utf8_lossy(&out.stderr).to_string();
-        assert_eq!(err.lines().count(), 1, "one error line: {err}");
-        Err(err)
-    }
-}
-
-fn ok(net: &Devnet, dir: &Path, args: &[&str]) -> Value {
-    run(net, dir, args).unwrap_or_else(|e| panic!("zkvm {args:?}: {e}"))
-}
 
 fn spendable(net: &Devnet, dir: &Path, wallet: Option<&str>, asset: &str) -> u128 {
-    let mut args = vec!["wallet"];
-    if let Some(w) = wallet {
-        args.extend(["--wallet", w]);
-    }
-    args.push("balance");
-    ok(net, dir, &args)["balances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["asset"] == asset)
-        .map(|x| x["spendable"].as_str().unwrap().parse().unwrap())
-        .unwrap_or(0)
+    balance(net, dir, wallet, asset, "spendable")
 }
 
 #[test]
@@ -56,11 +23,7 @@ fn a_loan_repaid_and_a_loan_defaulted() {
     let dir = tempfile::tempdir().unwrap();
     let net = Devnet::start(dir.path(), FAST);
     let work = dir.path();
-    ok(&net, work, &["wallet", "--wallet", "bob.redb", "new"]);
-    let bob = ok(&net, work, &["wallet", "--wallet", "bob.redb", "address"])["address"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (_, bob) = new_wallet(&net, work, "bob");
     let gold = ok(
         &net,
         work,
@@ -137,22 +100,16 @@ fn a_loan_repaid_and_a_loan_defaulted() {
     assert_eq!(spendable(&net, work, Some("bob.redb"), &gold), 70);
     // Both wallets hold the loan.
     for w in [None, Some("bob.redb")] {
-        let mut args = vec!["contract"];
-        if let Some(w) = w {
-            args.extend(["--wallet", w]);
-        }
-        args.push("list");
-        let listed = ok(&net, work, &args);
+        let listed = ok(&net, work, &with_wallet("contract", w, &["list"]));
         let branches = &listed["contracts"][0]["branches"];
         assert_eq!(branches, &serde_json::json!(["repay", "claim"]), "{listed}");
     }
     // The lender cannot claim before the term.
-    let e = run(
+    let e = fails(
         &net,
         work,
         &["loan", "claim", "--file", "loan1.json", "--fee", "10"],
-    )
-    .unwrap_err();
+    );
     assert!(e.contains("`range`"), "{e}");
     let repaid = ok(
         &net,
@@ -221,12 +178,11 @@ fn a_loan_repaid_and_a_loan_defaulted() {
             "--wait",
         ],
     );
-    let e = run(
+    let e = fails(
         &net,
         work,
         &["loan", "claim", "--file", "loan2.json", "--fee", "10"],
-    )
-    .unwrap_err();
+    );
     assert!(e.contains("`range`"), "{e}");
     std::thread::sleep(Duration::from_secs(4));
     // The borrower may still repay until the lender claims; the lender
@@ -246,7 +202,7 @@ fn a_loan_repaid_and_a_loan_defaulted() {
     );
     assert_eq!(spendable(&net, work, None, &gold), 1000 - 100 + 40);
     assert_eq!(spendable(&net, work, Some("bob.redb"), &gold), 60);
-    let e = run(
+    let e = fails(
         &net,
         work,
         &[
@@ -259,7 +215,6 @@ fn a_loan_repaid_and_a_loan_defaulted() {
             "--fee",
             "10",
         ],
-    )
-    .unwrap_err();
+    );
     assert!(e.contains("no open loan"), "{e}");
 }
