@@ -617,7 +617,8 @@ pub(crate) fn finish_session(dir: &Path, node: &str) -> Result<Output, Error> {
     let now = Duration::from_secs(0);
     let commits: Vec<NonceCommitment> =
         collect(dir, "commit", parties, now, NonceCommitment::from_bytes)?;
-    let shares: Vec<SignatureShare> = collect(dir, "share", parties, now, SignatureShare::from_bytes)?;
+    let shares: Vec<SignatureShare> =
+        collect(dir, "share", parties, now, SignatureShare::from_bytes)?;
     let r: curve25519_dalek::ristretto::RistrettoPoint =
         commits.iter().map(NonceCommitment::as_point).sum();
     let s: curve25519_dalek::scalar::Scalar = shares.iter().map(|x| *x.as_scalar()).sum();
