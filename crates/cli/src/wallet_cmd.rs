@@ -296,13 +296,18 @@ fn history(w: &Wallet) -> Json {
                 HistoryKind::OfferCancelled => "offer cancelled",
                 HistoryKind::Bought => "bought",
             };
-            json!({
+            let mut entry = json!({
                 "kind": kind,
                 "txid": h.txid.map(|t| t.to_string()),
                 "height": h.height,
                 "amounts": amounts(&h.amounts),
                 "fee": h.fee,
-            })
+                "description": describe(w, h),
+            });
+            if let Some(c) = h.txid.and_then(|t| contract_of(w, h.kind, &t)) {
+                entry["contract_id"] = json!(c.id().to_string());
+            }
+            entry
         })
         .collect();
     let pending: Vec<Json> = w
@@ -310,6 +315,63 @@ fn history(w: &Wallet) -> Json {
         .map(|p| json!({"txid": p.txid.to_string(), "fee": p.fee, "amounts": amounts(&p.amounts)}))
         .collect();
     json!({"height": w.height(), "history": list, "pending": pending})
+}
+
+/// The held contract a history entry is about: the one its transaction
+/// created (locked) or spent (unlocked).
+fn contract_of<'a>(
+    w: &'a Wallet,
+    kind: HistoryKind,
+    txid: &TxID,
+) -> Option<&'a wallet::HeldContract> {
+    w.contracts().into_iter().find(|c| match kind {
+        HistoryKind::Locked => c.created_by == *txid,
+        HistoryKind::Unlocked => c.spent.is_some_and(|(t, _)| t == *txid),
+        _ => false,
+    })
+}
+
+/// What a history entry means, in words: amounts, and for contracts the
+/// wallet's role and what the contract allows.
+fn describe(w: &Wallet, h: &wallet::HistoryEntry) -> String {
+    let what = h
+        .amounts
+        .iter()
+        .map(|a| format!("{} {}", a.qty, asset_name(&a.flavor)))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let contract = h.txid.and_then(|t| contract_of(w, h.kind, &t));
+    let about = contract.map(|c| {
+        let roles: Vec<String> = w.roles(&c.terms).into_iter().map(|r| r.party).collect();
+        let branches: Vec<&str> = c.terms.branches().iter().map(|b| b.name.as_str()).collect();
+        let short = &c.id().to_string()[..12];
+        format!(
+            "contract {short}… (you: {}; {})",
+            if roles.is_empty() {
+                "no role".into()
+            } else {
+                roles.join(", ")
+            },
+            if branches.is_empty() {
+                "key path only".to_string()
+            } else {
+                format!("branches {}", branches.join(", "))
+            }
+        )
+    });
+    let about = about.unwrap_or_else(|| "a contract".into());
+    match h.kind {
+        HistoryKind::Received => format!("received {what}"),
+        HistoryKind::Sent => format!("paid {what}"),
+        HistoryKind::Issued => format!("issued {what}"),
+        HistoryKind::Retired => format!("retired {what}"),
+        HistoryKind::Locked => format!("{what} locked in {about}"),
+        HistoryKind::Unlocked => format!("{about} spent: {what}"),
+        HistoryKind::OfferMade => format!("offered {what}"),
+        HistoryKind::OfferTaken => format!("an offer was taken: received {what}"),
+        HistoryKind::OfferCancelled => format!("cancelled an offer: {what} back"),
+        HistoryKind::Bought => format!("bought {what} from an offer"),
+    }
 }
 
 /// The node's API as the wallet's block source.

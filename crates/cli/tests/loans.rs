@@ -217,4 +217,25 @@ fn a_loan_repaid_and_a_loan_defaulted() {
         ],
     );
     assert!(e.contains("no open loan"), "{e}");
+    // The histories say what happened, in words.
+    let words: Vec<String> = ok(&net, work, &["wallet", "--wallet", "bob.redb", "history"])
+        ["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["description"].as_str().unwrap().to_string())
+        .collect();
+    // Taking the offer, then repaying the loan (the collateral back).
+    assert!(
+        words
+            .iter()
+            .any(|w| w.contains("(you: borrower; branches take) spent: 1000 native")),
+        "{words:?}"
+    );
+    assert!(
+        words
+            .iter()
+            .any(|w| w.contains("(you: borrower; branches repay, claim) spent: 30 ")),
+        "{words:?}"
+    );
 }
