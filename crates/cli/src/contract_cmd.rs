@@ -607,8 +607,7 @@ impl Request {
 /// signing); the whole transaction is verified before it is submitted,
 /// so a bad share is caught here too.
 pub(crate) fn finish_session(dir: &Path, node: &str) -> Result<Output, Error> {
-    let text = std::fs::read(dir.join(REQUEST))
-        .map_err(|e| Error::Usage(format!("cannot read the session's request: {e}")))?;
+    let text = wait_for_file(&dir.join(REQUEST), Duration::from_secs(0))?;
     let json: Json = serde_json::from_slice(&text)
         .map_err(|e| Error::Usage(format!("session request is not JSON: {e}")))?;
     let request = Request::from_json(&json)?;
@@ -783,10 +782,23 @@ fn collect<T>(
         .collect()
 }
 
-/// The file's bytes once it exists, polling until `timeout`.
+/// The largest file of a co-signing session (a request holds a
+/// transaction of at most 1 MiB, in hex).
+const MAX_SESSION_FILE: u64 = 4 << 20;
+
+/// The file's bytes once it exists, polling until `timeout`; a file
+/// larger than [`MAX_SESSION_FILE`] is refused unread.
 fn wait_for_file(path: &Path, timeout: Duration) -> Result<Vec<u8>, Error> {
     let start = Instant::now();
     loop {
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.len() > MAX_SESSION_FILE {
+                return Err(Error::Usage(format!(
+                    "{} is larger than a session file can be",
+                    path.display()
+                )));
+            }
+        }
         match std::fs::read(path) {
             Ok(bytes) => return Ok(bytes),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}

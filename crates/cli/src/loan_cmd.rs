@@ -119,8 +119,7 @@ fn write_file(path: &Path, loan: &Loan, seed: &[u8; 32]) -> Result<(), Error> {
 
 fn read_file(path: &Path) -> Result<(Loan, [u8; 32]), Error> {
     let bad = |what: &str| Error::Usage(format!("{}: {what}", path.display()));
-    let text = std::fs::read(path)
-        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", path.display())))?;
+    let text = crate::input::read_limited(path, 64 * 1024)?;
     let j: Json = serde_json::from_slice(&text).map_err(|_| bad("not a loan file"))?;
     let address = |k: &str| -> Result<Address, Error> {
         j[k].as_str()

@@ -722,16 +722,20 @@ async fn offers(State(s): State<ApiState>, Query(q): Query<OfferQuery>) -> ApiRe
         };
         let found = with_chain(&s, move |c| c.tx(&txid)).await?;
         let Some(found) = found else { continue };
-        let Ok(pre) = zkvm::Verifier::precompute(&found.tx) else {
-            continue;
-        };
-        let qty = wallet::logged_quantity(
-            &value.qty.to_point(),
-            pre.log.0.iter().filter_map(|e| match e {
-                zkvm::TxEntry::Data(d) => Some(d.as_slice()),
-                _ => None,
-            }),
-        );
+        // A VM run: on the blocking pool, not on the server's threads.
+        let point = value.qty.to_point();
+        let qty = tokio::task::spawn_blocking(move || {
+            let pre = zkvm::Verifier::precompute(&found.tx).ok()?;
+            wallet::logged_quantity(
+                &point,
+                pre.log.0.iter().filter_map(|e| match e {
+                    zkvm::TxEntry::Data(d) => Some(d.as_slice()),
+                    _ => None,
+                }),
+            )
+        })
+        .await
+        .map_err(|e| ApiError::from(NodeError::Server(format!("offer read failed: {e}"))))?;
         let Some(qty) = qty else { continue };
         open.push((position, id, record.clone(), terms, qty));
     }
