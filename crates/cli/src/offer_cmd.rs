@@ -3,11 +3,13 @@
 //! wallet, and the order book from the node's index (`GET /v1/offers`).
 
 use clap::Subcommand;
-use contracts::offer::{self, OfferTerms, Take};
+use contracts::offer::{self, OfferTag, OfferTerms, Take};
 use curve25519_dalek::scalar::Scalar;
 use node::Client;
 use serde_json::{json, Value as Json};
-use wallet::{Amount, CustomOutput, External, HistoryKind, Wallet};
+use wallet::{
+    Address, Amount, CustomOutput, EncryptedNote, External, HistoryKind, NoteOpening, Wallet,
+};
 use zkvm::{Contract, ContractID};
 
 use crate::wallet_cmd::{self, asset_name, parse_asset, submit, synced, TxArgs, WalletArgs};
@@ -29,6 +31,10 @@ pub enum OfferCommand {
         /// Seconds until it expires (default a day).
         #[arg(long, default_value_t = 86_400)]
         expires_in: u64,
+        /// A private offer: the book shows its pair, not its price, which
+        /// only these addresses (repeatable) read in the maker's notes.
+        #[arg(long = "private-to", value_name = "ADDRESS")]
+        private_to: Vec<String>,
         #[command(flatten)]
         tx: TxArgs,
     },
@@ -88,6 +94,7 @@ pub fn run(command: OfferCommand, wallet: &WalletArgs, node: &str) -> Result<Out
             give,
             want,
             expires_in,
+            private_to,
             tx,
         } => {
             let (give_qty, give_flavor) = qty_and_asset(&w, &give, "give")?;
@@ -101,6 +108,7 @@ pub fn run(command: OfferCommand, wallet: &WalletArgs, node: &str) -> Result<Out
                 want: want_qty,
                 expires_ms: now_ms().saturating_add(expires_in.saturating_mul(1000)),
                 salt,
+                private: !private_to.is_empty(),
             };
             terms.check().map_err(|e| Error::Usage(e.to_string()))?;
             // A fresh key of the wallet's: the offer's (and its payments')
@@ -108,12 +116,29 @@ pub fn run(command: OfferCommand, wallet: &WalletArgs, node: &str) -> Result<Out
             w.new_address()?;
             let key = w.keys().spend_key(w.addresses_issued() - 1);
             let maker = *key.verification_key().as_compressed();
+            let mut program = offer::make_program(&terms, give_qty, &key);
+            if terms.private {
+                // The price, in a note to each named taker and to the
+                // maker (docs/spec/contracts.md §Offers, Private offers).
+                let mut to: Vec<Address> = vec![w.address(w.addresses_issued() - 1)];
+                for a in &private_to {
+                    to.push(
+                        a.trim()
+                            .parse()
+                            .map_err(|e| Error::Usage(format!("bad --private-to address: {e}")))?,
+                    );
+                }
+                for a in &to {
+                    let note = price_note(&terms, give_qty, a, &maker, &mut rng)?;
+                    program.push(note.to_bytes()).log();
+                }
+            }
             let custom = CustomOutput {
                 amount: Amount {
                     flavor: give_flavor,
                     qty: give_qty,
                 },
-                program: offer::make_program(&terms, give_qty, &key),
+                program,
             };
             let fee = wallet_cmd::fee(&client, &tx)?;
             let built = w.make_custom(custom, HistoryKind::OfferMade, fee, &mut rng)?;
@@ -135,7 +160,7 @@ pub fn run(command: OfferCommand, wallet: &WalletArgs, node: &str) -> Result<Out
                 .offers()
                 .filter_map(|u| {
                     let t = u.offer_terms()?;
-                    let mut o = describe(&t, u.qty());
+                    let mut o = describe_tag(&t, u.qty());
                     o["contract_id"] = json!(u.id().to_string());
                     Some(o)
                 })
@@ -156,12 +181,24 @@ pub fn run(command: OfferCommand, wallet: &WalletArgs, node: &str) -> Result<Out
             max_pay,
             tx,
         } => {
-            let (contract, held) = fetch_offer(&client, &id)?;
-            let terms = match contract.payload.get(2) {
-                Some(zkvm::PortableItem::String(t)) => OfferTerms::from_bytes(&t.to_bytes())
-                    .map_err(|e| Error::Usage(e.to_string()))?,
+            let (contract, held, data) = fetch_offer(&client, &id)?;
+            let tag = match contract.payload.get(2) {
+                Some(zkvm::PortableItem::String(t)) => {
+                    OfferTag::from_bytes(&t.to_bytes()).map_err(|e| Error::Usage(e.to_string()))?
+                }
                 _ => return Err(Error::Usage(format!("{id} is not an offer"))),
             };
+            let price = match tag.price {
+                Some(p) => p,
+                None => read_price(&w, &contract, &data).ok_or_else(|| {
+                    Error::Usage(format!(
+                        "{id} is a private offer and none of its price notes is for this wallet"
+                    ))
+                })?,
+            };
+            let terms = tag
+                .with_price(price.0, price.1)
+                .map_err(|e| Error::Usage(e.to_string()))?;
             let fill = qty.unwrap_or(held);
             let pay = terms
                 .price_of(fill)
@@ -177,8 +214,8 @@ pub fn run(command: OfferCommand, wallet: &WalletArgs, node: &str) -> Result<Out
             if terms.expires_ms <= now_ms() {
                 return Err(Error::Usage(format!("offer {id} has expired")));
             }
-            let program =
-                offer::take(&contract, held, Take { fill, pay }).map_err(contracts_error)?;
+            let program = offer::take(&contract, held, Take { fill, pay }, Some(price))
+                .map_err(contracts_error)?;
             let external = External {
                 program,
                 gives: vec![Amount {
@@ -203,6 +240,66 @@ pub fn run(command: OfferCommand, wallet: &WalletArgs, node: &str) -> Result<Out
         }
     };
     Ok(Output::Json(json))
+}
+
+/// An offer's tag as JSON (a private offer's price hidden).
+fn describe_tag(t: &OfferTag, qty: u64) -> Json {
+    match t.terms() {
+        Some(terms) => describe(&terms, qty),
+        None => json!({
+            "give_asset": asset_name(&t.give_flavor),
+            "want_asset": asset_name(&t.want_flavor),
+            "qty": qty,
+            "private": true,
+            "expires_ms": t.expires_ms,
+        }),
+    }
+}
+
+/// The memo of a private offer's price note: a label, then `LE64 give ||
+/// LE64 want`.
+const PRICE_MEMO: &[u8] = b"ZkVM.offer.price";
+
+/// A note to `to` telling a private offer's price: an opening of the
+/// goods (unblinded) whose memo holds the price, encrypted to `to` for the
+/// offer's predicate.
+fn price_note(
+    terms: &OfferTerms,
+    qty: u64,
+    to: &Address,
+    maker: &curve25519_dalek::ristretto::CompressedRistretto,
+    rng: &mut (impl rand::RngCore + rand::CryptoRng),
+) -> Result<EncryptedNote, Error> {
+    let mut memo = PRICE_MEMO.to_vec();
+    memo.extend_from_slice(&terms.give.to_le_bytes());
+    memo.extend_from_slice(&terms.want.to_le_bytes());
+    let opening = NoteOpening {
+        qty,
+        flavor: terms.give_flavor,
+        qty_blinding: Scalar::ZERO,
+        flavor_blinding: Scalar::ZERO,
+        memo,
+    };
+    Ok(EncryptedNote::seal(
+        &opening,
+        to.encryption_point(),
+        maker,
+        rng,
+    )?)
+}
+
+/// A private offer's price, from the first of its transaction's notes this
+/// wallet opens.
+fn read_price(w: &Wallet, offer: &Contract, data: &[Vec<u8>]) -> Option<(u64, u64)> {
+    let maker = offer.predicate.to_point();
+    data.iter().find_map(|d| {
+        let note = EncryptedNote::from_bytes(d).ok()?;
+        let opening = note.open(w.keys().view_key(), &maker).ok()?;
+        let price = opening.memo.strip_prefix(PRICE_MEMO)?;
+        let give = u64::from_le_bytes(price.get(..8)?.try_into().ok()?);
+        let want = u64::from_le_bytes(price.get(8..16)?.try_into().ok()?);
+        Some((give, want))
+    })
 }
 
 /// An offer as JSON: what it gives, at which price, until when.
@@ -232,7 +329,7 @@ fn own_offer(w: &Wallet, id: &str) -> Result<ContractID, Error> {
 
 /// An offer's output and quantity, from the node: the output as stored,
 /// its quantity from the data its transaction logged.
-fn fetch_offer(client: &Client, id: &str) -> Result<(Contract, u64), Error> {
+fn fetch_offer(client: &Client, id: &str) -> Result<(Contract, u64, Vec<Vec<u8>>), Error> {
     let record = client
         .get(&format!("/v1/contracts/{id}"))?
         .ok_or_else(|| Error::NotFound(format!("no output {id} on the node")))?;
@@ -262,7 +359,7 @@ fn fetch_offer(client: &Client, id: &str) -> Result<(Contract, u64), Error> {
     };
     let qty = wallet::logged_quantity(&v.qty.to_point(), data.iter().map(Vec::as_slice))
         .ok_or_else(|| Error::Usage(format!("{id}: its quantity is not logged")))?;
-    Ok((contract, qty))
+    Ok((contract, qty, data))
 }
 
 /// `zkvm market book GIVE/WANT`: the node's open offers, best price first.

@@ -192,3 +192,87 @@ fn an_order_book_with_two_makers_partial_fills_a_cancel_and_an_expiry() {
     let listed = ok(&net, work, &["offer", "--wallet", &m1, "list"]);
     assert_eq!(listed["offers"][0]["contract_id"], o3.as_str());
 }
+
+#[test]
+fn a_private_offer_shows_its_price_only_to_the_takers_it_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = Devnet::start(dir.path(), FAST);
+    let work = dir.path();
+    let (t1, t1_addr) = new_wallet(&net, work, "taker1");
+    let (t2, t2_addr) = new_wallet(&net, work, "taker2");
+    let gold = ok(
+        &net,
+        work,
+        &[
+            "wallet", "issue", "--qty", "500", "--name", "GOLD", "--fee", "10", "--wait",
+        ],
+    )["flavor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for to in [&t1_addr, &t2_addr] {
+        ok(
+            &net,
+            work,
+            &[
+                "wallet", "send", "--to", to, "--qty", "1000", "--fee", "10", "--wait",
+            ],
+        );
+    }
+    // The dev wallet offers 100 GOLD for 300 native, privately to taker 1.
+    let made = ok(
+        &net,
+        work,
+        &[
+            "offer",
+            "new",
+            "--give",
+            "100",
+            &gold,
+            "--want",
+            "300",
+            "native",
+            "--private-to",
+            &t1_addr,
+            "--fee",
+            "10",
+            "--wait",
+        ],
+    );
+    let id = contract_id(&made);
+    let book = ok(&net, work, &["market", "book", &format!("{gold}/native")]);
+    let listed = &book["offers"][0];
+    assert_eq!(listed["contract_id"], id.as_str());
+    assert_eq!(listed["private"], true);
+    assert!(
+        listed["want"].is_null() && listed["unit_price"].is_null(),
+        "{book}"
+    );
+    // Taker 2 was not told the price.
+    let e = fails(
+        &net,
+        work,
+        &[
+            "offer", "--wallet", &t2, "take", &id, "--qty", "10", "--fee", "10",
+        ],
+    );
+    assert!(
+        e.contains("none of its price notes is for this wallet"),
+        "{e}"
+    );
+    // Taker 1 reads it from the maker's note and takes 50 for 150.
+    let took = ok(
+        &net,
+        work,
+        &[
+            "offer", "--wallet", &t1, "take", &id, "--qty", "50", "--fee", "10", "--wait",
+        ],
+    );
+    assert_eq!(took["paid"]["qty"], 150);
+    assert_eq!(balance(&net, work, Some(&t1), &gold, "spendable"), 50);
+    assert_eq!(
+        balance(&net, work, Some(&t1), "native", "spendable"),
+        1000 - 150 - 10
+    );
+    assert_eq!(kinds(&net, work, &t1)[1..], ["bought"]);
+}

@@ -164,6 +164,7 @@ fn offer_terms() -> OfferTerms {
         want: 10,
         expires_ms: 10_000,
         salt: [1; 16],
+        private: false,
     }
 }
 
@@ -190,7 +191,7 @@ fn take_tx(
     budget: u64,
     n: u8,
 ) -> Program {
-    let mut p = offer::take(offer, held, take).unwrap();
+    let mut p = offer::take(offer, held, take, None).unwrap();
     p.push(utxo(taker, budget, b(), n)).input().signtx();
     let fill = open_value(take.fill, a());
     let change = open_value(budget - take.pay, b());

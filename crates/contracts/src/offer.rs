@@ -40,8 +40,8 @@ use zkvm::{Commitment, Data, Predicate, Program, ProgramItem, ScalarWitness};
 use crate::ContractsError;
 
 pub use wallet::{
-    pair_tag, OfferTerms, OFFER_SIGNATURES_BYTES, OFFER_TERMS_BYTES, OFFER_TERMS_PREFIX,
-    OFFER_TERMS_VERSION,
+    pair_tag, price_commitment, OfferTag, OfferTerms, OFFER_SIGNATURES_BYTES, OFFER_TERMS_BYTES,
+    OFFER_TERMS_PREFIX, OFFER_TERMS_VERSION,
 };
 
 /// An unblinded commitment to `x`, open for the prover.
@@ -224,10 +224,28 @@ pub struct Take {
 /// signature, `signtag`. Leaves `−P F` (what [`take_part_program`] and
 /// [`take_all_program`] leave): the taker's cloak must add `pay` of B and
 /// may take `fill` of A.
-pub fn take(offer: &zkvm::Contract, held: u64, take: Take) -> Result<Program, ContractsError> {
+///
+/// For a private offer, `price` is the `(give, want)` its note told the
+/// taker; it must open the tag's price commitment.
+pub fn take(
+    offer: &zkvm::Contract,
+    held: u64,
+    take: Take,
+    price: Option<(u64, u64)>,
+) -> Result<Program, ContractsError> {
     let (signatures, terms) = match offer.payload.as_slice() {
-        [zkvm::PortableItem::Value(_), zkvm::PortableItem::String(s), zkvm::PortableItem::String(t)] => {
-            (s.to_bytes(), OfferTerms::from_bytes(&t.to_bytes())?)
+        [zkvm::PortableItem::Value(_), zkvm::PortableItem::String(s), zkvm::PortableItem::String(t)] =>
+        {
+            let tag = OfferTag::from_bytes(&t.to_bytes())?;
+            let terms = match (tag.price, price) {
+                (Some((g, w)), _) | (None, Some((g, w))) => tag.with_price(g, w)?,
+                (None, None) => {
+                    return Err(ContractsError::Parameters(
+                        "a private offer: its price is in the maker's note to you".into(),
+                    ))
+                }
+            };
+            (s.to_bytes(), terms)
         }
         _ => return Err(ContractsError::Parameters("not an offer".into())),
     };
@@ -308,6 +326,7 @@ mod tests {
             want: 10,
             expires_ms: 1_000,
             salt: [5; 16],
+            private: false,
         }
     }
 

@@ -54,6 +54,7 @@ fn terms() -> OfferTerms {
         want: 10,
         expires_ms: 10_000,
         salt: [1; 16],
+        private: false,
     }
 }
 
@@ -96,7 +97,7 @@ fn take_tx(
     budget: u64,
     n: u8,
 ) -> Program {
-    let mut p = offer::take(offer, held, take).unwrap();
+    let mut p = offer::take(offer, held, take, None).unwrap();
     // Leaves −P F; add the taker's B, cloak into F and change.
     p.push(utxo(taker, budget, b(), n)).input().signtx();
     let fill = open_value(take.fill, a());
@@ -141,10 +142,11 @@ fn an_offer_is_taken_in_part_then_in_full() {
         Take {
             fill: 101,
             pay: 300
-        }
+        },
+        None
     )
     .is_err());
-    assert!(offer::take(&made[0], 99, Take { fill: 30, pay: 75 }).is_err());
+    assert!(offer::take(&made[0], 99, Take { fill: 30, pay: 75 }, None).is_err());
 
     // 30 for 75: 70 stay on offer, the maker is paid 75 of B.
     let part = take_tx(&made[0], 100, Take { fill: 30, pay: 75 }, &taker, 1000, 2);
@@ -196,5 +198,42 @@ fn a_forged_offer_with_a_better_price_cannot_be_taken() {
     let mut cheaper = t;
     cheaper.want = 1;
     forged.payload[2] = PortableItem::String(zkvm::Data::Opaque(cheaper.to_bytes()));
-    assert!(offer::take(&forged, 100, Take { fill: 100, pay: 25 }).is_err());
+    assert!(offer::take(&forged, 100, Take { fill: 100, pay: 25 }, None).is_err());
+}
+
+#[test]
+fn a_private_offer_hides_its_price_until_a_taker_names_it() {
+    let maker = SecretKey::from_scalar(Scalar::from(1000u64));
+    let taker = SecretKey::from_scalar(Scalar::from(2000u64));
+    let t = OfferTerms {
+        private: true,
+        ..terms()
+    };
+    let tag = offer::OfferTag::from_bytes(&t.to_bytes()).unwrap();
+    assert_eq!(tag.price, None);
+    assert_eq!(tag.with_price(4, 10).unwrap(), t);
+    assert!(tag.with_price(4, 9).is_err());
+    let mut p = Program::new();
+    p.push(utxo(&maker, 100, a(), 1)).input().signtx();
+    let goods = offer::goods(&t, 100);
+    p.push(goods.qty).push(goods.flv).cloak(1, 1);
+    offer::make(&mut p, &t, 100, &maker);
+    let made = offers(&run(p, 5_000).unwrap());
+    // Without the price, or with another, nothing to build.
+    assert!(offer::take(&made[0], 100, Take { fill: 40, pay: 100 }, None).is_err());
+    assert!(offer::take(&made[0], 100, Take { fill: 40, pay: 100 }, Some((4, 9))).is_err());
+    // With the price the maker's note gives: taken as a public one.
+    let mut p = offer::take(&made[0], 100, Take { fill: 40, pay: 100 }, Some((4, 10))).unwrap();
+    p.push(utxo(&taker, 1000, b(), 2)).input().signtx();
+    let fill = open_value(40, a());
+    let change = open_value(900, b());
+    p.push(fill.qty)
+        .push(fill.flv)
+        .push(change.qty)
+        .push(change.flv)
+        .cloak(3, 2);
+    let to = Predicate::opaque(*taker.verification_key().as_compressed());
+    p.push(to.clone()).output(1).push(to).output(1);
+    let log = run(p, 5_000).unwrap();
+    assert_eq!(offers(&log).len(), 1);
 }

@@ -707,7 +707,7 @@ async fn offers(State(s): State<ApiState>, Query(q): Query<OfferQuery>) -> ApiRe
             [PortableItem::Value(v), PortableItem::String(sigs), PortableItem::String(t)]
                 if sigs.to_bytes().len() == wallet::OFFER_SIGNATURES_BYTES =>
             {
-                match wallet::OfferTerms::from_bytes(&t.to_bytes()) {
+                match wallet::OfferTag::from_bytes(&t.to_bytes()) {
                     Ok(terms) => (v.clone(), terms),
                     Err(_) => continue,
                 }
@@ -739,12 +739,17 @@ async fn offers(State(s): State<ApiState>, Query(q): Query<OfferQuery>) -> ApiRe
         let Some(qty) = qty else { continue };
         open.push((position, id, record.clone(), terms, qty));
     }
-    // Best price for a taker first (fewest B per A), then oldest first.
+    // Best price for a taker first (fewest B per A), then oldest first;
+    // private offers (price in their notes) after the public ones.
     open.sort_by(|a, b| {
-        let (ta, tb) = (&a.3, &b.3);
-        (u128::from(ta.want) * u128::from(tb.give))
-            .cmp(&(u128::from(tb.want) * u128::from(ta.give)))
-            .then(a.0.cmp(&b.0))
+        let key = |p: Option<(u64, u64)>| p.map(|(g, w)| (u128::from(g), u128::from(w)));
+        match (key(a.3.price), key(b.3.price)) {
+            (Some((ga, wa)), Some((gb, wb))) => (wa * gb).cmp(&(wb * ga)),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        }
+        .then(a.0.cmp(&b.0))
     });
     let offers: Vec<Value> = open
         .iter()
@@ -753,9 +758,10 @@ async fn offers(State(s): State<ApiState>, Query(q): Query<OfferQuery>) -> ApiRe
                 "contract_id": id.to_string(),
                 "maker": hex::encode(record.contract.predicate.to_point().as_bytes()),
                 "qty": qty,
-                "give": terms.give,
-                "want": terms.want,
-                "unit_price": terms.unit_price(),
+                "private": terms.price.is_none(),
+                "give": terms.price.map(|p| p.0),
+                "want": terms.price.map(|p| p.1),
+                "unit_price": terms.terms().map(|t| t.unit_price()),
                 "expires_ms": terms.expires_ms,
                 "output": hex::encode(record.contract.encode_to_vec()),
                 "created": {

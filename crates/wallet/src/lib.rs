@@ -48,8 +48,9 @@ pub use note::{
     MIN_NOTE_BYTES, NOTE_VERSION,
 };
 pub use offer_terms::{
-    logged_quantity, pair_tag, OfferTerms, OFFER_SIGNATURES_BYTES, OFFER_TERMS_BYTES,
-    OFFER_TERMS_PREFIX, OFFER_TERMS_VERSION,
+    logged_quantity, pair_tag, price_commitment, OfferTag, OfferTerms, OFFER_SIGNATURES_BYTES,
+    OFFER_TERMS_BYTES, OFFER_TERMS_PREFIX, OFFER_TERMS_VERSION, PRIVATE_OFFER_TERMS_BYTES,
+    PRIVATE_OFFER_TERMS_VERSION,
 };
 pub use terms::{
     Branch, Party, Terms, MAX_BRANCHES, MAX_BRANCH_PROGRAM, MAX_NAME, MAX_PARTIES, TERMS_VERSION,

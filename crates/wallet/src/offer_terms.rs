@@ -1,4 +1,4 @@
-//! Public offer terms (docs/spec/contracts.md §Offers, Terms): the tag of
+//! Offer terms (docs/spec/contracts.md §Offers, Terms): the tag of
 //! an offer output, which a wallet recognizes (its own offers, the
 //! payments they receive) and a node lists by pair. The programs that
 //! take an offer are in the `contracts` crate.
@@ -10,8 +10,16 @@ use crate::WalletError;
 /// The first bytes of an offer's terms.
 pub const OFFER_TERMS_PREFIX: &[u8] = b"ZkVM.offer";
 
-/// The terms' version byte.
+/// The terms' version byte: 1 with the price in clear, 2 with only a
+/// commitment to it (a private offer, its price in notes to its takers).
 pub const OFFER_TERMS_VERSION: u8 = 1;
+
+/// The version byte of private terms.
+pub const PRIVATE_OFFER_TERMS_VERSION: u8 = 2;
+
+/// Bytes of private terms: prefix, version, two flavors, expiry, salt,
+/// price commitment.
+pub const PRIVATE_OFFER_TERMS_BYTES: usize = OFFER_TERMS_PREFIX.len() + 1 + 32 + 32 + 8 + 16 + 32;
 
 /// Bytes of the terms: prefix, version, two flavors, three LE64, salt.
 pub const OFFER_TERMS_BYTES: usize = OFFER_TERMS_PREFIX.len() + 1 + 32 + 32 + 8 + 8 + 8 + 16;
@@ -36,35 +44,42 @@ pub struct OfferTerms {
     pub expires_ms: u64,
     /// Makes two offers with the same price different tags.
     pub salt: [u8; 16],
+    /// The tag hides the price (its commitment only): takers learn it from
+    /// the maker's notes, everyone else when the offer is taken.
+    pub private: bool,
 }
 
-impl OfferTerms {
-    /// The encoding (the `signtag` tag): `"ZkVM.offer" || 0x01 || A || B
-    /// || LE64 give || LE64 want || LE64 expires_ms || salt`.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(OFFER_TERMS_BYTES);
-        out.extend_from_slice(OFFER_TERMS_PREFIX);
-        out.push(OFFER_TERMS_VERSION);
-        out.extend_from_slice(self.give_flavor.as_bytes());
-        out.extend_from_slice(self.want_flavor.as_bytes());
-        out.extend_from_slice(&self.give.to_le_bytes());
-        out.extend_from_slice(&self.want.to_le_bytes());
-        out.extend_from_slice(&self.expires_ms.to_le_bytes());
-        out.extend_from_slice(&self.salt);
-        out
-    }
+/// An offer's tag as read from an output: the pair, the expiry, and the
+/// price if the tag shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OfferTag {
+    /// The flavor sold (A).
+    pub give_flavor: Scalar,
+    /// The flavor asked for (B).
+    pub want_flavor: Scalar,
+    /// The expiry.
+    pub expires_ms: u64,
+    /// The salt.
+    pub salt: [u8; 16],
+    /// `(give, want)` for a public offer; `None` for a private one.
+    pub price: Option<(u64, u64)>,
+    /// For a private offer, the price commitment.
+    pub price_commitment: [u8; 32],
+}
 
-    /// Strict decoding of [`OfferTerms::to_bytes`]: exactly
-    /// [`OFFER_TERMS_BYTES`], canonical flavors, a price with both sides positive.
-    pub fn from_bytes(bytes: &[u8]) -> Result<OfferTerms, WalletError> {
+impl OfferTag {
+    /// Parses either version of the terms, strictly.
+    pub fn from_bytes(bytes: &[u8]) -> Result<OfferTag, WalletError> {
         let bad = |what: &str| WalletError::Terms(format!("offer terms: {what}"));
-        if bytes.len() != OFFER_TERMS_BYTES || !bytes.starts_with(OFFER_TERMS_PREFIX) {
+        if !bytes.starts_with(OFFER_TERMS_PREFIX) || bytes.len() <= OFFER_TERMS_PREFIX.len() {
             return Err(bad("not offer terms"));
         }
         let rest = &bytes[OFFER_TERMS_PREFIX.len()..];
-        if rest[0] != OFFER_TERMS_VERSION {
-            return Err(bad("unknown version"));
-        }
+        let private = match (rest[0], bytes.len()) {
+            (OFFER_TERMS_VERSION, OFFER_TERMS_BYTES) => false,
+            (PRIVATE_OFFER_TERMS_VERSION, PRIVATE_OFFER_TERMS_BYTES) => true,
+            _ => return Err(bad("unknown version or length")),
+        };
         let scalar = |at: usize| {
             let mut b = [0u8; 32];
             b.copy_from_slice(&rest[at..at + 32]);
@@ -75,18 +90,111 @@ impl OfferTerms {
             b.copy_from_slice(&rest[at..at + 8]);
             u64::from_le_bytes(b)
         };
+        let (give_flavor, want_flavor) = (scalar(1)?, scalar(33)?);
         let mut salt = [0u8; 16];
-        salt.copy_from_slice(&rest[89..105]);
-        let terms = OfferTerms {
-            give_flavor: scalar(1)?,
-            want_flavor: scalar(33)?,
-            give: u64_at(65),
-            want: u64_at(73),
-            expires_ms: u64_at(81),
+        let mut price_commitment = [0u8; 32];
+        let (price, expires_ms) = if private {
+            salt.copy_from_slice(&rest[73..89]);
+            price_commitment.copy_from_slice(&rest[89..121]);
+            (None, u64_at(65))
+        } else {
+            salt.copy_from_slice(&rest[89..105]);
+            (Some((u64_at(65), u64_at(73))), u64_at(81))
+        };
+        let tag = OfferTag {
+            give_flavor,
+            want_flavor,
+            expires_ms,
             salt,
+            price,
+            price_commitment,
+        };
+        if let Some((give, want)) = price {
+            tag.with_price(give, want)?;
+        } else if give_flavor == want_flavor {
+            return Err(bad("an offer trades two different assets"));
+        }
+        Ok(tag)
+    }
+
+    /// The terms with the price `(give, want)`: for a private tag, the
+    /// price must open its commitment; for a public one, equal it.
+    pub fn with_price(&self, give: u64, want: u64) -> Result<OfferTerms, WalletError> {
+        let terms = OfferTerms {
+            give_flavor: self.give_flavor,
+            want_flavor: self.want_flavor,
+            give,
+            want,
+            expires_ms: self.expires_ms,
+            salt: self.salt,
+            private: self.price.is_none(),
         };
         terms.check()?;
+        let matches = match self.price {
+            Some(p) => p == (give, want),
+            None => price_commitment(give, want, &self.salt) == self.price_commitment,
+        };
+        if !matches {
+            return Err(WalletError::Terms(
+                "offer terms: the price does not match the offer".into(),
+            ));
+        }
         Ok(terms)
+    }
+
+    /// The terms, if the tag shows the price.
+    pub fn terms(&self) -> Option<OfferTerms> {
+        self.price.and_then(|(g, w)| self.with_price(g, w).ok())
+    }
+}
+
+/// A private offer's price commitment: `Transcript("ZkVM.offer.price")`
+/// with `"give"`, `"want"` (LE64) and `"salt"`, 32 challenge bytes
+/// `"commitment"`. The salt is 16 random bytes, so the price cannot be
+/// guessed from it by trying prices.
+pub fn price_commitment(give: u64, want: u64, salt: &[u8; 16]) -> [u8; 32] {
+    let mut t = merlin::Transcript::new(b"ZkVM.offer.price");
+    t.append_message(b"give", &give.to_le_bytes());
+    t.append_message(b"want", &want.to_le_bytes());
+    t.append_message(b"salt", salt);
+    let mut c = [0u8; 32];
+    t.challenge_bytes(b"commitment", &mut c);
+    c
+}
+
+impl OfferTerms {
+    /// The encoding (the `signtag` tag): `"ZkVM.offer" || 0x01 || A || B
+    /// || LE64 give || LE64 want || LE64 expires_ms || salt`, or for a
+    /// private offer `"ZkVM.offer" || 0x02 || A || B || LE64 expires_ms ||
+    /// salt || price commitment` ([`price_commitment`]).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(PRIVATE_OFFER_TERMS_BYTES);
+        out.extend_from_slice(OFFER_TERMS_PREFIX);
+        if self.private {
+            out.push(PRIVATE_OFFER_TERMS_VERSION);
+            out.extend_from_slice(self.give_flavor.as_bytes());
+            out.extend_from_slice(self.want_flavor.as_bytes());
+            out.extend_from_slice(&self.expires_ms.to_le_bytes());
+            out.extend_from_slice(&self.salt);
+            out.extend_from_slice(&price_commitment(self.give, self.want, &self.salt));
+            return out;
+        }
+        out.push(OFFER_TERMS_VERSION);
+        out.extend_from_slice(self.give_flavor.as_bytes());
+        out.extend_from_slice(self.want_flavor.as_bytes());
+        out.extend_from_slice(&self.give.to_le_bytes());
+        out.extend_from_slice(&self.want.to_le_bytes());
+        out.extend_from_slice(&self.expires_ms.to_le_bytes());
+        out.extend_from_slice(&self.salt);
+        out
+    }
+
+    /// Strict decoding of public terms ([`OfferTag::from_bytes`] reads
+    /// both kinds).
+    pub fn from_bytes(bytes: &[u8]) -> Result<OfferTerms, WalletError> {
+        OfferTag::from_bytes(bytes)?.terms().ok_or_else(|| {
+            WalletError::Terms("offer terms: a private offer's price is in its notes".into())
+        })
     }
 
     /// Both sides of the price positive, two different assets.

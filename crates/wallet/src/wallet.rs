@@ -14,7 +14,7 @@ use crate::contracts::HeldContract;
 use crate::keys::{Keys, Seed};
 use crate::note::{value_and_note, NoteOpening};
 use crate::store::Store;
-use crate::{Address, OfferTerms, WalletError};
+use crate::{Address, OfferTag, WalletError};
 
 /// Addresses beyond the highest one handed out that scanning still
 /// recognizes (docs/spec/wallet.md §Scanning).
@@ -64,12 +64,12 @@ impl OwnedUtxo {
 
     /// If it is one of the wallet's offers: its terms (docs/spec/contracts.md
     /// §Offers). Offers are not spent by payments: only taken or cancelled.
-    pub fn offer_terms(&self) -> Option<OfferTerms> {
+    pub fn offer_terms(&self) -> Option<OfferTag> {
         match self.contract.payload.as_slice() {
             [PortableItem::Value(_), PortableItem::String(s), PortableItem::String(t)]
                 if s.to_bytes().len() == crate::OFFER_SIGNATURES_BYTES =>
             {
-                OfferTerms::from_bytes(&t.to_bytes()).ok()
+                OfferTag::from_bytes(&t.to_bytes()).ok()
             }
             _ => None,
         }
@@ -584,7 +584,7 @@ impl Wallet {
             let mut unlocked: Vec<Amount> = Vec::new();
             // Offers of the wallet this transaction takes: the flavors its
             // payments to the wallet are in.
-            let mut taken: Vec<OfferTerms> = Vec::new();
+            let mut taken: Vec<OfferTag> = Vec::new();
             for id in tx.log.inputs() {
                 if let Some(u) = new.utxos.remove(id).or_else(|| fresh.remove(id)) {
                     add_amount(&mut spent, u.flavor(), u.qty());
@@ -803,7 +803,7 @@ impl Wallet {
         &self,
         output: &Contract,
         log: &[TxEntry],
-        taken: &[OfferTerms],
+        taken: &[OfferTag],
         height: u64,
     ) -> Option<OwnedUtxo> {
         let key_index = *self.known.get(&output.predicate.to_point().0)?;
@@ -814,7 +814,7 @@ impl Wallet {
             {
                 (
                     v,
-                    vec![OfferTerms::from_bytes(&t.to_bytes()).ok()?.give_flavor],
+                    vec![OfferTag::from_bytes(&t.to_bytes()).ok()?.give_flavor],
                 )
             }
             _ => return None,
