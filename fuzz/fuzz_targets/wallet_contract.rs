@@ -1,5 +1,5 @@
 //! The contract decoders (docs/spec/wallet.md §Contract terms, §Contract
-//! notes) must never panic: terms that decode re-encode to the same bytes
+//! notes; offer tags) must never panic: terms that decode re-encode to the same bytes
 //! and give a predicate; a contract note is opened with a fixed view key
 //! against the predicate of the terms (when the input decodes as terms) or
 //! a fixed one, and fails or gives terms with that predicate.
@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use wallet::{open_contract_note, Keys, Seed, Terms};
+use wallet::{open_contract_note, Keys, OfferTag, Seed, Terms};
 
 fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
@@ -24,5 +24,12 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(secrets) = open_contract_note(data, keys.view_key(), &predicate) {
         assert_eq!(secrets.terms.predicate(), predicate);
+    }
+    // Offer tags (docs/spec/contracts.md §Offers): a public tag that
+    // decodes re-encodes to the same bytes.
+    if let Ok(tag) = OfferTag::from_bytes(data) {
+        if let Some(terms) = tag.terms() {
+            assert_eq!(terms.to_bytes(), data, "decoded offer terms re-encode differently");
+        }
     }
 });
