@@ -254,3 +254,61 @@ pub fn logged_quantity<'a>(
         (zkvm::Commitment::unblinded(q).to_point() == *qty).then_some(q)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn terms_round_trip_through_their_tag(
+            a: u64, b in 1u64.., give in 1u64.., want in 1u64.., expires: u64,
+            salt: [u8; 16], private: bool,
+        ) {
+            prop_assume!(a != b);
+            let terms = OfferTerms {
+                give_flavor: Scalar::from(a),
+                want_flavor: Scalar::from(b),
+                give,
+                want,
+                expires_ms: expires,
+                salt,
+                private,
+            };
+            let bytes = terms.to_bytes();
+            let tag = OfferTag::from_bytes(&bytes).unwrap();
+            prop_assert_eq!(tag.with_price(give, want).unwrap(), terms);
+            prop_assert_eq!(tag.terms().is_some(), !private);
+            if private {
+                prop_assert!(tag.with_price(give, want.wrapping_add(1).max(1)).is_err() || want == u64::MAX);
+            } else {
+                prop_assert_eq!(OfferTerms::from_bytes(&bytes).unwrap().to_bytes(), bytes);
+            }
+        }
+
+        #[test]
+        fn decoding_arbitrary_tags_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = OfferTag::from_bytes(&bytes);
+        }
+    }
+
+    #[test]
+    fn logged_quantities_are_found_by_their_commitment() {
+        let qty = zkvm::Commitment::unblinded(42u64).to_point();
+        let entries: Vec<Vec<u8>> = vec![
+            vec![1; 47],
+            Scalar::from(41u64).to_bytes().to_vec(),
+            Scalar::from(42u64).to_bytes().to_vec(),
+        ];
+        assert_eq!(
+            logged_quantity(&qty, entries.iter().map(Vec::as_slice)),
+            Some(42)
+        );
+        assert_eq!(
+            logged_quantity(&qty, entries[..2].iter().map(Vec::as_slice)),
+            None
+        );
+    }
+}
