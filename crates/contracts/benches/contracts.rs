@@ -28,57 +28,24 @@
 
 use std::time::Duration;
 
+use common::{
+    b, call, header, key, make_offer, offer_terms, offers, open_value, prove, run, sign_with_keys,
+    take_tx, to, utxo, verify,
+};
 use contracts::account::Account;
 use contracts::escrow::{Escrow, RELEASE};
-use contracts::offer::{self, OfferTerms, Take};
+use contracts::offer::Take;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use curve25519_dalek::scalar::Scalar;
-use musig::{Multikey, SecretKey, Signature};
+use musig::{Multikey, SecretKey};
 use wallet::{Keys, Seed};
-use zkvm::{
-    Anchor, Commitment, Contract, Encodable, PortableItem, Predicate, Program, Prover, Tx, TxEntry,
-    TxHeader, Value, Verifier,
-};
+use zkvm::{Anchor, Contract, PortableItem, Predicate, Program, Prover, Tx, Verifier};
 
-fn a() -> Scalar {
-    Scalar::from(7u64)
-}
+#[path = "../tests/common/mod.rs"]
+mod common;
 
-fn b() -> Scalar {
-    Scalar::from(11u64)
-}
-
-fn header() -> TxHeader {
-    TxHeader {
-        version: 1,
-        mintime_ms: 0,
-        maxtime_ms: 5_000,
-    }
-}
-
-fn open_value(qty: u64, flavor: Scalar) -> Value {
-    Value {
-        qty: Commitment::blinded_with_factor(qty, Scalar::from(qty + 1)),
-        flv: Commitment::blinded_with_factor(flavor, Scalar::from(3u64)),
-    }
-}
-
-/// A UTXO of `qty` of `flavor` owned by `key`.
-fn utxo(key: &SecretKey, qty: u64, flavor: Scalar, n: u8) -> Contract {
-    Contract {
-        anchor: Anchor([n; 32]),
-        predicate: Predicate::key(key.clone()),
-        payload: vec![PortableItem::Value(open_value(qty, flavor))],
-    }
-}
-
-fn key(n: u64) -> SecretKey {
-    SecretKey::from_scalar(Scalar::from(n))
-}
-
-fn to(key: &SecretKey) -> Predicate {
-    Predicate::opaque(*key.verification_key().as_compressed())
-}
+/// The transactions' time bounds.
+const MAXTIME: u64 = 5_000;
 
 /// Cloaks the value on top of the stack (`qty` of `flavor`) to one output
 /// to `key`.
@@ -107,28 +74,11 @@ struct Case {
 
 impl Case {
     fn prove(&self) -> Tx {
-        let unsigned = Prover::build_tx(header(), self.program.clone()).unwrap();
         match &self.signing {
-            Signing::Prover => unsigned.sign().unwrap(),
+            Signing::Prover => prove(self.program.clone(), header(0, MAXTIME)).unwrap(),
             Signing::Keys(keys) => {
-                let pairs: Vec<(SecretKey, [u8; 32])> = unsigned
-                    .signers
-                    .iter()
-                    .map(|(pred, id)| {
-                        let point = pred.to_point();
-                        let k = keys
-                            .iter()
-                            .find(|k| *k.verification_key().as_compressed() == point)
-                            .expect("a key for every signer");
-                        (k.clone(), id.0)
-                    })
-                    .collect();
-                let sig = Signature::sign_multimessage(
-                    &mut zkvm::signtx_transcript(&unsigned.id),
-                    &pairs,
-                )
-                .unwrap();
-                unsigned.with_signature(sig)
+                let unsigned = Prover::build_tx(header(0, MAXTIME), self.program.clone()).unwrap();
+                sign_with_keys(unsigned, keys).unwrap()
             }
         }
     }
@@ -156,66 +106,12 @@ fn payment_1x2() -> Case {
     }
 }
 
-fn offer_terms() -> OfferTerms {
-    OfferTerms {
-        give_flavor: a(),
-        want_flavor: b(),
-        give: 4,
-        want: 10,
-        expires_ms: 10_000,
-        salt: [1; 16],
-        private: false,
-    }
-}
-
 fn offer_make(maker: &SecretKey) -> Case {
-    let t = offer_terms();
-    let mut p = Program::new();
-    p.push(utxo(maker, 100, a(), 2)).input().signtx();
-    let goods = offer::goods(&t, 100);
-    p.push(goods.qty).push(goods.flv).cloak(1, 1);
-    offer::make(&mut p, &t, 100, maker);
     Case {
         name: "offer_make",
-        program: p,
+        program: make_offer(&offer_terms(), maker, 2),
         signing: Signing::Prover,
     }
-}
-
-/// A taker's transaction, as `take_tx` in tests/offer.rs.
-fn take_tx(
-    offer: &Contract,
-    held: u64,
-    take: Take,
-    taker: &SecretKey,
-    budget: u64,
-    n: u8,
-) -> Program {
-    let mut p = offer::take(offer, held, take, None).unwrap();
-    p.push(utxo(taker, budget, b(), n)).input().signtx();
-    let fill = open_value(take.fill, a());
-    let change = open_value(budget - take.pay, b());
-    p.push(fill.qty)
-        .push(fill.flv)
-        .push(change.qty)
-        .push(change.flv)
-        .cloak(3, 2);
-    p.push(to(taker)).output(1).push(to(taker)).output(1);
-    p
-}
-
-/// The offer outputs (payload of three items) of a transaction.
-fn offer_outputs(tx: &Tx) -> Vec<Contract> {
-    let verified = Verifier::verify_bytes(&tx.to_bytes()).unwrap();
-    verified
-        .log
-        .0
-        .iter()
-        .filter_map(|e| match e {
-            TxEntry::Output(c) if c.payload.len() == 3 => Some(c.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 fn escrow_release() -> Case {
@@ -236,12 +132,7 @@ fn escrow_release() -> Case {
     let (index, _) = terms.branch(RELEASE).unwrap();
     let tree = terms.tree().unwrap().unwrap();
     let (proof, program) = tree.call_proof(index).unwrap();
-    let mut p = Program::new();
-    p.push(held)
-        .input()
-        .push(proof.encode_to_vec())
-        .program(program)
-        .call();
+    let mut p = call(held, &proof, program);
     pay_out(&mut p, 500, b(), &seller.spend_key(1));
     Case {
         name: "escrow_release",
@@ -282,33 +173,14 @@ fn account_key_path() -> Case {
 fn cases() -> Vec<Case> {
     let maker = key(1000);
     let make = offer_make(&maker);
-    let made = offer_outputs(&make.prove());
+    let made = offers(&verify(&make.prove()).unwrap());
     assert_eq!(made.len(), 1);
-    let part = take_tx(
-        &made[0],
-        100,
-        Take { fill: 30, pay: 75 },
-        &key(2000),
-        1000,
-        3,
-    );
-    let rest = offer_outputs(
-        &Case {
-            name: "",
-            program: part.clone(),
-            signing: Signing::Prover,
-        }
-        .prove(),
-    );
+    let take = Take { fill: 30, pay: 75 };
+    let part = take_tx(&made[0], 100, take, &key(2000), 1000, 3);
+    let rest = offers(&run(part.clone(), MAXTIME).unwrap());
     assert_eq!(rest.len(), 1);
-    let all = take_tx(
-        &rest[0],
-        70,
-        Take { fill: 70, pay: 175 },
-        &key(3000),
-        500,
-        4,
-    );
+    let take = Take { fill: 70, pay: 175 };
+    let all = take_tx(&rest[0], 70, take, &key(3000), 500, 4);
     vec![
         payment_1x2(),
         make,
@@ -345,7 +217,11 @@ fn bench(c: &mut Criterion) {
     let stats: Vec<(usize, usize)> = txs
         .iter()
         .map(|(case, bytes)| {
-            let sim = zkvm::simulate::simulate(header(), case.program.clone(), &Default::default());
+            let sim = zkvm::simulate::simulate(
+                header(0, MAXTIME),
+                case.program.clone(),
+                &Default::default(),
+            );
             assert!(sim.ok, "{}: {:?}", case.name, sim.failure);
             (bytes.len(), sim.multipliers)
         })

@@ -6,13 +6,15 @@
 //! one unit short cannot be repaid; the lender claims only after the
 //! term.
 
-use contracts::loan::{self, Loan};
+mod common;
+
+use common::{call, cloak_to_two, header, sign_with_keys, verify};
+use contracts::loan::{self, Loan, LoanContracts};
 use curve25519_dalek::scalar::Scalar;
-use musig::{SecretKey, Signature};
-use wallet::{Amount, EncryptedNote, Keys, Seed};
+use musig::SecretKey;
+use wallet::{Amount, EncryptedNote, Keys, NoteOpening, Seed};
 use zkvm::{
-    Anchor, Commitment, Contract, Encodable, PortableItem, Predicate, Program, Prover, TxEntry,
-    TxHeader, Value, Verifier,
+    Anchor, Commitment, Contract, PortableItem, Predicate, Program, Prover, TxEntry, Value,
 };
 
 fn keys(n: u8) -> Keys {
@@ -54,28 +56,8 @@ fn loan(lender: &Keys, borrower: &Keys) -> Loan {
 /// Proves, then signs with every key in `signers` (in the order the
 /// transaction asks), then verifies.
 fn run(p: Program, mintime: u64, signers: &[SecretKey]) -> Result<Vec<TxEntry>, String> {
-    let header = TxHeader {
-        version: 1,
-        mintime_ms: mintime,
-        maxtime_ms: 1_000_000,
-    };
-    let unsigned = Prover::build_tx(header, p).map_err(|e| e.to_string())?;
-    let pairs: Vec<(SecretKey, [u8; 32])> = unsigned
-        .signers
-        .iter()
-        .map(|(pred, id)| {
-            let k = signers
-                .iter()
-                .find(|k| k.verification_key().as_compressed() == &pred.to_point())
-                .expect("a signer's key");
-            (k.clone(), id.0)
-        })
-        .collect();
-    let mut t = zkvm::signtx_transcript(&unsigned.id);
-    let sig = Signature::sign_multimessage(&mut t, &pairs).map_err(|e| e.to_string())?;
-    let tx = unsigned.with_signature(sig);
-    let verified = Verifier::verify_bytes(&tx.to_bytes()).map_err(|e| e.to_string())?;
-    Ok(verified.log.0)
+    let unsigned = Prover::build_tx(header(mintime, 1_000_000), p).map_err(|e| e.to_string())?;
+    verify(&sign_with_keys(unsigned, signers)?)
 }
 
 /// A UTXO of the borrower's.
@@ -89,6 +71,29 @@ fn utxo(owner: &Keys, qty: u64, flavor: Scalar, n: u8) -> Contract {
             u64::from(n) * 10,
         ))],
     }
+}
+
+/// The borrower's repayment of `open_loan` (opened by `opening`) from its
+/// UTXO of 2000 A, `change` of A back to itself with the collateral.
+fn repay_tx(
+    c: &LoanContracts,
+    open_loan: Contract,
+    opening: &NoteOpening,
+    borrower: &Keys,
+    change: u64,
+) -> Program {
+    let (proof, _) = c.loan.tree().unwrap().unwrap().call_proof(0).unwrap();
+    let mut p = call(open_loan, &proof, c.repay.clone());
+    p.push(utxo(borrower, 2000, asset_a(), 3)).input().signtx();
+    let back = opening.value();
+    let change = open_value(change, asset_a(), 700);
+    cloak_to_two(
+        &mut p,
+        back,
+        change,
+        Predicate::opaque(borrower.receiving_point(0)),
+    );
+    p
 }
 
 #[test]
@@ -110,22 +115,12 @@ fn a_loan_is_taken_repaid_and_claimed_only_after_its_term() {
     // The borrower takes it: the branch borrows the collateral into the
     // loan and leaves −collateral and the principal.
     let (proof, _) = c.offer.tree().unwrap().unwrap().call_proof(0).unwrap();
-    let mut p = Program::new();
-    p.push(offer)
-        .input()
-        .push(proof.encode_to_vec())
-        .program(c.take.clone())
-        .call();
+    let mut p = call(offer, &proof, c.take.clone());
     p.push(utxo(&borrower, 50, asset_c(), 2)).input().signtx();
     let principal = open_value(1000, asset_a(), 600);
     let change = open_value(20, asset_c(), 800);
-    p.push(principal.qty)
-        .push(principal.flv)
-        .push(change.qty)
-        .push(change.flv)
-        .cloak(3, 2);
     let to = Predicate::opaque(borrower.receiving_point(0));
-    p.push(to.clone()).output(1).push(to).output(1);
+    cloak_to_two(&mut p, principal, change, to);
     let log = run(p, 0, &[borrower.spend_key(0)]).unwrap();
     // The loan output, its contract note right after it.
     let at = log
@@ -159,12 +154,7 @@ fn a_loan_is_taken_repaid_and_claimed_only_after_its_term() {
     // The lender cannot claim before the term: refused at `range`.
     let claim = |mintime: u64| {
         let (proof, program) = tree.call_proof(1).unwrap();
-        let mut p = Program::new();
-        p.push(open_loan.clone())
-            .input()
-            .push(proof.encode_to_vec())
-            .program(program)
-            .call();
+        let mut p = call(open_loan.clone(), &proof, program);
         let back = opening.value();
         p.push(back.qty).push(back.flv).cloak(1, 1);
         p.push(Predicate::opaque(lender.receiving_point(0)))
@@ -176,23 +166,7 @@ fn a_loan_is_taken_repaid_and_claimed_only_after_its_term() {
     claim(50_000).unwrap();
 
     // The borrower repays 1050 and gets the collateral back.
-    let (proof, _) = tree.call_proof(0).unwrap();
-    let mut p = Program::new();
-    p.push(open_loan)
-        .input()
-        .push(proof.encode_to_vec())
-        .program(c.repay.clone())
-        .call();
-    p.push(utxo(&borrower, 2000, asset_a(), 3)).input().signtx();
-    let back = opening.value();
-    let change = open_value(950, asset_a(), 700);
-    p.push(back.qty)
-        .push(back.flv)
-        .push(change.qty)
-        .push(change.flv)
-        .cloak(3, 2);
-    let to = Predicate::opaque(borrower.receiving_point(0));
-    p.push(to.clone()).output(1).push(to).output(1);
+    let p = repay_tx(&c, open_loan, &opening, &borrower, 950);
     let log = run(p, 0, &[borrower.spend_key(0)]).unwrap();
     // The lender's wallet opens the repayment from its note.
     let paid = log
@@ -218,29 +192,13 @@ fn a_repayment_one_unit_short_is_refused_by_the_vm() {
     let (lender, borrower) = (keys(1), keys(2));
     let terms = loan(&lender, &borrower);
     let c = terms.contracts_repaying(&[9u8; 32], 1049).unwrap();
-    let opening = wallet::NoteOpening::random(30, asset_c(), &mut rand::thread_rng());
+    let opening = NoteOpening::random(30, asset_c(), &mut rand::thread_rng());
     let open_loan = Contract {
         anchor: Anchor([4; 32]),
         predicate: Predicate::opaque(c.loan.predicate()),
         payload: vec![PortableItem::Value(opening.value())],
     };
-    let (proof, _) = c.loan.tree().unwrap().unwrap().call_proof(0).unwrap();
-    let mut p = Program::new();
-    p.push(open_loan)
-        .input()
-        .push(proof.encode_to_vec())
-        .program(c.repay.clone())
-        .call();
-    p.push(utxo(&borrower, 2000, asset_a(), 3)).input().signtx();
-    let back = opening.value();
-    let change = open_value(951, asset_a(), 700);
-    p.push(back.qty)
-        .push(back.flv)
-        .push(change.qty)
-        .push(change.flv)
-        .cloak(3, 2);
-    let to = Predicate::opaque(borrower.receiving_point(0));
-    p.push(to.clone()).output(1).push(to).output(1);
+    let p = repay_tx(&c, open_loan, &opening, &borrower, 951);
     let e = run(p, 0, &[borrower.spend_key(0)]).unwrap_err();
     assert!(e.contains("`range`") && e.contains("depth 1"), "{e}");
     let _ = loan::repayment(1000, 500);

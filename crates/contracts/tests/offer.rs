@@ -4,77 +4,13 @@
 //! the same terms; a second taker takes the 70 (paying 175); a short
 //! payment, an expired offer and a forged price are refused.
 
+mod common;
+
+use common::{a, b, key, make_offer, offer_terms as terms, offers, run, take_tx, take_tx_at};
 use contracts::offer::{self, OfferTerms, Take};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
-use zkvm::{
-    Anchor, Commitment, Contract, PortableItem, Predicate, Program, Prover, TxEntry, TxHeader,
-    Value, Verifier,
-};
-
-const A: u64 = 7;
-
-fn a() -> Scalar {
-    Scalar::from(A)
-}
-
-fn b() -> Scalar {
-    Scalar::from(11u64)
-}
-
-fn open_value(qty: u64, flavor: Scalar) -> Value {
-    Value {
-        qty: Commitment::blinded_with_factor(qty, Scalar::from(qty + 1)),
-        flv: Commitment::blinded_with_factor(flavor, Scalar::from(3u64)),
-    }
-}
-
-/// A UTXO of `qty` of `flavor` owned by `key`.
-fn utxo(key: &SecretKey, qty: u64, flavor: Scalar, n: u8) -> Contract {
-    Contract {
-        anchor: Anchor([n; 32]),
-        predicate: Predicate::key(key.clone()),
-        payload: vec![PortableItem::Value(open_value(qty, flavor))],
-    }
-}
-
-fn header(maxtime: u64) -> TxHeader {
-    TxHeader {
-        version: 1,
-        mintime_ms: 0,
-        maxtime_ms: maxtime,
-    }
-}
-
-fn terms() -> OfferTerms {
-    OfferTerms {
-        give_flavor: a(),
-        want_flavor: b(),
-        give: 4,
-        want: 10,
-        expires_ms: 10_000,
-        salt: [1; 16],
-        private: false,
-    }
-}
-
-/// Proves, signs and verifies; the verified log.
-fn run(p: Program, maxtime: u64) -> Result<Vec<TxEntry>, String> {
-    let unsigned = Prover::build_tx(header(maxtime), p).map_err(|e| e.to_string())?;
-    let tx = unsigned.sign().map_err(|e| e.to_string())?;
-    let verified = Verifier::verify_bytes(&tx.to_bytes()).map_err(|e| e.to_string())?;
-    Ok(verified.log.0)
-}
-
-/// The offer outputs of a log (payload of three items).
-fn offers(log: &[TxEntry]) -> Vec<Contract> {
-    log.iter()
-        .filter_map(|e| match e {
-            TxEntry::Output(c) if c.payload.len() == 3 => Some(c.clone()),
-            _ => None,
-        })
-        .collect()
-}
+use zkvm::{Commitment, Contract, PortableItem, TxEntry};
 
 fn outputs_to(log: &[TxEntry], key: &SecretKey) -> Vec<Contract> {
     let point = *key.verification_key().as_compressed();
@@ -88,44 +24,15 @@ fn outputs_to(log: &[TxEntry], key: &SecretKey) -> Vec<Contract> {
         .collect()
 }
 
-/// A taker's transaction: its B input pays, it takes the fill to itself.
-fn take_tx(
-    offer: &Contract,
-    held: u64,
-    take: Take,
-    taker: &SecretKey,
-    budget: u64,
-    n: u8,
-) -> Program {
-    let mut p = offer::take(offer, held, take, None).unwrap();
-    // Leaves −P F; add the taker's B, cloak into F and change.
-    p.push(utxo(taker, budget, b(), n)).input().signtx();
-    let fill = open_value(take.fill, a());
-    let change = open_value(budget - take.pay, b());
-    p.push(fill.qty)
-        .push(fill.flv)
-        .push(change.qty)
-        .push(change.flv)
-        .cloak(3, 2);
-    let to = Predicate::opaque(*taker.verification_key().as_compressed());
-    p.push(to.clone()).output(1).push(to).output(1);
-    p
-}
-
 #[test]
 fn an_offer_is_taken_in_part_then_in_full() {
-    let maker = SecretKey::from_scalar(Scalar::from(1000u64));
-    let taker = SecretKey::from_scalar(Scalar::from(2000u64));
-    let taker2 = SecretKey::from_scalar(Scalar::from(3000u64));
+    let maker = key(1000);
+    let taker = key(2000);
+    let taker2 = key(3000);
     let t = terms();
 
     // The maker offers 100 A.
-    let mut p = Program::new();
-    p.push(utxo(&maker, 100, a(), 1)).input().signtx();
-    let goods = offer::goods(&t, 100);
-    p.push(goods.qty).push(goods.flv).cloak(1, 1);
-    offer::make(&mut p, &t, 100, &maker);
-    let log = run(p, 5_000).unwrap();
+    let log = run(make_offer(&t, &maker, 1), 5_000).unwrap();
     let made = offers(&log);
     assert_eq!(made.len(), 1);
 
@@ -185,14 +92,9 @@ fn an_offer_is_taken_in_part_then_in_full() {
 
 #[test]
 fn a_forged_offer_with_a_better_price_cannot_be_taken() {
-    let maker = SecretKey::from_scalar(Scalar::from(1000u64));
+    let maker = key(1000);
     let t = terms();
-    let mut p = Program::new();
-    p.push(utxo(&maker, 100, a(), 1)).input().signtx();
-    let goods = offer::goods(&t, 100);
-    p.push(goods.qty).push(goods.flv).cloak(1, 1);
-    offer::make(&mut p, &t, 100, &maker);
-    let made = offers(&run(p, 5_000).unwrap());
+    let made = offers(&run(make_offer(&t, &maker, 1), 5_000).unwrap());
     // Someone relabels the offer's terms: the signatures no longer match.
     let mut forged = made[0].clone();
     let mut cheaper = t;
@@ -203,8 +105,8 @@ fn a_forged_offer_with_a_better_price_cannot_be_taken() {
 
 #[test]
 fn a_private_offer_hides_its_price_until_a_taker_names_it() {
-    let maker = SecretKey::from_scalar(Scalar::from(1000u64));
-    let taker = SecretKey::from_scalar(Scalar::from(2000u64));
+    let maker = key(1000);
+    let taker = key(2000);
     let t = OfferTerms {
         private: true,
         ..terms()
@@ -213,27 +115,13 @@ fn a_private_offer_hides_its_price_until_a_taker_names_it() {
     assert_eq!(tag.price, None);
     assert_eq!(tag.with_price(4, 10).unwrap(), t);
     assert!(tag.with_price(4, 9).is_err());
-    let mut p = Program::new();
-    p.push(utxo(&maker, 100, a(), 1)).input().signtx();
-    let goods = offer::goods(&t, 100);
-    p.push(goods.qty).push(goods.flv).cloak(1, 1);
-    offer::make(&mut p, &t, 100, &maker);
-    let made = offers(&run(p, 5_000).unwrap());
+    let made = offers(&run(make_offer(&t, &maker, 1), 5_000).unwrap());
     // Without the price, or with another, nothing to build.
     assert!(offer::take(&made[0], 100, Take { fill: 40, pay: 100 }, None).is_err());
     assert!(offer::take(&made[0], 100, Take { fill: 40, pay: 100 }, Some((4, 9))).is_err());
     // With the price the maker's note gives: taken as a public one.
-    let mut p = offer::take(&made[0], 100, Take { fill: 40, pay: 100 }, Some((4, 10))).unwrap();
-    p.push(utxo(&taker, 1000, b(), 2)).input().signtx();
-    let fill = open_value(40, a());
-    let change = open_value(900, b());
-    p.push(fill.qty)
-        .push(fill.flv)
-        .push(change.qty)
-        .push(change.flv)
-        .cloak(3, 2);
-    let to = Predicate::opaque(*taker.verification_key().as_compressed());
-    p.push(to.clone()).output(1).push(to).output(1);
+    let take = Take { fill: 40, pay: 100 };
+    let p = take_tx_at(&made[0], 100, take, Some((4, 10)), &taker, 1000, 2);
     let log = run(p, 5_000).unwrap();
     assert_eq!(offers(&log).len(), 1);
 }
