@@ -17,7 +17,15 @@
 //! - `escrow_release`: the escrow's `release` branch (`call`, signed by the
 //!   arbiter and the seller), the value cloaked to one output;
 //! - `account_key_path`: a 2-of-2 shared account spent through its key
-//!   path (the MuSig aggregated key), the value cloaked to one output.
+//!   path (the MuSig aggregated key), the value cloaked to one output;
+//! - `loan_take`: the borrower calls the loan offer's `take` branch
+//!   (`LoanContracts::take`, 1000 A against 30 C at 5%), adds its 50 C
+//!   input and cloaks (`cloak:3:2`) into the principal and its 20 C
+//!   change, as in tests/loan.rs;
+//! - `loan_repay`: the borrower calls the loan's `repay` branch
+//!   (`LoanContracts::repay`, 1050 A to the lender) on the loan output of
+//!   `loan_take`, adds its 2000 A input and cloaks (`cloak:3:2`) into the
+//!   collateral back and 950 A change, as `repay_tx` in tests/loan.rs.
 #![allow(
     missing_docs,
     clippy::unwrap_used,
@@ -29,17 +37,21 @@
 use std::time::Duration;
 
 use common::{
-    b, call, header, key, make_offer, offer_terms, offers, open_value, prove, run, sign_with_keys,
-    take_tx, to, utxo, verify,
+    b, call, cloak_to_two, header, key, make_offer, offer_terms, offers, open_value, prove, run,
+    sign_with_keys, take_tx, to, utxo, verify,
 };
 use contracts::account::Account;
 use contracts::escrow::{Escrow, RELEASE};
+use contracts::loan::{Loan, LoanContracts};
 use contracts::offer::Take;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use curve25519_dalek::scalar::Scalar;
 use musig::{Multikey, SecretKey};
-use wallet::{Keys, Seed};
-use zkvm::{Anchor, Contract, PortableItem, Predicate, Program, Prover, Tx, Verifier};
+use wallet::{Amount, Keys, Seed};
+use zkvm::{
+    Anchor, Commitment, Contract, PortableItem, Predicate, Program, Prover, Tx, TxEntry, Value,
+    Verifier,
+};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -170,6 +182,119 @@ fn account_key_path() -> Case {
     }
 }
 
+/// A value blinded from `salt`, as `open_value` in tests/loan.rs.
+fn loan_value(qty: u64, flavor: Scalar, salt: u64) -> Value {
+    Value {
+        qty: Commitment::blinded_with_factor(qty, Scalar::from(salt)),
+        flv: Commitment::blinded_with_factor(flavor, Scalar::from(salt + 1)),
+    }
+}
+
+/// A UTXO of the borrower's, as `utxo` in tests/loan.rs.
+fn loan_utxo(owner: &Keys, qty: u64, flavor: Scalar, n: u8) -> Contract {
+    Contract {
+        anchor: Anchor([n; 32]),
+        predicate: Predicate::key(owner.spend_key(0)),
+        payload: vec![PortableItem::Value(loan_value(
+            qty,
+            flavor,
+            u64::from(n) * 10,
+        ))],
+    }
+}
+
+/// The loan's principal asset A and collateral asset C (tests/loan.rs).
+fn asset_a() -> Scalar {
+    Scalar::ZERO
+}
+
+fn asset_c() -> Scalar {
+    Scalar::from(77u64)
+}
+
+/// The two loan cases, as in tests/loan.rs: 1000 A lent against 30 C at
+/// 5% (1050 A repaid). The take is proved and verified once to find the
+/// loan output and open its contract note for the repayment.
+fn loan_cases() -> [Case; 2] {
+    let [lender, borrower] = [1u8, 2].map(|n| Keys::new(Seed::from_bytes([n; 64])));
+    let terms = Loan {
+        lender: lender.address(0),
+        borrower: borrower.address(0),
+        principal: Amount {
+            flavor: asset_a(),
+            qty: 1000,
+        },
+        collateral: Amount {
+            flavor: asset_c(),
+            qty: 30,
+        },
+        rate_bp: 500,
+        term_end_ms: 50_000,
+    };
+    let c: LoanContracts = terms.contracts(&[9u8; 32]).unwrap();
+    assert_eq!(c.repayment.qty, 1050);
+    let signing = Signing::Keys(vec![borrower.spend_key(0)]);
+    let to_borrower = Predicate::opaque(borrower.receiving_point(0));
+
+    // Take: the offer's `take` branch borrows the collateral into the
+    // loan; the borrower's 50 C pays it in, 20 C change.
+    let offer = Contract {
+        anchor: Anchor([1; 32]),
+        predicate: Predicate::opaque(c.offer.predicate()),
+        payload: vec![PortableItem::Value(loan_value(1000, asset_a(), 500))],
+    };
+    let (proof, _) = c.offer.tree().unwrap().unwrap().call_proof(0).unwrap();
+    let mut p = call(offer, &proof, c.take.clone());
+    p.push(loan_utxo(&borrower, 50, asset_c(), 2))
+        .input()
+        .signtx();
+    let principal = loan_value(1000, asset_a(), 600);
+    let change = loan_value(20, asset_c(), 800);
+    cloak_to_two(&mut p, principal, change, to_borrower.clone());
+    let take = Case {
+        name: "loan_take",
+        program: p,
+        signing: signing.clone(),
+    };
+
+    // The loan output and its contract note, right after it.
+    let log = verify(&take.prove()).unwrap();
+    let at = log
+        .iter()
+        .position(
+            |e| matches!(e, TxEntry::Output(o) if o.predicate.to_point() == c.loan.predicate()),
+        )
+        .unwrap();
+    let (TxEntry::Output(loan_output), TxEntry::Data(note)) = (&log[at], &log[at + 1]) else {
+        unreachable!("the loan output and its note")
+    };
+    let opening = wallet::open_contract_note(note, borrower.view_key(), &c.loan.predicate())
+        .unwrap()
+        .opening;
+    let open_loan = Contract {
+        anchor: loan_output.anchor,
+        predicate: Predicate::opaque(c.loan.predicate()),
+        payload: vec![PortableItem::Value(opening.value())],
+    };
+    assert_eq!(open_loan.id(), loan_output.id());
+
+    // Repay: the loan's `repay` branch borrows 1050 A to the lender; the
+    // borrower's 2000 A pays it in, the collateral back and 950 A change.
+    let (proof, _) = c.loan.tree().unwrap().unwrap().call_proof(0).unwrap();
+    let mut p = call(open_loan, &proof, c.repay.clone());
+    p.push(loan_utxo(&borrower, 2000, asset_a(), 3))
+        .input()
+        .signtx();
+    let change = loan_value(950, asset_a(), 700);
+    cloak_to_two(&mut p, opening.value(), change, to_borrower);
+    let repay = Case {
+        name: "loan_repay",
+        program: p,
+        signing,
+    };
+    [take, repay]
+}
+
 fn cases() -> Vec<Case> {
     let maker = key(1000);
     let make = offer_make(&maker);
@@ -181,6 +306,7 @@ fn cases() -> Vec<Case> {
     assert_eq!(rest.len(), 1);
     let take = Take { fill: 70, pay: 175 };
     let all = take_tx(&rest[0], 70, take, &key(3000), 500, 4);
+    let [loan_take, loan_repay] = loan_cases();
     vec![
         payment_1x2(),
         make,
@@ -196,6 +322,8 @@ fn cases() -> Vec<Case> {
         },
         escrow_release(),
         account_key_path(),
+        loan_take,
+        loan_repay,
     ]
 }
 
