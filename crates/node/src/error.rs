@@ -10,7 +10,12 @@ use zkvm::{ContractID, TxID, VMError};
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum NodeError {
-    /// The database could not be opened, read or written.
+    /// The database could not be opened, read or written, holds records
+    /// this node cannot have written, or has another layout version.
+    #[error("storage: {0}")]
+    Store(#[from] crate::store::StoreError),
+    /// The chain's storage refused to go on (a failed commit left it
+    /// unhealthy).
     #[error("storage: {0}")]
     Storage(String),
     /// The database holds something this node cannot have written: it is
@@ -77,7 +82,7 @@ pub enum NodeError {
 
 impl NodeError {
     /// Wraps any storage-layer error.
-    pub(crate) fn storage(e: impl std::fmt::Display) -> NodeError {
-        NodeError::Storage(e.to_string())
+    pub(crate) fn storage(e: impl Into<redb::Error>) -> NodeError {
+        NodeError::Store(crate::store::StoreError::db(e))
     }
 }

@@ -26,4 +26,4 @@ pub use client::Client;
 pub use config::{NodeConfig, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR};
 pub use error::NodeError;
 pub use server::{now_ms, serve, start_node_network, RunningNode};
-pub use store::{BlockReader, FOREST_CHECKPOINT_INTERVAL};
+pub use store::{BlockReader, StoreError, FOREST_CHECKPOINT_INTERVAL, FORMAT_VERSION};

@@ -22,46 +22,18 @@ use std::sync::Arc;
 use accumulator::{Accumulator, ZkvmHash};
 use blockchain::{Block, BlockID, ChainState, Genesis};
 use merlin::Transcript;
-use redb::{Database, ReadableTable, ReadableTableMetadata, TableDefinition, TableError};
+use redb::{Database, ReadableTable, ReadableTableMetadata, TableError};
 use zeroize::Zeroizing;
 use zkvm::{Contract, ContractID, Encodable, TxEntry, TxID, TxLog, Verifier};
 
 use crate::NodeError;
 
-/// Single values, by name.
-const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
-/// Block encodings by height (from the base height + 1: 2 on a full node,
-/// whose height 1 is the initial header).
-const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
-/// Block heights by block ID.
-const BLOCK_IDS: TableDefinition<[u8; 32], u64> = TableDefinition::new("block_ids");
-/// Each confirmed transaction's block height and position.
-const TXS: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("txs");
-/// Each block's UTXO changes: additions then deletions (see [`Delta`]).
-const DELTAS: TableDefinition<u64, &[u8]> = TableDefinition::new("utxo_deltas");
-/// Mempool transactions (encodings) by ID.
-const MEMPOOL: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("mempool");
-/// Each output's [`ContractRecord`] by contract ID: where it was created,
-/// where it was spent, and the contract itself.
-const CONTRACTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("contracts");
-/// Outputs by data tag: [`tag_key`] → contract ID. The key ends with the
-/// output's position in big-endian, so one tag's outputs sort oldest to
-/// newest and a reverse range lists them newest first.
-const CONTRACT_TAGS: TableDefinition<[u8; 48], [u8; 32]> = TableDefinition::new("contract_tags");
+mod error;
+mod schema;
 
-const GENESIS: &str = "genesis";
-const STATE: &str = "state";
-const FOREST: &str = "forest";
-const FOREST_HEIGHT: &str = "forest_height";
-const FOREST_ROOTS: &str = "forest_roots";
-const BLOCK_KEY: &str = "block_key";
-/// `LE64`: the height of the state the database started from; blocks are
-/// stored above it. 1 on a full node; absent in databases written before
-/// pruned nodes existed, which are all full (read as 1).
-const BASE_HEIGHT: &str = "base_height";
-/// Present (empty value) on a pruned database: it has no forest records,
-/// and their absence is then not corruption.
-const PRUNED: &str = "pruned";
+pub use error::StoreError;
+pub use schema::FORMAT_VERSION;
+use schema::*;
 
 /// How many distinct `data` entries of one transaction tag its outputs
 /// (docs/api.md §`GET /v1/contracts`): bounds the tag index's rows to this
@@ -197,11 +169,9 @@ impl BlockReader {
         height: u64,
         f: impl FnOnce(&[u8]) -> T,
     ) -> Result<Option<T>, NodeError> {
-        let r = self.db.begin_read().map_err(NodeError::storage)?;
-        let t = r.open_table(BLOCKS).map_err(NodeError::storage)?;
-        Ok(t.get(height)
-            .map_err(NodeError::storage)?
-            .map(|v| f(v.value())))
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let t = r.open_table(BLOCKS).map_err(StoreError::db)?;
+        Ok(t.get(height).map_err(StoreError::db)?.map(|v| f(v.value())))
     }
 }
 
@@ -211,8 +181,50 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// The database's layout version against this node's
+/// ([`FORMAT_VERSION`]): equal, or absent (a database written before the
+/// version was stored, whose layout is version 1: it is marked), else
+/// [`StoreError::Format`].
+fn check_format(db: &Database) -> Result<(), StoreError> {
+    let r = db.begin_read().map_err(StoreError::db)?;
+    let meta = r.open_table(META).map_err(StoreError::db)?;
+    let stored = meta
+        .get(FORMAT)
+        .map_err(StoreError::db)?
+        .map(|v| v.value().to_vec());
+    drop((meta, r));
+    let found = match stored {
+        None => {
+            let w = db.begin_write().map_err(StoreError::db)?;
+            {
+                let mut meta = w.open_table(META).map_err(StoreError::db)?;
+                meta.insert(FORMAT, FORMAT_VERSION.to_le_bytes().as_slice())
+                    .map_err(StoreError::db)?;
+            }
+            w.commit().map_err(StoreError::db)?;
+            return Ok(());
+        }
+        Some(bytes) => <[u8; 4]>::try_from(bytes.as_slice())
+            .map(u32::from_le_bytes)
+            .map_err(|_| StoreError::Corrupt("bad format record".into()))?,
+    };
+    match found.cmp(&FORMAT_VERSION) {
+        std::cmp::Ordering::Equal => Ok(()),
+        std::cmp::Ordering::Less => Err(StoreError::Format {
+            found,
+            expected: FORMAT_VERSION,
+            advice: "an older layout this node does not convert: sync a new data directory",
+        }),
+        std::cmp::Ordering::Greater => Err(StoreError::Format {
+            found,
+            expected: FORMAT_VERSION,
+            advice: "written by a newer node: run that version",
+        }),
+    }
+}
+
 fn corrupt(what: &str) -> NodeError {
-    NodeError::Corrupt(format!("bad {what} record"))
+    StoreError::Corrupt(format!("bad {what} record")).into()
 }
 
 impl Store {
@@ -236,46 +248,47 @@ impl Store {
                 path.display()
             )));
         }
-        let db = Database::create(path).map_err(NodeError::storage)?;
-        let w = db.begin_write().map_err(NodeError::storage)?;
+        let db = Database::create(path).map_err(StoreError::db)?;
+        let w = db.begin_write().map_err(StoreError::db)?;
         {
-            let mut meta = w.open_table(META).map_err(NodeError::storage)?;
+            let mut meta = w.open_table(META).map_err(StoreError::db)?;
+            meta.insert(FORMAT, FORMAT_VERSION.to_le_bytes().as_slice())
+                .map_err(StoreError::db)?;
             meta.insert(GENESIS, genesis.to_bytes().as_slice())
-                .map_err(NodeError::storage)?;
+                .map_err(StoreError::db)?;
             meta.insert(STATE, state.to_snapshot().as_slice())
-                .map_err(NodeError::storage)?;
+                .map_err(StoreError::db)?;
             meta.insert(BASE_HEIGHT, state.tip.height.to_le_bytes().as_slice())
-                .map_err(NodeError::storage)?;
+                .map_err(StoreError::db)?;
             match forest {
                 Some(forest) => {
-                    meta.insert(FOREST, forest).map_err(NodeError::storage)?;
+                    meta.insert(FOREST, forest).map_err(StoreError::db)?;
                     meta.insert(FOREST_ROOTS, state.utxos.to_bytes().as_slice())
-                        .map_err(NodeError::storage)?;
+                        .map_err(StoreError::db)?;
                     meta.insert(FOREST_HEIGHT, state.tip.height.to_le_bytes().as_slice())
-                        .map_err(NodeError::storage)?;
+                        .map_err(StoreError::db)?;
                 }
                 None => {
-                    meta.insert(PRUNED, [].as_slice())
-                        .map_err(NodeError::storage)?;
+                    meta.insert(PRUNED, [].as_slice()).map_err(StoreError::db)?;
                 }
             }
             if let Some(key) = block_key {
                 meta.insert(BLOCK_KEY, key.as_slice())
-                    .map_err(NodeError::storage)?;
+                    .map_err(StoreError::db)?;
             }
             // Create the other tables so readers never miss one.
-            w.open_table(BLOCKS).map_err(NodeError::storage)?;
-            w.open_table(BLOCK_IDS).map_err(NodeError::storage)?;
-            w.open_table(TXS).map_err(NodeError::storage)?;
-            w.open_table(DELTAS).map_err(NodeError::storage)?;
-            w.open_table(MEMPOOL).map_err(NodeError::storage)?;
-            let mut contracts = w.open_table(CONTRACTS).map_err(NodeError::storage)?;
-            w.open_table(CONTRACT_TAGS).map_err(NodeError::storage)?;
+            w.open_table(BLOCKS).map_err(StoreError::db)?;
+            w.open_table(BLOCK_IDS).map_err(StoreError::db)?;
+            w.open_table(TXS).map_err(StoreError::db)?;
+            w.open_table(DELTAS).map_err(StoreError::db)?;
+            w.open_table(MEMPOOL).map_err(StoreError::db)?;
+            let mut contracts = w.open_table(CONTRACTS).map_err(StoreError::db)?;
+            w.open_table(CONTRACT_TAGS).map_err(StoreError::db)?;
             if forest.is_some() {
                 index_genesis(&mut contracts, genesis)?;
             }
         }
-        w.commit().map_err(NodeError::storage)?;
+        w.commit().map_err(StoreError::db)?;
         Ok(Store { db: Arc::new(db) })
     }
 
@@ -289,7 +302,8 @@ impl Store {
                 path.display()
             )));
         }
-        let db = Database::open(path).map_err(NodeError::storage)?;
+        let db = Database::open(path).map_err(StoreError::db)?;
+        check_format(&db)?;
         if !has_contract_index(&db)? {
             tracing::info!("building the contract index from the stored blocks");
             build_contract_index(&db)?;
@@ -313,12 +327,12 @@ impl Store {
 
     /// Reads what a restart needs.
     pub fn load(&self) -> Result<Loaded, NodeError> {
-        let r = self.db.begin_read().map_err(NodeError::storage)?;
-        let meta = r.open_table(META).map_err(NodeError::storage)?;
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let meta = r.open_table(META).map_err(StoreError::db)?;
         let get = |name: &str| -> Result<Option<Vec<u8>>, NodeError> {
             Ok(meta
                 .get(name)
-                .map_err(NodeError::storage)?
+                .map_err(StoreError::db)?
                 .map(|v| v.value().to_vec()))
         };
         let genesis = get(GENESIS)?.ok_or_else(|| corrupt("genesis"))?;
@@ -356,10 +370,10 @@ impl Store {
                 Some(Zeroizing::new(key))
             }
         };
-        let pool = r.open_table(MEMPOOL).map_err(NodeError::storage)?;
+        let pool = r.open_table(MEMPOOL).map_err(StoreError::db)?;
         let mut mempool = Vec::new();
-        for item in pool.iter().map_err(NodeError::storage)? {
-            let (_, v) = item.map_err(NodeError::storage)?;
+        for item in pool.iter().map_err(StoreError::db)? {
+            let (_, v) = item.map_err(StoreError::db)?;
             mempool.push(v.value().to_vec());
         }
         Ok(Loaded {
@@ -374,13 +388,13 @@ impl Store {
 
     /// The UTXO changes of the blocks after `height`, up to `to`, in order.
     pub fn deltas(&self, after: u64, to: u64) -> Result<Vec<Delta>, NodeError> {
-        let r = self.db.begin_read().map_err(NodeError::storage)?;
-        let t = r.open_table(DELTAS).map_err(NodeError::storage)?;
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let t = r.open_table(DELTAS).map_err(StoreError::db)?;
         let mut out = Vec::new();
         for h in after + 1..=to {
             let v = t
                 .get(h)
-                .map_err(NodeError::storage)?
+                .map_err(StoreError::db)?
                 .ok_or_else(|| corrupt("missing utxo delta"))?;
             out.push(Delta::from_bytes(v.value())?);
         }
@@ -390,22 +404,22 @@ impl Store {
     /// Stores a block and everything it changes, in one transaction.
     pub fn commit_block(&self, c: &BlockCommit<'_>) -> Result<(), NodeError> {
         let height = c.block.header.height;
-        let w = self.db.begin_write().map_err(NodeError::storage)?;
+        let w = self.db.begin_write().map_err(StoreError::db)?;
         {
-            let mut blocks = w.open_table(BLOCKS).map_err(NodeError::storage)?;
+            let mut blocks = w.open_table(BLOCKS).map_err(StoreError::db)?;
             blocks
                 .insert(height, c.block.to_bytes().as_slice())
-                .map_err(NodeError::storage)?;
-            let mut ids = w.open_table(BLOCK_IDS).map_err(NodeError::storage)?;
+                .map_err(StoreError::db)?;
+            let mut ids = w.open_table(BLOCK_IDS).map_err(StoreError::db)?;
             ids.insert(c.block.header.id().0, height)
-                .map_err(NodeError::storage)?;
-            let mut txs = w.open_table(TXS).map_err(NodeError::storage)?;
+                .map_err(StoreError::db)?;
+            let mut txs = w.open_table(TXS).map_err(StoreError::db)?;
             for (i, id) in c.txids.iter().enumerate() {
                 txs.insert(id.0, (height, i as u32))
-                    .map_err(NodeError::storage)?;
+                    .map_err(StoreError::db)?;
             }
-            let mut contracts = w.open_table(CONTRACTS).map_err(NodeError::storage)?;
-            let mut tags = w.open_table(CONTRACT_TAGS).map_err(NodeError::storage)?;
+            let mut contracts = w.open_table(CONTRACTS).map_err(StoreError::db)?;
+            let mut tags = w.open_table(CONTRACT_TAGS).map_err(StoreError::db)?;
             let txs: Vec<(TxID, &TxLog)> = c
                 .txids
                 .iter()
@@ -413,24 +427,24 @@ impl Store {
                 .zip(c.logs.iter().copied())
                 .collect();
             index_block(&mut contracts, &mut tags, height, &txs)?;
-            let mut deltas = w.open_table(DELTAS).map_err(NodeError::storage)?;
+            let mut deltas = w.open_table(DELTAS).map_err(StoreError::db)?;
             deltas
                 .insert(height, c.delta.to_bytes().as_slice())
-                .map_err(NodeError::storage)?;
-            let mut pool = w.open_table(MEMPOOL).map_err(NodeError::storage)?;
+                .map_err(StoreError::db)?;
+            let mut pool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
             for id in c.mempool_removed {
-                pool.remove(id.0).map_err(NodeError::storage)?;
+                pool.remove(id.0).map_err(StoreError::db)?;
             }
-            let mut meta = w.open_table(META).map_err(NodeError::storage)?;
+            let mut meta = w.open_table(META).map_err(StoreError::db)?;
             meta.insert(STATE, c.state.to_snapshot().as_slice())
-                .map_err(NodeError::storage)?;
+                .map_err(StoreError::db)?;
             if let Some(forest) = &c.forest {
                 meta.insert(FOREST, forest.as_slice())
-                    .map_err(NodeError::storage)?;
+                    .map_err(StoreError::db)?;
                 meta.insert(FOREST_ROOTS, c.state.utxos.to_bytes().as_slice())
-                    .map_err(NodeError::storage)?;
+                    .map_err(StoreError::db)?;
                 meta.insert(FOREST_HEIGHT, height.to_le_bytes().as_slice())
-                    .map_err(NodeError::storage)?;
+                    .map_err(StoreError::db)?;
             }
         }
         w.commit().map_err(NodeError::storage)
@@ -444,13 +458,13 @@ impl Store {
         bytes: &[u8],
         removed: &[TxID],
     ) -> Result<(), NodeError> {
-        let w = self.db.begin_write().map_err(NodeError::storage)?;
+        let w = self.db.begin_write().map_err(StoreError::db)?;
         {
-            let mut pool = w.open_table(MEMPOOL).map_err(NodeError::storage)?;
+            let mut pool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
             for r in removed {
-                pool.remove(r.0).map_err(NodeError::storage)?;
+                pool.remove(r.0).map_err(StoreError::db)?;
             }
-            pool.insert(id.0, bytes).map_err(NodeError::storage)?;
+            pool.insert(id.0, bytes).map_err(StoreError::db)?;
         }
         w.commit().map_err(NodeError::storage)
     }
@@ -458,11 +472,11 @@ impl Store {
     /// Drops mempool transactions (e.g. those that no longer verify after a
     /// restart).
     pub fn mempool_remove(&self, ids: &[TxID]) -> Result<(), NodeError> {
-        let w = self.db.begin_write().map_err(NodeError::storage)?;
+        let w = self.db.begin_write().map_err(StoreError::db)?;
         {
-            let mut pool = w.open_table(MEMPOOL).map_err(NodeError::storage)?;
+            let mut pool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
             for r in ids {
-                pool.remove(r.0).map_err(NodeError::storage)?;
+                pool.remove(r.0).map_err(StoreError::db)?;
             }
         }
         w.commit().map_err(NodeError::storage)
@@ -470,8 +484,8 @@ impl Store {
 
     /// Mempool transactions stored now (for tests and status).
     pub fn mempool_len(&self) -> Result<u64, NodeError> {
-        let r = self.db.begin_read().map_err(NodeError::storage)?;
-        let t = r.open_table(MEMPOOL).map_err(NodeError::storage)?;
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let t = r.open_table(MEMPOOL).map_err(StoreError::db)?;
         t.len().map_err(NodeError::storage)
     }
 
@@ -500,16 +514,16 @@ impl Store {
 
     /// The height of the block `id`, if stored.
     pub fn height_of(&self, id: &BlockID) -> Result<Option<u64>, NodeError> {
-        let r = self.db.begin_read().map_err(NodeError::storage)?;
-        let t = r.open_table(BLOCK_IDS).map_err(NodeError::storage)?;
-        Ok(t.get(id.0).map_err(NodeError::storage)?.map(|v| v.value()))
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let t = r.open_table(BLOCK_IDS).map_err(StoreError::db)?;
+        Ok(t.get(id.0).map_err(StoreError::db)?.map(|v| v.value()))
     }
 
     /// Where the confirmed transaction `id` is: block height and position.
     pub fn tx_location(&self, id: &TxID) -> Result<Option<(u64, u32)>, NodeError> {
-        let r = self.db.begin_read().map_err(NodeError::storage)?;
-        let t = r.open_table(TXS).map_err(NodeError::storage)?;
-        Ok(t.get(id.0).map_err(NodeError::storage)?.map(|v| v.value()))
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let t = r.open_table(TXS).map_err(StoreError::db)?;
+        Ok(t.get(id.0).map_err(StoreError::db)?.map(|v| v.value()))
     }
 }
 
@@ -699,7 +713,7 @@ fn index_block(
                 TxEntry::Input(id) => {
                     let old = contracts
                         .get(id.0)
-                        .map_err(NodeError::storage)?
+                        .map_err(StoreError::db)?
                         .map(|v| v.value().to_vec());
                     if let Some(old) = old {
                         let mut record = ContractRecord::from_bytes(&old)?;
@@ -710,7 +724,7 @@ fn index_block(
                         });
                         contracts
                             .insert(id.0, record.to_bytes().as_slice())
-                            .map_err(NodeError::storage)?;
+                            .map_err(StoreError::db)?;
                     }
                 }
                 TxEntry::Output(contract) => {
@@ -727,10 +741,10 @@ fn index_block(
                     };
                     contracts
                         .insert(id.0, record.to_bytes().as_slice())
-                        .map_err(NodeError::storage)?;
+                        .map_err(StoreError::db)?;
                     for digest in &digests {
                         tags.insert(tag_key(digest, (height, index, entry as u32)), id.0)
-                            .map_err(NodeError::storage)?;
+                            .map_err(StoreError::db)?;
                     }
                 }
                 _ => {}
@@ -759,7 +773,7 @@ fn index_genesis(
         };
         contracts
             .insert(contract.id().0, record.to_bytes().as_slice())
-            .map_err(NodeError::storage)?;
+            .map_err(StoreError::db)?;
     }
     Ok(())
 }
@@ -789,9 +803,9 @@ pub struct TagPage {
 impl ContractReader {
     /// The record of output `id`, if the index has it.
     pub fn contract(&self, id: &ContractID) -> Result<Option<ContractRecord>, NodeError> {
-        let r = self.db.begin_read().map_err(NodeError::storage)?;
-        let t = r.open_table(CONTRACTS).map_err(NodeError::storage)?;
-        let v = t.get(id.0).map_err(NodeError::storage)?;
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let t = r.open_table(CONTRACTS).map_err(StoreError::db)?;
+        let v = t.get(id.0).map_err(StoreError::db)?;
         v.map(|v| ContractRecord::from_bytes(v.value())).transpose()
     }
 
@@ -804,19 +818,19 @@ impl ContractReader {
         limit: usize,
     ) -> Result<TagPage, NodeError> {
         let digest = tag_digest(tag);
-        let r = self.db.begin_read().map_err(NodeError::storage)?;
-        let tags = r.open_table(CONTRACT_TAGS).map_err(NodeError::storage)?;
-        let contracts = r.open_table(CONTRACTS).map_err(NodeError::storage)?;
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let tags = r.open_table(CONTRACT_TAGS).map_err(StoreError::db)?;
+        let contracts = r.open_table(CONTRACTS).map_err(StoreError::db)?;
         let low = tag_key(&digest, (0, 0, 0));
         let range = match after {
             Some(p) => tags.range(low..tag_key(&digest, p)),
             None => tags.range(low..=tag_key(&digest, (u64::MAX, u32::MAX, u32::MAX))),
         }
-        .map_err(NodeError::storage)?;
+        .map_err(StoreError::db)?;
         let mut outputs = Vec::new();
         let mut more = false;
         for item in range.rev() {
-            let (k, v) = item.map_err(NodeError::storage)?;
+            let (k, v) = item.map_err(StoreError::db)?;
             if outputs.len() == limit {
                 more = true;
                 break;
@@ -824,7 +838,7 @@ impl ContractReader {
             let id = ContractID(v.value());
             let record = contracts
                 .get(id.0)
-                .map_err(NodeError::storage)?
+                .map_err(StoreError::db)?
                 .ok_or_else(|| corrupt("tagged contract"))?;
             let record = ContractRecord::from_bytes(record.value())?;
             outputs.push((position_of(&k.value()), id, record));
@@ -843,23 +857,23 @@ impl ContractReader {
 /// transaction: a node killed while building reopens without the tables
 /// and builds them again.
 fn build_contract_index(db: &Database) -> Result<(), NodeError> {
-    let w = db.begin_write().map_err(NodeError::storage)?;
+    let w = db.begin_write().map_err(StoreError::db)?;
     {
-        let meta = w.open_table(META).map_err(NodeError::storage)?;
+        let meta = w.open_table(META).map_err(StoreError::db)?;
         let genesis = meta
             .get(GENESIS)
-            .map_err(NodeError::storage)?
+            .map_err(StoreError::db)?
             .ok_or_else(|| corrupt("genesis"))?;
         let genesis = Genesis::from_bytes(genesis.value()).map_err(|_| corrupt("genesis"))?;
-        let pruned = meta.get(PRUNED).map_err(NodeError::storage)?.is_some();
-        let blocks = w.open_table(BLOCKS).map_err(NodeError::storage)?;
-        let mut contracts = w.open_table(CONTRACTS).map_err(NodeError::storage)?;
-        let mut tags = w.open_table(CONTRACT_TAGS).map_err(NodeError::storage)?;
+        let pruned = meta.get(PRUNED).map_err(StoreError::db)?.is_some();
+        let blocks = w.open_table(BLOCKS).map_err(StoreError::db)?;
+        let mut contracts = w.open_table(CONTRACTS).map_err(StoreError::db)?;
+        let mut tags = w.open_table(CONTRACT_TAGS).map_err(StoreError::db)?;
         if !pruned {
             index_genesis(&mut contracts, &genesis)?;
         }
-        for item in blocks.iter().map_err(NodeError::storage)? {
-            let (height, bytes) = item.map_err(NodeError::storage)?;
+        for item in blocks.iter().map_err(StoreError::db)? {
+            let (height, bytes) = item.map_err(StoreError::db)?;
             let block = Block::from_bytes(bytes.value()).map_err(|_| corrupt("block"))?;
             let mut runs = Vec::with_capacity(block.txs.len());
             for tx in &block.txs {
@@ -878,7 +892,7 @@ fn build_contract_index(db: &Database) -> Result<(), NodeError> {
 /// Whether the database has the contract index (databases written before
 /// it existed do not).
 fn has_contract_index(db: &Database) -> Result<bool, NodeError> {
-    let r = db.begin_read().map_err(NodeError::storage)?;
+    let r = db.begin_read().map_err(StoreError::db)?;
     match r.open_table(CONTRACTS) {
         Ok(_) => Ok(true),
         Err(TableError::TableDoesNotExist(_)) => Ok(false),
@@ -997,6 +1011,64 @@ mod tests {
             .unwrap()
             .outputs
             .is_empty());
+    }
+
+    /// A database of another layout version is refused on open, with the
+    /// versions named; one without a version (written before it was
+    /// stored) is marked with this one.
+    #[test]
+    fn databases_of_another_format_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chain.redb");
+        let key = musig::SecretKey::from_scalar(curve25519_dalek::scalar::Scalar::from(5u64));
+        let genesis = Genesis {
+            timestamp_ms: 1_700_000_000_000,
+            signers: key.verification_key(),
+            utxos: vec![],
+        };
+        drop(crate::Chain::init(&path, genesis, None, crate::Limits::default()).unwrap());
+        let set = |v: Option<u32>| {
+            let db = Database::open(&path).unwrap();
+            let w = db.begin_write().unwrap();
+            {
+                let mut meta = w.open_table(META).unwrap();
+                match v {
+                    Some(v) => {
+                        meta.insert(FORMAT, v.to_le_bytes().as_slice()).unwrap();
+                    }
+                    None => {
+                        meta.remove(FORMAT).unwrap();
+                    }
+                }
+            }
+            w.commit().unwrap();
+        };
+        let stored = || {
+            let db = Database::open(&path).unwrap();
+            let r = db.begin_read().unwrap();
+            let meta = r.open_table(META).unwrap();
+            let v = meta.get(FORMAT).unwrap().map(|v| v.value().to_vec());
+            v
+        };
+        assert_eq!(stored(), Some(FORMAT_VERSION.to_le_bytes().to_vec()));
+        for (v, words) in [(FORMAT_VERSION + 1, "newer node"), (0, "older layout")] {
+            set(Some(v));
+            let Err(NodeError::Store(StoreError::Format {
+                found, expected, ..
+            })) = Store::open(&path)
+            else {
+                panic!("format {v} was not refused");
+            };
+            assert_eq!((found, expected), (v, FORMAT_VERSION));
+            let message = Store::open(&path).err().unwrap().to_string();
+            assert!(message.contains(words), "{message}");
+        }
+        set(None);
+        Store::open(&path).unwrap();
+        assert_eq!(stored(), Some(FORMAT_VERSION.to_le_bytes().to_vec()));
+        // A storage error keeps its source.
+        let e: NodeError = StoreError::db(redb::StorageError::Corrupted("x".into())).into();
+        assert!(std::error::Error::source(&e).is_some());
     }
 
     #[test]

@@ -1,0 +1,52 @@
+//! The database's schema (docs/api.md §Storage): every table, every
+//! `meta` key, and the format version, in one place. Keys that encode
+//! positions (the tag index's) are built in [`super`] next to the code
+//! that reads them back.
+
+use redb::TableDefinition;
+
+/// The layout version this node reads and writes, stored under
+/// [`FORMAT`]. A database of another version is refused on open
+/// ([`super::StoreError::Format`]), never misread. Databases written before
+/// the version was stored have this layout (the tables below; the contract
+/// index is built on open if missing) and are marked when opened.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Single values, by name.
+pub(super) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// Block encodings by height (from the base height + 1: 2 on a full node,
+/// whose height 1 is the initial header).
+pub(super) const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
+/// Block heights by block ID.
+pub(super) const BLOCK_IDS: TableDefinition<[u8; 32], u64> = TableDefinition::new("block_ids");
+/// Each confirmed transaction's block height and position.
+pub(super) const TXS: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("txs");
+/// Each block's UTXO changes: additions then deletions (see [`Delta`]).
+pub(super) const DELTAS: TableDefinition<u64, &[u8]> = TableDefinition::new("utxo_deltas");
+/// Mempool transactions (encodings) by ID.
+pub(super) const MEMPOOL: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("mempool");
+/// Each output's [`ContractRecord`] by contract ID: where it was created,
+/// where it was spent, and the contract itself.
+pub(super) const CONTRACTS: TableDefinition<[u8; 32], &[u8]> = TableDefinition::new("contracts");
+/// Outputs by data tag: [`tag_key`] → contract ID. The key ends with the
+/// output's position in big-endian, so one tag's outputs sort oldest to
+/// newest and a reverse range lists them newest first.
+pub(super) const CONTRACT_TAGS: TableDefinition<[u8; 48], [u8; 32]> =
+    TableDefinition::new("contract_tags");
+
+pub(super) const GENESIS: &str = "genesis";
+pub(super) const STATE: &str = "state";
+pub(super) const FOREST: &str = "forest";
+pub(super) const FOREST_HEIGHT: &str = "forest_height";
+pub(super) const FOREST_ROOTS: &str = "forest_roots";
+pub(super) const BLOCK_KEY: &str = "block_key";
+/// `LE64`: the height of the state the database started from; blocks are
+/// stored above it. 1 on a full node; absent in databases written before
+/// pruned nodes existed, which are all full (read as 1).
+pub(super) const BASE_HEIGHT: &str = "base_height";
+/// Present (empty value) on a pruned database: it has no forest records,
+/// and their absence is then not corruption.
+pub(super) const PRUNED: &str = "pruned";
+
+/// `LE32`: the layout version ([`FORMAT_VERSION`]).
+pub(super) const FORMAT: &str = "format";
