@@ -389,31 +389,26 @@ impl BlockSource for NodeSource<'_> {
     }
 }
 
-/// Brings the wallet up to the node's tip, block by block, with a progress
-/// bar when there are many.
+/// Brings the wallet up to the node's tip, block by block
+/// ([`Wallet::sync_with_progress`]), with a progress bar when there are
+/// many.
 pub fn sync(w: &mut Wallet, client: &Client) -> Result<(), Error> {
     let source = NodeSource(client);
-    if w.network().is_none() {
-        w.follow(&source.genesis()?)?;
-    }
     let tip = client.status()?["height"].as_u64().unwrap_or(0);
-    let behind = tip.saturating_sub(w.height());
-    let bar = if behind > 20 {
-        let bar = ProgressBar::new(behind);
+    let start = w.height();
+    let bar = (tip.saturating_sub(start) > 20).then(|| {
+        let bar = ProgressBar::new(tip.saturating_sub(start));
         bar.set_style(
             ProgressStyle::with_template("scanning blocks {bar:40} {pos}/{len} ({eta})")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        Some(bar)
-    } else {
-        None
-    };
-    while let Some(block) = source.block(w.height() + 1)? {
-        w.scan_block(&block)?;
+        bar
+    });
+    w.sync_with_progress(&source, |height| {
         if let Some(bar) = &bar {
-            bar.inc(1);
+            bar.set_position(height.saturating_sub(start));
         }
-    }
+    })?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

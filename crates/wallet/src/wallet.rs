@@ -732,6 +732,16 @@ impl Wallet {
     /// validation. Each block is committed on its own, so an error keeps
     /// the blocks before it.
     pub fn sync<S: BlockSource>(&mut self, source: &S) -> Result<SyncSummary, WalletError> {
+        self.sync_with_progress(source, |_| {})
+    }
+
+    /// [`Wallet::sync`], calling `progress` with the height reached after
+    /// each block (a caller shows a progress bar with it).
+    pub fn sync_with_progress<S: BlockSource>(
+        &mut self,
+        source: &S,
+        mut progress: impl FnMut(u64),
+    ) -> Result<SyncSummary, WalletError> {
         let mut summary = SyncSummary::default();
         if self.state.following.is_none() {
             let genesis = source
@@ -749,6 +759,7 @@ impl Wallet {
                 break;
             };
             let s = self.scan_block(&block)?;
+            progress(self.height());
             summary.blocks += 1;
             for a in s.received {
                 add_amount(&mut summary.received, a.flavor, a.qty);
