@@ -5,8 +5,8 @@
 
 use redb::TableDefinition;
 
-/// The layout version this node reads and writes, stored under
-/// [`FORMAT`]. A database of another version is refused on open
+/// The layout version this node reads and writes, stored in the `meta`
+/// table under `format`. A database of another version is refused on open
 /// ([`super::StoreError::Format`]), never misread. Databases written before
 /// the version was stored have this layout (the tables below; the contract
 /// index is built on open if missing) and are marked when opened.
