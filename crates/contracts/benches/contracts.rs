@@ -42,16 +42,13 @@ use common::{
 };
 use contracts::account::Account;
 use contracts::escrow::{Escrow, RELEASE};
-use contracts::loan::{Loan, LoanContracts};
+use contracts::loan::LoanContracts;
 use contracts::offer::Take;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use curve25519_dalek::scalar::Scalar;
 use musig::{Multikey, SecretKey};
-use wallet::{Amount, Keys, Seed};
-use zkvm::{
-    Anchor, Commitment, Contract, PortableItem, Predicate, Program, Prover, Tx, TxEntry, Value,
-    Verifier,
-};
+use wallet::{Keys, Seed};
+use zkvm::{Anchor, Contract, PortableItem, Predicate, Program, Prover, Tx, TxEntry, Verifier};
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -182,55 +179,12 @@ fn account_key_path() -> Case {
     }
 }
 
-/// A value blinded from `salt`, as `open_value` in tests/loan.rs.
-fn loan_value(qty: u64, flavor: Scalar, salt: u64) -> Value {
-    Value {
-        qty: Commitment::blinded_with_factor(qty, Scalar::from(salt)),
-        flv: Commitment::blinded_with_factor(flavor, Scalar::from(salt + 1)),
-    }
-}
-
-/// A UTXO of the borrower's, as `utxo` in tests/loan.rs.
-fn loan_utxo(owner: &Keys, qty: u64, flavor: Scalar, n: u8) -> Contract {
-    Contract {
-        anchor: Anchor([n; 32]),
-        predicate: Predicate::key(owner.spend_key(0)),
-        payload: vec![PortableItem::Value(loan_value(
-            qty,
-            flavor,
-            u64::from(n) * 10,
-        ))],
-    }
-}
-
-/// The loan's principal asset A and collateral asset C (tests/loan.rs).
-fn asset_a() -> Scalar {
-    Scalar::ZERO
-}
-
-fn asset_c() -> Scalar {
-    Scalar::from(77u64)
-}
-
 /// The two loan cases, as in tests/loan.rs: 1000 A lent against 30 C at
 /// 5% (1050 A repaid). The take is proved and verified once to find the
 /// loan output and open its contract note for the repayment.
 fn loan_cases() -> [Case; 2] {
-    let [lender, borrower] = [1u8, 2].map(|n| Keys::new(Seed::from_bytes([n; 64])));
-    let terms = Loan {
-        lender: lender.address(0),
-        borrower: borrower.address(0),
-        principal: Amount {
-            flavor: asset_a(),
-            qty: 1000,
-        },
-        collateral: Amount {
-            flavor: asset_c(),
-            qty: 30,
-        },
-        rate_bp: 500,
-        term_end_ms: 50_000,
-    };
+    let [lender, borrower] = [1u8, 2].map(common::loan::keys);
+    let terms = common::loan::loan(&lender, &borrower);
     let c: LoanContracts = terms.contracts(&[9u8; 32]).unwrap();
     assert_eq!(c.repayment.qty, 1050);
     let signing = Signing::Keys(vec![borrower.spend_key(0)]);
@@ -241,15 +195,24 @@ fn loan_cases() -> [Case; 2] {
     let offer = Contract {
         anchor: Anchor([1; 32]),
         predicate: Predicate::opaque(c.offer.predicate()),
-        payload: vec![PortableItem::Value(loan_value(1000, asset_a(), 500))],
+        payload: vec![PortableItem::Value(common::loan::open_value(
+            1000,
+            common::loan::asset_a(),
+            500,
+        ))],
     };
     let (proof, _) = c.offer.tree().unwrap().unwrap().call_proof(0).unwrap();
     let mut p = call(offer, &proof, c.take.clone());
-    p.push(loan_utxo(&borrower, 50, asset_c(), 2))
-        .input()
-        .signtx();
-    let principal = loan_value(1000, asset_a(), 600);
-    let change = loan_value(20, asset_c(), 800);
+    p.push(common::loan::utxo(
+        &borrower,
+        50,
+        common::loan::asset_c(),
+        2,
+    ))
+    .input()
+    .signtx();
+    let principal = common::loan::open_value(1000, common::loan::asset_a(), 600);
+    let change = common::loan::open_value(20, common::loan::asset_c(), 800);
     cloak_to_two(&mut p, principal, change, to_borrower.clone());
     let take = Case {
         name: "loan_take",
@@ -282,10 +245,15 @@ fn loan_cases() -> [Case; 2] {
     // borrower's 2000 A pays it in, the collateral back and 950 A change.
     let (proof, _) = c.loan.tree().unwrap().unwrap().call_proof(0).unwrap();
     let mut p = call(open_loan, &proof, c.repay.clone());
-    p.push(loan_utxo(&borrower, 2000, asset_a(), 3))
-        .input()
-        .signtx();
-    let change = loan_value(950, asset_a(), 700);
+    p.push(common::loan::utxo(
+        &borrower,
+        2000,
+        common::loan::asset_a(),
+        3,
+    ))
+    .input()
+    .signtx();
+    let change = common::loan::open_value(950, common::loan::asset_a(), 700);
     cloak_to_two(&mut p, opening.value(), change, to_borrower);
     let repay = Case {
         name: "loan_repay",

@@ -8,69 +8,18 @@
 
 mod common;
 
+use common::loan::{asset_a, asset_c, keys, loan, open_value, utxo};
 use common::{call, cloak_to_two, header, sign_with_keys, verify};
-use contracts::loan::{self, Loan, LoanContracts};
-use curve25519_dalek::scalar::Scalar;
+use contracts::loan::{self, LoanContracts};
 use musig::SecretKey;
-use wallet::{Amount, EncryptedNote, Keys, NoteOpening, Seed};
-use zkvm::{
-    Anchor, Commitment, Contract, PortableItem, Predicate, Program, Prover, TxEntry, Value,
-};
-
-fn keys(n: u8) -> Keys {
-    Keys::new(Seed::from_bytes([n; 64]))
-}
-
-fn open_value(qty: u64, flavor: Scalar, salt: u64) -> Value {
-    Value {
-        qty: Commitment::blinded_with_factor(qty, Scalar::from(salt)),
-        flv: Commitment::blinded_with_factor(flavor, Scalar::from(salt + 1)),
-    }
-}
-
-fn asset_a() -> Scalar {
-    Scalar::ZERO
-}
-
-fn asset_c() -> Scalar {
-    Scalar::from(77u64)
-}
-
-fn loan(lender: &Keys, borrower: &Keys) -> Loan {
-    Loan {
-        lender: lender.address(0),
-        borrower: borrower.address(0),
-        principal: Amount {
-            flavor: asset_a(),
-            qty: 1000,
-        },
-        collateral: Amount {
-            flavor: asset_c(),
-            qty: 30,
-        },
-        rate_bp: 500,
-        term_end_ms: 50_000,
-    }
-}
+use wallet::{EncryptedNote, Keys, NoteOpening};
+use zkvm::{Anchor, Contract, PortableItem, Predicate, Program, Prover, TxEntry};
 
 /// Proves, then signs with every key in `signers` (in the order the
 /// transaction asks), then verifies.
 fn run(p: Program, mintime: u64, signers: &[SecretKey]) -> Result<Vec<TxEntry>, String> {
     let unsigned = Prover::build_tx(header(mintime, 1_000_000), p).map_err(|e| e.to_string())?;
     verify(&sign_with_keys(unsigned, signers)?)
-}
-
-/// A UTXO of the borrower's.
-fn utxo(owner: &Keys, qty: u64, flavor: Scalar, n: u8) -> Contract {
-    Contract {
-        anchor: Anchor([n; 32]),
-        predicate: Predicate::key(owner.spend_key(0)),
-        payload: vec![PortableItem::Value(open_value(
-            qty,
-            flavor,
-            u64::from(n) * 10,
-        ))],
-    }
 }
 
 /// The borrower's repayment of `open_loan` (opened by `opening`) from its

@@ -4,6 +4,8 @@
 //! proving, signing and verifying in memory.
 #![allow(dead_code)]
 
+pub mod loan;
+
 use contracts::offer::{self, OfferTerms, Take};
 use curve25519_dalek::scalar::Scalar;
 use musig::{SecretKey, Signature};
