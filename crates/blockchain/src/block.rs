@@ -193,7 +193,13 @@ impl MerkleItem for WitnessLeaf {
 /// The transaction root: Merkle tree labelled `"ZkVM.txroot"` over the
 /// witness hashes (message `"txwit"`).
 pub fn txroot(txs: &[Tx]) -> [u8; 32] {
-    let leaves: Vec<WitnessLeaf> = txs.iter().map(|tx| WitnessLeaf(witness_hash(tx))).collect();
+    let witnesses: Vec<[u8; 32]> = txs.iter().map(witness_hash).collect();
+    txroot_of_witnesses(&witnesses)
+}
+
+/// [`txroot`] from the transactions' witness hashes, in order.
+pub(crate) fn txroot_of_witnesses(witnesses: &[[u8; 32]]) -> [u8; 32] {
+    let leaves: Vec<WitnessLeaf> = witnesses.iter().copied().map(WitnessLeaf).collect();
     Hasher::new(b"ZkVM.txroot").root(&leaves)
 }
 

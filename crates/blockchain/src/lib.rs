@@ -14,6 +14,7 @@ mod headers;
 mod mempool;
 mod snapshot;
 mod state;
+mod verified;
 
 pub use block::{
     sign_header, txroot, utxoroot, verify_header_signature, witness_hash, Block, BlockHeader,
@@ -28,3 +29,4 @@ pub use mempool::{
 };
 pub use snapshot::MAX_SNAPSHOT_SIZE;
 pub use state::{utxo_leaf, AppliedBlock, ChainState};
+pub use verified::{KnownTxs, VerifiedBlock};

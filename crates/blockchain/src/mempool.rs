@@ -248,6 +248,7 @@ impl Mempool {
             utxo_inputs,
             utxo_proof,
             tx,
+            verified,
         };
         self.next_seq += 1;
         self.add_entry(entry);

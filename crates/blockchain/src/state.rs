@@ -5,10 +5,11 @@ use std::collections::{HashMap, HashSet};
 
 use accumulator::{Accumulator, Forest, Proof, ZkvmHash};
 use musig::{SecretKey, VerificationKey};
-use zkvm::{ContractID, PrecomputedTx, Tx, VerifiedTx};
+use zkvm::{ContractID, Tx, TxLog, VerifiedTx};
 
-use crate::block::{sign_header, txroot, utxoroot, verify_header_signature};
-use crate::{Block, BlockHeader, BlockID, BlockchainError, CURRENT_BLOCK_VERSION};
+use crate::block::{sign_header, txroot, utxoroot};
+use crate::verified::check_tx_headers;
+use crate::{Block, BlockHeader, BlockID, BlockchainError, VerifiedBlock, CURRENT_BLOCK_VERSION};
 
 /// What every node keeps: the initial and latest headers, the UTXO set as
 /// Utreexo roots, and the key that signs blocks.
@@ -74,48 +75,16 @@ impl ChainState {
     /// each transaction's version and time bounds; the VM runs (in
     /// parallel); double spends within the block; the Utreexo proof of the
     /// inputs; the utxoroot; and last, one batched check of every proof and
-    /// signature.
+    /// signature. The two stages of [`crate::VerifiedBlock`] in one call,
+    /// with nothing known verified before.
     pub fn apply_block(
         &self,
         block: &Block,
     ) -> Result<(ChainState, AppliedBlock), BlockchainError> {
-        let h = &block.header;
-        self.check_header(h)?;
-        verify_header_signature(h, &block.signature, &self.signers)?;
-        if txroot(&block.txs) != h.txroot {
-            return Err(BlockchainError::TxRootMismatch);
-        }
-        let precomputed = self.precompute(h, &block.txs)?;
-        let (additions, deletions) = utxo_changes(&precomputed)?;
-        let mut utxos = self.utxos.clone();
-        utxos
-            .modify(&additions, &deletions, &block.utxo_proof)
-            .map_err(BlockchainError::Utxo)?;
-        if utxoroot(&utxos) != h.utxoroot {
-            return Err(BlockchainError::UtxoRootMismatch);
-        }
-        zkvm::check_all(&precomputed).map_err(|e| BlockchainError::InvalidTx {
-            index: e.index,
-            error: e.error,
-        })?;
-        let state = ChainState {
-            initial: self.initial.clone(),
-            tip: h.clone(),
-            utxos,
-            signers: self.signers,
-        };
-        let txs = precomputed
-            .into_iter()
-            .map(PrecomputedTx::into_verified)
-            .collect();
-        Ok((
-            state,
-            AppliedBlock {
-                txs,
-                additions,
-                deletions,
-            },
-        ))
+        let verified = VerifiedBlock::verify_decoded(block.clone(), block.to_bytes(), self, &())?;
+        let state = self.apply_verified(&verified)?;
+        let (_, _, applied) = verified.into_parts();
+        Ok((state, applied))
     }
 
     /// Makes and signs the next block from `txs` at `timestamp_ms`. `forest`
@@ -138,8 +107,13 @@ impl ChainState {
             ext: Vec::new(),
         };
         self.check_header(&header)?;
-        let precomputed = self.precompute(&header, &txs)?;
-        let (additions, deletions) = utxo_changes(&precomputed)?;
+        check_tx_headers(&header, &txs)?;
+        let precomputed = zkvm::precompute_all(&txs).map_err(|e| BlockchainError::InvalidTx {
+            index: e.index,
+            error: e.error,
+        })?;
+        let logs: Vec<&TxLog> = precomputed.iter().map(|p| &p.log).collect();
+        let (additions, deletions) = utxo_changes(&logs)?;
         let utxo_proof = if deletions.is_empty() {
             Proof::empty()
         } else {
@@ -159,7 +133,10 @@ impl ChainState {
         })
     }
 
-    pub(crate) fn check_header(&self, h: &BlockHeader) -> Result<(), BlockchainError> {
+    /// The checks of a header against this state's tip alone: version,
+    /// empty `ext`, height, previous ID and time. Cheap: a node runs them
+    /// on an arriving block before any other work.
+    pub fn check_header(&self, h: &BlockHeader) -> Result<(), BlockchainError> {
         let tip = &self.tip;
         if h.version < tip.version {
             return Err(BlockchainError::VersionDecreased {
@@ -187,42 +164,21 @@ impl ChainState {
         }
         Ok(())
     }
-
-    /// Checks versions and time bounds, then runs every VM in parallel.
-    fn precompute(
-        &self,
-        h: &BlockHeader,
-        txs: &[Tx],
-    ) -> Result<Vec<PrecomputedTx>, BlockchainError> {
-        for (index, tx) in txs.iter().enumerate() {
-            if h.version == CURRENT_BLOCK_VERSION && tx.header.version != zkvm::CURRENT_VERSION {
-                return Err(BlockchainError::TxVersion {
-                    index,
-                    version: tx.header.version,
-                });
-            }
-            if h.timestamp_ms < tx.header.mintime_ms || h.timestamp_ms > tx.header.maxtime_ms {
-                return Err(BlockchainError::TxOutsideTimeBounds { index });
-            }
-        }
-        zkvm::precompute_all(txs).map_err(|e| BlockchainError::InvalidTx {
-            index: e.index,
-            error: e.error,
-        })
-    }
 }
 
 /// The UTXO set's changes from the block's logs: outputs are added and
 /// inputs deleted, except that an output spent later in the same block is
 /// neither. A second spend of one output is a double spend.
-fn utxo_changes(txs: &[PrecomputedTx]) -> Result<(Vec<ZkvmHash>, Vec<ZkvmHash>), BlockchainError> {
+pub(crate) fn utxo_changes(
+    logs: &[&TxLog],
+) -> Result<(Vec<ZkvmHash>, Vec<ZkvmHash>), BlockchainError> {
     let mut spent: HashSet<ContractID> = HashSet::new();
     // Outputs of this block not (yet) spent, with their position in `created`.
     let mut created: Vec<Option<ContractID>> = Vec::new();
     let mut fresh: HashMap<ContractID, usize> = HashMap::new();
     let mut deletions = Vec::new();
-    for (index, tx) in txs.iter().enumerate() {
-        for id in tx.log.inputs() {
+    for (index, log) in logs.iter().enumerate() {
+        for id in log.inputs() {
             if !spent.insert(*id) {
                 return Err(BlockchainError::DoubleSpend { index, id: *id });
             }
@@ -231,7 +187,7 @@ fn utxo_changes(txs: &[PrecomputedTx]) -> Result<(Vec<ZkvmHash>, Vec<ZkvmHash>),
                 None => deletions.push(utxo_leaf(id)),
             }
         }
-        for output in tx.log.outputs() {
+        for output in log.outputs() {
             let id = output.id();
             fresh.insert(id, created.len());
             created.push(Some(id));

@@ -4,7 +4,9 @@
 
 mod common;
 
-use blockchain::{Block, BlockHeader, BlockchainError, ChainState};
+use std::collections::HashMap;
+
+use blockchain::{Block, BlockHeader, BlockchainError, ChainState, VerifiedBlock};
 use common::{Chain, T0};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
@@ -425,4 +427,100 @@ fn a_snapshot_tip_is_checked_through_signed_headers() {
     let mut changed = signed.clone();
     changed[1].0.utxoroot[0] ^= 1;
     assert_eq!(walk(&changed).err(), Some(BlockchainError::BadSignature));
+}
+
+/// Stage 1 (`VerifiedBlock::verify`, off the chain's thread) and stage 2
+/// (`ChainState::apply_verified`) end where `apply_block` does, and keep
+/// the bytes as received.
+#[test]
+fn two_stages_apply_a_block_as_one_call_does() {
+    let mut net = Net::new(2, 7);
+    let bob = SecretKey::random(&mut net.rng);
+    let (tx1, _) = pay(&net.genesis[0], &[(1000, &bob)], &mut net.rng);
+    let (tx2, _) = pay(&net.genesis[1], &[(600, &bob), (400, &bob)], &mut net.rng);
+    let block = net.make(vec![tx1, tx2]);
+    let bytes = block.to_bytes();
+
+    let verified = VerifiedBlock::verify(bytes.clone(), &net.state, &()).unwrap();
+    assert_eq!(verified.bytes(), bytes.as_slice());
+    assert_eq!(verified.verified_here(), 2);
+    assert_eq!(verified.id(), block.header.id());
+    let staged = net.state.apply_verified(&verified).unwrap();
+    let (direct, applied) = net.state.apply_block(&block).unwrap();
+    assert_eq!(staged, direct);
+    assert_eq!(verified.applied().additions, applied.additions);
+    assert_eq!(verified.applied().deletions, applied.deletions);
+
+    // Stage 2 checks the tip: once the block is applied, applying it
+    // again is refused by its height.
+    net.apply(&block).unwrap();
+    assert!(matches!(
+        net.state.apply_verified(&verified),
+        Err(BlockchainError::BadHeight { .. })
+    ));
+}
+
+/// Transactions known verified (a mempool's) are neither run nor checked
+/// again; the others are, and a bad one among them is still named by its
+/// position in the block.
+#[test]
+fn known_transactions_are_not_verified_again() {
+    let mut net = Net::new(3, 8);
+    let bob = SecretKey::random(&mut net.rng);
+    let txs: Vec<Tx> = (0..3)
+        .map(|i| pay(&net.genesis[i], &[(1000, &bob)], &mut net.rng).0)
+        .collect();
+    let mut known = HashMap::new();
+    for tx in &txs[..2] {
+        let v = zkvm::Verifier::precompute(tx).unwrap().verify().unwrap();
+        known.insert(blockchain::witness_hash(tx), v);
+    }
+    let block = net.make(txs.clone());
+    let verified = VerifiedBlock::verify(block.to_bytes(), &net.state, &known).unwrap();
+    assert_eq!(verified.verified_here(), 1);
+    let ids: Vec<_> = verified.applied().txs.iter().map(|t| t.id).collect();
+    let expected: Vec<_> = txs
+        .iter()
+        .map(|tx| zkvm::Verifier::precompute(tx).unwrap().id)
+        .collect();
+    assert_eq!(ids, expected);
+
+    // The third transaction's proof broken: found at index 2 though it is
+    // the only one checked.
+    let block = altered(&net, txs, |b| {
+        b.txs[2].proof = b.txs[0].proof.clone();
+        b.header.txroot = blockchain::txroot(&b.txs);
+    });
+    let err = VerifiedBlock::verify(block.to_bytes(), &net.state, &known).unwrap_err();
+    assert!(
+        matches!(err, BlockchainError::InvalidTx { index: 2, .. }),
+        "{err:?}"
+    );
+    let empty = net.make(vec![]);
+    net.apply(&empty).unwrap();
+}
+
+/// A block made from verified transactions runs no VM, and another node
+/// verifying its bytes from nothing reaches the same state.
+#[test]
+fn a_block_made_from_verified_transactions_is_verified_by_construction() {
+    let mut net = Net::new(2, 9);
+    let bob = SecretKey::random(&mut net.rng);
+    let pairs: Vec<(Tx, zkvm::VerifiedTx)> = (0..2)
+        .map(|i| {
+            let tx = pay(&net.genesis[i], &[(1000, &bob)], &mut net.rng).0;
+            let v = zkvm::Verifier::precompute(&tx).unwrap().verify().unwrap();
+            (tx, v)
+        })
+        .collect();
+    let made = net
+        .state
+        .make_verified_block(&net.forest, pairs, net.next_time(), &net.block_key)
+        .unwrap();
+    assert_eq!(made.verified_here(), 0);
+    let decoded = Block::from_bytes(made.bytes()).unwrap();
+    assert_eq!(&decoded, made.block());
+    let (elsewhere, _) = net.state.apply_block(&decoded).unwrap();
+    assert_eq!(net.state.apply_verified(&made).unwrap(), elsewhere);
+    net.apply(&decoded).unwrap();
 }

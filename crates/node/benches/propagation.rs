@@ -50,10 +50,7 @@ fn loopback_bytes() -> Option<u64> {
 }
 
 fn height(node: &RunningNode) -> u64 {
-    node.chain()
-        .unwrap()
-        .call_blocking(|c| c.state().tip.height)
-        .unwrap()
+    node.chain().unwrap().view().height()
 }
 
 fn main() {
@@ -96,18 +93,10 @@ fn round(n: usize, compact: bool) {
     let entry = nodes[1].chain().unwrap().clone();
     for bytes in txs {
         let copy = bytes.clone();
-        entry
-            .call_blocking(move |c| c.submit(&copy))
-            .unwrap()
-            .unwrap();
+        entry.submit_blocking(copy).unwrap();
         nodes[1].network().publish_tx(bytes);
     }
-    let pool = |node: &RunningNode| {
-        node.chain()
-            .unwrap()
-            .call_blocking(|c| c.mempool().len())
-            .unwrap()
-    };
+    let pool = |node: &RunningNode| node.chain().unwrap().view().mempool_txs;
     let started = Instant::now();
     while nodes.iter().any(|node| pool(node) < n) {
         assert!(
@@ -121,14 +110,8 @@ fn round(n: usize, compact: bool) {
     // loopback counter sees the block's relay only.
     std::thread::sleep(Duration::from_secs(3));
     let chain = nodes[0].chain().unwrap().clone();
-    let (block, txids) = chain
-        .call_blocking(|c| {
-            let made = c.produce_block(now_ms())?;
-            c.block(made.height).map(|b| (b, made.txids))
-        })
-        .unwrap()
-        .unwrap();
-    let block = block.unwrap();
+    let made = chain.produce_blocking(now_ms()).unwrap();
+    let (block, txids) = (made.block, made.summary.txids);
     let target = block.header.height;
     let size = block.to_bytes().len();
     let compact_size = CompactBlock::new(&block, &txids, 0).to_bytes().len();

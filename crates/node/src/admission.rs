@@ -32,7 +32,6 @@ use tokio::sync::Semaphore;
 use zkvm::{Tx, VMError};
 
 use crate::actor::ChainHandle;
-use crate::chain::Chain;
 use crate::network::Offence;
 use crate::NodeError;
 
@@ -228,10 +227,7 @@ impl Admission {
         if let Some(error) = self.known_bad(&witness) {
             return Err(NodeError::InvalidTx(error));
         }
-        if let Some(txid) = chain
-            .call(move |c| c.mempool().by_witness(&witness))
-            .await?
-        {
+        if let Some(txid) = chain.pool_has_witness(witness).await? {
             return Err(BlockchainError::AlreadyKnown { txid }.into());
         }
         self.inner.vm_runs.fetch_add(1, Ordering::Relaxed);
@@ -248,18 +244,14 @@ impl Admission {
         bytes: Vec<u8>,
         run: ExecutedTx,
     ) -> Result<Admitted, NodeError> {
-        let run = chain
-            .call(move |c| c.check_admission(&run).map(|()| run))
-            .await??;
+        let run = chain.check_admission(run).await?;
         let witness = witness_hash(run.tx());
         self.inner.proof_checks.fetch_add(1, Ordering::Relaxed);
         let checked = self
             .run(move || run.verify())
             .await?
             .map_err(|e| self.refused(witness, e))?;
-        let outcome = chain
-            .call(move |c: &mut Chain| c.submit_verified(&bytes, checked).map(|o| (bytes, o)))
-            .await??;
+        let outcome = chain.insert_verified(bytes, checked).await?;
         Ok(Admitted {
             bytes: outcome.0,
             outcome: outcome.1,

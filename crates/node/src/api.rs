@@ -28,7 +28,6 @@ use zkvm::{ContractID, Encodable, PortableItem, TxID};
 
 use crate::actor::ChainHandle;
 use crate::admission::Admission;
-use crate::chain::Chain;
 use crate::network::NetworkHandle;
 use crate::store::{ContractReader, OutputPosition};
 use crate::{json as render, NodeError};
@@ -308,12 +307,15 @@ impl From<NodeError> for ApiError {
 
 type ApiResult = Result<Json<Value>, ApiError>;
 
-/// Runs `f` on the chain's thread.
-async fn with_chain<T: Send + 'static>(
-    state: &ApiState,
-    f: impl FnOnce(&mut Chain) -> Result<T, NodeError> + Send + 'static,
+/// Runs `f` on the blocking pool: database reads, which must not hold up
+/// the server's threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, NodeError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    state.chain.call(f).await?.map_err(ApiError::from)
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::from(NodeError::Server(format!("read failed: {e}"))))?
+        .map_err(ApiError::from)
 }
 
 fn parse_hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
@@ -328,33 +330,40 @@ async fn not_found() -> ApiError {
 }
 
 async fn status(State(s): State<ApiState>) -> ApiResult {
+    // From the published view: answered at once, whatever the chain's
+    // thread is doing.
     let net = s.net.as_ref().map(NetworkHandle::info).unwrap_or_default();
-    with_chain(&s, move |c| {
-        let st = c.state();
-        Ok(Json(json!({
-            "network": hex::encode(st.initial.id().0),
-            "height": st.tip.height,
-            "tip": hex::encode(st.tip.id().0),
-            "tip_timestamp_ms": st.tip.timestamp_ms,
-            "utxo_leaves": c.utxo_leaves(),
-            "mempool": {
-                "txs": c.mempool().len(),
-                "bytes": c.mempool().size_bytes(),
-            },
-            "peers": net.peers.len(),
-            "peer_id": net.peer_id.map(|p| p.to_string()),
-            "listen": net.listen.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "producer": c.is_producer(),
-            "pruned": c.is_pruned(),
-            "first_block": c.base_height() + 1,
-            // What a wallet pays at least (docs/api.md §Status).
-            "min_relay_fee_rate": {
-                "fee": c.mempool().policy().min_relay_fee_rate.fee(),
-                "bytes": c.mempool().policy().min_relay_fee_rate.size(),
-            },
-        })))
-    })
-    .await
+    let v = s.chain.view();
+    let st = &v.state;
+    let imports = s.chain.import_stats();
+    Ok(Json(json!({
+        "network": hex::encode(st.initial.id().0),
+        "height": st.tip.height,
+        "tip": hex::encode(st.tip.id().0),
+        "tip_timestamp_ms": st.tip.timestamp_ms,
+        "utxo_leaves": st.utxos.num_leaves(),
+        "mempool": {
+            "txs": v.mempool_txs,
+            "bytes": v.mempool_bytes,
+        },
+        "peers": net.peers.len(),
+        "peer_id": net.peer_id.map(|p| p.to_string()),
+        "listen": net.listen.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "producer": v.producer,
+        "pruned": v.pruned,
+        "first_block": v.first_block(),
+        // What a wallet pays at least (docs/api.md §Status).
+        "min_relay_fee_rate": {
+            "fee": v.policy.min_relay_fee_rate.fee(),
+            "bytes": v.policy.min_relay_fee_rate.size(),
+        },
+        // Block import's verification work (docs/api.md §Status).
+        "imported": {
+            "blocks": imports.blocks,
+            "txs_verified": imports.txs_verified,
+            "txs_known": imports.txs_known,
+        },
+    })))
 }
 
 /// The connected peers with their scores and heights, and the banned ones.
@@ -373,13 +382,10 @@ async fn peers(State(s): State<ApiState>) -> ApiResult {
 }
 
 async fn genesis(State(s): State<ApiState>) -> ApiResult {
-    with_chain(&s, |c| {
-        Ok(Json(json!({
-            "network": hex::encode(c.state().initial.id().0),
-            "hex": hex::encode(c.genesis().to_bytes()),
-        })))
-    })
-    .await
+    Ok(Json(json!({
+        "network": hex::encode(s.chain.view().state.initial.id().0),
+        "hex": hex::encode(s.chain.genesis().to_bytes()),
+    })))
 }
 
 async fn block(State(s): State<ApiState>, Path(reference): Path<String>) -> ApiResult {
@@ -396,24 +402,35 @@ async fn block(State(s): State<ApiState>, Path(reference): Path<String>) -> ApiR
     } else {
         None
     };
-    let answer = with_chain(&s, move |c| {
+    // From the database as stored, with the txids indexed when it was:
+    // no VM runs, and the chain's thread is not asked.
+    let chain = s.chain.clone();
+    let answer = blocking(move || {
         let height = match (height, id) {
             (Some(h), _) => Some(h),
-            (None, Some(id)) => c.height_of(&id)?,
+            (None, Some(id)) => chain.height_of(&id)?,
             (None, None) => None,
         };
         let Some(height) = height else {
             return Ok(None);
         };
         if height == 1 {
-            let initial = &c.state().initial;
+            let initial = chain.view().state.initial.clone();
             return Ok(Some(json!({
-                "header": render::header(initial),
+                "header": render::header(&initial),
                 "txs": [],
                 "hex": null,
             })));
         }
-        Ok(c.block(height)?.map(|b| render::block(&b)))
+        let Some(bytes) = chain.blocks().block_bytes(height)? else {
+            return Ok(None);
+        };
+        let txids = chain.blocks().block_txids(height)?.ok_or_else(|| {
+            NodeError::Store(crate::StoreError::Corrupt(format!(
+                "block {height} has no txid index"
+            )))
+        })?;
+        render::stored_block(&bytes, &txids).map(Some)
     })
     .await?;
     answer
@@ -423,7 +440,7 @@ async fn block(State(s): State<ApiState>, Path(reference): Path<String>) -> ApiR
 
 async fn tx(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult {
     let txid = TxID(parse_hex32(&id, "transaction ID")?);
-    let answer = with_chain(&s, move |c| c.tx(&txid)).await?;
+    let answer = s.chain.tx(txid).await?;
     let Some(record) = answer else {
         return Err(ApiError::not_found(format!("no transaction {id}")));
     };
@@ -551,33 +568,28 @@ async fn simulate(
 }
 
 async fn mempool(State(s): State<ApiState>) -> ApiResult {
-    with_chain(&s, |c| {
-        let txs: Vec<Value> = c
-            .mempool()
-            .iter_by_fee_rate()
-            .map(|e| {
-                json!({
-                    "id": e.txid().to_string(),
-                    "size": e.size(),
-                    "fee": e.fee_rate().fee(),
-                    "fee_rate": e.fee_rate().to_f64(),
-                })
+    let pool = s.chain.pool(usize::MAX).await?;
+    let bytes: usize = pool.iter().map(|e| e.size).sum();
+    let txs: Vec<Value> = pool
+        .iter()
+        .map(|e| {
+            json!({
+                "id": e.txid.to_string(),
+                "size": e.size,
+                "fee": e.fee_rate.fee(),
+                "fee_rate": e.fee_rate.to_f64(),
             })
-            .collect();
-        Ok(Json(json!({
-            "txs": txs,
-            "bytes": c.mempool().size_bytes(),
-        })))
-    })
-    .await
+        })
+        .collect();
+    Ok(Json(json!({
+        "txs": txs,
+        "bytes": bytes,
+    })))
 }
 
 async fn utxo_proof(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult {
     let contract = ContractID(parse_hex32(&id, "contract ID")?);
-    let answer = with_chain(&s, move |c| {
-        Ok(c.utxo_proof(&contract)?.map(|p| (p, c.state().tip.height)))
-    })
-    .await?;
+    let answer = s.chain.utxo_proof(contract).await?;
     let Some((proof, height)) = answer else {
         return Err(ApiError::not_found(format!(
             "{id} is not an unspent output"
@@ -591,7 +603,7 @@ async fn utxo_proof(State(s): State<ApiState>, Path(id): Path<String>) -> ApiRes
 }
 
 async fn snapshot(State(s): State<ApiState>) -> Result<Response, ApiError> {
-    let bytes = with_chain(&s, |c| Ok(c.snapshot())).await?;
+    let bytes = s.chain.view().state.to_snapshot();
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
 }
 
@@ -618,16 +630,11 @@ async fn read_index<T: Send + 'static>(
 /// tip (none on a pruned node, which has no forest).
 async fn contract(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult {
     let cid = ContractID(parse_hex32(&id, "contract ID")?);
-    let reader = with_chain(&s, |c| Ok(c.contract_reader())).await?;
+    let reader = s.chain.contracts().clone();
     let mut record = read_index(reader.clone(), move |r| r.contract(&cid)).await?;
     let mut proof = None;
     if record.as_ref().is_some_and(|r| r.spent.is_none()) {
-        let answer = with_chain(&s, move |c| {
-            Ok(c.utxo_proof(&cid)
-                .map(|p| p.map(|p| (p, c.state().tip.height))))
-        })
-        .await?;
-        match answer {
+        match s.chain.utxo_proof(cid).await {
             Ok(Some(p)) => proof = Some(p),
             // Spent by a block stored since the index was read.
             Ok(None) => record = read_index(reader, move |r| r.contract(&cid)).await?,
@@ -694,7 +701,7 @@ async fn offers(State(s): State<ApiState>, Query(q): Query<OfferQuery>) -> ApiRe
             .ok_or_else(|| ApiError::bad_request(format!("limit must be 1 to {MAX_OFFERS}")))?,
     };
     let tag = wallet::pair_tag(&give, &want);
-    let reader = with_chain(&s, |c| Ok(c.contract_reader())).await?;
+    let reader = s.chain.contracts().clone();
     let page = read_index(reader, move |r| r.by_tag(&tag, None, MAX_OFFER_SCAN)).await?;
     let now = crate::server::now_ms();
     let mut open = Vec::new();
@@ -720,7 +727,7 @@ async fn offers(State(s): State<ApiState>, Query(q): Query<OfferQuery>) -> ApiRe
         let Some(txid) = record.created.txid else {
             continue;
         };
-        let found = with_chain(&s, move |c| c.tx(&txid)).await?;
+        let found = s.chain.tx(txid).await?;
         let Some(found) = found else { continue };
         // A VM run: on the blocking pool, not on the server's threads.
         let point = value.qty.to_point();
@@ -830,7 +837,7 @@ async fn contracts_by_tag(State(s): State<ApiState>, Query(q): Query<TagQuery>) 
             })?,
     };
     let after = q.after.as_deref().map(parse_cursor).transpose()?;
-    let reader = with_chain(&s, |c| Ok(c.contract_reader())).await?;
+    let reader = s.chain.contracts().clone();
     let page = read_index(reader, move |r| r.by_tag(&tag, after, limit)).await?;
     let outputs: Vec<Value> = page
         .outputs

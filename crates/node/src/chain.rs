@@ -16,16 +16,19 @@
 use std::path::Path;
 
 use accumulator::{Forest, Proof, ZkvmHash};
+use std::collections::HashMap;
+
 use blockchain::{
     utxo_leaf, Block, BlockID, BlockRemovals, BlockchainError, ChainState, CheckedTx, ExecutedTx,
-    Genesis, InsertOutcome, Mempool, MempoolPolicy,
+    Genesis, InsertOutcome, KnownTxs, Mempool, MempoolPolicy, VerifiedBlock,
 };
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
 use tracing::{info, warn};
 use zeroize::Zeroizing;
-use zkvm::{ContractID, FeeRate, Tx, TxID, Verifier};
+use zkvm::{ContractID, FeeRate, Tx, TxID, VerifiedTx, Verifier};
 
+use crate::actor::{ChainView, Produced};
 use crate::store::{
     BlockCommit, BlockReader, ContractReader, Delta, Store, FOREST_CHECKPOINT_INTERVAL,
 };
@@ -91,6 +94,20 @@ pub struct BlockSummary {
     pub evicted: Vec<TxID>,
 }
 
+/// A full chain (from the genesis) or a pruned one (from a snapshot),
+/// with what only a full chain keeps (see the module doc).
+enum Kind {
+    /// The whole UTXO forest, which proves inputs, and the block key if
+    /// this node produces blocks.
+    Full {
+        forest: Forest,
+        block_key: Option<SecretKey>,
+    },
+    /// The chain state's roots are all it has: it validates blocks (which
+    /// carry the proofs of their inputs) but proves nothing itself.
+    Pruned,
+}
+
 /// Why a pruned chain refuses transactions (see the module doc).
 const PRUNED_TXS: &str = "it cannot check transactions' inputs";
 
@@ -99,17 +116,38 @@ pub struct Chain {
     store: Store,
     genesis: Genesis,
     state: ChainState,
-    /// The full UTXO set; `None` on a pruned chain.
-    forest: Option<Forest>,
+    /// Full or pruned, with what only a full chain has.
+    kind: Kind,
     /// The height of the state the chain started from: 1 on a full chain,
     /// the snapshot's tip on a pruned one. Blocks are stored above it.
     base_height: u64,
     mempool: Mempool,
-    block_key: Option<SecretKey>,
     limits: Limits,
     /// Set when the database failed after memory had moved on: memory is
     /// then ahead of the file, and the node must restart from the file.
     failed: Option<String>,
+    /// Mempool insertions made in memory and waiting for the next group
+    /// commit ([`Chain::flush`]).
+    pending: Vec<PendingWrite>,
+}
+
+/// Who to tell once a deferred insertion is stored (or is not).
+pub type InsertReply = Box<dyn FnOnce(Result<(Vec<u8>, InsertOutcome), NodeError>) + Send>;
+
+/// A mempool insertion whose storage write waits for the group commit.
+struct PendingWrite {
+    bytes: Vec<u8>,
+    removed: Vec<TxID>,
+    outcome: InsertOutcome,
+    reply: InsertReply,
+}
+
+impl Drop for Chain {
+    /// Whatever waits for a group commit is written (or refused) before
+    /// the database closes.
+    fn drop(&mut self) {
+        self.flush();
+    }
 }
 
 impl std::fmt::Debug for Chain {
@@ -117,8 +155,8 @@ impl std::fmt::Debug for Chain {
         f.debug_struct("Chain")
             .field("height", &self.state.tip.height)
             .field("mempool", &self.mempool)
-            .field("producer", &self.block_key.is_some())
-            .field("pruned", &self.forest.is_none())
+            .field("producer", &self.is_producer())
+            .field("pruned", &self.is_pruned())
             .finish_non_exhaustive()
     }
 }
@@ -165,12 +203,15 @@ impl Chain {
             store,
             genesis,
             state,
-            forest: Some(forest),
+            kind: Kind::Full {
+                forest,
+                block_key: key,
+            },
             base_height: 1,
             mempool: Mempool::with_policy(limits.mempool_policy()),
-            block_key: key,
             limits,
             failed: None,
+            pending: Vec::new(),
         })
     }
 
@@ -212,12 +253,12 @@ impl Chain {
             store,
             genesis,
             state,
-            forest: None,
+            kind: Kind::Pruned,
             base_height,
             mempool: Mempool::with_policy(limits.mempool_policy()),
-            block_key: None,
             limits,
             failed: None,
+            pending: Vec::new(),
         })
     }
 
@@ -229,8 +270,9 @@ impl Chain {
     pub fn open(path: &Path, limits: Limits) -> Result<Chain, NodeError> {
         let store = Store::open(path)?;
         let loaded = store.load()?;
-        let forest = match &loaded.forest {
-            None => None,
+        let key = loaded.block_key.as_deref().map(block_key).transpose()?;
+        let kind = match &loaded.forest {
+            None => Kind::Pruned,
             Some((forest_bytes, forest_roots, forest_height)) => {
                 let mut forest = Forest::from_bytes(forest_bytes, forest_roots)?;
                 for delta in store.deltas(*forest_height, loaded.state.tip.height)? {
@@ -241,20 +283,22 @@ impl Chain {
                         "the UTXO forest does not match the chain state".into(),
                     ));
                 }
-                Some(forest)
+                Kind::Full {
+                    forest,
+                    block_key: key,
+                }
             }
         };
-        let key = loaded.block_key.as_deref().map(block_key).transpose()?;
         let mut chain = Chain {
             store,
             genesis: loaded.genesis,
             state: loaded.state,
-            forest,
+            kind,
             base_height: loaded.base_height,
             mempool: Mempool::with_policy(limits.mempool_policy()),
-            block_key: key,
             limits,
             failed: None,
+            pending: Vec::new(),
         };
         chain.readmit(loaded.mempool)?;
         info!(
@@ -270,7 +314,7 @@ impl Chain {
     /// stored before its parent still gets in; drops what never does. A
     /// pruned chain never stores any, so has nothing to do.
     fn readmit(&mut self, mut pending: Vec<Vec<u8>>) -> Result<(), NodeError> {
-        if self.forest.is_none() {
+        if self.is_pruned() {
             return Ok(());
         }
         loop {
@@ -326,13 +370,28 @@ impl Chain {
 
     /// Whether this node holds the block key.
     pub fn is_producer(&self) -> bool {
-        self.block_key.is_some()
+        matches!(
+            self.kind,
+            Kind::Full {
+                block_key: Some(_),
+                ..
+            }
+        )
     }
 
     /// Whether this chain was bootstrapped from a snapshot and keeps no
     /// UTXO forest (see the module doc).
     pub fn is_pruned(&self) -> bool {
-        self.forest.is_none()
+        matches!(self.kind, Kind::Pruned)
+    }
+
+    /// The full chain's UTXO forest; [`NodeError::Pruned`] saying `why`
+    /// the operation needs it on a pruned chain.
+    fn forest(&self, why: &'static str) -> Result<&Forest, NodeError> {
+        match &self.kind {
+            Kind::Full { forest, .. } => Ok(forest),
+            Kind::Pruned => Err(NodeError::Pruned(why)),
+        }
     }
 
     /// The height of the state this chain started from: 1 on a full chain,
@@ -369,16 +428,81 @@ impl Chain {
         self.submit_checked(bytes, tx, Some(checked))
     }
 
+    /// [`Chain::submit_verified`] with the storage write deferred to the
+    /// next group commit ([`Chain::flush`]), which calls `reply`: the
+    /// transaction is in the mempool at once (later checks see it), and
+    /// accepted once stored, so that one disk sync serves every insertion
+    /// made meanwhile. A refusal calls `reply` at once.
+    pub fn submit_deferred(&mut self, bytes: Vec<u8>, checked: CheckedTx, reply: InsertReply) {
+        let admitted = self.check_healthy().and_then(|()| {
+            self.forest(PRUNED_TXS)?;
+            let tx = checked.tx().clone();
+            self.admit(tx, Some(checked))
+        });
+        match admitted {
+            Ok(outcome) => {
+                let removed = outcome
+                    .replaced
+                    .iter()
+                    .chain(&outcome.evicted)
+                    .copied()
+                    .collect();
+                self.pending.push(PendingWrite {
+                    bytes,
+                    removed,
+                    outcome,
+                    reply,
+                });
+            }
+            Err(e) => reply(Err(e)),
+        }
+    }
+
+    /// Insertions waiting for the group commit.
+    pub fn pending_writes(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The group commit: stores every deferred insertion in one database
+    /// transaction and tells each caller. If the write fails, none is
+    /// accepted: each leaves the mempool and its caller gets the error.
+    pub fn flush(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let writes: Vec<(&TxID, &[u8], &[TxID])> = pending
+            .iter()
+            .map(|p| (&p.outcome.txid, p.bytes.as_slice(), p.removed.as_slice()))
+            .collect();
+        match self.store.mempool_write(&writes) {
+            Ok(()) => {
+                for p in pending {
+                    let o = &p.outcome;
+                    info!(txid = %o.txid, fee_rate = o.fee_rate.to_f64(), "transaction accepted");
+                    (p.reply)(Ok((p.bytes, p.outcome)));
+                }
+            }
+            Err(e) => {
+                let why = e.to_string();
+                warn!(%e, count = pending.len(), "mempool write failed");
+                for p in pending {
+                    self.mempool.remove(&p.outcome.txid);
+                    (p.reply)(Err(NodeError::Storage(why.clone())));
+                }
+            }
+        }
+    }
+
     fn submit_checked(
         &mut self,
         bytes: &[u8],
         tx: Tx,
         verified: Option<CheckedTx>,
     ) -> Result<InsertOutcome, NodeError> {
+        self.flush();
         self.check_healthy()?;
-        if self.forest.is_none() {
-            return Err(NodeError::Pruned(PRUNED_TXS));
-        }
+        self.forest(PRUNED_TXS)?;
         let outcome = self.admit(tx, verified)?;
         let removed: Vec<TxID> = outcome
             .replaced
@@ -407,9 +531,7 @@ impl Chain {
     /// passes is worth a core for the proof check.
     pub fn check_admission(&self, run: &ExecutedTx) -> Result<(), NodeError> {
         self.check_healthy()?;
-        let Some(forest) = &self.forest else {
-            return Err(NodeError::Pruned(PRUNED_TXS));
-        };
+        let forest = self.forest(PRUNED_TXS)?;
         let txid = run.txid();
         if self.mempool.get(&txid).is_some() {
             return Err(BlockchainError::AlreadyKnown { txid }.into());
@@ -441,9 +563,7 @@ impl Chain {
     /// The mempool insertion, with the Utreexo proof of the inputs that
     /// are not pool outputs derived from the forest (so none without one).
     fn admit(&mut self, tx: Tx, verified: Option<CheckedTx>) -> Result<InsertOutcome, NodeError> {
-        let Some(forest) = &self.forest else {
-            return Err(NodeError::Pruned(PRUNED_TXS));
-        };
+        let forest = self.forest(PRUNED_TXS)?;
         let (txid, inputs): (TxID, Vec<ContractID>) = match &verified {
             Some(v) => (
                 v.verified().id,
@@ -486,47 +606,77 @@ impl Chain {
 
     /// Makes, signs, stores and applies the next block from the mempool's
     /// best transactions, at `now_ms` or just after the tip if the clock is
-    /// behind it. [`NodeError::NotProducer`] without the block key, which a
-    /// pruned chain never has (it could not prove the inputs anyway).
+    /// behind it. The pool holds verified transactions only, so the block
+    /// is verified by construction: no VM runs and no proof is checked
+    /// again ([`ChainState::make_verified_block`]). [`NodeError::NotProducer`]
+    /// without the block key, which a pruned chain never has (it could not
+    /// prove the inputs anyway).
     pub fn produce_block(&mut self, now_ms: u64) -> Result<BlockSummary, NodeError> {
+        self.produce(now_ms).map(|made| made.summary)
+    }
+
+    /// [`Chain::produce_block`], returning the block too (to announce it
+    /// without reading it back).
+    pub fn produce(&mut self, now_ms: u64) -> Result<Produced, NodeError> {
+        self.flush();
         self.check_healthy()?;
-        let Some(key) = self.block_key.clone() else {
+        let Kind::Full {
+            forest,
+            block_key: Some(key),
+        } = &self.kind
+        else {
             return Err(NodeError::NotProducer);
         };
         let timestamp = now_ms.max(self.state.tip.timestamp_ms + 1);
-        loop {
-            let txs = self.mempool.select(self.limits.block_bytes, timestamp);
-            let Some(forest) = &self.forest else {
-                return Err(NodeError::NotProducer);
-            };
-            match self.state.make_block(forest, txs.clone(), timestamp, &key) {
-                Ok(block) => return self.apply_block(&block),
-                Err(BlockchainError::InvalidTx { index, error }) if index < txs.len() => {
-                    // The pool admitted it, so this is a pool bug; keep
-                    // producing without it.
-                    let bad = Verifier::precompute(&txs[index]).map(|p| p.id);
-                    warn!(%error, "dropping a mempool transaction the block refused");
-                    match bad {
-                        Ok(id) => {
-                            self.mempool.remove(&id);
-                            self.store.mempool_remove(&[id])?;
-                        }
-                        Err(_) => return Err(NodeError::InvalidTx(error)),
-                    }
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
+        let txs = self
+            .mempool
+            .select_entries(self.limits.block_bytes, timestamp)
+            .into_iter()
+            .map(|e| (e.tx().clone(), e.verified().clone()))
+            .collect();
+        let made = self
+            .state
+            .make_verified_block(forest, txs, timestamp, key)?;
+        let block = made.block().clone();
+        let summary = self.import(made)?;
+        Ok(Produced { summary, block })
+    }
+
+    /// The verified results the mempool holds for these witness hashes:
+    /// what stage 1 of a block's import need not verify again.
+    pub fn known_verified(&self, witnesses: &[[u8; 32]]) -> HashMap<[u8; 32], VerifiedTx> {
+        witnesses
+            .iter()
+            .filter_map(|w| KnownTxs::verified(&self.mempool, w).map(|v| (*w, v)))
+            .collect()
     }
 
     /// Validates `block` against the tip, stores it and everything it
     /// changes in one database transaction, then moves the state, forest
-    /// and mempool to it. A pruned chain validates it the same way (the
-    /// block carries the proof of its inputs against the roots) and moves
-    /// only its state.
+    /// and mempool to it: both stages of import on this thread
+    /// ([`Chain::import`]), with the mempool's transactions not verified
+    /// again.
     pub fn apply_block(&mut self, block: &Block) -> Result<BlockSummary, NodeError> {
         self.check_healthy()?;
-        let (state, applied) = self.state.apply_block(block)?;
+        let witnesses: Vec<[u8; 32]> = block.txs.iter().map(blockchain::witness_hash).collect();
+        let known = self.known_verified(&witnesses);
+        let verified =
+            VerifiedBlock::verify_decoded(block.clone(), block.to_bytes(), &self.state, &known)?;
+        self.import(verified)
+    }
+
+    /// Stage 2 of import (docs/spec/blockchain.md §Apply block, Two
+    /// stages): checks what depends on the tip, stores the block's bytes as
+    /// received and everything it changes in one database transaction,
+    /// then moves the state, forest and mempool to it. A pruned chain
+    /// moves only its state.
+    pub fn import(&mut self, verified: VerifiedBlock) -> Result<BlockSummary, NodeError> {
+        // The pool's deferred writes go first: the block's commit removes
+        // what it includes.
+        self.flush();
+        self.check_healthy()?;
+        let state = self.state.apply_verified(&verified)?;
+        let (block, bytes, applied) = verified.into_parts();
         let delta = Delta {
             additions: applied.additions.clone(),
             deletions: applied.deletions.clone(),
@@ -537,15 +687,15 @@ impl Chain {
         // storage failure after this point stops the node. A pruned chain
         // has no forest and an empty mempool: nothing moves before the
         // commit.
-        let (removals, checkpoint) = match &mut self.forest {
-            Some(forest) => {
+        let (removals, checkpoint) = match &mut self.kind {
+            Kind::Full { forest, .. } => {
                 forest.modify(&delta.additions, &delta.deletions)?;
                 let removals = self.mempool.apply_block(&applied, &state, forest)?;
                 let checkpoint = (block.header.height % FOREST_CHECKPOINT_INTERVAL == 0)
                     .then(|| forest.to_bytes());
                 (removals, checkpoint)
             }
-            None => (BlockRemovals::default(), None),
+            Kind::Pruned => (BlockRemovals::default(), None),
         };
         let removed: Vec<TxID> = removals
             .included
@@ -557,7 +707,8 @@ impl Chain {
             .collect();
         let height = block.header.height;
         let commit = BlockCommit {
-            block,
+            block: &block,
+            bytes: &bytes,
             txids: &txids,
             logs: &logs,
             state: &state,
@@ -567,7 +718,7 @@ impl Chain {
         };
         if let Err(e) = self.store.commit_block(&commit) {
             // Only a full chain's memory is then ahead of the file.
-            if self.forest.is_some() {
+            if !self.is_pruned() {
                 self.failed = Some(e.to_string());
             }
             return Err(e);
@@ -585,6 +736,20 @@ impl Chain {
             txids,
             evicted,
         })
+    }
+
+    /// What the node publishes of this chain for readers that must not
+    /// wait for its thread.
+    pub fn view(&self) -> ChainView {
+        ChainView {
+            state: self.state.clone(),
+            base_height: self.base_height,
+            pruned: self.is_pruned(),
+            producer: self.is_producer(),
+            mempool_txs: self.mempool.len(),
+            mempool_bytes: self.mempool.size_bytes(),
+            policy: *self.mempool.policy(),
+        }
     }
 
     /// The block at `height`, stored from `base_height() + 1` (from 2 on a
@@ -658,9 +823,7 @@ impl Chain {
     /// roots. [`NodeError::Pruned`] on a pruned chain, which has no forest
     /// to make proofs from.
     pub fn utxo_proof(&self, id: &ContractID) -> Result<Option<Proof>, NodeError> {
-        let Some(forest) = &self.forest else {
-            return Err(NodeError::Pruned("it cannot prove unspent outputs"));
-        };
+        let forest = self.forest("it cannot prove unspent outputs")?;
         let leaf = utxo_leaf(id);
         if !forest.contains(&leaf) {
             return Ok(None);

@@ -4,9 +4,10 @@
 
 use blockchain::{Block, BlockHeader};
 use serde_json::{json, Value as Json};
-use zkvm::{ContractID, Encodable, PortableItem, Tx, TxEntry, Verifier};
+use zkvm::{ContractID, Encodable, PortableItem, Tx, TxEntry, TxID, Verifier};
 
 use crate::store::ContractRecord;
+use crate::{NodeError, StoreError};
 
 /// One transaction log entry (zkvm-spec §Transaction log).
 pub fn log_entry(entry: &TxEntry) -> Json {
@@ -71,23 +72,31 @@ pub fn header(h: &BlockHeader) -> Json {
     })
 }
 
-/// A block: its header, its transactions' IDs and sizes, and its encoding.
-pub fn block(b: &Block) -> Json {
+/// A block as stored: its header, its transactions' IDs (as indexed when
+/// it was stored) and sizes, and its encoding. Runs no VM.
+pub fn stored_block(bytes: &[u8], txids: &[TxID]) -> Result<Json, NodeError> {
+    let b = Block::from_bytes(bytes)
+        .map_err(|_| StoreError::Corrupt("a stored block does not decode".into()))?;
+    if b.txs.len() != txids.len() {
+        return Err(StoreError::Corrupt(format!(
+            "block {} has {} transactions and {} indexed",
+            b.header.height,
+            b.txs.len(),
+            txids.len()
+        ))
+        .into());
+    }
     let txs: Vec<Json> = b
         .txs
         .iter()
-        .map(|tx| {
-            let id = Verifier::precompute(tx)
-                .map(|p| p.id.to_string())
-                .unwrap_or_default();
-            json!({"id": id, "size": tx.encoded_size()})
-        })
+        .zip(txids)
+        .map(|(tx, id)| json!({"id": id.to_string(), "size": tx.encoded_size()}))
         .collect();
-    json!({
+    Ok(json!({
         "header": header(&b.header),
         "txs": txs,
-        "hex": hex::encode(b.to_bytes()),
-    })
+        "hex": hex::encode(bytes),
+    }))
 }
 
 /// A transaction: ID, log, fee, size and encoding (the VM is run to read

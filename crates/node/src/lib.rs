@@ -19,7 +19,7 @@ pub mod network;
 mod server;
 mod store;
 
-pub use actor::ChainHandle;
+pub use actor::{ChainHandle, ChainView, Import, ImportStats, PoolEntry, Produced};
 pub use admission::{Admission, AdmissionSettings, AdmissionStats, Admitted};
 pub use chain::{hex_id, verify_submission, BlockSummary, Chain, Limits, TxRecord};
 pub use client::Client;

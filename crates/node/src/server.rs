@@ -68,7 +68,7 @@ async fn serve_parts(
     (stop_tx, stop_rx): (watch::Sender<bool>, watch::Receiver<bool>),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), NodeError> {
-    let producer = chain.call(|c| c.is_producer()).await?.then(|| {
+    let producer = chain.view().producer.then(|| {
         tokio::spawn(produce(
             chain.clone(),
             Some(net.clone()),
@@ -185,27 +185,16 @@ async fn produce(
             _ = stop.changed() => return,
         }
         let idle = last_block.elapsed();
-        let made = chain
-            .call(move |c| {
-                let due = !c.mempool().is_empty()
-                    || (!empty_interval.is_zero() && idle >= empty_interval);
-                if due {
-                    let made = c.produce_block(now_ms())?;
-                    c.block(made.height).map(|b| b.map(|b| (b, made.txids)))
-                } else {
-                    Ok(None)
-                }
-            })
-            .await;
-        match made {
-            Ok(Ok(Some((block, txids)))) => {
+        let empty_due = !empty_interval.is_zero() && idle >= empty_interval;
+        match chain.produce(now_ms(), empty_due).await {
+            Ok(Some(made)) => {
                 last_block = Instant::now();
                 if let Some(net) = &net {
-                    net.publish_block(block, txids);
+                    net.publish_block(made.block, made.summary.txids);
                 }
             }
-            Ok(Ok(None)) => {}
-            Ok(Err(e)) | Err(e) => error!(%e, "block production failed"),
+            Ok(None) => {}
+            Err(e) => error!(%e, "block production failed"),
         }
     }
 }

@@ -104,6 +104,8 @@ impl Delta {
 pub struct BlockCommit<'a> {
     /// The block.
     pub block: &'a Block,
+    /// Its encoding, as received: what is stored.
+    pub bytes: &'a [u8],
     /// Its transactions' IDs, in order.
     pub txids: &'a [TxID],
     /// Its transactions' logs, in order (for the contract index).
@@ -173,6 +175,44 @@ impl BlockReader {
         let t = r.open_table(BLOCKS).map_err(StoreError::db)?;
         Ok(t.get(height).map_err(StoreError::db)?.map(|v| f(v.value())))
     }
+
+    /// The stored block at `height`, decoded.
+    pub fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
+        self.block_bytes(height)?
+            .map(|bytes| Block::from_bytes(&bytes).map_err(|_| corrupt("block")))
+            .transpose()
+    }
+
+    /// The transaction IDs of the stored block at `height`, in order, as
+    /// indexed when it was stored.
+    pub fn block_txids(&self, height: u64) -> Result<Option<Vec<TxID>>, NodeError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let t = r.open_table(BLOCK_TXIDS).map_err(StoreError::db)?;
+        let Some(v) = t.get(height).map_err(StoreError::db)? else {
+            return Ok(None);
+        };
+        let bytes = v.value();
+        if bytes.len() % 32 != 0 {
+            return Err(corrupt("block txids"));
+        }
+        Ok(Some(
+            bytes
+                .chunks_exact(32)
+                .map(|c| {
+                    let mut id = [0u8; 32];
+                    id.copy_from_slice(c);
+                    TxID(id)
+                })
+                .collect(),
+        ))
+    }
+
+    /// The height of the stored block `id`.
+    pub fn height_of(&self, id: &BlockID) -> Result<Option<u64>, NodeError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let t = r.open_table(BLOCK_IDS).map_err(StoreError::db)?;
+        Ok(t.get(id.0).map_err(StoreError::db)?.map(|v| v.value()))
+    }
 }
 
 impl std::fmt::Debug for Store {
@@ -182,9 +222,9 @@ impl std::fmt::Debug for Store {
 }
 
 /// The database's layout version against this node's
-/// ([`FORMAT_VERSION`]): equal, or absent (a database written before the
-/// version was stored, whose layout is version 1: it is marked), else
-/// [`StoreError::Format`].
+/// ([`FORMAT_VERSION`]): equal; or older but convertible (absent means a
+/// database written before the version was stored, whose layout is 1),
+/// then converted in one write transaction; else [`StoreError::Format`].
 fn check_format(db: &Database) -> Result<(), StoreError> {
     let r = db.begin_read().map_err(StoreError::db)?;
     let meta = r.open_table(META).map_err(StoreError::db)?;
@@ -194,33 +234,57 @@ fn check_format(db: &Database) -> Result<(), StoreError> {
         .map(|v| v.value().to_vec());
     drop((meta, r));
     let found = match stored {
-        None => {
-            let w = db.begin_write().map_err(StoreError::db)?;
-            {
-                let mut meta = w.open_table(META).map_err(StoreError::db)?;
-                meta.insert(FORMAT, FORMAT_VERSION.to_le_bytes().as_slice())
-                    .map_err(StoreError::db)?;
-            }
-            w.commit().map_err(StoreError::db)?;
-            return Ok(());
-        }
+        None => 1,
         Some(bytes) => <[u8; 4]>::try_from(bytes.as_slice())
             .map(u32::from_le_bytes)
             .map_err(|_| StoreError::Corrupt("bad format record".into()))?,
     };
-    match found.cmp(&FORMAT_VERSION) {
-        std::cmp::Ordering::Equal => Ok(()),
-        std::cmp::Ordering::Less => Err(StoreError::Format {
-            found,
-            expected: FORMAT_VERSION,
-            advice: "an older layout this node does not convert: sync a new data directory",
-        }),
-        std::cmp::Ordering::Greater => Err(StoreError::Format {
+    if found == FORMAT_VERSION {
+        return Ok(());
+    }
+    if found > FORMAT_VERSION {
+        return Err(StoreError::Format {
             found,
             expected: FORMAT_VERSION,
             advice: "written by a newer node: run that version",
-        }),
+        });
     }
+    if found < OLDEST_CONVERTED {
+        return Err(StoreError::Format {
+            found,
+            expected: FORMAT_VERSION,
+            advice: "an older layout this node does not convert: sync a new data directory",
+        });
+    }
+    tracing::info!(from = found, to = FORMAT_VERSION, "converting the database");
+    let w = db.begin_write().map_err(StoreError::db)?;
+    {
+        // 1 to 2: each block's txids, from the txs index.
+        let txs = w.open_table(TXS).map_err(StoreError::db)?;
+        let mut by_block: std::collections::BTreeMap<u64, Vec<(u32, [u8; 32])>> =
+            std::collections::BTreeMap::new();
+        for item in txs.iter().map_err(StoreError::db)? {
+            let (id, place) = item.map_err(StoreError::db)?;
+            let (height, index) = place.value();
+            by_block
+                .entry(height)
+                .or_default()
+                .push((index, id.value()));
+        }
+        let mut lists = w.open_table(BLOCK_TXIDS).map_err(StoreError::db)?;
+        for (height, mut ids) in by_block {
+            ids.sort_unstable();
+            let flat: Vec<u8> = ids.iter().flat_map(|(_, id)| *id).collect();
+            lists
+                .insert(height, flat.as_slice())
+                .map_err(StoreError::db)?;
+        }
+        let mut meta = w.open_table(META).map_err(StoreError::db)?;
+        meta.insert(FORMAT, FORMAT_VERSION.to_le_bytes().as_slice())
+            .map_err(StoreError::db)?;
+    }
+    w.commit().map_err(StoreError::db)?;
+    Ok(())
 }
 
 fn corrupt(what: &str) -> NodeError {
@@ -280,6 +344,7 @@ impl Store {
             w.open_table(BLOCKS).map_err(StoreError::db)?;
             w.open_table(BLOCK_IDS).map_err(StoreError::db)?;
             w.open_table(TXS).map_err(StoreError::db)?;
+            w.open_table(BLOCK_TXIDS).map_err(StoreError::db)?;
             w.open_table(DELTAS).map_err(StoreError::db)?;
             w.open_table(MEMPOOL).map_err(StoreError::db)?;
             let mut contracts = w.open_table(CONTRACTS).map_err(StoreError::db)?;
@@ -407,9 +472,7 @@ impl Store {
         let w = self.db.begin_write().map_err(StoreError::db)?;
         {
             let mut blocks = w.open_table(BLOCKS).map_err(StoreError::db)?;
-            blocks
-                .insert(height, c.block.to_bytes().as_slice())
-                .map_err(StoreError::db)?;
+            blocks.insert(height, c.bytes).map_err(StoreError::db)?;
             let mut ids = w.open_table(BLOCK_IDS).map_err(StoreError::db)?;
             ids.insert(c.block.header.id().0, height)
                 .map_err(StoreError::db)?;
@@ -418,6 +481,11 @@ impl Store {
                 txs.insert(id.0, (height, i as u32))
                     .map_err(StoreError::db)?;
             }
+            let flat: Vec<u8> = c.txids.iter().flat_map(|id| id.0).collect();
+            let mut lists = w.open_table(BLOCK_TXIDS).map_err(StoreError::db)?;
+            lists
+                .insert(height, flat.as_slice())
+                .map_err(StoreError::db)?;
             let mut contracts = w.open_table(CONTRACTS).map_err(StoreError::db)?;
             let mut tags = w.open_table(CONTRACT_TAGS).map_err(StoreError::db)?;
             let txs: Vec<(TxID, &TxLog)> = c
@@ -458,13 +526,21 @@ impl Store {
         bytes: &[u8],
         removed: &[TxID],
     ) -> Result<(), NodeError> {
+        self.mempool_write(&[(id, bytes, removed)])
+    }
+
+    /// Several mempool insertions in one transaction (a group commit: one
+    /// disk sync for all), each with the transactions it removed.
+    pub fn mempool_write(&self, writes: &[(&TxID, &[u8], &[TxID])]) -> Result<(), NodeError> {
         let w = self.db.begin_write().map_err(StoreError::db)?;
         {
             let mut pool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
-            for r in removed {
-                pool.remove(r.0).map_err(StoreError::db)?;
+            for (id, bytes, removed) in writes {
+                for r in *removed {
+                    pool.remove(r.0).map_err(StoreError::db)?;
+                }
+                pool.insert(id.0, *bytes).map_err(StoreError::db)?;
             }
-            pool.insert(id.0, bytes).map_err(StoreError::db)?;
         }
         w.commit().map_err(NodeError::storage)
     }
@@ -491,9 +567,7 @@ impl Store {
 
     /// The block at `height`, if stored.
     pub fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
-        self.block_bytes(height)?
-            .map(|bytes| Block::from_bytes(&bytes).map_err(|_| corrupt("block")))
-            .transpose()
+        self.block_reader().block(height)
     }
 
     /// The stored encoding of the block at `height`, as written (checked
@@ -514,9 +588,7 @@ impl Store {
 
     /// The height of the block `id`, if stored.
     pub fn height_of(&self, id: &BlockID) -> Result<Option<u64>, NodeError> {
-        let r = self.db.begin_read().map_err(StoreError::db)?;
-        let t = r.open_table(BLOCK_IDS).map_err(StoreError::db)?;
-        Ok(t.get(id.0).map_err(StoreError::db)?.map(|v| v.value()))
+        self.block_reader().height_of(id)
     }
 
     /// Where the confirmed transaction `id` is: block height and position.
@@ -1011,6 +1083,33 @@ mod tests {
             .unwrap()
             .outputs
             .is_empty());
+        let blocks = store.block_reader();
+        assert_eq!(blocks.block_txids(2).unwrap().unwrap(), b.txids);
+        drop((store, reader, blocks));
+
+        // A version-1 database (no txid lists) is converted on open: each
+        // block's list is rebuilt from the txs index.
+        let db = Database::open(&path).unwrap();
+        let w = db.begin_write().unwrap();
+        w.delete_table(BLOCK_TXIDS).unwrap();
+        {
+            let mut meta = w.open_table(META).unwrap();
+            meta.insert(FORMAT, 1u32.to_le_bytes().as_slice()).unwrap();
+        }
+        w.commit().unwrap();
+        drop(db);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(
+            store.block_reader().block_txids(2).unwrap().unwrap(),
+            b.txids
+        );
+        assert!(store.block_reader().block_txids(3).unwrap().is_none());
+        drop(store);
+        let db = Database::open(&path).unwrap();
+        let r = db.begin_read().unwrap();
+        let meta = r.open_table(META).unwrap();
+        let format = meta.get(FORMAT).unwrap().unwrap().value().to_vec();
+        assert_eq!(format, FORMAT_VERSION.to_le_bytes().to_vec());
     }
 
     /// A database of another layout version is refused on open, with the

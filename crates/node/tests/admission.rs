@@ -205,3 +205,46 @@ fn a_full_verification_pool_refuses_at_once() {
     // Free again: taken.
     s.admit(tx.to_bytes()).unwrap();
 }
+
+/// Concurrent admissions share group commits (one disk write for the
+/// insertions made while the chain's thread was busy), and each answer
+/// comes only once its transaction is stored: reopened, the chain holds
+/// every admitted transaction.
+#[test]
+fn concurrent_admissions_are_stored_before_they_are_answered() {
+    let mut net = Net::new(12);
+    let txs: Vec<Vec<u8>> = (0..12).map(|i| net.pay(i, 5).0.to_bytes()).collect();
+    let dir = tempfile::tempdir().unwrap();
+    drop(net.init(dir.path()));
+    let path = dir.path().join("chain.redb");
+    let reopen = path.clone();
+    let (chain, thread) =
+        ChainHandle::spawn(move || Chain::open(&path, Limits::default())).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let admission = Admission::new(AdmissionSettings::default());
+    let answers = runtime.block_on(async {
+        let jobs: Vec<_> = txs
+            .into_iter()
+            .map(|bytes| {
+                let (admission, chain) = (admission.clone(), chain.clone());
+                tokio::spawn(async move { admission.admit(&chain, bytes).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for job in jobs {
+            answers.push(job.await.unwrap());
+        }
+        answers
+    });
+    assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+    assert_eq!(chain.view().mempool_txs, 12);
+    drop((chain, runtime));
+    thread.join().unwrap();
+    let reopened = Chain::open(&reopen, Limits::default()).unwrap();
+    assert_eq!(reopened.stored_mempool_len().unwrap(), 12);
+    assert_eq!(reopened.mempool().len(), 12);
+}

@@ -50,18 +50,17 @@ fn follower(
 }
 
 fn tip(node: &RunningNode) -> (u64, blockchain::BlockID) {
-    node.chain()
-        .unwrap()
-        .call_blocking(|c| (c.state().tip.height, c.state().tip.id()))
-        .unwrap()
+    let view = node.chain().unwrap().view();
+    (view.height(), view.state.tip.id())
 }
 
 fn confirmed(node: &RunningNode, tx: &Tx) -> bool {
     let id = zkvm::Verifier::precompute(tx).unwrap().id;
     node.chain()
         .unwrap()
-        .call_blocking(move |c| c.tx(&id).unwrap().is_some_and(|r| r.location.is_some()))
+        .tx_blocking(id)
         .unwrap()
+        .is_some_and(|r| r.location.is_some())
 }
 
 fn connected(node: &RunningNode, n: usize) {
@@ -97,20 +96,29 @@ fn payments_relay_through_followers_and_late_nodes_sync() {
         tip(&p) == tip(&f1) && tip(&f1) == tip(&f2)
     });
     assert!(tip(&p).0 >= 2);
+    // Verified once per node: the producer made its block from its pool,
+    // the followers rebuilt it from theirs; no transaction was verified
+    // again on import.
+    for n in [&p, &f1, &f2] {
+        let stats = n.chain().unwrap().import_stats();
+        assert_eq!(stats.txs_verified, 0, "{stats:?}");
+        assert!(stats.txs_known >= 1, "{stats:?}");
+    }
 
     // A payment only the producer has (put in its pool, not gossiped): the
     // compact block cannot be rebuilt from the followers' pools, so they
     // download the full block from the peer that announced it.
     let (tx, _) = net.pay(3, 5);
     let bytes = tx.to_bytes();
-    p.chain()
-        .unwrap()
-        .call_blocking(move |c| c.submit(&bytes))
-        .unwrap()
-        .unwrap();
+    p.chain().unwrap().submit_blocking(bytes).unwrap();
     wait_for("the unrelayed payment confirmed everywhere", 30, || {
         [&p, &f1, &f2].iter().all(|n| confirmed(n, &tx))
     });
+    // The followers verified that one transaction, once, on import.
+    assert_eq!(p.chain().unwrap().import_stats().txs_verified, 0);
+    for n in [&f1, &f2] {
+        assert_eq!(n.chain().unwrap().import_stats().txs_verified, 1);
+    }
 
     // More blocks, then a node that was not there downloads them.
     for i in 1..3 {
@@ -131,6 +139,13 @@ fn payments_relay_through_followers_and_late_nodes_sync() {
     });
     let status = Client::new(&late.url()).unwrap().status().unwrap();
     assert_eq!(status["peers"], 3);
+    // The late node verified every downloaded transaction itself.
+    let imported = &status["imported"];
+    assert_eq!(imported["txs_known"], 0);
+    assert!(
+        imported["txs_verified"].as_u64().unwrap() >= 4,
+        "{imported}"
+    );
     assert_eq!(status["pruned"], false);
     // The others do not look: the line stays a line plus the late node.
     assert_eq!(f2.network().info().peers.len(), 2);
@@ -141,10 +156,7 @@ fn payments_relay_through_followers_and_late_nodes_sync() {
 
 fn in_pool(node: &RunningNode, tx: &Tx) -> bool {
     let id = zkvm::Verifier::precompute(tx).unwrap().id;
-    node.chain()
-        .unwrap()
-        .call_blocking(move |c| c.mempool().get(&id).is_some())
-        .unwrap()
+    node.chain().unwrap().pool_contains_blocking(id).unwrap()
 }
 
 #[test]
@@ -296,11 +308,7 @@ fn misbehaving_peers_are_scored_down_and_cut_off() {
     // Blocks the block key did not sign, whole then compact: cut off on
     // the second.
     let mut b = Attacker::connect(&net.genesis, &f);
-    let state = f
-        .chain()
-        .unwrap()
-        .call_blocking(|c| c.state().clone())
-        .unwrap();
+    let state = f.chain().unwrap().view().state.clone();
     b.publish(true, forged_block(&state.tip, state.tip.utxoroot, 1));
     b.wait_score(&f, -60, false);
     let forged = Block::from_bytes(&forged_block(&state.tip, state.tip.utxoroot, 2)).unwrap();

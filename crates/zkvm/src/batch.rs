@@ -40,6 +40,16 @@ pub fn precompute_all(txs: &[Tx]) -> Result<Vec<PrecomputedTx>, BatchError> {
         .collect()
 }
 
+/// [`precompute_all`] for transactions held by reference (e.g. the ones of
+/// a block not verified before); `index` in an error is the position in
+/// `txs`.
+pub fn precompute_each(txs: &[&Tx]) -> Result<Vec<PrecomputedTx>, BatchError> {
+    txs.par_iter()
+        .enumerate()
+        .map(|(index, tx)| Verifier::precompute(tx).map_err(|error| BatchError { index, error }))
+        .collect()
+}
+
 /// Checks precomputed transactions with one multiscalar multiplication
 /// (split across cores); on failure, finds the first failing one.
 pub fn check_all(precomputed: &[PrecomputedTx]) -> Result<(), BatchError> {

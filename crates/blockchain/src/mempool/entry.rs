@@ -2,7 +2,7 @@
 //! (docs/spec/blockchain.md §Mempool).
 
 use accumulator::{Proof, ZkvmHash};
-use zkvm::{ContractID, FeeRate, Tx, TxHeader, TxID};
+use zkvm::{ContractID, FeeRate, Tx, TxHeader, TxID, VerifiedTx};
 
 use crate::utxo_leaf;
 
@@ -25,6 +25,10 @@ pub struct MempoolEntry {
     pub(super) utxo_inputs: Vec<ContractID>,
     /// Proof of `utxo_inputs` against the UTXO set of the pool's tip.
     pub(super) utxo_proof: Proof,
+    /// What its verification established (ID, log, fee rate): kept so
+    /// that a block made from the pool, or received with pool
+    /// transactions in it, never verifies them again.
+    pub(super) verified: VerifiedTx,
 }
 
 impl MempoolEntry {
@@ -36,6 +40,16 @@ impl MempoolEntry {
     /// Its ID.
     pub fn txid(&self) -> TxID {
         self.txid
+    }
+
+    /// What its verification established: ID, log and fee rate.
+    pub fn verified(&self) -> &VerifiedTx {
+        &self.verified
+    }
+
+    /// Its witness hash (of the whole encoding).
+    pub fn witness(&self) -> &[u8; 32] {
+        &self.witness
     }
 
     /// Its version and time bounds.

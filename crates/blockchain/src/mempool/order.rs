@@ -35,6 +35,16 @@ impl Mempool {
     /// transaction left out leaves its descendants out; smaller ones after
     /// it may still fit.
     pub fn select(&self, max_block_bytes: usize, timestamp_ms: u64) -> Vec<Tx> {
+        self.select_entries(max_block_bytes, timestamp_ms)
+            .into_iter()
+            .map(|e| e.tx.clone())
+            .collect()
+    }
+
+    /// [`Mempool::select`]'s entries, with what verifying each established
+    /// ([`MempoolEntry::verified`]): a block made from them need verify
+    /// nothing again.
+    pub fn select_entries(&self, max_block_bytes: usize, timestamp_ms: u64) -> Vec<&MempoolEntry> {
         let mut used = 0usize;
         self.mining_order(|e| {
             let cost = e.size.saturating_add(LENGTH_PREFIX);
@@ -48,9 +58,6 @@ impl Mempool {
                 false
             }
         })
-        .into_iter()
-        .map(|e| e.tx.clone())
-        .collect()
     }
 
     /// Greedy ordering over the pool's dependency graph: repeatedly takes

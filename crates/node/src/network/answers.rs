@@ -2,7 +2,8 @@
 //! §Pool exchange): what a node sends back for each request. Headers and
 //! blocks are read from the store on the blocking pool, so that copying
 //! megabytes of blocks out never holds up block application on the
-//! chain's thread; the rest comes from the chain on its thread.
+//! chain's thread; status and snapshot come from the chain's published
+//! view, and only mempool questions go to its thread.
 
 use tokio::sync::Semaphore;
 
@@ -11,7 +12,6 @@ use super::messages::{
     MAX_HEADERS, MAX_POOL_IDS, MAX_TXS, TXS_RESPONSE_SOFT_LIMIT,
 };
 use crate::actor::ChainHandle;
-use crate::chain::Chain;
 use crate::store::BlockReader;
 use crate::NodeError;
 
@@ -31,24 +31,38 @@ pub(super) async fn respond(
     answering: &Semaphore,
     request: Request,
 ) -> Response {
+    // The published view, not the chain's thread: a block at or below its
+    // tip is committed before the view moves and never changes.
+    let view = chain.view();
+    let (tip, first_block) = (view.height(), view.first_block());
     let range = match request {
         Request::Headers { from, count } => Range::Headers { from, count },
         Request::Blocks { from, count } => Range::Blocks { from, count },
-        other => {
-            return chain
-                .call(move |c| from_chain(c, other))
-                .await
-                .unwrap_or_else(|e| Response::Error(e.to_string()))
+        Request::Status => {
+            return Response::Status(PeerStatus {
+                network: view.state.initial.id(),
+                height: tip,
+                tip: view.state.tip.id(),
+                first_block,
+            })
         }
-    };
-    // Only how far the chain goes is asked of its thread. A block at or
-    // below the tip is committed before the tip moves and never changes.
-    let bounds = chain
-        .call(|c| (c.state().tip.height, c.base_height() + 1))
-        .await;
-    let (tip, first_block) = match bounds {
-        Ok(b) => b,
-        Err(e) => return Response::Error(e.to_string()),
+        Request::Snapshot => return Response::Snapshot(view.state.to_snapshot()),
+        Request::Pool => {
+            return match chain.pool(MAX_POOL_IDS as usize).await {
+                Ok(pool) => Response::Pool(pool.into_iter().map(|e| e.txid).collect()),
+                Err(e) => Response::Error(e.to_string()),
+            }
+        }
+        Request::Txs(ids) => {
+            let ids = ids.into_iter().take(MAX_TXS as usize).collect();
+            return match chain.pool_txs(ids, TXS_RESPONSE_SOFT_LIMIT).await {
+                Ok(txs) => Response::Txs(txs),
+                Err(e) => Response::Error(e.to_string()),
+            };
+        }
+        // The network service answers this from its connections; the
+        // chain knows no peers.
+        Request::Peers => return Response::Peers(Vec::new()),
     };
     let Ok(_permit) = answering.acquire().await else {
         return Response::Error("the node is stopping".into());
@@ -57,59 +71,6 @@ pub(super) async fn respond(
     tokio::task::spawn_blocking(move || from_store(&reader, tip, first_block, range))
         .await
         .unwrap_or_else(|e| Response::Error(e.to_string()))
-}
-
-/// Answers a request that needs the chain's state or mempool (on its
-/// thread).
-fn from_chain(c: &mut Chain, request: Request) -> Response {
-    let tip = c.state().tip.height;
-    let first_block = c.base_height() + 1;
-    match request {
-        Request::Status => Response::Status(PeerStatus {
-            network: c.state().initial.id(),
-            height: tip,
-            tip: c.state().tip.id(),
-            first_block,
-        }),
-        Request::Headers { from, count } => from_store(
-            &c.block_reader(),
-            tip,
-            first_block,
-            Range::Headers { from, count },
-        ),
-        Request::Blocks { from, count } => from_store(
-            &c.block_reader(),
-            tip,
-            first_block,
-            Range::Blocks { from, count },
-        ),
-        Request::Snapshot => Response::Snapshot(c.snapshot()),
-        Request::Pool => Response::Pool(
-            c.mempool()
-                .iter_by_fee_rate()
-                .take(MAX_POOL_IDS as usize)
-                .map(|e| e.txid())
-                .collect(),
-        ),
-        Request::Txs(ids) => {
-            let mut txs = Vec::new();
-            let mut size = 0;
-            for id in ids.iter().take(MAX_TXS as usize) {
-                if let Some(e) = c.mempool().get(id) {
-                    let bytes = e.tx().to_bytes();
-                    size += bytes.len();
-                    txs.push(bytes);
-                    if size >= TXS_RESPONSE_SOFT_LIMIT {
-                        break;
-                    }
-                }
-            }
-            Response::Txs(txs)
-        }
-        // The network service answers this from its connections; the
-        // chain knows no peers.
-        Request::Peers => Response::Peers(Vec::new()),
-    }
 }
 
 /// Answers a Headers or Blocks request from the stored blocks of a chain

@@ -49,16 +49,7 @@ impl PoolExchange {
 /// The IDs of `listing` that the mempool does not hold, in order and
 /// without repeats.
 pub(super) async fn unknown(chain: &ChainHandle, listing: Vec<TxID>) -> Vec<TxID> {
-    chain
-        .call(move |c| {
-            let mut seen = HashSet::new();
-            listing
-                .into_iter()
-                .filter(|id| seen.insert(*id) && c.mempool().get(id).is_none())
-                .collect()
-        })
-        .await
-        .unwrap_or_default()
+    chain.missing_from_pool(listing).await.unwrap_or_default()
 }
 
 /// Admits fetched transactions (docs/spec/network.md §Admission): each

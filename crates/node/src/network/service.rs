@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use blockchain::{verify_header_signature, Block, BlockID};
+use blockchain::{Block, BlockID, BlockchainError};
 use futures::StreamExt;
 use libp2p::gossipsub::{self, MessageAcceptance, MessageId, PublishError};
 use libp2p::identity::Keypair;
@@ -29,7 +29,7 @@ use super::messages::{PeerStatus, Request, Response, MAX_BLOCKS};
 use super::pool_exchange::{self, PoolExchange};
 use super::protocol::{Names, MAX_BLOCK_MESSAGE, MAX_TX_MESSAGE};
 use super::scores::{Offence, Scores};
-use crate::actor::ChainHandle;
+use crate::actor::{ChainHandle, Import};
 use crate::admission::{self, Admission, AdmissionSettings};
 use crate::store::BlockReader;
 use crate::NodeError;
@@ -221,16 +221,13 @@ pub async fn start_network(
     settings: NetworkSettings,
     stop: watch::Receiver<bool>,
 ) -> Result<(NetworkHandle, tokio::task::JoinHandle<()>), NodeError> {
-    let (network, height, pruned, reader) = chain
-        .call(|c| {
-            (
-                c.state().initial.id(),
-                c.state().tip.height,
-                c.is_pruned(),
-                c.block_reader(),
-            )
-        })
-        .await?;
+    let view = chain.view();
+    let (network, height, pruned, reader) = (
+        view.state.initial.id(),
+        view.height(),
+        view.pruned,
+        chain.blocks().clone(),
+    );
     let names = Names::new(&network)?;
     let admission = Admission::new(settings.admission);
     let peer_id = key.public().to_peer_id();
@@ -421,11 +418,7 @@ impl Service {
         }
         let chain = self.chain.clone();
         let outcomes = self.outcomes.clone();
-        tokio::spawn(async move {
-            if let Ok(h) = chain.call(|c| c.state().tip.height).await {
-                let _ = outcomes.send(Outcome::Height(h));
-            }
-        });
+        let _ = outcomes.send(Outcome::Height(chain.view().height()));
     }
 
     /// Dials every configured peer that no connection of ours reaches.
@@ -547,7 +540,7 @@ impl Service {
         tokio::spawn(async move {
             let verdict = match kind {
                 Kind::Tx => check_tx(&admission, &chain, data).await,
-                Kind::Block => check_block(chain, &decoding, data).await,
+                Kind::Block => check_block(chain, data).await,
                 Kind::Compact => check_compact(chain, &decoding, data).await,
             };
             let _ = outcomes.send(Outcome::Validated {
@@ -1154,12 +1147,16 @@ async fn check_tx(admission: &Admission, chain: &ChainHandle, data: Vec<u8>) -> 
     }
 }
 
-/// Applies a gossiped block (`what` names it in logs) at the tip's
-/// successor: an invalid block is the sender's offence, a failure to store
-/// it is this node's.
-fn apply_gossiped(c: &mut crate::Chain, block: &Block, what: &str) -> Verdict {
-    match c.apply_block(block) {
-        Ok(_) => Verdict::Applied(block.header.height),
+/// The verdict on a gossiped block (whole or compact) from its import.
+fn gossip_verdict(imported: Result<Import, NodeError>, what: &str) -> Verdict {
+    match imported {
+        Ok(Import::Stored(summary)) => Verdict::Applied(summary.height),
+        Ok(Import::Known) => Verdict::Ignore,
+        Ok(Import::Ahead(height)) => Verdict::Ahead(height),
+        Ok(Import::NeedFull(height)) => Verdict::Fetch(height),
+        Err(NodeError::Chain(BlockchainError::Decode(_) | BlockchainError::TooLarge { .. })) => {
+            Verdict::Reject(Offence::Malformed)
+        }
         Err(e) if block_is_invalid(&e) => {
             debug!(%e, "{what} refused");
             Verdict::Reject(Offence::InvalidBlock)
@@ -1181,61 +1178,25 @@ async fn decode_bounded<T: Send + 'static>(
     tokio::task::spawn_blocking(decode).await.ok()
 }
 
-/// Decodes a gossiped block and applies it if it extends the tip.
-async fn check_block(chain: ChainHandle, decoding: &Semaphore, data: Vec<u8>) -> Verdict {
-    let block = match decode_bounded(decoding, move || Block::from_bytes(&data)).await {
-        Some(Ok(b)) => b,
-        Some(Err(_)) => return Verdict::Reject(Offence::Malformed),
-        None => return Verdict::Ignore,
-    };
-    let applied = chain
-        .call(move |c| {
-            let tip = c.state().tip.height;
-            let height = block.header.height;
-            if height <= tip {
-                Verdict::Ignore
-            } else if height > tip + 1 {
-                Verdict::Ahead(height)
-            } else {
-                apply_gossiped(c, &block, "gossiped block")
-            }
-        })
-        .await;
-    applied.unwrap_or(Verdict::Ignore)
+/// Imports a gossiped block if it extends the tip (decoded and verified
+/// off the chain's thread: [`ChainHandle::import_block`]).
+async fn check_block(chain: ChainHandle, data: Vec<u8>) -> Verdict {
+    gossip_verdict(chain.import_block(data).await, "gossiped block")
 }
 
-/// Decodes a compact block, checks its signature and rebuilds it from the
-/// mempool; applies it if that works, or asks for the full block.
+/// Decodes a compact block and imports it rebuilt from the mempool (no
+/// transaction the pool verified is verified again), or asks for the full
+/// block.
 async fn check_compact(chain: ChainHandle, decoding: &Semaphore, data: Vec<u8>) -> Verdict {
     let compact = match decode_bounded(decoding, move || CompactBlock::from_bytes(&data)).await {
         Some(Ok(c)) => c,
         Some(Err(_)) => return Verdict::Reject(Offence::Malformed),
         None => return Verdict::Ignore,
     };
-    let checked = chain
-        .call(move |c| {
-            let tip = c.state().tip.height;
-            let height = compact.header.height;
-            if height <= tip {
-                return Verdict::Ignore;
-            }
-            if height > tip + 1 {
-                return Verdict::Ahead(height);
-            }
-            let signers = c.state().signers;
-            if verify_header_signature(&compact.header, &compact.signature, &signers).is_err() {
-                return Verdict::Reject(Offence::InvalidBlock);
-            }
-            let Some(block) = compact.rebuild(c.mempool()) else {
-                return Verdict::Fetch(height);
-            };
-            apply_gossiped(c, &block, "compact block")
-        })
-        .await;
-    checked.unwrap_or(Verdict::Ignore)
+    gossip_verdict(chain.import_compact(compact).await, "compact block")
 }
 
-/// Applies downloaded blocks in order from height `from`; returns the new
+/// Imports downloaded blocks in order from height `from`; returns the new
 /// tip height and the offence that stopped it, if any.
 async fn apply_blocks(
     chain: &ChainHandle,
@@ -1245,42 +1206,39 @@ async fn apply_blocks(
     let mut offence = None;
     for (i, bytes) in blocks.into_iter().enumerate() {
         let expected = from + i as u64;
-        let block = match tokio::task::spawn_blocking(move || Block::from_bytes(&bytes)).await {
-            Ok(Ok(b)) => b,
-            Ok(Err(_)) => {
-                offence = Some(Offence::Malformed);
-                break;
-            }
-            Err(_) => break,
-        };
-        if block.header.height != expected {
+        if header_height(&bytes) != Some(expected) {
             offence = Some(Offence::BadResponse);
             break;
         }
-        let result = chain
-            .call(move |c| {
-                if block.header.height <= c.state().tip.height {
-                    return Ok(()); // Arrived by gossip meanwhile.
-                }
-                c.apply_block(&block).map(|_| ())
-            })
-            .await;
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) if block_is_invalid(&e) => {
+        match chain.import_block(bytes).await {
+            // Known: arrived by gossip meanwhile.
+            Ok(Import::Stored(_) | Import::Known) => {}
+            Ok(Import::Ahead(_) | Import::NeedFull(_)) => break,
+            Err(NodeError::Chain(
+                BlockchainError::Decode(_) | BlockchainError::TooLarge { .. },
+            )) => {
+                offence = Some(Offence::Malformed);
+                break;
+            }
+            Err(e) if block_is_invalid(&e) => {
                 warn!(%e, height = expected, "downloaded block refused");
                 offence = Some(Offence::InvalidBlock);
                 break;
             }
-            Ok(Err(e)) => {
+            Err(e) => {
                 warn!(%e, "cannot apply a downloaded block");
                 break;
             }
-            Err(_) => break,
         }
     }
-    let height = chain.call(|c| c.state().tip.height).await.ok();
-    (height, offence)
+    (Some(chain.view().height()), offence)
+}
+
+/// The height in a block's encoding (docs/spec/blockchain.md §Block
+/// encoding: after the version), without decoding the rest.
+fn header_height(block: &[u8]) -> Option<u64> {
+    let bytes = block.get(8..16)?;
+    Some(u64::from_le_bytes(bytes.try_into().ok()?))
 }
 
 /// The node key and settings for a node whose data directory is

@@ -6,11 +6,18 @@
 use redb::TableDefinition;
 
 /// The layout version this node reads and writes, stored in the `meta`
-/// table under `format`. A database of another version is refused on open
-/// ([`super::StoreError::Format`]), never misread. Databases written before
-/// the version was stored have this layout (the tables below; the contract
-/// index is built on open if missing) and are marked when opened.
-pub const FORMAT_VERSION: u32 = 1;
+/// table under `format`. A database of a later version, or of an earlier
+/// one this node does not convert, is refused on open
+/// ([`super::StoreError::Format`]), never misread.
+///
+/// Versions: 1, the tables below but `block_txids` (databases written
+/// before the version was stored have it; their contract index is built on
+/// open if missing); 2 adds `block_txids`, which opening a version-1
+/// database fills from the `txs` index.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest layout this node converts to [`FORMAT_VERSION`] on open.
+pub(super) const OLDEST_CONVERTED: u32 = 1;
 
 /// Single values, by name.
 pub(super) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
@@ -19,6 +26,9 @@ pub(super) const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta
 pub(super) const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 /// Block heights by block ID.
 pub(super) const BLOCK_IDS: TableDefinition<[u8; 32], u64> = TableDefinition::new("block_ids");
+/// Each block's transaction IDs, in order (32 bytes each), written with
+/// the block: its listing needs no VM run.
+pub(super) const BLOCK_TXIDS: TableDefinition<u64, &[u8]> = TableDefinition::new("block_txids");
 /// Each confirmed transaction's block height and position.
 pub(super) const TXS: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("txs");
 /// Each block's UTXO changes: additions then deletions (see [`Delta`]).
