@@ -3,6 +3,7 @@
 
 use clap::Subcommand;
 use node::Client;
+use serde::Serialize;
 
 use crate::{Error, Output};
 
@@ -48,15 +49,19 @@ pub enum ChainCommand {
 /// Runs a `chain` subcommand against the node at `node`.
 pub fn run(command: ChainCommand, node: &str) -> Result<Output, Error> {
     let client = Client::new(node)?;
-    let json = match command {
-        ChainCommand::Status => client.status()?,
-        ChainCommand::Block { reference } => client
-            .block_json(&reference)?
-            .ok_or_else(|| Error::NotFound(format!("no block {reference}")))?,
-        ChainCommand::Tx { id } => client
-            .tx(&id)?
-            .ok_or_else(|| Error::NotFound(format!("no transaction {id}")))?,
-        ChainCommand::Mempool => client.mempool()?,
+    let json: serde_json::Value = match command {
+        ChainCommand::Status => to_json(client.status()?)?,
+        ChainCommand::Block { reference } => to_json(
+            client
+                .block_json(&reference)?
+                .ok_or_else(|| Error::NotFound(format!("no block {reference}")))?,
+        )?,
+        ChainCommand::Tx { id } => to_json(
+            client
+                .tx(&id)?
+                .ok_or_else(|| Error::NotFound(format!("no transaction {id}")))?,
+        )?,
+        ChainCommand::Mempool => to_json(client.mempool()?)?,
         ChainCommand::Peers => client
             .get("/v1/peers")?
             .ok_or_else(|| Error::NotFound("the node has no peers endpoint".into()))?,
@@ -74,4 +79,9 @@ pub fn run(command: ChainCommand, node: &str) -> Result<Output, Error> {
         }
     };
     Ok(Output::Json(json))
+}
+
+/// An API answer as JSON to print.
+fn to_json<T: Serialize>(answer: T) -> Result<serde_json::Value, Error> {
+    serde_json::to_value(answer).map_err(|e| Error::Usage(format!("cannot print the answer: {e}")))
 }

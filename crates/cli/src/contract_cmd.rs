@@ -631,7 +631,7 @@ pub(crate) fn finish_session(dir: &Path, node: &str) -> Result<Output, Error> {
     let answer = client.submit(&signed.to_bytes())?;
     Ok(Output::Json(json!({
         "txid": verified.id.to_string(),
-        "fee_rate": answer["fee_rate"],
+        "fee_rate": answer.fee_rate,
         "status": "pending",
     })))
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use blockchain::{BlockID, ChainState, Genesis};
 use clap::{Args, Subcommand};
 use curve25519_dalek::scalar::Scalar;
-use node::{Chain, ChainHandle, NodeConfig};
+use node::{Chain, NodeConfig};
 use zeroize::Zeroizing;
 use zkvm::FeeRate;
 
@@ -211,33 +211,17 @@ fn fetch_snapshot(
     Ok(state)
 }
 
-/// Opens the chain with `open` on its thread, serves the API and produces
-/// blocks until Ctrl-C or SIGTERM; `ready` gets the bound address first.
+/// Starts the node (the one launcher, [`node::RunningNode`]) with the
+/// chain `open` makes, and serves until Ctrl-C or SIGTERM; `ready` gets
+/// the bound address first.
 pub fn serve_until_stopped(
     config: &NodeConfig,
     open: impl FnOnce() -> Result<Chain, node::NodeError> + Send + 'static,
     ready: impl FnOnce(SocketAddr),
 ) -> Result<(), Error> {
-    let (chain, chain_thread) = ChainHandle::spawn(open)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Usage(format!("cannot start the runtime: {e}")))?;
-    let result = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(config.api_addr)
-            .await
-            .map_err(|e| Error::Usage(format!("cannot listen on {}: {e}", config.api_addr)))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Error::Usage(e.to_string()))?;
-        ready(addr);
-        node::serve(chain, config, listener, stop_signal())
-            .await
-            .map_err(Error::Node)
-    });
-    drop(runtime);
-    let _ = chain_thread.join();
-    result
+    let node = node::RunningNode::start(config.clone(), open)?;
+    ready(node.addr);
+    node.run_until(stop_signal()).map_err(Error::Node)
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -330,7 +330,7 @@ fn own_offer(w: &Wallet, id: &str) -> Result<ContractID, Error> {
 /// An offer's output and quantity, from the node: the output as stored,
 /// its quantity from the data its transaction logged.
 fn fetch_offer(client: &Client, id: &str) -> Result<(Contract, u64, Vec<Vec<u8>>), Error> {
-    let record = client
+    let record: serde_json::Value = client
         .get(&format!("/v1/contracts/{id}"))?
         .ok_or_else(|| Error::NotFound(format!("no output {id} on the node")))?;
     if record["unspent"] != true {
@@ -347,12 +347,13 @@ fn fetch_offer(client: &Client, id: &str) -> Result<(Contract, u64, Vec<Vec<u8>>
     let tx = client
         .tx(txid)?
         .ok_or_else(|| Error::NotFound(format!("no transaction {txid}")))?;
-    let data: Vec<Vec<u8>> = tx["log"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|e| e["type"] == "data")
-        .filter_map(|e| e["hex"].as_str().and_then(|h| hex::decode(h).ok()))
+    let data: Vec<Vec<u8>> = tx
+        .log
+        .iter()
+        .filter_map(|e| match e {
+            node::api_types::LogEntry::Data { hex } => hex::decode(hex).ok(),
+            _ => None,
+        })
         .collect();
     let Some(zkvm::PortableItem::Value(v)) = contract.payload.first() else {
         return Err(Error::Usage(format!("{id} is not an offer")));

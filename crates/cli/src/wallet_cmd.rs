@@ -195,12 +195,9 @@ pub(crate) fn fee(client: &Client, args: &TxArgs) -> Result<Fee, Error> {
         return Ok(Fee::Fixed(fee));
     }
     let status = client.status()?;
-    let rate = &status["min_relay_fee_rate"];
-    let bytes = rate["bytes"]
-        .as_u64()
-        .and_then(|b| usize::try_from(b).ok())
-        .filter(|b| *b > 0);
-    let rate = match (rate["fee"].as_u64(), bytes) {
+    let rate = status.min_relay_fee_rate;
+    let bytes = usize::try_from(rate.bytes).ok().filter(|b| *b > 0);
+    let rate = match (Some(rate.fee), bytes) {
         (Some(fee), Some(bytes)) => FeeRate::new(fee, bytes),
         _ => {
             let (fee, bytes) = blockchain::DEFAULT_MIN_RELAY_FEE_RATE;
@@ -394,7 +391,7 @@ impl BlockSource for NodeSource<'_> {
 /// many.
 pub fn sync(w: &mut Wallet, client: &Client) -> Result<(), Error> {
     let source = NodeSource(client);
-    let tip = client.status()?["height"].as_u64().unwrap_or(0);
+    let tip = client.status()?.height;
     let start = w.height();
     let bar = (tip.saturating_sub(start) > 20).then(|| {
         let bar = ProgressBar::new(tip.saturating_sub(start));
@@ -427,7 +424,7 @@ pub(crate) fn submit(
     let mut out = json!({
         "txid": built.txid.to_string(),
         "fee": built.fee,
-        "fee_rate": answer["fee_rate"],
+        "fee_rate": answer.fee_rate,
         "status": "pending",
     });
     if wait {
@@ -447,8 +444,8 @@ pub fn wait_confirmed(client: &Client, txid: &TxID) -> Result<u64, Error> {
     let start = Instant::now();
     let result = loop {
         if let Some(tx) = client.tx(&txid.to_string())? {
-            if tx["status"] == "confirmed" {
-                break Ok(tx["height"].as_u64().unwrap_or(0));
+            if tx.status == node::api_types::TxStatus::Confirmed {
+                break Ok(tx.height.unwrap_or(0));
             }
         } else {
             break Err(Error::NotFound(format!(

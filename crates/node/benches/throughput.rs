@@ -96,7 +96,7 @@ fn main() {
     let client = Client::new(&url).unwrap();
     loop {
         let pool = client.mempool().unwrap();
-        if pool["txs"].as_array().unwrap().is_empty() {
+        if pool.txs.is_empty() {
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
@@ -107,16 +107,16 @@ fn main() {
         .iter()
         .map(|(id, at)| {
             let tx = client.tx(id).unwrap().unwrap();
-            assert_eq!(tx["status"], "confirmed");
-            let height = tx["height"].as_u64().unwrap();
+            assert_eq!(tx.status, node::api_types::TxStatus::Confirmed);
+            let height = tx.height.unwrap();
             let block = client.block_json(&height.to_string()).unwrap().unwrap();
-            let ts = block["header"]["timestamp_ms"].as_u64().unwrap();
+            let ts = block.header.timestamp_ms;
             ts.saturating_sub(*at)
         })
         .collect();
     latencies.sort_unstable();
     let pct = |p: f64| latencies[((latencies.len() - 1) as f64 * p) as usize];
-    let height = client.status().unwrap()["height"].as_u64().unwrap();
+    let height = client.status().unwrap().height;
     println!(
         "{n} payments of {size} bytes, 2 client threads, block interval 1 s, started at {epoch_ms}"
     );

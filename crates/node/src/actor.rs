@@ -192,6 +192,9 @@ impl ChainHandle {
                 };
                 while let Ok(job) = queue.recv() {
                     job(&mut chain);
+                    // The view is published before the group commit
+                    // answers, so a caller told "accepted" sees it.
+                    publish_view(&chain);
                     // Group commit: while more work is queued, deferred
                     // mempool writes wait (up to a bound) and go to disk
                     // together once the queue is empty.

@@ -23,11 +23,16 @@ use axum::{Json, Router};
 use blockchain::{BlockID, BlockchainError};
 use curve25519_dalek::scalar::Scalar;
 use futures::StreamExt;
-use serde_json::{json, Value};
+use serde_json::Value;
 use zkvm::{ContractID, Encodable, PortableItem, TxID};
 
 use crate::actor::ChainHandle;
 use crate::admission::Admission;
+use crate::api_types::{
+    BlockAnswer, ContractAnswer, ContractsPage, ErrorBody, FeeRateAnswer, GenesisAnswer, Imported,
+    MempoolAnswer, MempoolTx, Offer, OfferCreated, OffersAnswer, Peer, Peers, PoolSize, ProofRef,
+    Status, SubmitRequest, Submitted, TxAnswer, UtxoProofAnswer,
+};
 use crate::network::NetworkHandle;
 use crate::store::{ContractReader, OutputPosition};
 use crate::{json as render, NodeError};
@@ -275,7 +280,10 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(json!({"error": self.code, "reason": self.reason}));
+        let body = Json(ErrorBody {
+            error: self.code.to_owned(),
+            reason: self.reason,
+        });
         (self.status, body).into_response()
     }
 }
@@ -307,6 +315,9 @@ impl From<NodeError> for ApiError {
 
 type ApiResult = Result<Json<Value>, ApiError>;
 
+/// A handler's typed answer (crate::api_types).
+type Answer<T> = Result<Json<T>, ApiError>;
+
 /// Runs `f` on the blocking pool: database reads, which must not hold up
 /// the server's threads.
 async fn blocking<T: Send + 'static>(
@@ -329,66 +340,69 @@ async fn not_found() -> ApiError {
     ApiError::not_found("no such endpoint (see docs/api.md)")
 }
 
-async fn status(State(s): State<ApiState>) -> ApiResult {
+async fn status(State(s): State<ApiState>) -> Answer<Status> {
     // From the published view: answered at once, whatever the chain's
     // thread is doing.
     let net = s.net.as_ref().map(NetworkHandle::info).unwrap_or_default();
     let v = s.chain.view();
     let st = &v.state;
     let imports = s.chain.import_stats();
-    Ok(Json(json!({
-        "network": hex::encode(st.initial.id().0),
-        "height": st.tip.height,
-        "tip": hex::encode(st.tip.id().0),
-        "tip_timestamp_ms": st.tip.timestamp_ms,
-        "utxo_leaves": st.utxos.num_leaves(),
-        "mempool": {
-            "txs": v.mempool_txs,
-            "bytes": v.mempool_bytes,
+    Ok(Json(Status {
+        network: hex::encode(st.initial.id().0),
+        height: st.tip.height,
+        tip: hex::encode(st.tip.id().0),
+        tip_timestamp_ms: st.tip.timestamp_ms,
+        utxo_leaves: st.utxos.num_leaves(),
+        mempool: PoolSize {
+            txs: v.mempool_txs,
+            bytes: v.mempool_bytes,
         },
-        "peers": net.peers.len(),
-        "peer_id": net.peer_id.map(|p| p.to_string()),
-        "listen": net.listen.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "producer": v.producer,
-        "pruned": v.pruned,
-        "first_block": v.first_block(),
+        peers: net.peers.len(),
+        peer_id: net.peer_id.map(|p| p.to_string()),
+        listen: net.listen.iter().map(ToString::to_string).collect(),
+        producer: v.producer,
+        pruned: v.pruned,
+        first_block: v.first_block(),
         // What a wallet pays at least (docs/api.md §Status).
-        "min_relay_fee_rate": {
-            "fee": v.policy.min_relay_fee_rate.fee(),
-            "bytes": v.policy.min_relay_fee_rate.size(),
+        min_relay_fee_rate: FeeRateAnswer {
+            fee: v.policy.min_relay_fee_rate.fee(),
+            bytes: v.policy.min_relay_fee_rate.size(),
         },
-        // Block import's verification work (docs/api.md §Status).
-        "imported": {
-            "blocks": imports.blocks,
-            "txs_verified": imports.txs_verified,
-            "txs_known": imports.txs_known,
+        imported: Imported {
+            blocks: imports.blocks,
+            txs_verified: imports.txs_verified,
+            txs_known: imports.txs_known,
         },
-    })))
+    }))
 }
 
 /// The connected peers with their scores and heights, and the banned ones.
-async fn peers(State(s): State<ApiState>) -> ApiResult {
+async fn peers(State(s): State<ApiState>) -> Answer<Peers> {
     let net = s.net.as_ref().map(NetworkHandle::info).unwrap_or_default();
-    Ok(Json(json!({
-        "peer_id": net.peer_id.map(|p| p.to_string()),
-        "peers": net.peers.iter().map(|p| json!({
-            "id": p.id.to_string(),
-            "address": p.address.to_string(),
-            "score": p.score,
-            "height": p.height,
-        })).collect::<Vec<_>>(),
-        "banned": net.banned.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    })))
+    Ok(Json(Peers {
+        peer_id: net.peer_id.map(|p| p.to_string()),
+        peers: net
+            .peers
+            .iter()
+            .map(|p| Peer {
+                id: p.id.to_string(),
+                address: p.address.to_string(),
+                score: p.score,
+                height: p.height,
+            })
+            .collect(),
+        banned: net.banned.iter().map(ToString::to_string).collect(),
+    }))
 }
 
-async fn genesis(State(s): State<ApiState>) -> ApiResult {
-    Ok(Json(json!({
-        "network": hex::encode(s.chain.view().state.initial.id().0),
-        "hex": hex::encode(s.chain.genesis().to_bytes()),
-    })))
+async fn genesis(State(s): State<ApiState>) -> Answer<GenesisAnswer> {
+    Ok(Json(GenesisAnswer {
+        network: hex::encode(s.chain.view().state.initial.id().0),
+        hex: hex::encode(s.chain.genesis().to_bytes()),
+    }))
 }
 
-async fn block(State(s): State<ApiState>, Path(reference): Path<String>) -> ApiResult {
+async fn block(State(s): State<ApiState>, Path(reference): Path<String>) -> Answer<BlockAnswer> {
     let by_id = reference.len() == 64;
     let height: Option<u64> = if by_id {
         None
@@ -416,11 +430,11 @@ async fn block(State(s): State<ApiState>, Path(reference): Path<String>) -> ApiR
         };
         if height == 1 {
             let initial = chain.view().state.initial.clone();
-            return Ok(Some(json!({
-                "header": render::header(&initial),
-                "txs": [],
-                "hex": null,
-            })));
+            return Ok(Some(BlockAnswer {
+                header: render::header(&initial),
+                txs: Vec::new(),
+                hex: None,
+            }));
         }
         let Some(bytes) = chain.blocks().block_bytes(height)? else {
             return Ok(None);
@@ -438,39 +452,30 @@ async fn block(State(s): State<ApiState>, Path(reference): Path<String>) -> ApiR
         .ok_or_else(|| ApiError::not_found(format!("no block {reference}")))
 }
 
-async fn tx(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult {
+async fn tx(State(s): State<ApiState>, Path(id): Path<String>) -> Answer<TxAnswer> {
     let txid = TxID(parse_hex32(&id, "transaction ID")?);
     let answer = s.chain.tx(txid).await?;
     let Some(record) = answer else {
         return Err(ApiError::not_found(format!("no transaction {id}")));
     };
-    let mut out = render::tx(&record.tx);
-    out["status"] = json!(if record.location.is_some() {
-        "confirmed"
-    } else {
-        "pending"
-    });
-    if let Some((height, index)) = record.location {
-        out["height"] = json!(height);
-        out["index"] = json!(index);
-    }
-    Ok(Json(out))
+    // A VM run: on the blocking pool, not on the server's threads.
+    blocking(move || render::tx(&record.tx, record.location))
+        .await
+        .map(Json)
 }
 
 /// Accepts `{"hex": "<tx>"}` as `application/json`, or the raw encoding
 /// as `application/octet-stream`; any other type, or none, is `415`
 /// rather than a guess at what the bytes are.
-async fn submit(State(s): State<ApiState>, headers: HeaderMap, body: Bytes) -> ApiResult {
+async fn submit(State(s): State<ApiState>, headers: HeaderMap, body: Bytes) -> Answer<Submitted> {
     let bytes = match media_type(&headers).as_deref() {
         Some("application/octet-stream") => body.to_vec(),
         Some("application/json") => {
             let request: Value = serde_json::from_slice(&body)
                 .map_err(|e| ApiError::bad_request(format!("body is not JSON: {e}")))?;
-            let hex_tx = request
-                .get("hex")
-                .and_then(Value::as_str)
-                .ok_or_else(|| ApiError::bad_request("expected {\"hex\": \"<transaction>\"}"))?;
-            hex::decode(hex_tx).map_err(|e| ApiError::bad_request(format!("bad hex: {e}")))?
+            let request: SubmitRequest = serde_json::from_value(request)
+                .map_err(|_| ApiError::bad_request("expected {\"hex\": \"<transaction>\"}"))?;
+            hex::decode(request.hex).map_err(|e| ApiError::bad_request(format!("bad hex: {e}")))?
         }
         other => {
             let got = other.map_or("no Content-Type".to_owned(), |t| {
@@ -494,12 +499,12 @@ async fn submit(State(s): State<ApiState>, headers: HeaderMap, body: Bytes) -> A
     if let Some(net) = &s.net {
         net.publish_tx(bytes);
     }
-    Ok(Json(json!({
-        "id": outcome.txid.to_string(),
-        "fee_rate": outcome.fee_rate.to_f64(),
-        "replaced": outcome.replaced.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        "evicted": outcome.evicted.iter().map(ToString::to_string).collect::<Vec<_>>(),
-    })))
+    Ok(Json(Submitted {
+        id: outcome.txid.to_string(),
+        fee_rate: outcome.fee_rate.to_f64(),
+        replaced: outcome.replaced.iter().map(ToString::to_string).collect(),
+        evicted: outcome.evicted.iter().map(ToString::to_string).collect(),
+    }))
 }
 
 /// Options of `POST /v1/simulate`.
@@ -567,27 +572,23 @@ async fn simulate(
     Ok(Json(value))
 }
 
-async fn mempool(State(s): State<ApiState>) -> ApiResult {
+async fn mempool(State(s): State<ApiState>) -> Answer<MempoolAnswer> {
     let pool = s.chain.pool(usize::MAX).await?;
-    let bytes: usize = pool.iter().map(|e| e.size).sum();
-    let txs: Vec<Value> = pool
-        .iter()
-        .map(|e| {
-            json!({
-                "id": e.txid.to_string(),
-                "size": e.size,
-                "fee": e.fee_rate.fee(),
-                "fee_rate": e.fee_rate.to_f64(),
+    Ok(Json(MempoolAnswer {
+        bytes: pool.iter().map(|e| e.size).sum(),
+        txs: pool
+            .iter()
+            .map(|e| MempoolTx {
+                id: e.txid.to_string(),
+                size: e.size,
+                fee: e.fee_rate.fee(),
+                fee_rate: e.fee_rate.to_f64(),
             })
-        })
-        .collect();
-    Ok(Json(json!({
-        "txs": txs,
-        "bytes": bytes,
-    })))
+            .collect(),
+    }))
 }
 
-async fn utxo_proof(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult {
+async fn utxo_proof(State(s): State<ApiState>, Path(id): Path<String>) -> Answer<UtxoProofAnswer> {
     let contract = ContractID(parse_hex32(&id, "contract ID")?);
     let answer = s.chain.utxo_proof(contract).await?;
     let Some((proof, height)) = answer else {
@@ -595,11 +596,11 @@ async fn utxo_proof(State(s): State<ApiState>, Path(id): Path<String>) -> ApiRes
             "{id} is not an unspent output"
         )));
     };
-    Ok(Json(json!({
-        "contract_id": id,
-        "height": height,
-        "proof": hex::encode(proof.to_bytes()),
-    })))
+    Ok(Json(UtxoProofAnswer {
+        contract_id: id,
+        height,
+        proof: hex::encode(proof.to_bytes()),
+    }))
 }
 
 async fn snapshot(State(s): State<ApiState>) -> Result<Response, ApiError> {
@@ -628,7 +629,7 @@ async fn read_index<T: Send + 'static>(
 /// An output by contract ID (docs/api.md §`GET /v1/contracts/{id}`): the
 /// index's record, and while it is unspent a proof of that against the
 /// tip (none on a pruned node, which has no forest).
-async fn contract(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResult {
+async fn contract(State(s): State<ApiState>, Path(id): Path<String>) -> Answer<ContractAnswer> {
     let cid = ContractID(parse_hex32(&id, "contract ID")?);
     let reader = s.chain.contracts().clone();
     let mut record = read_index(reader.clone(), move |r| r.contract(&cid)).await?;
@@ -646,13 +647,13 @@ async fn contract(State(s): State<ApiState>, Path(id): Path<String>) -> ApiResul
         return Err(ApiError::not_found(format!("no output {id}")));
     };
     let mut out = render::contract(&cid, &record);
-    out["proof"] = match (&proof, record.spent.is_none()) {
-        (Some((p, height)), true) => json!({
-            "height": height,
-            "hex": hex::encode(p.to_bytes()),
-            "url": format!("/v1/utxos/{id}/proof"),
+    out.proof = match (&proof, record.spent.is_none()) {
+        (Some((p, height)), true) => Some(ProofRef {
+            height: *height,
+            hex: hex::encode(p.to_bytes()),
+            url: format!("/v1/utxos/{id}/proof"),
         }),
-        _ => Value::Null,
+        _ => None,
     };
     Ok(Json(out))
 }
@@ -684,7 +685,7 @@ fn parse_flavor(text: &str) -> Result<Scalar, ApiError> {
 /// /v1/offers`): the pair's tagged outputs that are unspent offers of that
 /// pair, not expired by this node's clock, with the quantity their
 /// transaction logged.
-async fn offers(State(s): State<ApiState>, Query(q): Query<OfferQuery>) -> ApiResult {
+async fn offers(State(s): State<ApiState>, Query(q): Query<OfferQuery>) -> Answer<OffersAnswer> {
     let pair = q
         .pair
         .ok_or_else(|| ApiError::bad_request("pair=<give>/<want> is required"))?;
@@ -758,27 +759,25 @@ async fn offers(State(s): State<ApiState>, Query(q): Query<OfferQuery>) -> ApiRe
         }
         .then(a.0.cmp(&b.0))
     });
-    let offers: Vec<Value> = open
+    let offers = open
         .iter()
-        .map(|(_, id, record, terms, qty)| {
-            json!({
-                "contract_id": id.to_string(),
-                "maker": hex::encode(record.contract.predicate.to_point().as_bytes()),
-                "qty": qty,
-                "private": terms.price.is_none(),
-                "give": terms.price.map(|p| p.0),
-                "want": terms.price.map(|p| p.1),
-                "unit_price": terms.terms().map(|t| t.unit_price()),
-                "expires_ms": terms.expires_ms,
-                "output": hex::encode(record.contract.encode_to_vec()),
-                "created": {
-                    "txid": record.created.txid.map(|t| t.to_string()),
-                    "height": record.created.height,
-                },
-            })
+        .map(|(_, id, record, terms, qty)| Offer {
+            contract_id: id.to_string(),
+            maker: hex::encode(record.contract.predicate.to_point().as_bytes()),
+            qty: *qty,
+            private: terms.price.is_none(),
+            give: terms.price.map(|p| p.0),
+            want: terms.price.map(|p| p.1),
+            unit_price: terms.terms().map(|t| t.unit_price()),
+            expires_ms: terms.expires_ms,
+            output: hex::encode(record.contract.encode_to_vec()),
+            created: OfferCreated {
+                txid: record.created.txid.map(|t| t.to_string()),
+                height: record.created.height,
+            },
         })
         .collect();
-    Ok(Json(json!({"pair": pair, "offers": offers})))
+    Ok(Json(OffersAnswer { pair, offers }))
 }
 
 /// The query of `GET /v1/contracts`, parsed by hand for precise reasons.
@@ -818,7 +817,10 @@ fn parse_cursor(s: &str) -> Result<OutputPosition, ApiError> {
 }
 
 /// Outputs by data tag, newest first (docs/api.md §`GET /v1/contracts`).
-async fn contracts_by_tag(State(s): State<ApiState>, Query(q): Query<TagQuery>) -> ApiResult {
+async fn contracts_by_tag(
+    State(s): State<ApiState>,
+    Query(q): Query<TagQuery>,
+) -> Answer<ContractsPage> {
     let tag_hex = q
         .tag
         .ok_or_else(|| ApiError::bad_request("tag=<hex> is required"))?;
@@ -839,14 +841,13 @@ async fn contracts_by_tag(State(s): State<ApiState>, Query(q): Query<TagQuery>) 
     let after = q.after.as_deref().map(parse_cursor).transpose()?;
     let reader = s.chain.contracts().clone();
     let page = read_index(reader, move |r| r.by_tag(&tag, after, limit)).await?;
-    let outputs: Vec<Value> = page
-        .outputs
-        .iter()
-        .map(|(_, id, record)| render::contract(id, record))
-        .collect();
-    Ok(Json(json!({
-        "tag": tag_hex.to_ascii_lowercase(),
-        "outputs": outputs,
-        "next": page.next.map(cursor),
-    })))
+    Ok(Json(ContractsPage {
+        tag: tag_hex.to_ascii_lowercase(),
+        outputs: page
+            .outputs
+            .iter()
+            .map(|(_, id, record)| render::contract(id, record))
+            .collect(),
+        next: page.next.map(cursor),
+    }))
 }

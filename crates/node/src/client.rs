@@ -5,9 +5,14 @@ use std::time::Duration;
 
 use accumulator::Proof;
 use blockchain::{Block, Genesis};
-use serde_json::{json, Value};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 use zkvm::ContractID;
 
+use crate::api_types::{
+    BlockAnswer, ErrorBody, GenesisAnswer, MempoolAnswer, Status, SubmitRequest, Submitted,
+    TxAnswer, UtxoProofAnswer,
+};
 use crate::NodeError;
 
 /// A node's API at a base URL.
@@ -37,18 +42,23 @@ impl Client {
         &self.base
     }
 
-    fn answer(&self, response: reqwest::blocking::Response) -> Result<Value, NodeError> {
+    /// A success's body as `T`, or the refusal's reason.
+    fn answer<T: DeserializeOwned>(
+        &self,
+        response: reqwest::blocking::Response,
+    ) -> Result<T, NodeError> {
         let status = response.status();
         let body: Value = response
             .json()
             .map_err(|e| NodeError::Api(format!("{status}: the node's answer is not JSON: {e}")))?;
         if status.is_success() {
-            Ok(body)
+            serde_json::from_value(body).map_err(|e| {
+                NodeError::Api(format!("the node's answer is not what the API says: {e}"))
+            })
         } else {
-            let reason = body
-                .get("reason")
-                .and_then(Value::as_str)
-                .unwrap_or("no reason given");
+            let reason = serde_json::from_value::<ErrorBody>(body)
+                .map(|b| b.reason)
+                .unwrap_or_else(|_| "no reason given".into());
             Err(NodeError::Api(format!("node refused ({status}): {reason}")))
         }
     }
@@ -57,8 +67,8 @@ impl Client {
         NodeError::Api(format!("cannot reach the node at {}: {e}", self.base))
     }
 
-    /// `GET path` as JSON; `None` on 404.
-    pub fn get(&self, path: &str) -> Result<Option<Value>, NodeError> {
+    /// `GET path` as `T` (any JSON with `Value`); `None` on 404.
+    pub fn get<T: DeserializeOwned>(&self, path: &str) -> Result<Option<T>, NodeError> {
         let response = self
             .http
             .get(format!("{}{path}", self.base))
@@ -70,25 +80,25 @@ impl Client {
         self.answer(response).map(Some)
     }
 
-    fn get_found(&self, path: &str) -> Result<Value, NodeError> {
+    fn get_found<T: DeserializeOwned>(&self, path: &str) -> Result<T, NodeError> {
         self.get(path)?
             .ok_or_else(|| NodeError::Api(format!("not found: {path}")))
     }
 
     /// `GET /v1/status`.
-    pub fn status(&self) -> Result<Value, NodeError> {
+    pub fn status(&self) -> Result<Status, NodeError> {
         self.get_found("/v1/status")
     }
 
     /// `GET /v1/genesis`, decoded.
     pub fn genesis(&self) -> Result<Genesis, NodeError> {
-        let v = self.get_found("/v1/genesis")?;
-        let bytes = hex_field(&v, "hex")?;
+        let v: GenesisAnswer = self.get_found("/v1/genesis")?;
+        let bytes = hex_field(&v.hex, "hex")?;
         Genesis::from_bytes(&bytes).map_err(|e| NodeError::Api(format!("bad genesis: {e}")))
     }
 
-    /// `GET /v1/blocks/{reference}` as JSON.
-    pub fn block_json(&self, reference: &str) -> Result<Option<Value>, NodeError> {
+    /// `GET /v1/blocks/{reference}`.
+    pub fn block_json(&self, reference: &str) -> Result<Option<BlockAnswer>, NodeError> {
         self.get(&format!("/v1/blocks/{reference}"))
     }
 
@@ -97,28 +107,33 @@ impl Client {
         let Some(v) = self.block_json(&height.to_string())? else {
             return Ok(None);
         };
-        let bytes = hex_field(&v, "hex")?;
+        let hex = v
+            .hex
+            .ok_or_else(|| NodeError::Api(format!("block {height} has no encoding")))?;
+        let bytes = hex_field(&hex, "hex")?;
         Block::from_bytes(&bytes)
             .map(Some)
             .map_err(|e| NodeError::Api(format!("bad block {height}: {e}")))
     }
 
     /// `GET /v1/txs/{id}`.
-    pub fn tx(&self, id: &str) -> Result<Option<Value>, NodeError> {
+    pub fn tx(&self, id: &str) -> Result<Option<TxAnswer>, NodeError> {
         self.get(&format!("/v1/txs/{id}"))
     }
 
     /// `GET /v1/mempool`.
-    pub fn mempool(&self) -> Result<Value, NodeError> {
+    pub fn mempool(&self) -> Result<MempoolAnswer, NodeError> {
         self.get_found("/v1/mempool")
     }
 
     /// `POST /v1/txs`: the node's answer, or its refusal with the reason.
-    pub fn submit(&self, tx: &[u8]) -> Result<Value, NodeError> {
+    pub fn submit(&self, tx: &[u8]) -> Result<Submitted, NodeError> {
         let response = self
             .http
             .post(format!("{}/v1/txs", self.base))
-            .json(&json!({"hex": hex::encode(tx)}))
+            .json(&SubmitRequest {
+                hex: hex::encode(tx),
+            })
             .send()
             .map_err(|e| self.unreachable(e))?;
         self.answer(response)
@@ -126,10 +141,11 @@ impl Client {
 
     /// `GET /v1/utxos/{id}/proof`, decoded; `None` if not unspent.
     pub fn utxo_proof(&self, id: &ContractID) -> Result<Option<Proof>, NodeError> {
-        let Some(v) = self.get(&format!("/v1/utxos/{}/proof", hex::encode(id.0)))? else {
+        let path = format!("/v1/utxos/{}/proof", hex::encode(id.0));
+        let Some(v) = self.get::<UtxoProofAnswer>(&path)? else {
             return Ok(None);
         };
-        let bytes = hex_field(&v, "proof")?;
+        let bytes = hex_field(&v.proof, "proof")?;
         Proof::from_bytes(&bytes)
             .map(Some)
             .map_err(|e| NodeError::Api(format!("bad proof: {e}")))
@@ -152,10 +168,6 @@ impl Client {
     }
 }
 
-fn hex_field(v: &Value, field: &str) -> Result<Vec<u8>, NodeError> {
-    let s = v
-        .get(field)
-        .and_then(Value::as_str)
-        .ok_or_else(|| NodeError::Api(format!("answer has no `{field}`")))?;
+fn hex_field(s: &str, field: &str) -> Result<Vec<u8>, NodeError> {
     hex::decode(s).map_err(|e| NodeError::Api(format!("`{field}` is not hex: {e}")))
 }

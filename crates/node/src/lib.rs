@@ -10,6 +10,7 @@
 mod actor;
 pub mod admission;
 pub mod api;
+pub mod api_types;
 mod chain;
 mod client;
 mod config;
@@ -25,5 +26,5 @@ pub use chain::{hex_id, verify_submission, BlockSummary, Chain, Limits, TxRecord
 pub use client::Client;
 pub use config::{NodeConfig, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR};
 pub use error::NodeError;
-pub use server::{now_ms, serve, start_node_network, RunningNode};
+pub use server::{now_ms, RunningNode};
 pub use store::{BlockReader, StoreError, FOREST_CHECKPOINT_INTERVAL, FORMAT_VERSION};

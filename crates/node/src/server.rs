@@ -30,34 +30,13 @@ pub fn now_ms() -> u64 {
 
 /// Starts the network of the node configured by `config` (its key in the
 /// data directory, its addresses) until `stop` turns true.
-pub async fn start_node_network(
+async fn start_node_network(
     chain: &ChainHandle,
     config: &NodeConfig,
     stop: watch::Receiver<bool>,
 ) -> Result<(NetworkHandle, JoinHandle<()>), NodeError> {
     let key = node_key(&config.data_dir)?;
     start_network(chain.clone(), key, config.network_settings()?, stop).await
-}
-
-/// Serves the API on `listener`, runs the network and produces blocks (if
-/// the chain holds the block key) until `shutdown` completes.
-pub async fn serve(
-    chain: ChainHandle,
-    config: &NodeConfig,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> Result<(), NodeError> {
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let network = start_node_network(&chain, config, stop_rx.clone()).await?;
-    serve_parts(
-        chain,
-        config,
-        listener,
-        network,
-        (stop_tx, stop_rx),
-        shutdown,
-    )
-    .await
 }
 
 async fn serve_parts(
@@ -199,8 +178,10 @@ async fn produce(
     }
 }
 
-/// A node running on its own threads, for tests, benchmarks and `zkvm
-/// devnet`: stop it with [`RunningNode::stop`].
+/// A node running on its own threads: the one way to start a node, used
+/// by `zkvm node run`, `zkvm devnet`, tests and benchmarks. Stop it with
+/// [`RunningNode::stop`], or serve until a signal with
+/// [`RunningNode::run_until`].
 #[derive(Debug)]
 pub struct RunningNode {
     /// The API's address.
@@ -208,6 +189,8 @@ pub struct RunningNode {
     net: NetworkHandle,
     chain: Option<ChainHandle>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Completes when the node's thread ends (a failure stops it too).
+    ended: Option<tokio::sync::oneshot::Receiver<()>>,
     thread: Option<std::thread::JoinHandle<Result<(), NodeError>>>,
 }
 
@@ -234,9 +217,11 @@ impl RunningNode {
         let network = runtime.block_on(start_node_network(&chain, &config, stop_net.1.clone()))?;
         let net = network.0.clone();
         let handle = chain.clone();
+        let (ended_tx, ended) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("zkvm-node".into())
             .spawn(move || {
+                let _ended = ended_tx;
                 let serving =
                     serve_parts(chain, &config, listener, network, stop_net, async move {
                         let _ = stopped.await;
@@ -254,8 +239,33 @@ impl RunningNode {
             net,
             chain: Some(handle),
             stop: Some(stop),
+            ended: Some(ended),
             thread: Some(thread),
         })
+    }
+
+    /// Serves until `shutdown` completes (or the node stops by itself),
+    /// then stops the node and returns how it ended.
+    pub fn run_until(
+        mut self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), NodeError> {
+        let ended = self.ended.take();
+        let waiting = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| NodeError::Server(e.to_string()))?;
+        waiting.block_on(async move {
+            tokio::select! {
+                () = shutdown => {}
+                _ = async move {
+                    if let Some(ended) = ended {
+                        let _ = ended.await;
+                    }
+                } => {}
+            }
+        });
+        self.shutdown()
     }
 
     /// A handle on the node's chain (for tests and tools in-process).

@@ -34,30 +34,32 @@ fn submit_confirm_query_and_refuse_garbage() {
     .unwrap();
     let client = Client::new(&node.url()).unwrap();
 
-    let status = client.status().unwrap();
+    let status = common::json(client.status().unwrap());
     assert_eq!(status["height"], 1);
     assert_eq!(status["producer"], true);
     assert_eq!(client.genesis().unwrap().to_bytes(), net.genesis.to_bytes());
 
     // Two payments; both land in a block.
-    let a = client.submit(&tx1.to_bytes()).unwrap();
-    let b = client.submit(&tx2.to_bytes()).unwrap();
+    let a = common::json(client.submit(&tx1.to_bytes()).unwrap());
+    let b = common::json(client.submit(&tx2.to_bytes()).unwrap());
     let (ida, idb) = (a["id"].as_str().unwrap(), b["id"].as_str().unwrap());
     wait_for("both confirmed", 60, || {
         [ida, idb].iter().all(|id| {
             client
                 .tx(id)
                 .unwrap()
-                .is_some_and(|t| t["status"] == "confirmed")
+                .is_some_and(|t| common::json(t)["status"] == "confirmed")
         })
     });
-    let confirmed = client.tx(ida).unwrap().unwrap();
+    let confirmed = common::json(client.tx(ida).unwrap().unwrap());
     let height = confirmed["height"].as_u64().unwrap();
-    let block = client.block_json(&height.to_string()).unwrap().unwrap();
-    let by_id = client
-        .block_json(block["header"]["id"].as_str().unwrap())
-        .unwrap()
-        .unwrap();
+    let block = common::json(client.block_json(&height.to_string()).unwrap().unwrap());
+    let by_id = common::json(
+        client
+            .block_json(block["header"]["id"].as_str().unwrap())
+            .unwrap()
+            .unwrap(),
+    );
     assert_eq!(block, by_id);
     let listed: Vec<&str> = block["txs"]
         .as_array()
@@ -67,7 +69,7 @@ fn submit_confirm_query_and_refuse_garbage() {
         .collect();
     assert!(listed.contains(&ida));
     assert_eq!(confirmed["fee"], 10);
-    let initial = client.block_json("1").unwrap().unwrap();
+    let initial = common::json(client.block_json("1").unwrap().unwrap());
     assert_eq!(initial["header"]["height"], 1);
     assert!(client.block_json("999").unwrap().is_none());
 
@@ -129,10 +131,18 @@ fn submit_confirm_query_and_refuse_garbage() {
         assert!(v["reason"].is_string());
     }
     assert_eq!(
-        client.mempool().unwrap()["txs"].as_array().unwrap().len(),
+        common::json(client.mempool().unwrap())["txs"]
+            .as_array()
+            .unwrap()
+            .len(),
         0
     );
-    assert!(client.status().unwrap()["height"].as_u64().unwrap() >= 2);
+    assert!(
+        common::json(client.status().unwrap())["height"]
+            .as_u64()
+            .unwrap()
+            >= 2
+    );
     node.stop().unwrap();
 }
 

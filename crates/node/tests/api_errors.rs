@@ -285,13 +285,13 @@ fn resubmitting_a_confirmed_transaction_says_so() {
     let url = node.url();
     let client = Client::new(&url).unwrap();
 
-    let id = client.submit(&tx.to_bytes()).unwrap()["id"]
+    let id = common::json(client.submit(&tx.to_bytes()).unwrap())["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let start = Instant::now();
     let height = loop {
-        let t = client.tx(&id).unwrap().unwrap();
+        let t = common::json(client.tx(&id).unwrap().unwrap());
         if t["status"] == "confirmed" {
             break t["height"].as_u64().unwrap();
         }

@@ -108,9 +108,9 @@ fn confirmed_height(client: &Client, id: &str) -> u64 {
         client
             .tx(id)
             .unwrap()
-            .is_some_and(|t| t["status"] == "confirmed")
+            .is_some_and(|t| t.status == node::api_types::TxStatus::Confirmed)
     });
-    client.tx(id).unwrap().unwrap()["height"].as_u64().unwrap()
+    client.tx(id).unwrap().unwrap().height.unwrap()
 }
 
 #[test]
@@ -136,10 +136,10 @@ fn outputs_by_id_and_tag_spent_paged_and_kept_across_restarts() {
     let url = node.url();
 
     // tx1 in one block, then tx2 and tx3.
-    client.submit(&tx1.to_bytes()).unwrap();
+    common::json(client.submit(&tx1.to_bytes()).unwrap());
     let h1 = confirmed_height(&client, &txid(&tx1));
-    client.submit(&tx2.to_bytes()).unwrap();
-    client.submit(&tx3.to_bytes()).unwrap();
+    common::json(client.submit(&tx2.to_bytes()).unwrap());
+    common::json(client.submit(&tx3.to_bytes()).unwrap());
     let h2 = confirmed_height(&client, &txid(&tx2));
     let h3 = confirmed_height(&client, &txid(&tx3));
     assert!(h1 < h2 && h1 < h3);
@@ -201,7 +201,7 @@ fn outputs_by_id_and_tag_spent_paged_and_kept_across_restarts() {
             (h2, out2.contract.id(), txid(&tx2)),
             (h3, out3.contract.id(), txid(&tx3)),
         ];
-        let index = |t: &str| client.tx(t).unwrap().unwrap()["index"].as_u64().unwrap();
+        let index = |t: &str| u64::from(client.tx(t).unwrap().unwrap().index.unwrap());
         later.sort_by_key(|(h, _, t)| (*h, index(t)));
         later
             .iter()
@@ -225,7 +225,7 @@ fn outputs_by_id_and_tag_spent_paged_and_kept_across_restarts() {
 
     // Spent: the spender, and no proof.
     let (spend, _) = tagged(&mut net, out1.contract.clone(), 990, 10);
-    client.submit(&spend.to_bytes()).unwrap();
+    common::json(client.submit(&spend.to_bytes()).unwrap());
     let hs = confirmed_height(&client, &txid(&spend));
     let (_, c1) = get(&format!("{url}/v1/contracts/{id1}"));
     assert_eq!(c1["unspent"], false, "{c1}");

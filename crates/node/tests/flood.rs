@@ -175,7 +175,7 @@ fn a_node_under_a_flood_of_hostile_transactions_keeps_serving() {
     // An honest payment still confirms.
     let (tx, _) = net.pay(0, 10);
     let client = Client::new(&url).unwrap();
-    let id = client.submit(&tx.to_bytes()).unwrap()["id"]
+    let id = common::json(client.submit(&tx.to_bytes()).unwrap())["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -183,7 +183,7 @@ fn a_node_under_a_flood_of_hostile_transactions_keeps_serving() {
         client
             .tx(&id)
             .unwrap()
-            .is_some_and(|t| t["status"] == "confirmed")
+            .is_some_and(|t| common::json(t)["status"] == "confirmed")
     });
 
     let (hwm_after, rss_after) = (proc_kb("VmHWM"), proc_kb("VmRSS"));

@@ -127,3 +127,8 @@ pub fn node_config(
         ..NodeConfig::default()
     }
 }
+
+/// An API answer as JSON, for tests that look at fields by name.
+pub fn json(answer: impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(answer).unwrap()
+}
