@@ -34,7 +34,7 @@ use super::peers::Peers;
 use super::pool_exchange::{self, PoolExchange};
 use super::protocol::Names;
 use super::scores::Offence;
-use super::sync::{self, Sync};
+use super::sync::{self, BlockSync};
 use crate::admission;
 
 /// How often peers are asked for their status, configured peers redialed
@@ -83,7 +83,7 @@ pub(super) struct Driver<C: ChainAccess> {
     names: Names,
     network: BlockID,
     gossip: Gossip,
-    sync: Sync,
+    sync: BlockSync,
     pool: PoolExchange,
     peers: Peers,
     /// Gossiped blocks being decoded at once (on blocking threads): one
@@ -109,7 +109,7 @@ impl<C: ChainAccess> Driver<C> {
         let (outcomes, outcome_rx) = mpsc::unbounded_channel();
         Driver {
             gossip: Gossip::new(&names, settings.compact),
-            sync: Sync::new(status.network, status.height),
+            sync: BlockSync::new(status.network, status.height),
             pool: PoolExchange::new(chain.pruned()),
             peers: Peers::new(me, settings.peers.clone(), settings.target_peers),
             network: status.network,

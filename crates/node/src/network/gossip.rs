@@ -16,7 +16,7 @@ use super::chain::ChainAccess;
 use super::compact::CompactBlock;
 use super::protocol::{Names, MAX_BLOCK_MESSAGE, MAX_TX_MESSAGE};
 use super::scores::Offence;
-use super::sync::{block_is_invalid, block_is_malformed, Sync};
+use super::sync::{block_is_invalid, block_is_malformed, BlockSync};
 use crate::actor::Import;
 use crate::admission;
 use crate::NodeError;
@@ -104,7 +104,7 @@ impl Gossip {
         id: MessageId,
         source: PeerId,
         verdict: Verdict,
-        sync: &mut Sync,
+        sync: &mut BlockSync,
         now: Instant,
     ) -> Vec<Action> {
         let report = |acceptance| Action::Report(id.clone(), source, acceptance);
@@ -255,7 +255,7 @@ mod tests {
     fn verdicts_map_to_acceptance_and_offences() {
         let (mut g, _) = gossip();
         let now = Instant::now();
-        let mut sync = Sync::new(NETWORK, 5);
+        let mut sync = BlockSync::new(NETWORK, 5);
         let (p, ahead) = two_peers();
         sync.on_connected(p);
         sync.on_connected(ahead);
@@ -314,7 +314,7 @@ mod tests {
             ]
         );
         // A compact block missing transactions: held, its block fetched.
-        let mut sync = Sync::new(NETWORK, 5);
+        let mut sync = BlockSync::new(NETWORK, 5);
         assert_eq!(
             g.on_verdict(id.clone(), p, Verdict::Fetch(6), &mut sync, now),
             vec![Action::Sync(p, SyncRequest::Blocks { from: 6, count: 1 })]

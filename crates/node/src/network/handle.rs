@@ -70,7 +70,7 @@ pub(super) enum Command {
     PublishBlock(Box<Block>, Vec<TxID>),
 }
 
-/// Talks to the network service; cheap to clone.
+/// Talks to the network's driver; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct NetworkHandle {
     commands: mpsc::UnboundedSender<Command>,

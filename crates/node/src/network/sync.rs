@@ -25,7 +25,7 @@ pub(super) const SYNC_GRACE: Duration = Duration::from_secs(2);
 
 /// The sync side of every connection.
 #[derive(Debug)]
-pub(super) struct Sync {
+pub(super) struct BlockSync {
     network: BlockID,
     /// This node's tip height, as last known.
     local_height: u64,
@@ -42,9 +42,9 @@ pub(super) struct Sync {
     behind_since: Option<Instant>,
 }
 
-impl Sync {
-    pub fn new(network: BlockID, local_height: u64) -> Sync {
-        Sync {
+impl BlockSync {
+    pub fn new(network: BlockID, local_height: u64) -> BlockSync {
+        BlockSync {
             network,
             local_height,
             statuses: HashMap::new(),
@@ -341,7 +341,7 @@ mod tests {
     #[tokio::test]
     async fn the_peer_ahead_is_asked_and_a_wrong_block_is_charged() {
         let now = Instant::now();
-        let mut sync = Sync::new(NETWORK, 5);
+        let mut sync = BlockSync::new(NETWORK, 5);
         let (level, ahead) = two_peers();
         for p in [level, ahead] {
             assert_eq!(
@@ -401,7 +401,7 @@ mod tests {
     #[test]
     fn one_block_behind_waits_for_gossip_first() {
         let now = Instant::now();
-        let mut sync = Sync::new(NETWORK, 5);
+        let mut sync = BlockSync::new(NETWORK, 5);
         let (a, _) = two_peers();
         sync.on_connected(a);
         assert!(sync
@@ -413,7 +413,7 @@ mod tests {
             vec![blocks_from(a, 6, MAX_BLOCKS)]
         );
         // A gossiped block under validation holds a download back too.
-        let mut sync = Sync::new(NETWORK, 5);
+        let mut sync = BlockSync::new(NETWORK, 5);
         sync.on_connected(a);
         sync.block_validation_started();
         assert!(sync
@@ -426,7 +426,7 @@ mod tests {
     #[test]
     fn another_network_or_an_empty_answer() {
         let now = Instant::now();
-        let mut sync = Sync::new(NETWORK, 5);
+        let mut sync = BlockSync::new(NETWORK, 5);
         let (a, _) = two_peers();
         sync.on_connected(a);
         let mut other = status(9);
@@ -451,7 +451,7 @@ mod tests {
     #[test]
     fn a_compact_block_is_held_until_its_full_block_is_in() {
         let now = Instant::now();
-        let mut sync = Sync::new(NETWORK, 5);
+        let mut sync = BlockSync::new(NETWORK, 5);
         let (a, b) = two_peers();
         sync.on_connected(a);
         let id = MessageId::new(b"compact");
