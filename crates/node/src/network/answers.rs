@@ -77,3 +77,44 @@ pub(super) async fn pool<C: ChainAccess>(chain: &C, request: PoolRequest) -> Poo
     };
     answer.unwrap_or_else(|e| PoolResponse::Error(e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::super::fake_chain::{block, status, FakeChain};
+    use super::*;
+
+    #[tokio::test]
+    async fn ranges_are_bounded_by_the_limits_the_tip_and_the_first_block() {
+        let chain = FakeChain::at(100);
+        let answering = Semaphore::new(1);
+        let ask = |request| sync(&chain, &answering, request);
+        assert!(matches!(
+            ask(SyncRequest::Status).await,
+            SyncResponse::Status(s) if s == status(100)
+        ));
+        // At most MAX_BLOCKS, whatever the count asked.
+        let many = SyncRequest::Blocks {
+            from: 2,
+            count: u32::MAX,
+        };
+        match ask(many).await {
+            SyncResponse::Blocks(b) => {
+                assert_eq!(b.len(), MAX_BLOCKS as usize);
+                assert_eq!(b[0], block(2, true));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Up to the tip, and nothing past it.
+        let tail = SyncRequest::Blocks { from: 99, count: 5 };
+        assert!(matches!(ask(tail).await, SyncResponse::Blocks(b) if b.len() == 2));
+        let past = SyncRequest::Blocks {
+            from: u64::MAX,
+            count: 5,
+        };
+        assert!(matches!(ask(past).await, SyncResponse::Blocks(b) if b.is_empty()));
+        // Below the first stored block: refused.
+        let below = SyncRequest::Headers { from: 1, count: 1 };
+        assert!(matches!(ask(below).await, SyncResponse::Error(_)));
+    }
+}

@@ -210,8 +210,8 @@ pub(super) fn block_verdict(imported: Result<Import, NodeError>, what: &str) -> 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
+    use super::super::fake_chain::{block, status, two_peers, tx, FakeChain, NETWORK};
     use super::super::messages::{SyncRequest, SyncResponse, MAX_BLOCKS};
-    use super::super::tests_support::{block, status, two_peers, tx, FakeChain, NETWORK};
     use super::*;
     use libp2p::gossipsub::TopicHash;
 

@@ -18,6 +18,8 @@ mod codec;
 mod compact;
 mod discovery;
 mod driver;
+#[cfg(test)]
+mod fake_chain;
 mod gossip;
 mod handle;
 mod key;
@@ -27,8 +29,6 @@ mod pool_exchange;
 mod protocol;
 mod scores;
 mod sync;
-#[cfg(test)]
-mod tests_support;
 
 pub use behaviour::{
     build_swarm, Behaviour, BehaviourEvent, PeersBehaviour, PoolBehaviour, SyncBehaviour,

@@ -297,7 +297,7 @@ pub(super) async fn take<C: ChainAccess>(
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::super::tests_support::{two_peers, tx, FakeChain};
+    use super::super::fake_chain::{two_peers, tx, FakeChain};
     use super::*;
 
     fn id(n: u8) -> TxID {

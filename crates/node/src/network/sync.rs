@@ -331,7 +331,7 @@ fn header_height(block: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
-    use super::super::tests_support::{block, status, two_peers, FakeChain, NETWORK};
+    use super::super::fake_chain::{block, status, two_peers, FakeChain, NETWORK};
     use super::*;
 
     fn blocks_from(peer: PeerId, from: u64, count: u32) -> Action {
