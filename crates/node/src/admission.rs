@@ -12,7 +12,7 @@
 //!    (docs/spec/zkvm.md §Execution budget), on the verification pool:
 //!    txid, inputs, fee rate;
 //! 3. on the chain's thread, every check that needs the chain but not the
-//!    proof ([`Chain::check_admission`]);
+//!    proof ([`crate::Chain::check_admission`]);
 //! 4. the proof and signatures (the multiscalar check), on the pool;
 //! 5. the insertion, which checks again what the chain may have changed
 //!    meanwhile, then storage; the caller gossips.

@@ -19,7 +19,7 @@ use futures::StreamExt;
 use libp2p::identity::Keypair;
 use libp2p::{PeerId, Swarm};
 use musig::SecretKey;
-use node::network::messages::{PeerStatus, Request, Response};
+use node::network::messages::{PeerStatus, PoolRequest, PoolResponse, SyncRequest, SyncResponse};
 use node::network::{build_swarm, Behaviour, CompactBlock, Names, MAX_TX_MESSAGE};
 use node::{Chain, Client, Limits, RunningNode};
 use zkvm::Tx;
@@ -318,17 +318,24 @@ fn misbehaving_peers_are_scored_down_and_cut_off() {
     let (height, tip_id) = tip(&f);
     let network = state.initial.id();
     let txid = zkvm::Verifier::precompute(&tx).unwrap().id;
-    c.serve(&f, -35, |request| match request {
-        Request::Status => Some(Response::Status(PeerStatus {
-            network,
-            height,
-            tip: tip_id,
-            first_block: 2,
-        })),
-        Request::Pool => Some(Response::Pool(vec![txid])),
-        Request::Txs(ids) if *ids == [txid] => Some(Response::Txs(vec![bad.clone()])),
-        _ => None,
-    });
+    c.serve(
+        &f,
+        -35,
+        |request| match request {
+            SyncRequest::Status => Some(SyncResponse::Status(PeerStatus {
+                network,
+                height,
+                tip: tip_id,
+                first_block: 2,
+            })),
+            _ => None,
+        },
+        |request| match request {
+            PoolRequest::Listing => Some(PoolResponse::Listing(vec![txid])),
+            PoolRequest::Txs(ids) if *ids == [txid] => Some(PoolResponse::Txs(vec![bad.clone()])),
+            _ => None,
+        },
+    );
     assert!(!in_pool(&f, &tx));
     drop(c);
     wait_for("the pool attacker to go", 10, || {

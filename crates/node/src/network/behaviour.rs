@@ -1,6 +1,7 @@
 //! The libp2p stack (docs/spec/network.md §Transport): TCP, Noise, Yamux;
-//! gossipsub for transactions and blocks; request-response for sync;
-//! identify and ping; a block list for banned peers; connection limits.
+//! gossipsub for transactions and blocks; one request-response behaviour
+//! per protocol (sync, pool exchange, peers), so that an answer is routed
+//! by the behaviour it comes from; identify and ping; a block list for banned peers; connection limits.
 
 // The derive generates `BehaviourEvent`, one variant per field.
 #![allow(missing_docs)]
@@ -15,12 +16,22 @@ use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::NetworkBehaviour;
 use libp2p::{identify, noise, ping, tcp, yamux, Swarm, SwarmBuilder};
 
-use super::codec::SyncCodec;
+use super::codec::Framed;
+use super::messages::{
+    PeerList, PeersRequest, PoolRequest, PoolResponse, SyncRequest, SyncResponse,
+};
 use super::protocol::{message_id, Names, IDENTIFY_PROTOCOL, MAX_GOSSIP_FRAME};
 use crate::NodeError;
 
-/// How long a sync request may take (a response of blocks can be 24 MiB).
+/// How long a request may take (a response of blocks can be 24 MiB).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The sync protocol's behaviour.
+pub type SyncBehaviour = request_response::Behaviour<Framed<SyncRequest, SyncResponse>>;
+/// The pool exchange's behaviour.
+pub type PoolBehaviour = request_response::Behaviour<Framed<PoolRequest, PoolResponse>>;
+/// The peers protocol's behaviour.
+pub type PeersBehaviour = request_response::Behaviour<Framed<PeersRequest, PeerList>>;
 /// Inbound connections still in their handshake at once.
 const MAX_PENDING_INBOUND: u32 = 32;
 /// Connections to one peer (two nodes that dial each other at once may
@@ -34,8 +45,12 @@ pub const DEFAULT_MAX_INBOUND: u32 = 64;
 pub struct Behaviour {
     /// Transactions and blocks.
     pub gossip: gossipsub::Behaviour,
-    /// Headers, blocks, status and snapshots on request.
-    pub sync: request_response::Behaviour<SyncCodec>,
+    /// Status, headers, blocks and snapshots on request.
+    pub sync: SyncBehaviour,
+    /// Mempool listings and transactions on request.
+    pub pool: PoolBehaviour,
+    /// Peer lists on request.
+    pub peers: PeersBehaviour,
     /// Peers' versions and addresses.
     pub identify: identify::Behaviour,
     /// Liveness.
@@ -78,10 +93,21 @@ pub fn build_swarm(
             gossip.subscribe(&names.tx)?;
             gossip.subscribe(&names.block)?;
             gossip.subscribe(&names.compact)?;
+            let config = request_response::Config::default().with_request_timeout(REQUEST_TIMEOUT);
             let sync = request_response::Behaviour::with_codec(
-                SyncCodec,
+                Framed::default(),
                 [(names.sync.clone(), ProtocolSupport::Full)],
-                request_response::Config::default().with_request_timeout(REQUEST_TIMEOUT),
+                config.clone(),
+            );
+            let pool = request_response::Behaviour::with_codec(
+                Framed::default(),
+                [(names.pool.clone(), ProtocolSupport::Full)],
+                config.clone(),
+            );
+            let peers = request_response::Behaviour::with_codec(
+                Framed::default(),
+                [(names.peers.clone(), ProtocolSupport::Full)],
+                config,
             );
             let identify = identify::Behaviour::new(
                 identify::Config::new(IDENTIFY_PROTOCOL.into(), key.public())
@@ -90,6 +116,8 @@ pub fn build_swarm(
             Ok(Behaviour {
                 gossip,
                 sync,
+                pool,
+                peers,
                 identify,
                 ping: ping::Behaviour::default(),
                 blocked: allow_block_list::Behaviour::default(),

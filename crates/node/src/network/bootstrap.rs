@@ -14,7 +14,7 @@ use libp2p::{Multiaddr, PeerId, Swarm};
 use tracing::info;
 
 use super::behaviour::{build_swarm, Behaviour, BehaviourEvent};
-use super::messages::{Request, Response, MAX_HEADERS};
+use super::messages::{SyncRequest, SyncResponse, MAX_HEADERS};
 use super::protocol::Names;
 use crate::NodeError;
 
@@ -52,7 +52,7 @@ async fn fetch(
     trusted: Option<BlockID>,
 ) -> Result<ChainState, NodeError> {
     let peer = connected(swarm).await?;
-    let Response::Snapshot(bytes) = request(swarm, peer, Request::Snapshot).await? else {
+    let SyncResponse::Snapshot(bytes) = request(swarm, peer, SyncRequest::Snapshot).await? else {
         return Err(NodeError::Network(
             "the peer answered with no snapshot".into(),
         ));
@@ -69,8 +69,8 @@ async fn fetch(
         while tip.tip.height < state.tip.height {
             let from = tip.tip.height + 1;
             let count = (state.tip.height - tip.tip.height).min(u64::from(MAX_HEADERS)) as u32;
-            let Response::Headers(headers) =
-                request(swarm, peer, Request::Headers { from, count }).await?
+            let SyncResponse::Headers(headers) =
+                request(swarm, peer, SyncRequest::Headers { from, count }).await?
             else {
                 return Err(NodeError::Network("the peer sent no headers".into()));
             };
@@ -124,8 +124,8 @@ fn dialed(swarm: &Swarm<Behaviour>) -> usize {
 async fn request(
     swarm: &mut Swarm<Behaviour>,
     peer: PeerId,
-    req: Request,
-) -> Result<Response, NodeError> {
+    req: SyncRequest,
+) -> Result<SyncResponse, NodeError> {
     let id = swarm.behaviour_mut().sync.send_request(&peer, req);
     loop {
         match swarm.select_next_some().await {
@@ -138,7 +138,7 @@ async fn request(
                 ..
             })) if request_id == id => {
                 return match response {
-                    Response::Error(reason) => {
+                    SyncResponse::Error(reason) => {
                         Err(NodeError::Network(format!("the peer refused: {reason}")))
                     }
                     other => Ok(other),

@@ -1,18 +1,34 @@
-//! The sync protocol's framing: one request or response per stream, read
-//! to the end of the stream with a size limit checked as bytes arrive.
+//! The framing shared by the request-response protocols
+//! (docs/spec/network.md §Sync): one request or response per stream, read
+//! to the end of the stream with the message's size limit checked as
+//! bytes arrive.
 
 use std::io;
+use std::marker::PhantomData;
 
 use async_trait::async_trait;
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::request_response::Codec;
 use libp2p::StreamProtocol;
 
-use super::messages::{Request, Response, MAX_REQUEST_BYTES, MAX_RESPONSE_BYTES};
+use super::messages::Wire;
 
-/// Encodes and decodes [`Request`] and [`Response`] on a stream.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SyncCodec;
+/// Encodes and decodes requests `Req` and responses `Resp` on a stream.
+pub struct Framed<Req, Resp>(PhantomData<fn() -> (Req, Resp)>);
+
+// Not derived: the derives would ask the messages to be `Clone` and
+// `Default` too.
+impl<Req, Resp> Clone for Framed<Req, Resp> {
+    fn clone(&self) -> Self {
+        Framed(PhantomData)
+    }
+}
+
+impl<Req, Resp> Default for Framed<Req, Resp> {
+    fn default() -> Self {
+        Framed(PhantomData)
+    }
+}
 
 async fn read_limited<T: AsyncRead + Unpin + Send>(
     io: &mut T,
@@ -34,38 +50,33 @@ fn invalid(e: impl std::fmt::Display) -> io::Error {
 }
 
 #[async_trait]
-impl Codec for SyncCodec {
+impl<Req: Wire, Resp: Wire> Codec for Framed<Req, Resp> {
     type Protocol = StreamProtocol;
-    type Request = Request;
-    type Response = Response;
+    type Request = Req;
+    type Response = Resp;
 
-    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Request>
+    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Req>
     where
         T: AsyncRead + Unpin + Send,
     {
-        let bytes = read_limited(io, MAX_REQUEST_BYTES).await?;
-        Request::from_bytes(&bytes).map_err(invalid)
+        let bytes = read_limited(io, Req::MAX_BYTES).await?;
+        Req::from_bytes(&bytes).map_err(invalid)
     }
 
-    async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Response>
+    async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Resp>
     where
         T: AsyncRead + Unpin + Send,
     {
-        let bytes = read_limited(io, MAX_RESPONSE_BYTES).await?;
+        let bytes = read_limited(io, Resp::MAX_BYTES).await?;
         if bytes.is_empty() {
-            // The peer closed the stream without answering (it may not
-            // serve sync at all): a missing answer, not a malformed one.
+            // The peer closed the stream without answering: a missing
+            // answer, not a malformed one (no response encodes to nothing).
             return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "no response"));
         }
-        Response::from_bytes(&bytes).map_err(invalid)
+        Resp::from_bytes(&bytes).map_err(invalid)
     }
 
-    async fn write_request<T>(
-        &mut self,
-        _: &StreamProtocol,
-        io: &mut T,
-        req: Request,
-    ) -> io::Result<()>
+    async fn write_request<T>(&mut self, _: &StreamProtocol, io: &mut T, req: Req) -> io::Result<()>
     where
         T: AsyncWrite + Unpin + Send,
     {
@@ -77,7 +88,7 @@ impl Codec for SyncCodec {
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-        res: Response,
+        res: Resp,
     ) -> io::Result<()>
     where
         T: AsyncWrite + Unpin + Send,

@@ -91,7 +91,7 @@ mod tests {
     /// sent the list was charged for it.
     #[test]
     fn every_list_decodes() {
-        use super::super::messages::Response;
+        use super::super::messages::{PeerList, Wire};
         let padded: Multiaddr = format!("{}/tcp/1", "/ip4/10.0.0.1".repeat(60))
             .parse()
             .unwrap();
@@ -115,7 +115,7 @@ mod tests {
             assert!(!list.is_empty() && list.len() <= MAX_PEER_ADDRS as usize);
             assert_eq!(list.iter().any(|(_, a)| is_loopback(a)), local);
             assert!(list.iter().all(|(_, a)| dialable(a)));
-            assert!(Response::from_bytes(&Response::Peers(list).to_bytes()).is_ok());
+            assert!(PeerList::from_bytes(&PeerList(list).to_bytes()).is_ok());
         }
     }
 

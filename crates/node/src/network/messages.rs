@@ -1,6 +1,11 @@
-//! The sync protocol's requests and responses (docs/spec/network.md §Sync):
-//! little-endian integers, a tag byte first, strict decoders that reject
-//! unknown tags, oversize counts and trailing bytes.
+//! The messages of the three request-response protocols
+//! (docs/spec/network.md §Sync, §Pool exchange, §Peer discovery): sync
+//! (status, headers, blocks, snapshot), pool exchange (listing,
+//! transactions) and peers (a peer list). Each protocol is its own libp2p
+//! behaviour, so an answer is known by the protocol it arrives on, not by
+//! the request it answers. Little-endian integers, a tag byte first where
+//! a protocol has more than one message; strict decoders reject unknown
+//! tags, oversize counts and trailing bytes.
 
 use blockchain::{BlockHeader, BlockID};
 use libp2p::{Multiaddr, PeerId};
@@ -29,16 +34,42 @@ pub const MAX_PEER_ADDRS: u32 = 64;
 pub const MAX_PEER_ID_BYTES: usize = 64;
 /// Longest encoded address in a peer list.
 pub const MAX_ADDR_BYTES: usize = 256;
-/// Largest request on the wire: a request for [`MAX_TXS`] transactions.
-pub const MAX_REQUEST_BYTES: usize = 1 + 4 + 32 * MAX_TXS as usize;
-/// Largest response on the wire: the soft limit plus one largest block.
-pub const MAX_RESPONSE_BYTES: usize = BLOCKS_RESPONSE_SOFT_LIMIT + blockchain::MAX_BLOCK_SIZE + 64;
 /// Longest error reason sent.
 pub const MAX_REASON_BYTES: usize = 256;
 
-/// A question to a peer.
+/// Largest sync request: a Headers or Blocks request.
+pub const MAX_SYNC_REQUEST_BYTES: usize = 1 + 8 + 4;
+/// Largest sync response: the blocks' soft limit plus one largest block.
+pub const MAX_SYNC_RESPONSE_BYTES: usize =
+    BLOCKS_RESPONSE_SOFT_LIMIT + blockchain::MAX_BLOCK_SIZE + 64;
+/// Largest pool request: a request for [`MAX_TXS`] transactions.
+pub const MAX_POOL_REQUEST_BYTES: usize = 1 + 4 + 32 * MAX_TXS as usize;
+/// Largest pool response: the transactions' soft limit plus one largest
+/// transaction and the counts (a full listing, 1,600,005 bytes, is less).
+pub const MAX_POOL_RESPONSE_BYTES: usize =
+    TXS_RESPONSE_SOFT_LIMIT + MAX_TX_MESSAGE + 1 + 4 + 4 * MAX_TXS as usize;
+/// Largest peers request: it has no body.
+pub const MAX_PEERS_REQUEST_BYTES: usize = 0;
+/// Largest peer list: [`MAX_PEER_ADDRS`] entries of the longest ID and
+/// address.
+pub const MAX_PEERS_RESPONSE_BYTES: usize =
+    4 + MAX_PEER_ADDRS as usize * (4 + MAX_PEER_ID_BYTES + 4 + MAX_ADDR_BYTES);
+
+/// A message of one of the protocols: its encoding, its strict decoding
+/// and the most bytes it may take on the wire (the codec stops reading
+/// past it).
+pub trait Wire: Sized + Send + 'static {
+    /// The largest encoding.
+    const MAX_BYTES: usize;
+    /// The encoding.
+    fn to_bytes(&self) -> Vec<u8>;
+    /// Decodes a message spanning all of `bytes`.
+    fn from_bytes(bytes: &[u8]) -> Result<Self, VMError>;
+}
+
+/// A question of the sync protocol.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Request {
+pub enum SyncRequest {
     /// Its network, tip and first stored block.
     Status,
     /// Up to `count` headers with their signatures from height `from`.
@@ -57,12 +88,6 @@ pub enum Request {
     },
     /// Its chain state's snapshot (docs/spec/blockchain.md §Snapshot).
     Snapshot,
-    /// The IDs of its mempool's transactions.
-    Pool,
-    /// The mempool transactions with these IDs (at most [`MAX_TXS`]).
-    Txs(Vec<TxID>),
-    /// The peers it is connected to, with an address each listens on.
-    Peers,
 }
 
 /// What a peer says of its chain.
@@ -88,52 +113,87 @@ pub struct SignedHeader {
     pub signature: Signature,
 }
 
-/// An answer.
+/// An answer of the sync protocol.
 #[derive(Clone, Debug)]
-pub enum Response {
-    /// To [`Request::Status`].
+pub enum SyncResponse {
+    /// To [`SyncRequest::Status`].
     Status(PeerStatus),
-    /// To [`Request::Headers`]: consecutive heights from the one asked,
-    /// fewer if the chain is shorter (none if it ends before `from`).
+    /// To [`SyncRequest::Headers`]: consecutive heights from the one
+    /// asked, fewer if the chain is shorter (none if it ends before
+    /// `from`).
     Headers(Vec<SignedHeader>),
-    /// To [`Request::Blocks`]: encoded blocks of consecutive heights from
-    /// the one asked, decoded (and validated) by the caller.
+    /// To [`SyncRequest::Blocks`]: encoded blocks of consecutive heights
+    /// from the one asked, decoded (and validated) by the caller.
     Blocks(Vec<Vec<u8>>),
-    /// To [`Request::Snapshot`].
+    /// To [`SyncRequest::Snapshot`].
     Snapshot(Vec<u8>),
-    /// To [`Request::Pool`]: IDs in block production order (highest fee
-    /// rate first, parents before children), at most [`MAX_POOL_IDS`].
-    Pool(Vec<TxID>),
-    /// To [`Request::Txs`]: the encoded transactions it still has, in the
-    /// order asked, decoded (and verified) by the caller.
-    Txs(Vec<Vec<u8>>),
-    /// To [`Request::Peers`]: at most [`MAX_PEER_ADDRS`].
-    Peers(Vec<(PeerId, Multiaddr)>),
     /// The request cannot be answered, and why (UTF-8).
     Error(String),
 }
+
+/// A question of the pool exchange.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PoolRequest {
+    /// The IDs of its mempool's transactions.
+    Listing,
+    /// The mempool transactions with these IDs (at most [`MAX_TXS`]).
+    Txs(Vec<TxID>),
+}
+
+/// An answer of the pool exchange.
+#[derive(Clone, Debug)]
+pub enum PoolResponse {
+    /// To [`PoolRequest::Listing`]: IDs in block production order
+    /// (highest fee rate first, parents before children), at most
+    /// [`MAX_POOL_IDS`].
+    Listing(Vec<TxID>),
+    /// To [`PoolRequest::Txs`]: the encoded transactions it still has, in
+    /// the order asked, decoded (and verified) by the caller.
+    Txs(Vec<Vec<u8>>),
+    /// The request cannot be answered, and why (UTF-8).
+    Error(String),
+}
+
+/// The question of the peers protocol: the peers the responder is
+/// connected to, with an address each listens on. It has no body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeersRequest;
+
+/// The answer of the peers protocol: at most [`MAX_PEER_ADDRS`] peers,
+/// each with one address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerList(pub Vec<(PeerId, Multiaddr)>);
 
 const STATUS: u8 = 0;
 const HEADERS: u8 = 1;
 const BLOCKS: u8 = 2;
 const SNAPSHOT: u8 = 3;
-const POOL: u8 = 4;
-const TXS: u8 = 5;
-const PEERS: u8 = 6;
+const LISTING: u8 = 0;
+const TXS: u8 = 1;
 const ERROR: u8 = 0xff;
 
 /// The smallest encoded header: version, height, time (8 each), previd,
 /// txroot, utxoroot (32 each) and the ext's length (4).
 const MIN_HEADER_BYTES: usize = 3 * 8 + 3 * 32 + 4;
 
-impl Request {
-    /// `tag || [LE64 from || LE32 count | LE32 n || n × txid]`.
-    pub fn to_bytes(&self) -> Vec<u8> {
+/// Rejects an encoding over `max` bytes before reading it.
+fn within(bytes: &[u8], max: usize) -> Result<(), VMError> {
+    if bytes.len() > max {
+        return Err(VMError::InvalidFormat("message too large"));
+    }
+    Ok(())
+}
+
+impl Wire for SyncRequest {
+    const MAX_BYTES: usize = MAX_SYNC_REQUEST_BYTES;
+
+    /// `tag || [LE64 from || LE32 count]`.
+    fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::new();
         match self {
-            Request::Status => v.write_u8(b"tag", STATUS),
-            Request::Headers { from, count } | Request::Blocks { from, count } => {
-                let tag = if matches!(self, Request::Headers { .. }) {
+            SyncRequest::Status => v.write_u8(b"tag", STATUS),
+            SyncRequest::Headers { from, count } | SyncRequest::Blocks { from, count } => {
+                let tag = if matches!(self, SyncRequest::Headers { .. }) {
                     HEADERS
                 } else {
                     BLOCKS
@@ -142,58 +202,48 @@ impl Request {
                 v.write_u64(b"from", *from);
                 v.write_u32(b"count", *count);
             }
-            Request::Snapshot => v.write_u8(b"tag", SNAPSHOT),
-            Request::Pool => v.write_u8(b"tag", POOL),
-            Request::Txs(ids) => {
-                v.write_u8(b"tag", TXS);
-                write_ids(&mut v, ids);
-            }
-            Request::Peers => v.write_u8(b"tag", PEERS),
+            SyncRequest::Snapshot => v.write_u8(b"tag", SNAPSHOT),
         }
         v
     }
 
-    /// Decodes a request spanning all of `bytes`.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Request, VMError> {
+    fn from_bytes(bytes: &[u8]) -> Result<SyncRequest, VMError> {
+        within(bytes, Self::MAX_BYTES)?;
         Reader::read_all(bytes, |r| match r.read_u8()? {
-            STATUS => Ok(Request::Status),
+            STATUS => Ok(SyncRequest::Status),
             tag @ (HEADERS | BLOCKS) => {
                 let from = r.read_u64()?;
                 let count = r.read_u32()?;
                 Ok(if tag == HEADERS {
-                    Request::Headers { from, count }
+                    SyncRequest::Headers { from, count }
                 } else {
-                    Request::Blocks { from, count }
+                    SyncRequest::Blocks { from, count }
                 })
             }
-            SNAPSHOT => Ok(Request::Snapshot),
-            POOL => Ok(Request::Pool),
-            TXS => Ok(Request::Txs(read_ids(r, MAX_TXS, "too many transactions")?)),
-            PEERS => Ok(Request::Peers),
-            _ => Err(VMError::InvalidFormat("unknown request")),
+            SNAPSHOT => Ok(SyncRequest::Snapshot),
+            _ => Err(VMError::InvalidFormat("unknown sync request")),
         })
     }
 }
 
-impl Response {
+impl Wire for SyncResponse {
+    const MAX_BYTES: usize = MAX_SYNC_RESPONSE_BYTES;
+
     /// `tag || body`: a status is `network || LE64 height || tip || LE64
     /// first_block`; headers and blocks are `LE32 n || n × item`, a header
     /// item being `header || signature(64)` and a block item `LE32 len ||
-    /// block`; a pool listing is `LE32 n || n × txid`; transactions are
-    /// `LE32 n || n × (LE32 len || tx)`; peers are `LE32 n || n × (LE32 len
-    /// || peer ID || LE32 len || multiaddr)`; a snapshot or an error is
-    /// `LE32 len || bytes`.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// block`; a snapshot or an error is `LE32 len || bytes`.
+    fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::new();
         match self {
-            Response::Status(s) => {
+            SyncResponse::Status(s) => {
                 v.write_u8(b"tag", STATUS);
                 v.write(b"network", &s.network.0);
                 v.write_u64(b"height", s.height);
                 v.write(b"tip", &s.tip.0);
                 v.write_u64(b"first_block", s.first_block);
             }
-            Response::Headers(headers) => {
+            SyncResponse::Headers(headers) => {
                 v.write_u8(b"tag", HEADERS);
                 v.write_size(b"n", headers.len());
                 for h in headers {
@@ -201,55 +251,26 @@ impl Response {
                     v.write(b"signature", &h.signature.to_bytes());
                 }
             }
-            Response::Blocks(blocks) => {
+            SyncResponse::Blocks(blocks) => {
                 v.write_u8(b"tag", BLOCKS);
                 write_blobs(&mut v, blocks);
             }
-            Response::Snapshot(bytes) => {
+            SyncResponse::Snapshot(bytes) => {
                 v.write_u8(b"tag", SNAPSHOT);
                 v.write_size(b"len", bytes.len());
                 v.write(b"snapshot", bytes);
             }
-            Response::Pool(ids) => {
-                v.write_u8(b"tag", POOL);
-                write_ids(&mut v, ids);
-            }
-            Response::Txs(txs) => {
-                v.write_u8(b"tag", TXS);
-                write_blobs(&mut v, txs);
-            }
-            Response::Peers(peers) => {
-                v.write_u8(b"tag", PEERS);
-                v.write_size(b"n", peers.len());
-                for (id, addr) in peers {
-                    let id = id.to_bytes();
-                    v.write_size(b"len", id.len());
-                    v.write(b"peer", &id);
-                    v.write_size(b"len", addr.as_ref().len());
-                    v.write(b"addr", addr.as_ref());
-                }
-            }
-            Response::Error(reason) => {
-                let mut end = reason.len().min(MAX_REASON_BYTES);
-                while !reason.is_char_boundary(end) {
-                    end -= 1;
-                }
-                v.write_u8(b"tag", ERROR);
-                v.write_size(b"len", end);
-                v.write(b"reason", &reason.as_bytes()[..end]);
-            }
+            SyncResponse::Error(reason) => write_error(&mut v, reason),
         }
         v
     }
 
-    /// Decodes a response spanning all of `bytes`; counts are checked
-    /// against the protocol's limits before anything is allocated.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Response, VMError> {
-        if bytes.len() > MAX_RESPONSE_BYTES {
-            return Err(VMError::InvalidFormat("response too large"));
-        }
+    /// Counts are checked against the protocol's limits before anything
+    /// is allocated.
+    fn from_bytes(bytes: &[u8]) -> Result<SyncResponse, VMError> {
+        within(bytes, Self::MAX_BYTES)?;
         Reader::read_all(bytes, |r| match r.read_u8()? {
-            STATUS => Ok(Response::Status(PeerStatus {
+            STATUS => Ok(SyncResponse::Status(PeerStatus {
                 network: BlockID(r.read_array()?),
                 height: r.read_u64()?,
                 tip: BlockID(r.read_array()?),
@@ -266,54 +287,173 @@ impl Response {
                         .map_err(VMError::InvalidSignature)?;
                     Ok(SignedHeader { header, signature })
                 })?;
-                Ok(Response::Headers(headers))
+                Ok(SyncResponse::Headers(headers))
             }
-            BLOCKS => Ok(Response::Blocks(read_blobs(
+            BLOCKS => Ok(SyncResponse::Blocks(read_blobs(
                 r,
                 (MAX_BLOCKS, "too many blocks"),
                 MIN_HEADER_BYTES,
                 (usize::MAX, "block too large"),
             )?)),
-            SNAPSHOT => Ok(Response::Snapshot(r.read_sized_bytes()?.to_vec())),
-            POOL => Ok(Response::Pool(read_ids(r, MAX_POOL_IDS, "too many IDs")?)),
-            TXS => Ok(Response::Txs(read_blobs(
+            SNAPSHOT => Ok(SyncResponse::Snapshot(r.read_sized_bytes()?.to_vec())),
+            ERROR => Ok(SyncResponse::Error(read_error(r)?)),
+            _ => Err(VMError::InvalidFormat("unknown sync response")),
+        })
+    }
+}
+
+impl Wire for PoolRequest {
+    const MAX_BYTES: usize = MAX_POOL_REQUEST_BYTES;
+
+    /// `tag || [LE32 n || n × txid]`.
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::new();
+        match self {
+            PoolRequest::Listing => v.write_u8(b"tag", LISTING),
+            PoolRequest::Txs(ids) => {
+                v.write_u8(b"tag", TXS);
+                write_ids(&mut v, ids);
+            }
+        }
+        v
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Result<PoolRequest, VMError> {
+        within(bytes, Self::MAX_BYTES)?;
+        Reader::read_all(bytes, |r| match r.read_u8()? {
+            LISTING => Ok(PoolRequest::Listing),
+            TXS => Ok(PoolRequest::Txs(read_ids(
+                r,
+                MAX_TXS,
+                "too many transactions",
+            )?)),
+            _ => Err(VMError::InvalidFormat("unknown pool request")),
+        })
+    }
+}
+
+impl Wire for PoolResponse {
+    const MAX_BYTES: usize = MAX_POOL_RESPONSE_BYTES;
+
+    /// `tag || body`: a listing is `LE32 n || n × txid`; transactions are
+    /// `LE32 n || n × (LE32 len || tx)`; an error is `LE32 len || reason`.
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::new();
+        match self {
+            PoolResponse::Listing(ids) => {
+                v.write_u8(b"tag", LISTING);
+                write_ids(&mut v, ids);
+            }
+            PoolResponse::Txs(txs) => {
+                v.write_u8(b"tag", TXS);
+                write_blobs(&mut v, txs);
+            }
+            PoolResponse::Error(reason) => write_error(&mut v, reason),
+        }
+        v
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Result<PoolResponse, VMError> {
+        within(bytes, Self::MAX_BYTES)?;
+        Reader::read_all(bytes, |r| match r.read_u8()? {
+            LISTING => Ok(PoolResponse::Listing(read_ids(
+                r,
+                MAX_POOL_IDS,
+                "too many IDs",
+            )?)),
+            TXS => Ok(PoolResponse::Txs(read_blobs(
                 r,
                 (MAX_TXS, "too many transactions"),
                 0,
                 (MAX_TX_MESSAGE, "transaction too large"),
             )?)),
-            PEERS => {
-                let n = r.read_size()?;
-                if n > MAX_PEER_ADDRS as usize {
-                    return Err(VMError::InvalidFormat("too many peers"));
-                }
-                let peers = r.read_vec(n, 8, |r| {
-                    let id = read_bounded(r, MAX_PEER_ID_BYTES, "peer ID too long")?;
-                    let id = PeerId::from_bytes(id)
-                        .ok()
-                        .filter(|p| p.to_bytes() == id)
-                        .ok_or(VMError::InvalidFormat("bad peer ID"))?;
-                    let addr = read_bounded(r, MAX_ADDR_BYTES, "address too long")?;
-                    let addr = Multiaddr::try_from(addr.to_vec())
-                        .ok()
-                        .filter(|a| a.as_ref() == addr)
-                        .ok_or(VMError::InvalidFormat("bad address"))?;
-                    Ok((id, addr))
-                })?;
-                Ok(Response::Peers(peers))
-            }
-            ERROR => {
-                let reason = r.read_sized_bytes()?;
-                if reason.len() > MAX_REASON_BYTES {
-                    return Err(VMError::InvalidFormat("error reason too long"));
-                }
-                let reason = std::str::from_utf8(reason)
-                    .map_err(|_| VMError::InvalidFormat("error reason is not UTF-8"))?;
-                Ok(Response::Error(reason.to_string()))
-            }
-            _ => Err(VMError::InvalidFormat("unknown response")),
+            ERROR => Ok(PoolResponse::Error(read_error(r)?)),
+            _ => Err(VMError::InvalidFormat("unknown pool response")),
         })
     }
+}
+
+impl Wire for PeersRequest {
+    const MAX_BYTES: usize = MAX_PEERS_REQUEST_BYTES;
+
+    /// Nothing: the protocol says what is asked.
+    fn to_bytes(&self) -> Vec<u8> {
+        Vec::new()
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Result<PeersRequest, VMError> {
+        if !bytes.is_empty() {
+            return Err(VMError::InvalidFormat("a peers request has no body"));
+        }
+        Ok(PeersRequest)
+    }
+}
+
+impl Wire for PeerList {
+    const MAX_BYTES: usize = MAX_PEERS_RESPONSE_BYTES;
+
+    /// `LE32 n || n × (LE32 len || peer ID || LE32 len || multiaddr)`.
+    fn to_bytes(&self) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.write_size(b"n", self.0.len());
+        for (id, addr) in &self.0 {
+            let id = id.to_bytes();
+            v.write_size(b"len", id.len());
+            v.write(b"peer", &id);
+            v.write_size(b"len", addr.as_ref().len());
+            v.write(b"addr", addr.as_ref());
+        }
+        v
+    }
+
+    /// IDs and addresses must be in their canonical encodings (each is
+    /// re-encoded and compared).
+    fn from_bytes(bytes: &[u8]) -> Result<PeerList, VMError> {
+        within(bytes, Self::MAX_BYTES)?;
+        Reader::read_all(bytes, |r| {
+            let n = r.read_size()?;
+            if n > MAX_PEER_ADDRS as usize {
+                return Err(VMError::InvalidFormat("too many peers"));
+            }
+            let peers = r.read_vec(n, 8, |r| {
+                let id = read_bounded(r, MAX_PEER_ID_BYTES, "peer ID too long")?;
+                let id = PeerId::from_bytes(id)
+                    .ok()
+                    .filter(|p| p.to_bytes() == id)
+                    .ok_or(VMError::InvalidFormat("bad peer ID"))?;
+                let addr = read_bounded(r, MAX_ADDR_BYTES, "address too long")?;
+                let addr = Multiaddr::try_from(addr.to_vec())
+                    .ok()
+                    .filter(|a| a.as_ref() == addr)
+                    .ok_or(VMError::InvalidFormat("bad address"))?;
+                Ok((id, addr))
+            })?;
+            Ok(PeerList(peers))
+        })
+    }
+}
+
+/// `0xff || LE32 len || reason`, the reason cut to [`MAX_REASON_BYTES`] on
+/// a character boundary.
+fn write_error(v: &mut Vec<u8>, reason: &str) {
+    let mut end = reason.len().min(MAX_REASON_BYTES);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    v.write_u8(b"tag", ERROR);
+    v.write_size(b"len", end);
+    v.write(b"reason", &reason.as_bytes()[..end]);
+}
+
+/// Reads [`write_error`]'s body (after the tag).
+fn read_error(r: &mut Reader<'_>) -> Result<String, VMError> {
+    let reason = r.read_sized_bytes()?;
+    if reason.len() > MAX_REASON_BYTES {
+        return Err(VMError::InvalidFormat("error reason too long"));
+    }
+    let reason = std::str::from_utf8(reason)
+        .map_err(|_| VMError::InvalidFormat("error reason is not UTF-8"))?;
+    Ok(reason.to_string())
 }
 
 /// `LE32 n || n × (LE32 len || bytes)`.
@@ -380,35 +520,52 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// `message` survives its encoding, which fits the protocol's limit.
+    fn round_trip<T: Wire + std::fmt::Debug + Clone>(message: &T) -> T {
+        let bytes = message.to_bytes();
+        assert!(bytes.len() <= T::MAX_BYTES, "{message:?}");
+        let back = T::from_bytes(&bytes).unwrap();
+        assert_eq!(back.to_bytes(), bytes);
+        back
+    }
+
+    /// Whatever a decoder accepts re-encodes to the same bytes.
+    fn canonical<T: Wire>(bytes: &[u8]) -> bool {
+        T::from_bytes(bytes).map_or(true, |m| m.to_bytes() == bytes)
+    }
+
     proptest! {
         #[test]
         fn requests_round_trip(
             from in any::<u64>(),
             count in any::<u32>(),
-            tag in 0u8..7,
+            tag in 0u8..6,
             ids in proptest::collection::vec(any::<[u8; 32]>(), 0..=MAX_TXS as usize),
         ) {
-            let req = match tag {
-                0 => Request::Status,
-                1 => Request::Headers { from, count },
-                2 => Request::Blocks { from, count },
-                3 => Request::Snapshot,
-                4 => Request::Pool,
-                5 => Request::Txs(ids.into_iter().map(TxID).collect()),
-                _ => Request::Peers,
+            let sync = match tag % 4 {
+                0 => SyncRequest::Status,
+                1 => SyncRequest::Headers { from, count },
+                2 => SyncRequest::Blocks { from, count },
+                _ => SyncRequest::Snapshot,
             };
-            prop_assert!(req.to_bytes().len() <= MAX_REQUEST_BYTES);
-            prop_assert_eq!(Request::from_bytes(&req.to_bytes()).unwrap(), req);
+            prop_assert_eq!(round_trip(&sync), sync);
+            let pool = if tag < 3 {
+                PoolRequest::Listing
+            } else {
+                PoolRequest::Txs(ids.into_iter().map(TxID).collect())
+            };
+            prop_assert_eq!(round_trip(&pool), pool);
+            prop_assert_eq!(round_trip(&PeersRequest), PeersRequest);
         }
 
         #[test]
         fn decoders_are_total(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
-            if let Ok(req) = Request::from_bytes(&bytes) {
-                prop_assert_eq!(req.to_bytes(), bytes.clone());
-            }
-            if let Ok(resp) = Response::from_bytes(&bytes) {
-                prop_assert_eq!(resp.to_bytes(), bytes);
-            }
+            prop_assert!(canonical::<SyncRequest>(&bytes));
+            prop_assert!(canonical::<SyncResponse>(&bytes));
+            prop_assert!(canonical::<PoolRequest>(&bytes));
+            prop_assert!(canonical::<PoolResponse>(&bytes));
+            prop_assert!(canonical::<PeersRequest>(&bytes));
+            prop_assert!(canonical::<PeerList>(&bytes));
         }
 
         #[test]
@@ -417,17 +574,15 @@ mod tests {
             snapshot in proptest::collection::vec(any::<u8>(), 0..300),
             height in any::<u64>(),
         ) {
-            let r = Response::Blocks(blocks.clone());
-            let back = Response::from_bytes(&r.to_bytes()).unwrap();
-            prop_assert!(matches!(back, Response::Blocks(b) if b == blocks));
-            let s = Response::Snapshot(snapshot.clone());
-            let back = Response::from_bytes(&s.to_bytes()).unwrap();
-            prop_assert!(matches!(back, Response::Snapshot(b) if b == snapshot));
+            let back = round_trip(&SyncResponse::Blocks(blocks.clone()));
+            prop_assert!(matches!(back, SyncResponse::Blocks(b) if b == blocks));
+            let back = round_trip(&SyncResponse::Snapshot(snapshot.clone()));
+            prop_assert!(matches!(back, SyncResponse::Snapshot(b) if b == snapshot));
             let ids: Vec<TxID> = blocks.iter().map(|b| TxID([b[0]; 32])).collect();
-            let back = Response::from_bytes(&Response::Pool(ids.clone()).to_bytes()).unwrap();
-            prop_assert!(matches!(back, Response::Pool(b) if b == ids));
-            let back = Response::from_bytes(&Response::Txs(blocks.clone()).to_bytes()).unwrap();
-            prop_assert!(matches!(back, Response::Txs(b) if b == blocks));
+            let back = round_trip(&PoolResponse::Listing(ids.clone()));
+            prop_assert!(matches!(back, PoolResponse::Listing(b) if b == ids));
+            let back = round_trip(&PoolResponse::Txs(blocks.clone()));
+            prop_assert!(matches!(back, PoolResponse::Txs(b) if b == blocks));
             let peers: Vec<(PeerId, Multiaddr)> = blocks
                 .iter()
                 .map(|b| {
@@ -435,44 +590,70 @@ mod tests {
                     (PeerId::random(), addr.parse().unwrap())
                 })
                 .collect();
-            let back = Response::from_bytes(&Response::Peers(peers.clone()).to_bytes()).unwrap();
-            prop_assert!(matches!(back, Response::Peers(b) if b == peers));
+            prop_assert_eq!(round_trip(&PeerList(peers.clone())), PeerList(peers));
             let st = PeerStatus { network: BlockID([1; 32]), height, tip: BlockID([2; 32]), first_block: 2 };
-            let back = Response::from_bytes(&Response::Status(st.clone()).to_bytes()).unwrap();
-            prop_assert!(matches!(back, Response::Status(b) if b == st));
+            let back = round_trip(&SyncResponse::Status(st.clone()));
+            prop_assert!(matches!(back, SyncResponse::Status(b) if b == st));
         }
     }
 
     #[test]
     fn strict_on_trailing_bytes_tags_and_counts() {
-        let mut req = Request::Status.to_bytes();
+        let mut req = SyncRequest::Status.to_bytes();
         req.push(0);
-        assert!(Request::from_bytes(&req).is_err());
-        assert!(Request::from_bytes(&[9]).is_err());
-        assert!(Request::from_bytes(&[]).is_err());
+        assert!(SyncRequest::from_bytes(&req).is_err());
+        assert!(SyncRequest::from_bytes(&[9]).is_err());
+        assert!(SyncRequest::from_bytes(&[]).is_err());
+        // The pool and peers requests moved to their own protocols: their
+        // old sync tags are unknown there.
+        assert!(SyncRequest::from_bytes(&[4]).is_err());
+        assert!(SyncRequest::from_bytes(&[6]).is_err());
+        assert!(PoolRequest::from_bytes(&[2]).is_err());
+        assert!(PeersRequest::from_bytes(&[0]).is_err());
         // A count of 2^32 - 1 headers is refused before any allocation.
-        assert!(Response::from_bytes(&[HEADERS, 0xff, 0xff, 0xff, 0xff]).is_err());
-        assert!(Response::from_bytes(&[BLOCKS, 65, 0, 0, 0]).is_err());
+        assert!(SyncResponse::from_bytes(&[HEADERS, 0xff, 0xff, 0xff, 0xff]).is_err());
+        assert!(SyncResponse::from_bytes(&[BLOCKS, 65, 0, 0, 0]).is_err());
         // Pool listings and transaction lists are bounded the same way.
         let too_many = (MAX_POOL_IDS + 1).to_le_bytes();
-        assert!(Response::from_bytes(&[&[POOL][..], &too_many].concat()).is_err());
-        assert!(Response::from_bytes(&[TXS, 1, 1, 0, 0]).is_err());
-        assert!(Request::from_bytes(&[TXS, 1, 1, 0, 0]).is_err());
+        assert!(PoolResponse::from_bytes(&[&[LISTING][..], &too_many].concat()).is_err());
+        assert!(PoolResponse::from_bytes(&[TXS, 1, 1, 0, 0]).is_err());
+        assert!(PoolRequest::from_bytes(&[TXS, 1, 1, 0, 0]).is_err());
         let big = (MAX_TX_MESSAGE as u32 + 1).to_le_bytes();
-        assert!(Response::from_bytes(&[&[TXS, 1, 0, 0, 0][..], &big].concat()).is_err());
+        assert!(PoolResponse::from_bytes(&[&[TXS, 1, 0, 0, 0][..], &big].concat()).is_err());
         // Peer lists: bounded, and IDs and addresses must parse.
         let too_many = (MAX_PEER_ADDRS + 1).to_le_bytes();
-        assert!(Response::from_bytes(&[&[PEERS][..], &too_many].concat()).is_err());
-        let garbage = [PEERS, 1, 0, 0, 0, 2, 0, 0, 0, 0xff, 0xff, 1, 0, 0, 0, 4];
-        assert!(Response::from_bytes(&garbage).is_err());
+        assert!(PeerList::from_bytes(&too_many).is_err());
+        let garbage = [1, 0, 0, 0, 2, 0, 0, 0, 0xff, 0xff, 1, 0, 0, 0, 4];
+        assert!(PeerList::from_bytes(&garbage).is_err());
         // A listing that claims more IDs than it carries.
-        assert!(Response::from_bytes(&[POOL, 2, 0, 0, 0]).is_err());
+        assert!(PoolResponse::from_bytes(&[LISTING, 2, 0, 0, 0]).is_err());
         // Found by the fuzzer: a reason that is not UTF-8.
-        assert!(Response::from_bytes(&[ERROR, 1, 0, 0, 0, 0xff]).is_err());
-        let long = Response::Error("é".repeat(300)).to_bytes();
-        match Response::from_bytes(&long).unwrap() {
-            Response::Error(r) => assert!(r.len() <= MAX_REASON_BYTES),
+        assert!(SyncResponse::from_bytes(&[ERROR, 1, 0, 0, 0, 0xff]).is_err());
+        assert!(PoolResponse::from_bytes(&[ERROR, 1, 0, 0, 0, 0xff]).is_err());
+        let long = SyncResponse::Error("é".repeat(300)).to_bytes();
+        match SyncResponse::from_bytes(&long).unwrap() {
+            SyncResponse::Error(r) => assert!(r.len() <= MAX_REASON_BYTES),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn the_largest_messages_fit_their_limits() {
+        let txs = PoolRequest::Txs(vec![TxID([7; 32]); MAX_TXS as usize]);
+        assert_eq!(txs.to_bytes().len(), MAX_POOL_REQUEST_BYTES);
+        let listing = PoolResponse::Listing(vec![TxID([7; 32]); MAX_POOL_IDS as usize]);
+        assert!(listing.to_bytes().len() <= MAX_POOL_RESPONSE_BYTES);
+        // Transactions up to the soft limit, then one more of the largest.
+        let n = TXS_RESPONSE_SOFT_LIMIT / MAX_TX_MESSAGE;
+        let mut many = vec![vec![1u8; MAX_TX_MESSAGE - 1]; n];
+        many.push(vec![2u8; MAX_TX_MESSAGE]);
+        assert!(round_trip(&PoolResponse::Txs(many)).to_bytes().len() <= MAX_POOL_RESPONSE_BYTES);
+        let blocks = SyncRequest::Blocks {
+            from: u64::MAX,
+            count: u32::MAX,
+        };
+        assert_eq!(blocks.to_bytes().len(), MAX_SYNC_REQUEST_BYTES);
+        let over = vec![0u8; MAX_POOL_RESPONSE_BYTES + 1];
+        assert!(PoolResponse::from_bytes(&over).is_err());
     }
 }

@@ -1,29 +1,46 @@
 //! The peer-to-peer network (docs/spec/network.md): libp2p over TCP with
 //! Noise and Yamux; gossip of transactions and blocks, each verified before
 //! it is forwarded; sync of headers, blocks and snapshots on request; an
-//! exchange of mempools between newly connected peers; peer scores that
-//! cut off misbehaving peers.
+//! exchange of mempools between newly connected peers; peer discovery;
+//! peer scores that cut off misbehaving peers.
+//!
+//! One driver task owns the swarm; each protocol is a state machine
+//! (gossip, sync, pool exchange, peers) that owns its state, is fed events
+//! and returns actions for the driver to carry out. The network reaches
+//! the chain only through [`ChainAccess`].
 
+mod action;
 mod answers;
 mod behaviour;
 mod bootstrap;
+mod chain;
 mod codec;
 mod compact;
 mod discovery;
+mod driver;
+#[cfg(test)]
+mod fake_chain;
+mod gossip;
+mod handle;
 mod key;
 pub mod messages;
+mod peers;
 mod pool_exchange;
 mod protocol;
 mod scores;
-mod service;
+mod sync;
 
-pub use behaviour::{build_swarm, Behaviour, BehaviourEvent, DEFAULT_MAX_INBOUND};
+pub use behaviour::{
+    build_swarm, Behaviour, BehaviourEvent, PeersBehaviour, PoolBehaviour, SyncBehaviour,
+    DEFAULT_MAX_INBOUND,
+};
 pub use bootstrap::fetch_snapshot;
+pub use chain::ChainAccess;
 pub use compact::{short_id, CompactBlock, ShortID};
+pub use handle::{node_key, start_network, NetInfo, NetworkHandle, NetworkSettings, PeerView};
 pub use key::{load_or_create as load_node_key, NODE_KEY_FILE};
 pub use protocol::{message_id, Names, MAX_BLOCK_MESSAGE, MAX_GOSSIP_FRAME, MAX_TX_MESSAGE};
 pub use scores::{Offence, Scores, BAN_SCORE};
-pub use service::{node_key, start_network, NetInfo, NetworkHandle, NetworkSettings, PeerView};
 
 /// Parses a peer or listening address: a multiaddr (`/ip4/1.2.3.4/tcp/9798`)
 /// or `host:port` for TCP.

@@ -18,7 +18,7 @@ pub const MAX_GOSSIP_FRAME: usize = MAX_BLOCK_MESSAGE + 4096;
 /// The identify protocol's version string.
 pub const IDENTIFY_PROTOCOL: &str = "/zkvm/id/1";
 
-/// The network's topics and sync protocol.
+/// The network's topics and request-response protocols.
 #[derive(Clone, Debug)]
 pub struct Names {
     /// Transactions: `/zkvm/<network>/tx/1`.
@@ -27,22 +27,31 @@ pub struct Names {
     pub block: IdentTopic,
     /// Compact blocks: `/zkvm/<network>/cblock/1`.
     pub compact: IdentTopic,
-    /// Request-response sync: `/zkvm/<network>/sync/2` (version 2 added
-    /// the pool exchange and peer lists).
+    /// Status, headers, blocks and snapshots: `/zkvm/<network>/sync/3`
+    /// (version 3 moved the pool exchange and peer lists to protocols of
+    /// their own).
     pub sync: StreamProtocol,
+    /// The pool exchange: `/zkvm/<network>/pool/1`.
+    pub pool: StreamProtocol,
+    /// Peer lists: `/zkvm/<network>/peers/1`.
+    pub peers: StreamProtocol,
 }
 
 impl Names {
     /// The names for the network whose initial header is `network`.
     pub fn new(network: &BlockID) -> Result<Names, NodeError> {
         let net = hex::encode(network.0);
-        let sync = StreamProtocol::try_from_owned(format!("/zkvm/{net}/sync/2"))
-            .map_err(|e| NodeError::Network(e.to_string()))?;
+        let protocol = |name: &str| {
+            StreamProtocol::try_from_owned(format!("/zkvm/{net}/{name}"))
+                .map_err(|e| NodeError::Network(e.to_string()))
+        };
         Ok(Names {
             tx: IdentTopic::new(format!("/zkvm/{net}/tx/1")),
             block: IdentTopic::new(format!("/zkvm/{net}/block/1")),
             compact: IdentTopic::new(format!("/zkvm/{net}/cblock/1")),
-            sync,
+            sync: protocol("sync/3")?,
+            pool: protocol("pool/1")?,
+            peers: protocol("peers/1")?,
         })
     }
 }

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use libp2p::identity::Keypair;
 use libp2p::swarm::SwarmEvent;
 use libp2p::{gossipsub, request_response, Multiaddr, PeerId, Swarm};
-use node::network::messages::{Request, Response};
+use node::network::messages::{PoolRequest, PoolResponse, SyncRequest, SyncResponse};
 use node::network::{build_swarm, Behaviour, BehaviourEvent, Names};
 use node::RunningNode;
 
@@ -160,13 +160,15 @@ impl Attacker {
         *self.swarm.local_peer_id()
     }
 
-    /// Answers the target's sync requests with `answer` until its score
-    /// for this peer is `score`.
+    /// Answers the target's sync requests with `sync` and its pool
+    /// exchange requests with `pool` until its score for this peer is
+    /// `score`.
     pub fn serve(
         &mut self,
         node: &RunningNode,
         score: i32,
-        answer: impl Fn(&Request) -> Option<Response>,
+        sync: impl Fn(&SyncRequest) -> Option<SyncResponse>,
+        pool: impl Fn(&PoolRequest) -> Option<PoolResponse>,
     ) {
         let peer = self.peer_id();
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -180,19 +182,36 @@ impl Attacker {
             self.runtime.block_on(async {
                 let _ = tokio::time::timeout(Duration::from_millis(100), async {
                     loop {
-                        if let SwarmEvent::Behaviour(BehaviourEvent::Sync(
-                            request_response::Event::Message {
-                                message:
-                                    request_response::Message::Request {
-                                        request, channel, ..
-                                    },
-                                ..
-                            },
-                        )) = swarm.select_next_some().await
-                        {
-                            if let Some(response) = answer(&request) {
-                                let _ = swarm.behaviour_mut().sync.send_response(channel, response);
+                        match swarm.select_next_some().await {
+                            SwarmEvent::Behaviour(BehaviourEvent::Sync(
+                                request_response::Event::Message {
+                                    message:
+                                        request_response::Message::Request {
+                                            request, channel, ..
+                                        },
+                                    ..
+                                },
+                            )) => {
+                                if let Some(response) = sync(&request) {
+                                    let _ =
+                                        swarm.behaviour_mut().sync.send_response(channel, response);
+                                }
                             }
+                            SwarmEvent::Behaviour(BehaviourEvent::Pool(
+                                request_response::Event::Message {
+                                    message:
+                                        request_response::Message::Request {
+                                            request, channel, ..
+                                        },
+                                    ..
+                                },
+                            )) => {
+                                if let Some(response) = pool(&request) {
+                                    let _ =
+                                        swarm.behaviour_mut().pool.send_response(channel, response);
+                                }
+                            }
+                            _ => {}
                         }
                     }
                 })
