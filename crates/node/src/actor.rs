@@ -455,12 +455,8 @@ impl ChainHandle {
         .map_err(|e| NodeError::Server(format!("block decoding failed: {e}")))??;
         let (block, bytes, witnesses) = decoded;
         let height = block.header.height;
-        let tip = self.view().height();
-        if height <= tip {
-            return Ok(Import::Known);
-        }
-        if height > tip + 1 {
-            return Ok(Import::Ahead(height));
+        if let Some(placed) = self.place(height) {
+            return Ok(placed);
         }
         let context = self
             .run(move |c| {
@@ -486,12 +482,8 @@ impl ChainHandle {
     pub async fn import_compact(&self, compact: CompactBlock) -> Result<Import, NodeError> {
         let _turn = self.importing.acquire().await.map_err(|_| stopped())?;
         let height = compact.header.height;
-        let tip = self.view().height();
-        if height <= tip {
-            return Ok(Import::Known);
-        }
-        if height > tip + 1 {
-            return Ok(Import::Ahead(height));
+        if let Some(placed) = self.place(height) {
+            return Ok(placed);
         }
         let context = self
             .run(move |c| {
@@ -521,13 +513,22 @@ impl ChainHandle {
         self.verify_and_store(block, bytes, state, known).await
     }
 
+    /// Where a block of `height` stands against the tip: `None` if it is
+    /// the tip's successor (to import), else known or ahead.
+    fn place(&self, height: u64) -> Option<Import> {
+        let tip = self.view().height();
+        if height <= tip {
+            Some(Import::Known)
+        } else if height > tip + 1 {
+            Some(Import::Ahead(height))
+        } else {
+            None
+        }
+    }
+
     /// Where a block of `height` stands now that the tip moved.
     fn placed(&self, height: u64) -> Import {
-        if height <= self.view().height() {
-            Import::Known
-        } else {
-            Import::Ahead(height)
-        }
+        self.place(height).unwrap_or(Import::Ahead(height))
     }
 
     /// Stage 1 on the blocking pool, then stage 2 on the chain's thread.
