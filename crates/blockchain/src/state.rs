@@ -3,12 +3,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use accumulator::{Accumulator, Forest, Proof, ZkvmHash};
+use accumulator::{Accumulator, Forest, ZkvmHash};
 use musig::{SecretKey, VerificationKey};
-use zkvm::{ContractID, Tx, TxLog, VerifiedTx};
+use zkvm::{ContractID, PrecomputedTx, Tx, TxLog, VerifiedTx};
 
-use crate::block::{sign_header, txroot, utxoroot};
-use crate::verified::check_tx_headers;
+use crate::block::{txroot, utxoroot};
 use crate::{Block, BlockHeader, BlockID, BlockchainError, VerifiedBlock, CURRENT_BLOCK_VERSION};
 
 /// What every node keeps: the initial and latest headers, the UTXO set as
@@ -97,40 +96,19 @@ impl ChainState {
         timestamp_ms: u64,
         key: &SecretKey,
     ) -> Result<Block, BlockchainError> {
-        let mut header = BlockHeader {
-            version: self.tip.version,
-            height: self.tip.height + 1,
-            previd: self.tip.id(),
-            timestamp_ms,
-            txroot: txroot(&txs),
-            utxoroot: [0; 32],
-            ext: Vec::new(),
-        };
-        self.check_header(&header)?;
-        check_tx_headers(&header, &txs)?;
+        // The producer's own transactions: their VM runs give the logs the
+        // block needs; the proofs are checked when the block is applied.
         let precomputed = zkvm::precompute_all(&txs).map_err(|e| BlockchainError::InvalidTx {
             index: e.index,
             error: e.error,
         })?;
-        let logs: Vec<&TxLog> = precomputed.iter().map(|p| &p.log).collect();
-        let (additions, deletions) = utxo_changes(&logs)?;
-        let utxo_proof = if deletions.is_empty() {
-            Proof::empty()
-        } else {
-            forest.prove(&deletions).map_err(BlockchainError::Utxo)?
-        };
-        let mut utxos = self.utxos.clone();
-        utxos
-            .modify(&additions, &deletions, &utxo_proof)
-            .map_err(BlockchainError::Utxo)?;
-        header.utxoroot = utxoroot(&utxos);
-        let signature = sign_header(&header, key);
-        Ok(Block {
-            header,
-            signature,
-            txs,
-            utxo_proof,
-        })
+        let txs = txs
+            .into_iter()
+            .zip(precomputed.into_iter().map(PrecomputedTx::into_verified))
+            .collect();
+        let verified = self.make_verified_block(forest, txs, timestamp_ms, key)?;
+        let (block, _, _) = verified.into_parts();
+        Ok(block)
     }
 
     /// The checks of a header against this state's tip alone: version,
