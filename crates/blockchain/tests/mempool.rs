@@ -1040,3 +1040,37 @@ fn check_agrees_with_insert_and_changes_nothing() {
     empty.check(&run(&forged), &net.state).unwrap();
     assert!(run(&forged).verify().is_err());
 }
+
+#[test]
+fn verify_all_gives_each_transaction_its_own_result() {
+    let mut net = Net::new(3, 9);
+    let g = net.genesis.clone();
+    let (a, _) = net.pay(&g[0], 10);
+    let (b, _) = net.pay(&g[1], 10);
+    let (c, _) = net.pay(&g[2], 10);
+    let run = |tx: &Tx| ExecutedTx::run(tx.clone()).unwrap();
+
+    // All valid: one batch, every result Ok and naming its transaction.
+    let results = ExecutedTx::verify_all(vec![run(&a), run(&b), run(&c)]);
+    let ids_ok: Vec<TxID> = results
+        .iter()
+        .map(|r| r.as_ref().unwrap().verified().id)
+        .collect();
+    assert_eq!(ids_ok, ids(&[&a, &b, &c]));
+
+    // One forged proof in the middle: the batch fails, and only that one
+    // is refused.
+    let forged = Tx {
+        proof: a.proof.clone(),
+        ..b.clone()
+    };
+    let results = ExecutedTx::verify_all(vec![run(&a), run(&forged), run(&c)]);
+    assert!(results[0].is_ok());
+    assert!(results[1].is_err());
+    assert!(results[2].is_ok());
+    assert_eq!(results[2].as_ref().unwrap().verified().id, txid(&c));
+
+    // One alone is a single check.
+    let results = ExecutedTx::verify_all(vec![run(&forged)]);
+    assert!(results[0].is_err());
+}

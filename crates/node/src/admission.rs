@@ -13,12 +13,17 @@
 //!    txid, inputs, fee rate;
 //! 3. on the chain's thread, every check that needs the chain but not the
 //!    proof ([`crate::Chain::check_admission`]);
-//! 4. the proof and signatures (the multiscalar check), on the pool;
+//! 4. the proof and signatures (the multiscalar check): transactions
+//!    that reach this step while a check runs wait for the next one, and
+//!    are checked together with one multiscalar multiplication split
+//!    across cores, as a block's are (each alone again if the batch fails,
+//!    so an invalid one costs the others their single checks only);
 //! 5. the insertion, which checks again what the chain may have changed
 //!    meanwhile, then storage; the caller gossips.
 //!
 //! The verification pool runs at most one job per core; at most `queue`
-//! jobs wait for one, each at most `wait`. Beyond that a transaction is
+//! jobs wait for one, each at most `wait`, and at most `queue` (or one
+//! batch, if more) transactions wait for a batched proof check. Beyond that a transaction is
 //! refused at once with [`NodeError::Busy`] (`503 busy` on the API, ignored
 //! on gossip): no caller can make the node queue unbounded blocking work.
 
@@ -27,8 +32,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use blockchain::{witness_hash, BlockchainError, ExecutedTx, InsertOutcome};
-use tokio::sync::Semaphore;
+use blockchain::{witness_hash, BlockchainError, CheckedTx, ExecutedTx, InsertOutcome};
+use tokio::sync::{oneshot, Semaphore};
 use zkvm::{Tx, VMError};
 
 use crate::actor::ChainHandle;
@@ -38,6 +43,11 @@ use crate::NodeError;
 /// Refused witness hashes remembered: 32 bytes and an error each, so a
 /// few hundred KB at most.
 const REJECTED_CAPACITY: usize = 4096;
+
+/// Transactions checked in one multiscalar multiplication at most: enough
+/// to amortize it (a block's payments cost a tenth of a single check each),
+/// few enough that the first of them does not wait long for the last.
+const MAX_BATCH: usize = 128;
 
 /// The verification pool's sizes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -104,6 +114,57 @@ struct Inner {
     proof_checks: AtomicU64,
     busy: AtomicU64,
     known_bad: AtomicU64,
+    batch: Mutex<Batch>,
+}
+
+/// One proof check's answer.
+type ProofReply = oneshot::Sender<Result<CheckedTx, VMError>>;
+
+/// Transactions waiting for the next batched proof check, and whether a
+/// blocking task is running checks (it takes every waiting transaction,
+/// up to [`MAX_BATCH`], until none waits).
+#[derive(Debug, Default)]
+struct Batch {
+    waiting: Vec<(ExecutedTx, ProofReply)>,
+    running: bool,
+}
+
+impl Inner {
+    fn batch(&self) -> std::sync::MutexGuard<'_, Batch> {
+        // The lock guards no invariant a panic could break halfway.
+        self.batch.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs batched proof checks until no transaction waits.
+    fn check_batches(&self) {
+        // If a check panics, the next waiting transaction starts a runner
+        // again; the panicking batch's callers see their answer dropped.
+        struct Runner<'a>(&'a Inner);
+        impl Drop for Runner<'_> {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    self.0.batch().running = false;
+                }
+            }
+        }
+        let _runner = Runner(self);
+        loop {
+            let taken: Vec<(ExecutedTx, ProofReply)> = {
+                let mut b = self.batch();
+                if b.waiting.is_empty() {
+                    b.running = false;
+                    return;
+                }
+                let n = b.waiting.len().min(MAX_BATCH);
+                b.waiting.drain(..n).collect()
+            };
+            let (runs, replies): (Vec<ExecutedTx>, Vec<ProofReply>) = taken.into_iter().unzip();
+            for (result, reply) in ExecutedTx::verify_all(runs).into_iter().zip(replies) {
+                // A caller that went away needs no answer.
+                let _ = reply.send(result);
+            }
+        }
+    }
 }
 
 /// Recently refused witnesses and why, oldest dropped first.
@@ -151,6 +212,7 @@ impl Admission {
                 proof_checks: AtomicU64::new(0),
                 busy: AtomicU64::new(0),
                 known_bad: AtomicU64::new(0),
+                batch: Mutex::new(Batch::default()),
             }),
         }
     }
@@ -211,6 +273,31 @@ impl Admission {
         .map_err(|e| NodeError::Server(format!("verification job failed: {e}")))
     }
 
+    /// Step 4: the proof check, batched with the transactions that reach it
+    /// while another batch runs.
+    async fn check_proof(&self, run: ExecutedTx) -> Result<Result<CheckedTx, VMError>, NodeError> {
+        let (reply, answer) = oneshot::channel();
+        let start = {
+            let mut b = self.inner.batch();
+            let most = self.inner.settings.queue.max(MAX_BATCH);
+            if b.waiting.len() >= most {
+                drop(b);
+                return Err(self.busy(format!(
+                    "{most} transactions already wait for their proof check; try again later"
+                )));
+            }
+            b.waiting.push((run, reply));
+            !std::mem::replace(&mut b.running, true)
+        };
+        if start {
+            let inner = self.inner.clone();
+            tokio::task::spawn_blocking(move || inner.check_batches());
+        }
+        answer
+            .await
+            .map_err(|_| NodeError::Server("the proof check stopped".into()))
+    }
+
     fn busy(&self, why: String) -> NodeError {
         self.inner.busy.fetch_add(1, Ordering::Relaxed);
         NodeError::Busy(why)
@@ -248,7 +335,7 @@ impl Admission {
         let witness = witness_hash(run.tx());
         self.inner.proof_checks.fetch_add(1, Ordering::Relaxed);
         let checked = self
-            .run(move || run.verify())
+            .check_proof(run)
             .await?
             .map_err(|e| self.refused(witness, e))?;
         let outcome = chain.insert_verified(bytes, checked).await?;

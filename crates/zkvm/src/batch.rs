@@ -53,6 +53,29 @@ pub fn precompute_each(txs: &[&Tx]) -> Result<Vec<PrecomputedTx>, BatchError> {
 /// Checks precomputed transactions with one multiscalar multiplication
 /// (split across cores); on failure, finds the first failing one.
 pub fn check_all(precomputed: &[PrecomputedTx]) -> Result<(), BatchError> {
+    if all_hold(precomputed) {
+        return Ok(());
+    }
+    let first = precomputed
+        .par_iter()
+        .enumerate()
+        .filter_map(|(index, tx)| {
+            tx.clone()
+                .verify()
+                .err()
+                .map(|error| BatchError { index, error })
+        })
+        .min_by_key(|e| e.index);
+    Err(first.unwrap_or(BatchError {
+        index: 0,
+        error: VMError::PointChecksFailed,
+    }))
+}
+
+/// Whether every precomputed transaction's proof and signatures hold,
+/// checked together with one multiscalar multiplication split across cores
+/// (which of them fails is not found: [`check_all`] does that).
+pub fn all_hold(precomputed: &[PrecomputedTx]) -> bool {
     let gens = BulletproofGens::shared();
     let chunk = precomputed
         .len()
@@ -72,21 +95,5 @@ pub fn check_all(precomputed: &[PrecomputedTx]) -> Result<(), BatchError> {
     for part in parts {
         all.absorb(part);
     }
-    if all.verify(gens).is_ok() {
-        return Ok(());
-    }
-    let first = precomputed
-        .par_iter()
-        .enumerate()
-        .filter_map(|(index, tx)| {
-            tx.clone()
-                .verify()
-                .err()
-                .map(|error| BatchError { index, error })
-        })
-        .min_by_key(|e| e.index);
-    Err(first.unwrap_or(BatchError {
-        index: 0,
-        error: VMError::PointChecksFailed,
-    }))
+    all.verify(gens).is_ok()
 }

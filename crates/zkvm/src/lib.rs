@@ -39,7 +39,7 @@ mod value;
 mod verifier;
 mod vm;
 
-pub use batch::{check_all, precompute_all, precompute_each, verify_batch, BatchError};
+pub use batch::{all_hold, check_all, precompute_all, precompute_each, verify_batch, BatchError};
 pub use commitment::{Commitment, Opening};
 pub use constraint::{Constraint, SecretConstraint};
 pub use contract::{Anchor, Contract, ContractID, PortableItem};
