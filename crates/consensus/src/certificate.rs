@@ -45,7 +45,7 @@ impl CommitCertificate {
         block_id: BlockID,
         mut signatures: Vec<(Address, ValidatorSignature)>,
     ) -> CommitCertificate {
-        signatures.sort_by(|a, b| a.0.cmp(&b.0));
+        signatures.sort_by_key(|a| a.0);
         CommitCertificate {
             height,
             round,
@@ -380,7 +380,7 @@ mod tests {
         let mut c = f.cert(&[0, 1]);
         let dup = c.signatures[0];
         c.signatures.push(dup);
-        c.signatures.sort_by(|a, b| a.0.cmp(&b.0));
+        c.signatures.sort_by_key(|a| a.0);
         assert!(matches!(
             c.verify(&f.chain, &f.set),
             Err(ConsensusError::DuplicateSigner { .. })

@@ -148,7 +148,7 @@ impl ValidatorSet {
     /// A set from validators in any order: sorts them by address and
     /// refuses an empty set, duplicate keys and too much power.
     pub fn new(mut validators: Vec<Validator>) -> Result<ValidatorSet, ConsensusError> {
-        validators.sort_by(|a, b| a.address.cmp(&b.address));
+        validators.sort_by_key(|a| a.address);
         ValidatorSet::from_sorted(validators)
     }
 

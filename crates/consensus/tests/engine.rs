@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Validators deciding real blocks over loopback TCP, each with its own
 //! WAL directory, bounded by timeouts.
 
