@@ -378,6 +378,37 @@ mod tests {
     }
 
     #[test]
+    fn sync_responses_round_trip_strictly() {
+        let key = musig::SecretKey::from_scalar(curve25519_dalek::Scalar::from(5u64));
+        let address = crate::ValidatorKey::new(key.verification_key())
+            .unwrap()
+            .address();
+        let chain = crate::ChainId([1; 32]);
+        let block = BlockID([2; 32]);
+        let msg = crate::signing::precommit_sign_bytes(&chain, 7, 0, &block);
+        let cert = CommitCertificate::new(
+            7,
+            0,
+            block,
+            vec![(address, crate::signing::sign_bytes(&key, &msg))],
+        );
+        let resp = Response::ValueResponse(ValueResponse::new(
+            Height(7),
+            vec![RawDecidedValue {
+                value_bytes: Bytes::from_static(b"block"),
+                certificate: cert.to_malachite(),
+            }],
+        ));
+        round_trip(&resp);
+        let len = ZkCodec.encoded_len(&resp).unwrap();
+        assert_eq!(len, ZkCodec.encode(&resp).unwrap().len());
+        // A hostile value count.
+        let mut huge = 7u64.to_le_bytes().to_vec();
+        huge.extend_from_slice(&u32::MAX.to_le_bytes());
+        assert!(<ZkCodec as Codec<Response<ZkContext>>>::decode(&ZkCodec, huge.into()).is_err());
+    }
+
+    #[test]
     fn votes_round_trip_strictly() {
         let v = Vote {
             kind: VoteType::Precommit,
