@@ -1,0 +1,128 @@
+//! The crate's one error type.
+
+use thiserror::Error;
+
+/// A boxed error from the application or the engine, kept as a source.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong in this crate.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ConsensusError {
+    /// Bytes ended before a value was complete.
+    #[error("unexpected end of input while decoding {what}")]
+    Truncated {
+        /// What was being decoded.
+        what: &'static str,
+    },
+    /// Bytes were left after a complete value.
+    #[error("{count} trailing bytes after {what}")]
+    TrailingBytes {
+        /// What was decoded.
+        what: &'static str,
+        /// How many bytes were left.
+        count: usize,
+    },
+    /// A length prefix exceeds its cap.
+    #[error("{what}: length {len} exceeds the limit {limit}")]
+    TooLong {
+        /// What the length counts.
+        what: &'static str,
+        /// The length read.
+        len: u64,
+        /// The largest length accepted.
+        limit: u64,
+    },
+    /// A tag or flag byte has no meaning.
+    #[error("invalid tag {tag} in {what}")]
+    InvalidTag {
+        /// What was being decoded.
+        what: &'static str,
+        /// The byte read.
+        tag: u8,
+    },
+    /// A public key does not decode to a usable Ristretto point.
+    #[error("invalid validator public key")]
+    InvalidKey(#[source] Option<musig::MusigError>),
+    /// A signature does not decode (non-canonical scalar, wrong length).
+    #[error("malformed signature")]
+    MalformedSignature(#[source] musig::MusigError),
+    /// A validator set with no validators.
+    #[error("the validator set is empty")]
+    EmptyValidatorSet,
+    /// A validator with zero voting power.
+    #[error("validator {address} has zero voting power")]
+    ZeroVotingPower {
+        /// The validator's address (hex).
+        address: String,
+    },
+    /// The same key appears twice in a validator set.
+    #[error("validator {address} appears twice")]
+    DuplicateValidator {
+        /// The validator's address (hex).
+        address: String,
+    },
+    /// The validators are not listed in strictly increasing address order.
+    #[error("validators are not in increasing address order")]
+    UnorderedValidators,
+    /// The total voting power exceeds [`crate::MAX_TOTAL_VOTING_POWER`].
+    #[error("total voting power exceeds {limit}")]
+    VotingPowerOverflow {
+        /// The cap.
+        limit: u64,
+    },
+    /// A certificate names the same validator twice.
+    #[error("validator {address} signed the certificate twice")]
+    DuplicateSigner {
+        /// The validator's address (hex).
+        address: String,
+    },
+    /// A certificate carries a signature by a key outside the set.
+    #[error("signer {address} is not in the validator set")]
+    UnknownSigner {
+        /// The signer's address (hex).
+        address: String,
+    },
+    /// A certificate's signatures hold too little voting power.
+    #[error("certificate signed by {signed} of {total} voting power; more than two thirds needed")]
+    InsufficientPower {
+        /// Power of the valid signers.
+        signed: u64,
+        /// Total power of the set.
+        total: u64,
+    },
+    /// A signature in a certificate does not verify.
+    #[error("bad signature by validator {address}")]
+    BadSignature {
+        /// The signer's address (hex).
+        address: String,
+        /// Why the signature failed.
+        #[source]
+        source: musig::MusigError,
+    },
+    /// A certificate's signatures are not in increasing address order.
+    #[error("certificate signatures are not in increasing address order")]
+    UnorderedSignatures,
+    /// Malachite handed over a certificate that cannot be ours (a signature
+    /// by an address outside the set, or a vote for nil).
+    #[error("malachite certificate does not match the validator set: {0}")]
+    ForeignCertificate(String),
+    /// The application failed.
+    #[error("application error")]
+    App(#[source] BoxError),
+    /// The engine failed to start or stopped with an error.
+    #[error("consensus engine error")]
+    Engine(#[source] BoxError),
+    /// A file or directory of the engine could not be used.
+    #[error("i/o error on {path}")]
+    Io {
+        /// The path.
+        path: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A Malachite message did not encode or decode (see the source).
+    #[error("malachite message codec error")]
+    Codec(#[source] std::io::Error),
+}
