@@ -2,9 +2,10 @@
 //! §Block, §Block signature, §Transaction root).
 
 use accumulator::{Accumulator, Proof};
+use encoding::{DecodeError, Reader, Writer};
 use merlin::Transcript;
 use musig::{SecretKey, Signature, VerificationKey};
-use zkvm::{Encodable, Hasher, MerkleItem, Reader, Tx, VMError, Writer};
+use zkvm::{Encodable, Hasher, MerkleItem, Tx};
 
 use crate::BlockchainError;
 
@@ -73,11 +74,11 @@ impl BlockHeader {
 
     /// Decodes `LE64 version || LE64 height || previd || LE64 timestamp_ms
     /// || txroot || utxoroot || LE32 n || ext`.
-    pub fn decode(r: &mut Reader<'_>) -> Result<BlockHeader, VMError> {
+    pub fn decode(r: &mut Reader<'_>) -> Result<BlockHeader, DecodeError> {
         Ok(BlockHeader {
             version: r.read_u64()?,
             height: r.read_u64()?,
-            previd: BlockID(r.read_array()?),
+            previd: BlockID(r.read_32()?),
             timestamp_ms: r.read_u64()?,
             txroot: r.read_array()?,
             utxoroot: r.read_array()?,
@@ -150,18 +151,21 @@ impl Block {
             });
         }
         let mut r = Reader::new(bytes);
-        let header = BlockHeader::decode(&mut r).map_err(BlockchainError::Decode)?;
-        let sig = r.read_slice(64).map_err(BlockchainError::Decode)?;
-        let signature = Signature::from_bytes(sig)
-            .map_err(|e| BlockchainError::Decode(VMError::InvalidSignature(e)))?;
-        let n = r.read_size().map_err(BlockchainError::Decode)?;
+        let header = BlockHeader::decode(&mut r)?;
+        let sig = r.read_bytes(64)?;
+        let signature = Signature::from_bytes(sig).map_err(BlockchainError::SignatureEncoding)?;
+        let n = r.read_count()?;
         // The smallest transaction is well over 400 bytes; 4 bounds the count.
-        let txs = r
-            .read_vec(n, 4, |r| Tx::from_bytes(r.read_sized_bytes()?))
-            .map_err(BlockchainError::Decode)?;
-        let proof_bytes = r.read_sized_bytes().map_err(BlockchainError::Decode)?;
+        let mut index = 0;
+        let txs = r.read_vec(n, 4, |r| {
+            let tx = Tx::from_bytes(r.read_sized_bytes()?)
+                .map_err(|error| BlockchainError::DecodeTx { index, error })?;
+            index += 1;
+            Ok::<_, BlockchainError>(tx)
+        })?;
+        let proof_bytes = r.read_sized_bytes()?;
         let utxo_proof = Proof::from_bytes(proof_bytes).map_err(BlockchainError::Utxo)?;
-        r.finish().map_err(BlockchainError::Decode)?;
+        r.finish()?;
         Ok(Block {
             header,
             signature,

@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use accumulator::{Accumulator, ZkvmHash};
 use blockchain::{Block, BlockID, ChainState, Genesis};
+use encoding::{DecodeError, Reader};
 use merlin::Transcript;
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableError};
 use zeroize::Zeroizing;
@@ -71,32 +72,20 @@ impl Delta {
         v
     }
 
-    fn from_bytes(mut bytes: &[u8]) -> Result<Delta, NodeError> {
-        let mut lists = [Vec::new(), Vec::new()];
-        for list in &mut lists {
-            let Some((n, rest)) = bytes.split_first_chunk::<4>() else {
-                return Err(corrupt("utxo delta"));
-            };
-            let n = u32::from_le_bytes(*n) as usize;
-            if rest.len() < n.saturating_mul(32) {
-                return Err(corrupt("utxo delta"));
+    fn from_bytes(bytes: &[u8]) -> Result<Delta, NodeError> {
+        let decoded = Reader::read_all(bytes, |r| {
+            let mut lists = [Vec::new(), Vec::new()];
+            for list in &mut lists {
+                let n = r.read_count()?;
+                *list = r.read_vec(n, 32, |r| r.read_32().map(ZkvmHash::from_bytes))?;
             }
-            let (leaves, rest) = rest.split_at(n * 32);
-            for chunk in leaves.chunks_exact(32) {
-                let mut leaf = [0u8; 32];
-                leaf.copy_from_slice(chunk);
-                list.push(ZkvmHash::from_bytes(leaf));
-            }
-            bytes = rest;
-        }
-        if !bytes.is_empty() {
-            return Err(corrupt("utxo delta"));
-        }
-        let [additions, deletions] = lists;
-        Ok(Delta {
-            additions,
-            deletions,
-        })
+            let [additions, deletions] = lists;
+            Ok::<_, DecodeError>(Delta {
+                additions,
+                deletions,
+            })
+        });
+        Ok(decoded.map_err(StoreError::decode("utxo delta"))?)
     }
 }
 
@@ -179,7 +168,9 @@ impl BlockReader {
     /// The stored block at `height`, decoded.
     pub fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
         self.block_bytes(height)?
-            .map(|bytes| Block::from_bytes(&bytes).map_err(|_| corrupt("block")))
+            .map(|bytes| {
+                Block::from_bytes(&bytes).map_err(|e| StoreError::chain("block")(e).into())
+            })
             .transpose()
     }
 
@@ -191,20 +182,11 @@ impl BlockReader {
         let Some(v) = t.get(height).map_err(StoreError::db)? else {
             return Ok(None);
         };
-        let bytes = v.value();
-        if bytes.len() % 32 != 0 {
-            return Err(corrupt("block txids"));
-        }
-        Ok(Some(
-            bytes
-                .chunks_exact(32)
-                .map(|c| {
-                    let mut id = [0u8; 32];
-                    id.copy_from_slice(c);
-                    TxID(id)
-                })
-                .collect(),
-        ))
+        let ids = Reader::read_all(v.value(), |r| {
+            r.read_vec(r.remaining() / 32, 32, |r| r.read_32().map(TxID))
+        })
+        .map_err(StoreError::decode("block txids"))?;
+        Ok(Some(ids))
     }
 
     /// The height of the stored block `id`.
@@ -401,9 +383,9 @@ impl Store {
                 .map(|v| v.value().to_vec()))
         };
         let genesis = get(GENESIS)?.ok_or_else(|| corrupt("genesis"))?;
-        let genesis = Genesis::from_bytes(&genesis).map_err(|_| corrupt("genesis"))?;
+        let genesis = Genesis::from_bytes(&genesis).map_err(StoreError::chain("genesis"))?;
         let state = get(STATE)?.ok_or_else(|| corrupt("state"))?;
-        let state = ChainState::from_snapshot(&state, None).map_err(|_| corrupt("state"))?;
+        let state = ChainState::from_snapshot(&state, None).map_err(StoreError::chain("state"))?;
         let le64 = |b: Vec<u8>| {
             <[u8; 8]>::try_from(b.as_slice())
                 .ok()
@@ -670,36 +652,34 @@ impl ContractRecord {
     }
 
     fn from_bytes(bytes: &[u8]) -> Result<ContractRecord, NodeError> {
-        let bad = || corrupt("contract");
-        if bytes.len() < CREATION_BYTES + SPEND_BYTES {
-            return Err(bad());
-        }
-        let (created, rest) = bytes.split_at(CREATION_BYTES);
-        let (spent, contract) = rest.split_at(SPEND_BYTES);
-        let txid =
-            |b: &[u8]| -> Result<TxID, NodeError> { Ok(TxID(b.try_into().map_err(|_| bad())?)) };
-        let le64 = |b: &[u8]| b.try_into().map(u64::from_le_bytes).map_err(|_| bad());
-        let le32 = |b: &[u8]| b.try_into().map(u32::from_le_bytes).map_err(|_| bad());
-        let created = Creation {
-            txid: match created[0] {
+        let (created, spent, contract) = Reader::read_all(bytes, |r| {
+            let kind = r.read_u8()?;
+            let txid = TxID(r.read_32()?);
+            let created = Creation {
+                txid: match kind {
+                    0 => None,
+                    1 => Some(txid),
+                    _ => return Err(DecodeError::Invalid("unknown creation kind")),
+                },
+                height: r.read_u64()?,
+                index: r.read_u32()?,
+                entry: r.read_u32()?,
+            };
+            let flag = r.read_u8()?;
+            let spend = Spend {
+                txid: TxID(r.read_32()?),
+                height: r.read_u64()?,
+                index: r.read_u32()?,
+            };
+            let spent = match flag {
                 0 => None,
-                1 => Some(txid(&created[1..33])?),
-                _ => return Err(bad()),
-            },
-            height: le64(&created[33..41])?,
-            index: le32(&created[41..45])?,
-            entry: le32(&created[45..49])?,
-        };
-        let spent = match spent[0] {
-            0 => None,
-            1 => Some(Spend {
-                txid: txid(&spent[1..33])?,
-                height: le64(&spent[33..41])?,
-                index: le32(&spent[41..45])?,
-            }),
-            _ => return Err(bad()),
-        };
-        let contract = Contract::from_bytes(contract).map_err(|_| bad())?;
+                1 => Some(spend),
+                _ => return Err(DecodeError::Invalid("unknown spend flag")),
+            };
+            Ok((created, spent, r.read_bytes(r.remaining())?))
+        })
+        .map_err(StoreError::decode("contract"))?;
+        let contract = Contract::from_bytes(contract).map_err(StoreError::Contract)?;
         Ok(ContractRecord {
             contract,
             created,
@@ -936,7 +916,7 @@ fn build_contract_index(db: &Database) -> Result<(), NodeError> {
             .get(GENESIS)
             .map_err(StoreError::db)?
             .ok_or_else(|| corrupt("genesis"))?;
-        let genesis = Genesis::from_bytes(genesis.value()).map_err(|_| corrupt("genesis"))?;
+        let genesis = Genesis::from_bytes(genesis.value()).map_err(StoreError::chain("genesis"))?;
         let pruned = meta.get(PRUNED).map_err(StoreError::db)?.is_some();
         let blocks = w.open_table(BLOCKS).map_err(StoreError::db)?;
         let mut contracts = w.open_table(CONTRACTS).map_err(StoreError::db)?;
@@ -946,7 +926,7 @@ fn build_contract_index(db: &Database) -> Result<(), NodeError> {
         }
         for item in blocks.iter().map_err(StoreError::db)? {
             let (height, bytes) = item.map_err(StoreError::db)?;
-            let block = Block::from_bytes(bytes.value()).map_err(|_| corrupt("block"))?;
+            let block = Block::from_bytes(bytes.value()).map_err(StoreError::chain("block"))?;
             let mut runs = Vec::with_capacity(block.txs.len());
             for tx in &block.txs {
                 // Stored blocks were verified in full; only the log is

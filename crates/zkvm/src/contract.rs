@@ -3,7 +3,7 @@
 
 use merlin::Transcript;
 
-use crate::encoding::{Encodable, Reader, Writer};
+use crate::encoding::{Encodable, Reader, ReaderExt, Writer, WriterExt};
 use crate::errors::VMError;
 use crate::merkle::MerkleItem;
 use crate::{Commitment, Data, Predicate, ProgramItem, Value};
@@ -99,7 +99,7 @@ impl Contract {
     pub fn decode(r: &mut Reader<'_>) -> Result<Contract, VMError> {
         let anchor = Anchor(r.read_array()?);
         let predicate = Predicate::opaque(r.read_point()?);
-        let k = r.read_size()?;
+        let k = r.read_count()?;
         // The smallest item is a 5-byte empty string or program.
         let payload = r.read_vec(k, 5, PortableItem::decode)?;
         Ok(Contract {

@@ -70,7 +70,7 @@ impl Tx {
             let header = TxHeader::decode(r)?;
             let program = r.read_sized_bytes()?.to_vec();
             let signature =
-                Signature::from_bytes(r.read_slice(64)?).map_err(VMError::InvalidSignature)?;
+                Signature::from_bytes(r.read_bytes(64)?).map_err(VMError::InvalidSignature)?;
             let proof =
                 R1CSProof::from_bytes(r.read_sized_bytes()?).map_err(VMError::InvalidR1CSProof)?;
             Ok(Tx {

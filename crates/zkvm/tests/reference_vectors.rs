@@ -5,7 +5,7 @@
 //! one is rejected.
 
 use serde_json::Value as Json;
-use zkvm::{Encodable, Program, TxEntry, VMError, Verifier};
+use zkvm::{DecodeError, Encodable, Program, TxEntry, VMError, Verifier};
 
 fn vectors() -> Json {
     let text = include_str!("../../../tests/vectors/zkvm-reference-txs.json");
@@ -103,7 +103,9 @@ fn invalid_reference_transactions_are_rejected() {
         let ok = match reference {
             "verify: InvalidR1CSProof" => matches!(err, VMError::InvalidR1CSProof(_)),
             "verify: BatchSignatureVerificationFailed" => matches!(err, VMError::PointChecksFailed),
-            "decode: InvalidFormat" => matches!(err, VMError::TrailingBytes(_)),
+            "decode: InvalidFormat" => {
+                matches!(err, VMError::Decode(DecodeError::TrailingBytes(_)))
+            }
             "verify: ExtensionsNotAllowed" => matches!(
                 err,
                 VMError::Instruction { ref error, .. } if matches!(**error, VMError::ExtensionsNotAllowed(0xf0))

@@ -7,9 +7,10 @@ use std::hash::Hasher;
 
 use accumulator::Proof;
 use blockchain::{txroot, Block, BlockHeader, BlockID, Mempool};
+use encoding::{DecodeError, Reader, Writer};
 use musig::Signature;
 use siphasher::sip::SipHasher24;
-use zkvm::{Encodable, Reader, Tx, TxID, VMError, Writer};
+use zkvm::{Encodable, Tx, TxID};
 
 /// A short transaction ID.
 pub type ShortID = [u8; 6];
@@ -72,17 +73,17 @@ impl CompactBlock {
     }
 
     /// Decodes a compact block spanning all of `bytes`.
-    pub fn from_bytes(bytes: &[u8]) -> Result<CompactBlock, VMError> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<CompactBlock, DecodeError> {
         Reader::read_all(bytes, |r| {
             let header = BlockHeader::decode(r)?;
-            let signature =
-                Signature::from_bytes(r.read_slice(64)?).map_err(VMError::InvalidSignature)?;
+            let signature = Signature::from_bytes(r.read_bytes(64)?)
+                .map_err(|_| DecodeError::Invalid("compact block: signature is not canonical"))?;
             let nonce = r.read_u64()?;
-            let n = r.read_size()?;
+            let n = r.read_count()?;
             let short_ids = r.read_vec(n, 6, |r| r.read_array::<6>())?;
             let proof = r.read_sized_bytes()?;
             let utxo_proof = Proof::from_bytes(proof)
-                .map_err(|_| VMError::InvalidFormat("compact block: utreexo proof"))?;
+                .map_err(|_| DecodeError::Invalid("compact block: utreexo proof"))?;
             Ok(CompactBlock {
                 header,
                 signature,

@@ -279,7 +279,12 @@ pub(super) fn block_is_invalid(e: &NodeError) -> bool {
 pub(super) fn block_is_malformed(e: &NodeError) -> bool {
     matches!(
         e,
-        NodeError::Chain(BlockchainError::Decode(_) | BlockchainError::TooLarge { .. })
+        NodeError::Chain(
+            BlockchainError::Decode(_)
+                | BlockchainError::DecodeTx { .. }
+                | BlockchainError::SignatureEncoding(_)
+                | BlockchainError::TooLarge { .. }
+        )
     )
 }
 
