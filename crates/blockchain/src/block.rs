@@ -15,24 +15,9 @@ pub const MAX_BLOCK_SIZE: usize = 16 << 20;
 /// The current block version.
 pub const CURRENT_BLOCK_VERSION: u64 = 1;
 
-/// A block's ID (a transcript hash of its header).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
-pub struct BlockID(pub [u8; 32]);
-
-impl core::fmt::Debug for BlockID {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "BlockID({})", hex(&self.0))
-    }
-}
-
-impl core::fmt::Display for BlockID {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&hex(&self.0))
-    }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+encoding::id32! {
+    /// A block's ID (a transcript hash of its header).
+    pub struct BlockID;
 }
 
 /// A block header.
@@ -69,7 +54,7 @@ impl BlockHeader {
         t.append_message(b"ext", &self.ext);
         let mut id = [0u8; 32];
         t.challenge_bytes(b"id", &mut id);
-        BlockID(id)
+        BlockID::from_bytes(id)
     }
 
     /// Decodes `LE64 version || LE64 height || previd || LE64 timestamp_ms
@@ -78,7 +63,7 @@ impl BlockHeader {
         Ok(BlockHeader {
             version: r.read_u64()?,
             height: r.read_u64()?,
-            previd: BlockID(r.read_32()?),
+            previd: BlockID::from_bytes(r.read_32()?),
             timestamp_ms: r.read_u64()?,
             txroot: r.read_array()?,
             utxoroot: r.read_array()?,

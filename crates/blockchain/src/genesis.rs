@@ -96,7 +96,7 @@ mod tests {
             timestamp_ms: 1_700_000_000_000,
             signers: key.verification_key(),
             utxos: vec![Contract {
-                anchor: Anchor([9; 32]),
+                anchor: Anchor::from_bytes([9; 32]),
                 predicate: Predicate::opaque(*key.verification_key().as_compressed()),
                 payload: vec![PortableItem::Value(value)],
             }],

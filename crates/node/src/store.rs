@@ -183,7 +183,9 @@ impl BlockReader {
             return Ok(None);
         };
         let ids = Reader::read_all(v.value(), |r| {
-            r.read_vec(r.remaining() / 32, 32, |r| r.read_32().map(TxID))
+            r.read_vec(r.remaining() / 32, 32, |r| {
+                r.read_32().map(TxID::from_bytes)
+            })
         })
         .map_err(StoreError::decode("block txids"))?;
         Ok(Some(ids))
@@ -193,7 +195,9 @@ impl BlockReader {
     pub fn height_of(&self, id: &BlockID) -> Result<Option<u64>, NodeError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
         let t = r.open_table(BLOCK_IDS).map_err(StoreError::db)?;
-        Ok(t.get(id.0).map_err(StoreError::db)?.map(|v| v.value()))
+        Ok(t.get(id.to_bytes())
+            .map_err(StoreError::db)?
+            .map(|v| v.value()))
     }
 }
 
@@ -456,14 +460,14 @@ impl Store {
             let mut blocks = w.open_table(BLOCKS).map_err(StoreError::db)?;
             blocks.insert(height, c.bytes).map_err(StoreError::db)?;
             let mut ids = w.open_table(BLOCK_IDS).map_err(StoreError::db)?;
-            ids.insert(c.block.header.id().0, height)
+            ids.insert(c.block.header.id().to_bytes(), height)
                 .map_err(StoreError::db)?;
             let mut txs = w.open_table(TXS).map_err(StoreError::db)?;
             for (i, id) in c.txids.iter().enumerate() {
-                txs.insert(id.0, (height, i as u32))
+                txs.insert(id.to_bytes(), (height, i as u32))
                     .map_err(StoreError::db)?;
             }
-            let flat: Vec<u8> = c.txids.iter().flat_map(|id| id.0).collect();
+            let flat: Vec<u8> = c.txids.iter().flat_map(|id| id.to_bytes()).collect();
             let mut lists = w.open_table(BLOCK_TXIDS).map_err(StoreError::db)?;
             lists
                 .insert(height, flat.as_slice())
@@ -483,7 +487,7 @@ impl Store {
                 .map_err(StoreError::db)?;
             let mut pool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
             for id in c.mempool_removed {
-                pool.remove(id.0).map_err(StoreError::db)?;
+                pool.remove(id.to_bytes()).map_err(StoreError::db)?;
             }
             let mut meta = w.open_table(META).map_err(StoreError::db)?;
             meta.insert(STATE, c.state.to_snapshot().as_slice())
@@ -519,9 +523,9 @@ impl Store {
             let mut pool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
             for (id, bytes, removed) in writes {
                 for r in *removed {
-                    pool.remove(r.0).map_err(StoreError::db)?;
+                    pool.remove(r.to_bytes()).map_err(StoreError::db)?;
                 }
-                pool.insert(id.0, *bytes).map_err(StoreError::db)?;
+                pool.insert(id.to_bytes(), *bytes).map_err(StoreError::db)?;
             }
         }
         w.commit().map_err(NodeError::storage)
@@ -534,7 +538,7 @@ impl Store {
         {
             let mut pool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
             for r in ids {
-                pool.remove(r.0).map_err(StoreError::db)?;
+                pool.remove(r.to_bytes()).map_err(StoreError::db)?;
             }
         }
         w.commit().map_err(NodeError::storage)
@@ -577,7 +581,9 @@ impl Store {
     pub fn tx_location(&self, id: &TxID) -> Result<Option<(u64, u32)>, NodeError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
         let t = r.open_table(TXS).map_err(StoreError::db)?;
-        Ok(t.get(id.0).map_err(StoreError::db)?.map(|v| v.value()))
+        Ok(t.get(id.to_bytes())
+            .map_err(StoreError::db)?
+            .map(|v| v.value()))
     }
 }
 
@@ -634,7 +640,7 @@ impl ContractRecord {
         let mut v = Vec::with_capacity(CREATION_BYTES + SPEND_BYTES + 64);
         let c = &self.created;
         v.push(u8::from(c.txid.is_some()));
-        v.extend_from_slice(&c.txid.map_or([0; 32], |t| t.0));
+        v.extend_from_slice(&c.txid.map_or([0; 32], |t| t.to_bytes()));
         v.extend_from_slice(&c.height.to_le_bytes());
         v.extend_from_slice(&c.index.to_le_bytes());
         v.extend_from_slice(&c.entry.to_le_bytes());
@@ -642,7 +648,7 @@ impl ContractRecord {
             None => v.extend_from_slice(&[0; SPEND_BYTES]),
             Some(s) => {
                 v.push(1);
-                v.extend_from_slice(&s.txid.0);
+                v.extend_from_slice(&s.txid.to_bytes());
                 v.extend_from_slice(&s.height.to_le_bytes());
                 v.extend_from_slice(&s.index.to_le_bytes());
             }
@@ -654,7 +660,7 @@ impl ContractRecord {
     fn from_bytes(bytes: &[u8]) -> Result<ContractRecord, NodeError> {
         let (created, spent, contract) = Reader::read_all(bytes, |r| {
             let kind = r.read_u8()?;
-            let txid = TxID(r.read_32()?);
+            let txid = TxID::from_bytes(r.read_32()?);
             let created = Creation {
                 txid: match kind {
                     0 => None,
@@ -667,7 +673,7 @@ impl ContractRecord {
             };
             let flag = r.read_u8()?;
             let spend = Spend {
-                txid: TxID(r.read_32()?),
+                txid: TxID::from_bytes(r.read_32()?),
                 height: r.read_u64()?,
                 index: r.read_u32()?,
             };
@@ -764,7 +770,7 @@ fn index_block(
             match item {
                 TxEntry::Input(id) => {
                     let old = contracts
-                        .get(id.0)
+                        .get(id.to_bytes())
                         .map_err(StoreError::db)?
                         .map(|v| v.value().to_vec());
                     if let Some(old) = old {
@@ -775,7 +781,7 @@ fn index_block(
                             index,
                         });
                         contracts
-                            .insert(id.0, record.to_bytes().as_slice())
+                            .insert(id.to_bytes(), record.to_bytes().as_slice())
                             .map_err(StoreError::db)?;
                     }
                 }
@@ -792,11 +798,14 @@ fn index_block(
                         spent: None,
                     };
                     contracts
-                        .insert(id.0, record.to_bytes().as_slice())
+                        .insert(id.to_bytes(), record.to_bytes().as_slice())
                         .map_err(StoreError::db)?;
                     for digest in &digests {
-                        tags.insert(tag_key(digest, (height, index, entry as u32)), id.0)
-                            .map_err(StoreError::db)?;
+                        tags.insert(
+                            tag_key(digest, (height, index, entry as u32)),
+                            id.to_bytes(),
+                        )
+                        .map_err(StoreError::db)?;
                     }
                 }
                 _ => {}
@@ -824,7 +833,7 @@ fn index_genesis(
             spent: None,
         };
         contracts
-            .insert(contract.id().0, record.to_bytes().as_slice())
+            .insert(contract.id().to_bytes(), record.to_bytes().as_slice())
             .map_err(StoreError::db)?;
     }
     Ok(())
@@ -857,7 +866,7 @@ impl ContractReader {
     pub fn contract(&self, id: &ContractID) -> Result<Option<ContractRecord>, NodeError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
         let t = r.open_table(CONTRACTS).map_err(StoreError::db)?;
-        let v = t.get(id.0).map_err(StoreError::db)?;
+        let v = t.get(id.to_bytes()).map_err(StoreError::db)?;
         v.map(|v| ContractRecord::from_bytes(v.value())).transpose()
     }
 
@@ -887,9 +896,9 @@ impl ContractReader {
                 more = true;
                 break;
             }
-            let id = ContractID(v.value());
+            let id = ContractID::from_bytes(v.value());
             let record = contracts
-                .get(id.0)
+                .get(id.to_bytes())
                 .map_err(StoreError::db)?
                 .ok_or_else(|| corrupt("tagged contract"))?;
             let record = ContractRecord::from_bytes(record.value())?;
@@ -986,7 +995,7 @@ mod tests {
             flv: Commitment::blinded_with_factor(Scalar::ZERO, Scalar::random(rng)),
         };
         let input = Contract {
-            anchor: Anchor(rand::Rng::gen(rng)),
+            anchor: Anchor::from_bytes(rand::Rng::gen(rng)),
             predicate: Predicate::key(key.clone()),
             payload: vec![PortableItem::Value(value(1000, rng))],
         };
@@ -1155,16 +1164,16 @@ mod tests {
         use zkvm::{Anchor, Data, PortableItem, Predicate};
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(5);
         let contract = Contract {
-            anchor: Anchor([9; 32]),
+            anchor: Anchor::from_bytes([9; 32]),
             predicate: Predicate::key(musig::SecretKey::random(&mut rng)),
             payload: vec![PortableItem::String(Data::Opaque(b"tag".to_vec()))],
         };
         for (created_by, spent) in [
             (None, None),
             (
-                Some(TxID([1; 32])),
+                Some(TxID::from_bytes([1; 32])),
                 Some(Spend {
-                    txid: TxID([2; 32]),
+                    txid: TxID::from_bytes([2; 32]),
                     height: 7,
                     index: 3,
                 }),

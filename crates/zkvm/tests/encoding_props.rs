@@ -60,7 +60,7 @@ fn portable_item() -> impl Strategy<Value = PortableItem> {
 fn contract() -> impl Strategy<Value = Contract> {
     (any::<[u8; 32]>(), point(), vec(portable_item(), 0..6)).prop_map(
         |(anchor, predicate, payload)| Contract {
-            anchor: Anchor(anchor),
+            anchor: Anchor::from_bytes(anchor),
             predicate: Predicate::opaque(predicate),
             payload,
         },

@@ -239,9 +239,9 @@ impl Wire for SyncResponse {
         match self {
             SyncResponse::Status(s) => {
                 v.write_u8(b"tag", STATUS);
-                v.write(b"network", &s.network.0);
+                v.write(b"network", &s.network.to_bytes());
                 v.write_u64(b"height", s.height);
-                v.write(b"tip", &s.tip.0);
+                v.write(b"tip", &s.tip.to_bytes());
                 v.write_u64(b"first_block", s.first_block);
             }
             SyncResponse::Headers(headers) => {
@@ -272,9 +272,9 @@ impl Wire for SyncResponse {
         within(bytes, Self::MAX_BYTES)?;
         Reader::read_all(bytes, |r| match r.read_u8()? {
             STATUS => Ok(SyncResponse::Status(PeerStatus {
-                network: BlockID(r.read_array()?),
+                network: BlockID::from_bytes(r.read_array()?),
                 height: r.read_u64()?,
-                tip: BlockID(r.read_array()?),
+                tip: BlockID::from_bytes(r.read_array()?),
                 first_block: r.read_u64()?,
             })),
             HEADERS => {
@@ -491,7 +491,7 @@ fn read_blobs(
 fn write_ids(v: &mut Vec<u8>, ids: &[TxID]) {
     v.write_size(b"n", ids.len());
     for id in ids {
-        v.write(b"txid", &id.0);
+        v.write(b"txid", &id.to_bytes());
     }
 }
 
@@ -512,7 +512,7 @@ fn read_ids(r: &mut Reader<'_>, max: u32, what: &'static str) -> Result<Vec<TxID
     if n > max as usize {
         return Err(DecodeError::Invalid(what));
     }
-    r.read_vec(n, 32, |r| Ok(TxID(r.read_array()?)))
+    r.read_vec(n, 32, |r| Ok(TxID::from_bytes(r.read_array()?)))
 }
 
 #[cfg(test)]
@@ -553,7 +553,7 @@ mod tests {
             let pool = if tag < 3 {
                 PoolRequest::Listing
             } else {
-                PoolRequest::Txs(ids.into_iter().map(TxID).collect())
+                PoolRequest::Txs(ids.into_iter().map(TxID::from_bytes).collect())
             };
             prop_assert_eq!(round_trip(&pool), pool);
             prop_assert_eq!(round_trip(&PeersRequest), PeersRequest);
@@ -579,7 +579,7 @@ mod tests {
             prop_assert!(matches!(back, SyncResponse::Blocks(b) if b == blocks));
             let back = round_trip(&SyncResponse::Snapshot(snapshot.clone()));
             prop_assert!(matches!(back, SyncResponse::Snapshot(b) if b == snapshot));
-            let ids: Vec<TxID> = blocks.iter().map(|b| TxID([b[0]; 32])).collect();
+            let ids: Vec<TxID> = blocks.iter().map(|b| TxID::from_bytes([b[0]; 32])).collect();
             let back = round_trip(&PoolResponse::Listing(ids.clone()));
             prop_assert!(matches!(back, PoolResponse::Listing(b) if b == ids));
             let back = round_trip(&PoolResponse::Txs(blocks.clone()));
@@ -592,7 +592,7 @@ mod tests {
                 })
                 .collect();
             prop_assert_eq!(round_trip(&PeerList(peers.clone())), PeerList(peers));
-            let st = PeerStatus { network: BlockID([1; 32]), height, tip: BlockID([2; 32]), first_block: 2 };
+            let st = PeerStatus { network: BlockID::from_bytes([1; 32]), height, tip: BlockID::from_bytes([2; 32]), first_block: 2 };
             let back = round_trip(&SyncResponse::Status(st.clone()));
             prop_assert!(matches!(back, SyncResponse::Status(b) if b == st));
         }
@@ -640,9 +640,9 @@ mod tests {
 
     #[test]
     fn the_largest_messages_fit_their_limits() {
-        let txs = PoolRequest::Txs(vec![TxID([7; 32]); MAX_TXS as usize]);
+        let txs = PoolRequest::Txs(vec![TxID::from_bytes([7; 32]); MAX_TXS as usize]);
         assert_eq!(txs.to_bytes().len(), MAX_POOL_REQUEST_BYTES);
-        let listing = PoolResponse::Listing(vec![TxID([7; 32]); MAX_POOL_IDS as usize]);
+        let listing = PoolResponse::Listing(vec![TxID::from_bytes([7; 32]); MAX_POOL_IDS as usize]);
         assert!(listing.to_bytes().len() <= MAX_POOL_RESPONSE_BYTES);
         // Transactions up to the soft limit, then one more of the largest.
         let n = TXS_RESPONSE_SOFT_LIMIT / MAX_TX_MESSAGE;
