@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use blockchain::{Block, BlockHeader, BlockchainError, ChainState, VerifiedBlock};
+use blockchain::{Block, BlockHeader, BlockID, BlockchainError, ChainState, VerifiedBlock};
 use common::{Chain, T0};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
@@ -190,7 +190,9 @@ fn header_rules_are_enforced() {
         })
     );
     let b = altered(&net, vec![tx.clone()], |b| {
-        b.header.previd.to_bytes()[0] ^= 1
+        let mut previd = b.header.previd.to_bytes();
+        previd[0] ^= 1;
+        b.header.previd = BlockID::from_bytes(previd);
     });
     assert_eq!(
         net.state.apply_block(&b).err(),
