@@ -7,7 +7,9 @@ use std::collections::{BTreeSet, HashSet};
 use rustreexo::stump::Stump;
 
 use crate::positions::tree_of;
-use crate::reader::Reader;
+use encoding::Reader;
+
+use crate::error::decoding;
 use crate::{AccumulatorError, Proof, ZkvmHash};
 
 /// The most leaves a forest can ever have had added: 2^62
@@ -182,11 +184,11 @@ impl Accumulator {
     /// may be the unknown-node value, and no byte may follow.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, AccumulatorError> {
         let mut r = Reader::new(bytes);
-        let leaves = r.u64("leaf count")?;
+        let leaves = r.read_u64().map_err(decoding("leaf count"))?;
         if leaves > MAX_LEAVES {
             return Err(AccumulatorError::LeafCountTooLarge(leaves));
         }
-        let count = r.u32("root count")?;
+        let count = r.read_u32().map_err(decoding("root count"))?;
         let expected = leaves.count_ones();
         if count != expected {
             return Err(AccumulatorError::RootCountMismatch {
@@ -195,19 +197,22 @@ impl Accumulator {
                 got: count,
             });
         }
-        let count = r.expect_items("roots", count, 32)?;
-        let mut roots = Vec::with_capacity(count);
-        for index in 0..count {
-            let root = ZkvmHash::from_bytes(r.bytes32("root")?);
-            if root == ZkvmHash::from_bytes([0xff; 32]) {
-                return Err(AccumulatorError::ReservedHashInEncoding {
-                    field: "snapshot",
-                    index,
-                });
-            }
-            roots.push(root);
+        // At most 62 roots: the count equals the leaf count's one bits.
+        let roots = r
+            .read_vec(count as usize, 32, |r| {
+                r.read_32().map(ZkvmHash::from_bytes)
+            })
+            .map_err(decoding("roots"))?;
+        if let Some(index) = roots
+            .iter()
+            .position(|root| *root == ZkvmHash::from_bytes([0xff; 32]))
+        {
+            return Err(AccumulatorError::ReservedHashInEncoding {
+                field: "snapshot",
+                index,
+            });
         }
-        r.finish()?;
+        r.finish().map_err(decoding("snapshot"))?;
         let mut stump = Stump::new_with_hash();
         stump.leaves = leaves;
         stump.roots = roots;
@@ -237,6 +242,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+    use encoding::DecodeError;
 
     fn leaves(range: std::ops::Range<u32>) -> Vec<ZkvmHash> {
         range
@@ -261,12 +267,18 @@ mod tests {
         long.push(1);
         assert_eq!(
             Accumulator::from_bytes(&long),
-            Err(AccumulatorError::TrailingBytes(1))
+            Err(AccumulatorError::Decode {
+                field: "snapshot",
+                source: DecodeError::TrailingBytes(1)
+            })
         );
         for cut in 0..bytes.len() {
             assert!(matches!(
                 Accumulator::from_bytes(&bytes[..cut]),
-                Err(AccumulatorError::Truncated { .. })
+                Err(AccumulatorError::Decode {
+                    source: DecodeError::UnexpectedEnd { .. },
+                    ..
+                })
             ));
         }
         let mut wrong_count = bytes.clone();

@@ -1,5 +1,6 @@
 //! The crate's error type.
 
+use encoding::DecodeError;
 use thiserror::Error;
 
 use crate::ZkvmHash;
@@ -72,21 +73,18 @@ pub enum AccumulatorError {
         /// The number asked for or decoded.
         got: u64,
     },
-    /// The encoding ended before the field `field` was complete
-    /// (docs/spec/utreexo.md §Proofs, Encoding; §Snapshot of roots).
-    #[error("truncated input: `{field}` needs {needed} bytes, {remaining} remain")]
-    Truncated {
-        /// The field being read.
+    /// The encoding of `field` is malformed: it ends early, a count asks
+    /// for more bytes than are left (checked before anything is
+    /// allocated), or bytes follow the last field (docs/spec/utreexo.md
+    /// §Proofs, Encoding; §Snapshot of roots).
+    #[error("malformed {field}: {source}")]
+    Decode {
+        /// The field being read, or the whole encoding for trailing bytes.
         field: &'static str,
-        /// Bytes the field needs.
-        needed: u64,
-        /// Bytes left in the input.
-        remaining: usize,
+        /// What is wrong with it.
+        #[source]
+        source: DecodeError,
     },
-    /// Bytes remain after the last field of an encoding
-    /// (docs/spec/utreexo.md §Proofs, Encoding; §Snapshot of roots).
-    #[error("{0} trailing bytes after the encoding")]
-    TrailingBytes(usize),
     /// An encoded hash is a reserved value where a real hash is required:
     /// any reserved value in a proof, the unknown-node value in a snapshot
     /// (docs/spec/utreexo.md §Leaves and nodes, Reserved values).
@@ -118,4 +116,9 @@ pub enum AccumulatorError {
     /// accumulator was left unchanged.
     #[error("accumulator library inconsistency: {0}")]
     Library(String),
+}
+
+/// Maps a decode error to [`AccumulatorError::Decode`] for `field`.
+pub(crate) fn decoding(field: &'static str) -> impl FnOnce(DecodeError) -> AccumulatorError {
+    move |source| AccumulatorError::Decode { field, source }
 }

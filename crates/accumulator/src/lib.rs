@@ -47,7 +47,6 @@ mod hash;
 mod pollard;
 mod positions;
 mod proof;
-mod reader;
 
 pub use crate::accumulator::{Accumulator, MAX_LEAVES};
 pub use crate::error::AccumulatorError;

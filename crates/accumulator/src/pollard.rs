@@ -11,7 +11,9 @@ use rustreexo::proof::Proof as RProof;
 
 use crate::accumulator::check_distinct;
 use crate::positions::{proof_nodes, Node};
-use crate::reader::Reader;
+use encoding::Reader;
+
+use crate::error::decoding;
 use crate::{Accumulator, AccumulatorError, Proof, ZkvmHash};
 
 /// The roots of the forest and proofs for some of its leaves — a wallet's
@@ -138,19 +140,15 @@ impl Pollard {
     /// leaves against the accumulator.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, AccumulatorError> {
         let mut r = Reader::new(bytes);
-        let a = r.u32("accumulator length")?;
-        let a = r.expect_items("accumulator", a, 1)?;
-        let accumulator = Accumulator::from_bytes(r.slice(a))?;
-        let p = r.u32("proof length")?;
-        let p = r.expect_items("proof", p, 1)?;
-        let proof = Proof::from_bytes(r.slice(p))?;
-        let n = r.u32("leaf count")?;
-        let n = r.expect_items("leaves", n, 32)?;
-        let mut leaves = Vec::with_capacity(n);
-        for _ in 0..n {
-            leaves.push(ZkvmHash::from_bytes(r.bytes32("leaf")?));
-        }
-        r.finish()?;
+        let a = r.read_sized_bytes().map_err(decoding("accumulator"))?;
+        let accumulator = Accumulator::from_bytes(a)?;
+        let p = r.read_sized_bytes().map_err(decoding("proof"))?;
+        let proof = Proof::from_bytes(p)?;
+        let n = r.read_count().map_err(decoding("leaf count"))?;
+        let leaves = r
+            .read_vec(n, 32, |r| r.read_32().map(ZkvmHash::from_bytes))
+            .map_err(decoding("leaves"))?;
+        r.finish().map_err(decoding("pollard"))?;
         check_distinct(&leaves)?;
         accumulator.verify(&proof, &leaves)?;
         Ok(Self {

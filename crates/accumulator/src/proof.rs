@@ -3,7 +3,9 @@
 use rustreexo::proof::Proof as RProof;
 
 use crate::positions::{proof_nodes, Node};
-use crate::reader::Reader;
+use encoding::Reader;
+
+use crate::error::decoding;
 use crate::{AccumulatorError, ZkvmHash};
 
 /// The most leaves one proof may cover (2^24); decoders and provers refuse
@@ -101,34 +103,29 @@ impl Proof {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, AccumulatorError> {
         let mut r = Reader::new(bytes);
 
-        let n = r.u32("target count")?;
-        if n as usize > MAX_PROOF_TARGETS {
+        let n = r.read_count().map_err(decoding("target count"))?;
+        if n > MAX_PROOF_TARGETS {
             return Err(AccumulatorError::TooManyTargets {
                 max: MAX_PROOF_TARGETS,
-                got: u64::from(n),
+                got: n as u64,
             });
         }
-        let n = r.expect_items("targets", n, 8)?;
-        let mut targets = Vec::with_capacity(n);
-        for _ in 0..n {
-            targets.push(r.u64("target")?);
-        }
+        let targets = r
+            .read_vec(n, 8, |r| r.read_u64())
+            .map_err(decoding("targets"))?;
         check_distinct(&targets)?;
 
-        let m = r.u32("hash count")?;
-        let m = r.expect_items("hashes", m, 32)?;
-        let mut hashes = Vec::with_capacity(m);
-        for index in 0..m {
-            let hash = ZkvmHash::from_bytes(r.bytes32("hash")?);
-            if hash.is_reserved() {
-                return Err(AccumulatorError::ReservedHashInEncoding {
-                    field: "proof",
-                    index,
-                });
-            }
-            hashes.push(hash);
+        let m = r.read_count().map_err(decoding("hash count"))?;
+        let hashes = r
+            .read_vec(m, 32, |r| r.read_32().map(ZkvmHash::from_bytes))
+            .map_err(decoding("hashes"))?;
+        if let Some(index) = hashes.iter().position(ZkvmHash::is_reserved) {
+            return Err(AccumulatorError::ReservedHashInEncoding {
+                field: "proof",
+                index,
+            });
         }
-        r.finish()?;
+        r.finish().map_err(decoding("proof"))?;
 
         Ok(Self {
             inner: RProof::new_with_hash(targets, hashes),
@@ -201,6 +198,7 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
     use super::*;
+    use encoding::DecodeError;
 
     fn sample() -> Proof {
         Proof::from_inner(RProof::new_with_hash(
@@ -229,12 +227,18 @@ mod tests {
         long.push(0);
         assert_eq!(
             Proof::from_bytes(&long),
-            Err(AccumulatorError::TrailingBytes(1))
+            Err(AccumulatorError::Decode {
+                field: "proof",
+                source: DecodeError::TrailingBytes(1)
+            })
         );
         for cut in 0..bytes.len() {
             assert!(matches!(
                 Proof::from_bytes(&bytes[..cut]),
-                Err(AccumulatorError::Truncated { .. })
+                Err(AccumulatorError::Decode {
+                    source: DecodeError::UnexpectedEnd { .. },
+                    ..
+                })
             ));
         }
         // A huge count is refused before allocating.
@@ -248,9 +252,9 @@ mod tests {
         big.extend_from_slice(&[0; 16]);
         assert!(matches!(
             Proof::from_bytes(&big),
-            Err(AccumulatorError::Truncated {
+            Err(AccumulatorError::Decode {
                 field: "targets",
-                ..
+                source: DecodeError::UnexpectedEnd { .. }
             })
         ));
         // Duplicate positions and reserved hashes are refused.

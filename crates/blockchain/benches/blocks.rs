@@ -66,7 +66,7 @@ fn setup() -> Setup {
     let max = SIZES[SIZES.len() - 1];
     let genesis: Vec<Contract> = (0..max)
         .map(|_| Contract {
-            anchor: Anchor(rng.gen()),
+            anchor: Anchor::from_bytes(rng.gen()),
             predicate: Predicate::key(owner.clone()),
             payload: vec![PortableItem::Value(value(1000, &mut rng))],
         })

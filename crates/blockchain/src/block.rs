@@ -2,9 +2,10 @@
 //! §Block, §Block signature, §Transaction root).
 
 use accumulator::{Accumulator, Proof};
+use encoding::{DecodeError, Reader, Writer};
 use merlin::Transcript;
 use musig::{SecretKey, Signature, VerificationKey};
-use zkvm::{Encodable, Hasher, MerkleItem, Reader, Tx, VMError, Writer};
+use zkvm::{Encodable, Hasher, MerkleItem, Tx};
 
 use crate::BlockchainError;
 
@@ -14,24 +15,9 @@ pub const MAX_BLOCK_SIZE: usize = 16 << 20;
 /// The current block version.
 pub const CURRENT_BLOCK_VERSION: u64 = 1;
 
-/// A block's ID (a transcript hash of its header).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
-pub struct BlockID(pub [u8; 32]);
-
-impl core::fmt::Debug for BlockID {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "BlockID({})", hex(&self.0))
-    }
-}
-
-impl core::fmt::Display for BlockID {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&hex(&self.0))
-    }
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+encoding::id32! {
+    /// A block's ID (a transcript hash of its header).
+    pub struct BlockID;
 }
 
 /// A block header.
@@ -68,16 +54,16 @@ impl BlockHeader {
         t.append_message(b"ext", &self.ext);
         let mut id = [0u8; 32];
         t.challenge_bytes(b"id", &mut id);
-        BlockID(id)
+        BlockID::from_bytes(id)
     }
 
     /// Decodes `LE64 version || LE64 height || previd || LE64 timestamp_ms
     /// || txroot || utxoroot || LE32 n || ext`.
-    pub fn decode(r: &mut Reader<'_>) -> Result<BlockHeader, VMError> {
+    pub fn decode(r: &mut Reader<'_>) -> Result<BlockHeader, DecodeError> {
         Ok(BlockHeader {
             version: r.read_u64()?,
             height: r.read_u64()?,
-            previd: BlockID(r.read_array()?),
+            previd: BlockID::from_bytes(r.read_32()?),
             timestamp_ms: r.read_u64()?,
             txroot: r.read_array()?,
             utxoroot: r.read_array()?,
@@ -150,18 +136,21 @@ impl Block {
             });
         }
         let mut r = Reader::new(bytes);
-        let header = BlockHeader::decode(&mut r).map_err(BlockchainError::Decode)?;
-        let sig = r.read_slice(64).map_err(BlockchainError::Decode)?;
-        let signature = Signature::from_bytes(sig)
-            .map_err(|e| BlockchainError::Decode(VMError::InvalidSignature(e)))?;
-        let n = r.read_size().map_err(BlockchainError::Decode)?;
+        let header = BlockHeader::decode(&mut r)?;
+        let sig = r.read_bytes(64)?;
+        let signature = Signature::from_bytes(sig).map_err(BlockchainError::SignatureEncoding)?;
+        let n = r.read_count()?;
         // The smallest transaction is well over 400 bytes; 4 bounds the count.
-        let txs = r
-            .read_vec(n, 4, |r| Tx::from_bytes(r.read_sized_bytes()?))
-            .map_err(BlockchainError::Decode)?;
-        let proof_bytes = r.read_sized_bytes().map_err(BlockchainError::Decode)?;
+        let mut index = 0;
+        let txs = r.read_vec(n, 4, |r| {
+            let tx = Tx::from_bytes(r.read_sized_bytes()?)
+                .map_err(|error| BlockchainError::DecodeTx { index, error })?;
+            index += 1;
+            Ok::<_, BlockchainError>(tx)
+        })?;
+        let proof_bytes = r.read_sized_bytes()?;
         let utxo_proof = Proof::from_bytes(proof_bytes).map_err(BlockchainError::Utxo)?;
-        r.finish().map_err(BlockchainError::Decode)?;
+        r.finish()?;
         Ok(Block {
             header,
             signature,

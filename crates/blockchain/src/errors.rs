@@ -1,6 +1,8 @@
 //! The crate's error type.
 
 use accumulator::AccumulatorError;
+use encoding::DecodeError;
+use musig::MusigError;
 use thiserror::Error;
 use zkvm::{ContractID, FeeRate, TxID, VMError};
 
@@ -12,9 +14,34 @@ use crate::BlockID;
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum BlockchainError {
-    /// The encoding of a header or block is malformed.
+    /// The encoding of a header, block, snapshot or genesis is malformed:
+    /// it ends early, a length runs past the end, bytes trail it.
     #[error("invalid encoding: {0}")]
-    Decode(VMError),
+    Decode(#[from] DecodeError),
+    /// A transaction in a block does not decode.
+    #[error("transaction #{index} does not decode: {error}")]
+    DecodeTx {
+        /// Position in the block.
+        index: usize,
+        /// Why.
+        #[source]
+        error: VMError,
+    },
+    /// An output of a genesis does not decode.
+    #[error("genesis output #{index} does not decode: {error}")]
+    DecodeOutput {
+        /// Position in the genesis.
+        index: usize,
+        /// Why.
+        #[source]
+        error: VMError,
+    },
+    /// A block's signature is not a valid encoding (a non-canonical scalar).
+    #[error("block signature does not decode: {0}")]
+    SignatureEncoding(#[source] MusigError),
+    /// The block key of a snapshot or genesis is not a valid point.
+    #[error("the block key is not a valid Ristretto point")]
+    InvalidBlockKey,
     /// The block's version is below its predecessor's.
     #[error("block version {got} is below the previous block's {previous}")]
     VersionDecreased {

@@ -2,8 +2,9 @@
 //! initial time, the block signers' key and the initial UTXOs, in full so
 //! that wallets can find theirs among them.
 
+use encoding::{Reader, Writer};
 use musig::VerificationKey;
-use zkvm::{Contract, ContractID, Encodable, Reader, VMError, Writer};
+use zkvm::{Contract, ContractID, Encodable};
 
 use crate::{BlockchainError, ChainState, MAX_BLOCK_SIZE};
 
@@ -56,14 +57,19 @@ impl Genesis {
         let (timestamp_ms, key, utxos) = Reader::read_all(bytes, |r| {
             let timestamp_ms = r.read_u64()?;
             let key = r.read_array::<32>()?;
-            let n = r.read_size()?;
+            let n = r.read_count()?;
             // An output is at least anchor, predicate and item count.
-            let utxos = r.read_vec(n, 68, Contract::decode)?;
-            Ok((timestamp_ms, key, utxos))
-        })
-        .map_err(BlockchainError::Decode)?;
-        let signers = VerificationKey::from_bytes(&key)
-            .map_err(|_| BlockchainError::Decode(VMError::InvalidPoint("block key")))?;
+            let mut index = 0;
+            let utxos = r.read_vec(n, 68, |r| {
+                let output = Contract::decode(r)
+                    .map_err(|error| BlockchainError::DecodeOutput { index, error })?;
+                index += 1;
+                Ok::<_, BlockchainError>(output)
+            })?;
+            Ok::<_, BlockchainError>((timestamp_ms, key, utxos))
+        })?;
+        let signers =
+            VerificationKey::from_bytes(&key).map_err(|_| BlockchainError::InvalidBlockKey)?;
         Ok(Genesis {
             timestamp_ms,
             signers,
@@ -90,7 +96,7 @@ mod tests {
             timestamp_ms: 1_700_000_000_000,
             signers: key.verification_key(),
             utxos: vec![Contract {
-                anchor: Anchor([9; 32]),
+                anchor: Anchor::from_bytes([9; 32]),
                 predicate: Predicate::opaque(*key.verification_key().as_compressed()),
                 payload: vec![PortableItem::Value(value)],
             }],

@@ -2,8 +2,9 @@
 //! node bootstraps from one and then validates new blocks.
 
 use accumulator::Accumulator;
+use encoding::{DecodeError, Reader};
 use musig::VerificationKey;
-use zkvm::{Encodable, Reader, VMError};
+use zkvm::Encodable;
 
 use crate::block::utxoroot;
 use crate::{BlockHeader, BlockID, BlockchainError, ChainState};
@@ -43,12 +44,11 @@ impl ChainState {
             let tip = BlockHeader::decode(r)?;
             let key = r.read_array::<32>()?;
             let utxos = r.read_sized_bytes()?;
-            Ok((initial, tip, key, utxos.to_vec()))
-        })
-        .map_err(BlockchainError::Decode)?;
+            Ok::<_, DecodeError>((initial, tip, key, utxos.to_vec()))
+        })?;
         let (initial, tip, key, utxos) = decoded;
-        let signers = VerificationKey::from_bytes(&key)
-            .map_err(|_| BlockchainError::Decode(VMError::InvalidPoint("block key")))?;
+        let signers =
+            VerificationKey::from_bytes(&key).map_err(|_| BlockchainError::InvalidBlockKey)?;
         let utxos = Accumulator::from_bytes(&utxos).map_err(BlockchainError::Utxo)?;
         if utxoroot(&utxos) != tip.utxoroot {
             return Err(BlockchainError::UtxoRootMismatch);

@@ -38,7 +38,7 @@ pub struct AppliedBlock {
 
 /// The UTXO set's leaf for an output's contract ID.
 pub fn utxo_leaf(id: &ContractID) -> ZkvmHash {
-    ZkvmHash::leaf(&id.0)
+    ZkvmHash::leaf(&id.to_bytes())
 }
 
 impl ChainState {

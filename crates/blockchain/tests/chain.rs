@@ -6,7 +6,7 @@ mod common;
 
 use std::collections::HashMap;
 
-use blockchain::{Block, BlockHeader, BlockchainError, ChainState, VerifiedBlock};
+use blockchain::{Block, BlockHeader, BlockID, BlockchainError, ChainState, VerifiedBlock};
 use common::{Chain, T0};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
@@ -101,7 +101,7 @@ impl Net {
         let genesis: Vec<Contract> = (0..n)
             .map(|_| {
                 let v = open_value(1000, &mut rng);
-                owned(&alice, v, Anchor(rng.gen()))
+                owned(&alice, v, Anchor::from_bytes(rng.gen()))
             })
             .collect();
         let ids: Vec<_> = genesis.iter().map(Contract::id).collect();
@@ -189,7 +189,11 @@ fn header_rules_are_enforced() {
             got: 3
         })
     );
-    let b = altered(&net, vec![tx.clone()], |b| b.header.previd.0[0] ^= 1);
+    let b = altered(&net, vec![tx.clone()], |b| {
+        let mut previd = b.header.previd.to_bytes();
+        previd[0] ^= 1;
+        b.header.previd = BlockID::from_bytes(previd);
+    });
     assert_eq!(
         net.state.apply_block(&b).err(),
         Some(BlockchainError::BadPrevId)

@@ -79,7 +79,7 @@ impl Net {
         let block_key = SecretKey::random(&mut rng);
         let genesis: Vec<Coin> = (0..n)
             .map(|_| {
-                let anchor = Anchor(rng.gen());
+                let anchor = Anchor::from_bytes(rng.gen());
                 owned(&alice, 1000, anchor, &mut rng)
             })
             .collect();
@@ -291,7 +291,7 @@ fn duplicates_expired_and_unproven_transactions_are_rejected() {
         pool.insert(tx1.clone(), net.prove(&[&g[2]]), &net.state),
         Err(BlockchainError::Utxo(_))
     ));
-    let ghost = owned(&alice, 1000, Anchor([7; 32]), &mut net.rng);
+    let ghost = owned(&alice, 1000, Anchor::from_bytes([7; 32]), &mut net.rng);
     let (tx2, _) = net.pay(&ghost, 5);
     assert!(matches!(
         pool.insert(tx2, net.prove(&[&g[2]]), &net.state),

@@ -591,7 +591,7 @@ impl Request {
                 )?),
             )
             .ok_or_else(|| bad("tweak is not a canonical scalar"))?;
-            let contract = ContractID(bytes32(&e["contract_id"], "bad contract_id")?);
+            let contract = ContractID::from_bytes(bytes32(&e["contract_id"], "bad contract_id")?);
             entries.push(SignerEntry {
                 keys,
                 tweak,
@@ -658,7 +658,7 @@ fn cosign(w: &Wallet, dir: &Path, timeout: Duration) -> Result<Output, Error> {
     let listed: Vec<(musig::VerificationKey, ContractID)> = context
         .pairs()
         .iter()
-        .map(|(k, m)| (*k, ContractID(*m)))
+        .map(|(k, m)| (*k, ContractID::from_bytes(*m)))
         .collect();
     if listed != pre.signers {
         return Err(Error::Usage(

@@ -169,10 +169,9 @@ pub fn run(command: NodeCommand) -> Result<Output, Error> {
             let chain = if from_snapshot {
                 let trusted = trusted_block
                     .map(|h| {
-                        let mut id = [0u8; 32];
-                        hex::decode_to_slice(h.trim(), &mut id)
-                            .map(|_| BlockID(id))
-                            .map_err(|_| Error::Usage("--trusted-block takes 64 hex digits".into()))
+                        h.trim().parse::<BlockID>().map_err(|e| {
+                            Error::Usage(format!("--trusted-block takes 64 hex digits: {e}"))
+                        })
                     })
                     .transpose()?;
                 let state = fetch_snapshot(&config, &genesis, trusted)?;
@@ -182,7 +181,7 @@ pub fn run(command: NodeCommand) -> Result<Output, Error> {
             };
             Ok(Output::Json(serde_json::json!({
                 "data_dir": config.data_dir.display().to_string(),
-                "network": node::hex_id(&chain.state().initial.id()),
+                "network": chain.state().initial.id().to_string(),
                 "producer": chain.is_producer(),
                 "height": chain.state().tip.height,
                 "pruned": chain.is_pruned(),

@@ -48,7 +48,7 @@ fn wallet_extra(path: &std::path::Path) -> Result<Extra, Error> {
         .iter()
         .map(|(id, contract)| {
             (
-                format!("utxo_{}", hex::encode(&id.0[..8])),
+                format!("utxo_{}", hex::encode(&id.to_bytes()[..8])),
                 format!("0x{}", hex::encode(contract.encode_to_vec())).into(),
             )
         })

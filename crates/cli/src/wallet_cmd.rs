@@ -144,7 +144,7 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
                 .utxos()
                 .map(|u| {
                     json!({
-                        "contract_id": hex::encode(u.id().0),
+                        "contract_id": u.id().to_string(),
                         "asset": asset_name(&u.flavor()),
                         "qty": u.qty(),
                         "height": u.height,

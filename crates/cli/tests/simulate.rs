@@ -32,7 +32,7 @@ fn payment_witness(out: u64) -> Json {
     let alice = SecretKey::from_scalar(Scalar::from(7u64));
     let bob = SecretKey::from_scalar(Scalar::from(8u64)).verification_key();
     let utxo = Contract {
-        anchor: Anchor([3; 32]),
+        anchor: Anchor::from_bytes([3; 32]),
         predicate: Predicate::opaque(*alice.verification_key().as_compressed()),
         payload: vec![PortableItem::Value(Value {
             qty: Commitment::blinded_with_factor(10u64, Scalar::from(11u64)),

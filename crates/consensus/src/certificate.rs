@@ -125,7 +125,7 @@ impl CommitCertificate {
         let mut w = Writer::new();
         w.u64(self.height);
         w.u32(self.round);
-        w.bytes(&self.block_id.0);
+        w.bytes(self.block_id.as_bytes());
         w.u32(self.signatures.len() as u32);
         for (address, sig) in &self.signatures {
             w.bytes(&address.to_bytes());
@@ -141,7 +141,7 @@ impl CommitCertificate {
         let mut r = Reader::new(bytes, "commit certificate");
         let height = r.u64()?;
         let round = r.u32()?;
-        let block_id = BlockID(r.array::<32>()?);
+        let block_id = BlockID::from_bytes(r.array::<32>()?);
         let n = r.count(MAX_VALIDATORS, 96)?;
         if n == 0 {
             return Err(ConsensusError::InsufficientPower {
@@ -244,7 +244,7 @@ mod tests {
             chain: ChainId([9; 32]),
             keys,
             set,
-            block: BlockID([5; 32]),
+            block: BlockID::from_bytes([5; 32]),
         }
     }
 
@@ -338,7 +338,7 @@ mod tests {
     fn forged_signatures_are_refused() {
         let f = fixture(&[1, 1, 1, 1]);
         // A signature over another block, height, round or chain.
-        let other = BlockID([6; 32]);
+        let other = BlockID::from_bytes([6; 32]);
         for (h, r, b) in [(10, 2, other), (11, 2, f.block), (10, 3, f.block)] {
             let mut sigs: Vec<_> = [0, 1].iter().map(|i| f.sign(*i, 10, 2, &f.block)).collect();
             sigs.push(f.sign(2, h, r, &b));

@@ -46,13 +46,15 @@ impl BorshDeserialize for Height {
 
 impl BorshSerialize for BlockValue {
     fn serialize<W: Write>(&self, w: &mut W) -> IoResult<()> {
-        (self.0).0.serialize(w)
+        self.0.to_bytes().serialize(w)
     }
 }
 
 impl BorshDeserialize for BlockValue {
     fn deserialize_reader<R: Read>(r: &mut R) -> IoResult<Self> {
-        Ok(BlockValue(BlockID(<[u8; 32]>::deserialize_reader(r)?)))
+        Ok(BlockValue(BlockID::from_bytes(
+            <[u8; 32]>::deserialize_reader(r)?,
+        )))
     }
 }
 
@@ -384,7 +386,7 @@ mod tests {
             .unwrap()
             .address();
         let chain = crate::ChainId([1; 32]);
-        let block = BlockID([2; 32]);
+        let block = BlockID::from_bytes([2; 32]);
         let msg = crate::signing::precommit_sign_bytes(&chain, 7, 0, &block);
         let cert = CommitCertificate::new(
             7,
@@ -414,7 +416,7 @@ mod tests {
             kind: VoteType::Precommit,
             height: Height(9),
             round: Round::new(0),
-            value: NilOrVal::Val(BlockValue(BlockID([4; 32]))),
+            value: NilOrVal::Val(BlockValue(BlockID::from_bytes([4; 32]))),
             validator: Address::from_bytes([1; 32]),
         };
         let bytes = borsh::to_vec(&v).unwrap();

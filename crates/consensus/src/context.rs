@@ -20,7 +20,7 @@ pub struct ChainId(pub [u8; 32]);
 impl ChainId {
     /// The chain ID of the network whose initial header has ID `genesis`.
     pub fn from_genesis(genesis: BlockID) -> ChainId {
-        ChainId(genesis.0)
+        ChainId(genesis.to_bytes())
     }
 }
 

@@ -568,7 +568,9 @@ impl<A: App> Host<A> {
 
     /// Forgets blocks, values and streams below `height`.
     fn prune(&mut self, height: u64) {
-        self.blocks = self.blocks.split_off(&(height, BlockID([0; 32])));
+        self.blocks = self
+            .blocks
+            .split_off(&(height, BlockID::from_bytes([0; 32])));
         self.seen.retain(|(h, _), _| *h >= height);
     }
 

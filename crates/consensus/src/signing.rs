@@ -66,7 +66,7 @@ pub fn vote_sign_bytes(
         NilOrVal::Nil => w.u8(0),
         NilOrVal::Val(id) => {
             w.u8(1);
-            w.bytes(&id.0);
+            w.bytes(id.as_bytes());
         }
     }
     w.into_bytes()
@@ -91,7 +91,7 @@ fn proposal_sign_bytes(chain: &ChainId, p: &Proposal) -> Vec<u8> {
     w.bytes(&chain.0);
     w.u64(p.height.0);
     w.u64(round_code(p.round));
-    w.bytes(&(p.value.0).0);
+    w.bytes(p.value.0.as_bytes());
     w.u64(round_code(p.pol_round));
     w.into_bytes()
 }
@@ -145,7 +145,7 @@ fn extension_sign_bytes(chain: &ChainId, scope: &VoteExtensionScope<ZkContext>) 
     w.bytes(&chain.0);
     w.u64(scope.height.0);
     w.u64(round_code(scope.round));
-    w.bytes(&(scope.value_id.0).0);
+    w.bytes(scope.value_id.0.as_bytes());
     w.bytes(&scope.validator_address.to_bytes());
     w.into_bytes()
 }

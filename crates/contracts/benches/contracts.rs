@@ -134,7 +134,7 @@ fn escrow_release() -> Case {
     };
     let terms = escrow.terms([9; 32]).unwrap();
     let held = Contract {
-        anchor: Anchor([4; 32]),
+        anchor: Anchor::from_bytes([4; 32]),
         predicate: Predicate::opaque(terms.predicate()),
         payload: vec![PortableItem::Value(open_value(500, b()))],
     };
@@ -165,7 +165,7 @@ fn account_key_path() -> Case {
         terms.predicate()
     );
     let held = Contract {
-        anchor: Anchor([5; 32]),
+        anchor: Anchor::from_bytes([5; 32]),
         predicate: Predicate::key(aggregated),
         payload: vec![PortableItem::Value(open_value(500, b()))],
     };
@@ -193,7 +193,7 @@ fn loan_cases() -> [Case; 2] {
     // Take: the offer's `take` branch borrows the collateral into the
     // loan; the borrower's 50 C pays it in, 20 C change.
     let offer = Contract {
-        anchor: Anchor([1; 32]),
+        anchor: Anchor::from_bytes([1; 32]),
         predicate: Predicate::opaque(c.offer.predicate()),
         payload: vec![PortableItem::Value(common::loan::open_value(
             1000,

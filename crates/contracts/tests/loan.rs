@@ -57,7 +57,7 @@ fn a_loan_is_taken_repaid_and_claimed_only_after_its_term() {
 
     // The lender's offer holds the principal.
     let offer = Contract {
-        anchor: Anchor([1; 32]),
+        anchor: Anchor::from_bytes([1; 32]),
         predicate: Predicate::opaque(c.offer.predicate()),
         payload: vec![PortableItem::Value(open_value(1000, asset_a(), 500))],
     };
@@ -143,7 +143,7 @@ fn a_repayment_one_unit_short_is_refused_by_the_vm() {
     let c = terms.contracts_repaying(&[9u8; 32], 1049).unwrap();
     let opening = NoteOpening::random(30, asset_c(), &mut rand::thread_rng());
     let open_loan = Contract {
-        anchor: Anchor([4; 32]),
+        anchor: Anchor::from_bytes([4; 32]),
         predicate: Predicate::opaque(c.loan.predicate()),
         payload: vec![PortableItem::Value(opening.value())],
     };

@@ -22,6 +22,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use blockchain::{BlockID, BlockchainError};
 use curve25519_dalek::scalar::Scalar;
+use encoding::HexError;
 use futures::StreamExt;
 use serde_json::Value;
 use zkvm::{ContractID, Encodable, PortableItem, TxID};
@@ -329,11 +330,10 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
-fn parse_hex32(s: &str, what: &str) -> Result<[u8; 32], ApiError> {
-    let mut out = [0u8; 32];
-    hex::decode_to_slice(s, &mut out)
-        .map_err(|_| ApiError::bad_request(format!("{what} must be 64 hex digits")))?;
-    Ok(out)
+/// An ID (or any 32 bytes) given as 64 hex digits.
+fn parse_id<T: std::str::FromStr<Err = HexError>>(s: &str, what: &str) -> Result<T, ApiError> {
+    s.parse()
+        .map_err(|_| ApiError::bad_request(format!("{what} must be 64 hex digits")))
 }
 
 async fn not_found() -> ApiError {
@@ -348,9 +348,9 @@ async fn status(State(s): State<ApiState>) -> Answer<Status> {
     let st = &v.state;
     let imports = s.chain.import_stats();
     Ok(Json(Status {
-        network: hex::encode(st.initial.id().0),
+        network: st.initial.id().to_string(),
         height: st.tip.height,
-        tip: hex::encode(st.tip.id().0),
+        tip: st.tip.id().to_string(),
         tip_timestamp_ms: st.tip.timestamp_ms,
         utxo_leaves: st.utxos.num_leaves(),
         mempool: PoolSize {
@@ -397,7 +397,7 @@ async fn peers(State(s): State<ApiState>) -> Answer<Peers> {
 
 async fn genesis(State(s): State<ApiState>) -> Answer<GenesisAnswer> {
     Ok(Json(GenesisAnswer {
-        network: hex::encode(s.chain.view().state.initial.id().0),
+        network: s.chain.view().state.initial.id().to_string(),
         hex: hex::encode(s.chain.genesis().to_bytes()),
     }))
 }
@@ -412,7 +412,7 @@ async fn block(State(s): State<ApiState>, Path(reference): Path<String>) -> Answ
         })?)
     };
     let id = if by_id {
-        Some(BlockID(parse_hex32(&reference, "block ID")?))
+        Some(parse_id::<BlockID>(&reference, "block ID")?)
     } else {
         None
     };
@@ -453,7 +453,7 @@ async fn block(State(s): State<ApiState>, Path(reference): Path<String>) -> Answ
 }
 
 async fn tx(State(s): State<ApiState>, Path(id): Path<String>) -> Answer<TxAnswer> {
-    let txid = TxID(parse_hex32(&id, "transaction ID")?);
+    let txid = parse_id::<TxID>(&id, "transaction ID")?;
     let answer = s.chain.tx(txid).await?;
     let Some(record) = answer else {
         return Err(ApiError::not_found(format!("no transaction {id}")));
@@ -589,7 +589,7 @@ async fn mempool(State(s): State<ApiState>) -> Answer<MempoolAnswer> {
 }
 
 async fn utxo_proof(State(s): State<ApiState>, Path(id): Path<String>) -> Answer<UtxoProofAnswer> {
-    let contract = ContractID(parse_hex32(&id, "contract ID")?);
+    let contract = parse_id::<ContractID>(&id, "contract ID")?;
     let answer = s.chain.utxo_proof(contract).await?;
     let Some((proof, height)) = answer else {
         return Err(ApiError::not_found(format!(
@@ -630,7 +630,7 @@ async fn read_index<T: Send + 'static>(
 /// index's record, and while it is unspent a proof of that against the
 /// tip (none on a pruned node, which has no forest).
 async fn contract(State(s): State<ApiState>, Path(id): Path<String>) -> Answer<ContractAnswer> {
-    let cid = ContractID(parse_hex32(&id, "contract ID")?);
+    let cid = parse_id::<ContractID>(&id, "contract ID")?;
     let reader = s.chain.contracts().clone();
     let mut record = read_index(reader.clone(), move |r| r.contract(&cid)).await?;
     let mut proof = None;
@@ -676,7 +676,8 @@ fn parse_flavor(text: &str) -> Result<Scalar, ApiError> {
     if text == "native" {
         return Ok(Scalar::ZERO);
     }
-    let bytes = parse_hex32(text, "flavor")?;
+    let bytes = encoding::decode_hex32(text)
+        .map_err(|_| ApiError::bad_request("flavor must be 64 hex digits"))?;
     Option::<Scalar>::from(Scalar::from_canonical_bytes(bytes))
         .ok_or_else(|| ApiError::bad_request(format!("{text} is not a canonical flavor")))
 }

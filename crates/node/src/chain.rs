@@ -198,7 +198,7 @@ impl Chain {
             Some(&forest.to_bytes()),
             block_key_scalar.as_deref(),
         )?;
-        info!(network = %hex_id(&state.initial.id()), "new chain");
+        info!(network = %state.initial.id(), "new chain");
         Ok(Chain {
             store,
             genesis,
@@ -244,9 +244,9 @@ impl Chain {
         let store = Store::create(path, &genesis, &state, None, None)?;
         let base_height = state.tip.height;
         info!(
-            network = %hex_id(&state.initial.id()),
+            network = %state.initial.id(),
             height = base_height,
-            tip = %hex_id(&state.tip.id()),
+            tip = %state.tip.id(),
             "new pruned chain from a snapshot"
         );
         Ok(Chain {
@@ -725,7 +725,7 @@ impl Chain {
         }
         self.state = state;
         let id = block.header.id();
-        info!(height, id = %hex_id(&id), txs = txids.len(), "block stored");
+        info!(height, id = %id, txs = txids.len(), "block stored");
         let evicted = removed
             .into_iter()
             .filter(|t| !removals.included.contains(t))
@@ -851,9 +851,4 @@ impl Chain {
 pub fn verify_submission(bytes: &[u8]) -> Result<CheckedTx, NodeError> {
     let tx = Tx::from_bytes(bytes).map_err(NodeError::Decode)?;
     CheckedTx::verify(tx).map_err(NodeError::InvalidTx)
-}
-
-/// A block ID as lower-case hex.
-pub fn hex_id(id: &BlockID) -> String {
-    hex::encode(id.0)
 }

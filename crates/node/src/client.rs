@@ -141,7 +141,7 @@ impl Client {
 
     /// `GET /v1/utxos/{id}/proof`, decoded; `None` if not unspent.
     pub fn utxo_proof(&self, id: &ContractID) -> Result<Option<Proof>, NodeError> {
-        let path = format!("/v1/utxos/{}/proof", hex::encode(id.0));
+        let path = format!("/v1/utxos/{id}/proof");
         let Some(v) = self.get::<UtxoProofAnswer>(&path)? else {
             return Ok(None);
         };

@@ -35,7 +35,7 @@ pub enum NodeError {
     /// An input of a transaction is neither an unspent output nor an output
     /// of a mempool transaction. Shown in hex, as the API names IDs
     /// everywhere else (not as `ContractID(…)`).
-    #[error("input {} is not an unspent output", hex::encode(.0 .0))]
+    #[error("input {0} is not an unspent output")]
     UnknownInput(ContractID),
     /// The transaction is already in a block: resubmitting it is neither
     /// new nor a conflict, and its inputs are spent by itself, so without

@@ -22,12 +22,12 @@ pub fn log_entry(entry: &TxEntry) -> LogEntry {
             maxtime_ms: h.maxtime_ms,
         },
         TxEntry::Input(id) => LogEntry::Input {
-            contract_id: hex::encode(id.0),
+            contract_id: id.to_string(),
         },
         TxEntry::Output(contract) => LogEntry::Output {
-            contract_id: hex::encode(contract.id().0),
+            contract_id: contract.id().to_string(),
             predicate: hex::encode(contract.predicate.to_point().as_bytes()),
-            anchor: hex::encode(contract.anchor.0),
+            anchor: contract.anchor.to_string(),
             payload: contract.payload.iter().map(payload_item).collect(),
         },
         TxEntry::Issue(qty, flv) => LogEntry::Issue {
@@ -72,10 +72,10 @@ pub fn payload_item(item: &PortableItem) -> PayloadItem {
 /// A block header's fields and ID.
 pub fn header(h: &BlockHeader) -> Header {
     Header {
-        id: hex::encode(h.id().0),
+        id: h.id().to_string(),
         version: h.version,
         height: h.height,
-        previd: hex::encode(h.previd.0),
+        previd: h.previd.to_string(),
         timestamp_ms: h.timestamp_ms,
         txroot: hex::encode(h.txroot),
         utxoroot: hex::encode(h.utxoroot),
@@ -142,9 +142,9 @@ pub fn contract(id: &ContractID, record: &ContractRecord) -> ContractAnswer {
     let c = &record.contract;
     let created = &record.created;
     ContractAnswer {
-        contract_id: hex::encode(id.0),
+        contract_id: id.to_string(),
         predicate: hex::encode(c.predicate.to_point().as_bytes()),
-        anchor: hex::encode(c.anchor.0),
+        anchor: c.anchor.to_string(),
         payload: c.payload.iter().map(payload_item).collect(),
         output: hex::encode(c.encode_to_vec()),
         created: Created {

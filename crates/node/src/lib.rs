@@ -22,7 +22,7 @@ mod store;
 
 pub use actor::{ChainHandle, ChainView, Import, ImportStats, PoolEntry, Produced};
 pub use admission::{Admission, AdmissionSettings, AdmissionStats, Admitted};
-pub use chain::{hex_id, verify_submission, BlockSummary, Chain, Limits, TxRecord};
+pub use chain::{verify_submission, BlockSummary, Chain, Limits, TxRecord};
 pub use client::Client;
 pub use config::{NodeConfig, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR};
 pub use error::NodeError;

@@ -21,6 +21,7 @@ use std::sync::Arc;
 
 use accumulator::{Accumulator, ZkvmHash};
 use blockchain::{Block, BlockID, ChainState, Genesis};
+use encoding::{DecodeError, Reader};
 use merlin::Transcript;
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableError};
 use zeroize::Zeroizing;
@@ -71,32 +72,20 @@ impl Delta {
         v
     }
 
-    fn from_bytes(mut bytes: &[u8]) -> Result<Delta, NodeError> {
-        let mut lists = [Vec::new(), Vec::new()];
-        for list in &mut lists {
-            let Some((n, rest)) = bytes.split_first_chunk::<4>() else {
-                return Err(corrupt("utxo delta"));
-            };
-            let n = u32::from_le_bytes(*n) as usize;
-            if rest.len() < n.saturating_mul(32) {
-                return Err(corrupt("utxo delta"));
+    fn from_bytes(bytes: &[u8]) -> Result<Delta, NodeError> {
+        let decoded = Reader::read_all(bytes, |r| {
+            let mut lists = [Vec::new(), Vec::new()];
+            for list in &mut lists {
+                let n = r.read_count()?;
+                *list = r.read_vec(n, 32, |r| r.read_32().map(ZkvmHash::from_bytes))?;
             }
-            let (leaves, rest) = rest.split_at(n * 32);
-            for chunk in leaves.chunks_exact(32) {
-                let mut leaf = [0u8; 32];
-                leaf.copy_from_slice(chunk);
-                list.push(ZkvmHash::from_bytes(leaf));
-            }
-            bytes = rest;
-        }
-        if !bytes.is_empty() {
-            return Err(corrupt("utxo delta"));
-        }
-        let [additions, deletions] = lists;
-        Ok(Delta {
-            additions,
-            deletions,
-        })
+            let [additions, deletions] = lists;
+            Ok::<_, DecodeError>(Delta {
+                additions,
+                deletions,
+            })
+        });
+        Ok(decoded.map_err(StoreError::decode("utxo delta"))?)
     }
 }
 
@@ -179,7 +168,9 @@ impl BlockReader {
     /// The stored block at `height`, decoded.
     pub fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
         self.block_bytes(height)?
-            .map(|bytes| Block::from_bytes(&bytes).map_err(|_| corrupt("block")))
+            .map(|bytes| {
+                Block::from_bytes(&bytes).map_err(|e| StoreError::chain("block")(e).into())
+            })
             .transpose()
     }
 
@@ -191,27 +182,22 @@ impl BlockReader {
         let Some(v) = t.get(height).map_err(StoreError::db)? else {
             return Ok(None);
         };
-        let bytes = v.value();
-        if bytes.len() % 32 != 0 {
-            return Err(corrupt("block txids"));
-        }
-        Ok(Some(
-            bytes
-                .chunks_exact(32)
-                .map(|c| {
-                    let mut id = [0u8; 32];
-                    id.copy_from_slice(c);
-                    TxID(id)
-                })
-                .collect(),
-        ))
+        let ids = Reader::read_all(v.value(), |r| {
+            r.read_vec(r.remaining() / 32, 32, |r| {
+                r.read_32().map(TxID::from_bytes)
+            })
+        })
+        .map_err(StoreError::decode("block txids"))?;
+        Ok(Some(ids))
     }
 
     /// The height of the stored block `id`.
     pub fn height_of(&self, id: &BlockID) -> Result<Option<u64>, NodeError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
         let t = r.open_table(BLOCK_IDS).map_err(StoreError::db)?;
-        Ok(t.get(id.0).map_err(StoreError::db)?.map(|v| v.value()))
+        Ok(t.get(id.to_bytes())
+            .map_err(StoreError::db)?
+            .map(|v| v.value()))
     }
 }
 
@@ -401,9 +387,9 @@ impl Store {
                 .map(|v| v.value().to_vec()))
         };
         let genesis = get(GENESIS)?.ok_or_else(|| corrupt("genesis"))?;
-        let genesis = Genesis::from_bytes(&genesis).map_err(|_| corrupt("genesis"))?;
+        let genesis = Genesis::from_bytes(&genesis).map_err(StoreError::chain("genesis"))?;
         let state = get(STATE)?.ok_or_else(|| corrupt("state"))?;
-        let state = ChainState::from_snapshot(&state, None).map_err(|_| corrupt("state"))?;
+        let state = ChainState::from_snapshot(&state, None).map_err(StoreError::chain("state"))?;
         let le64 = |b: Vec<u8>| {
             <[u8; 8]>::try_from(b.as_slice())
                 .ok()
@@ -474,14 +460,14 @@ impl Store {
             let mut blocks = w.open_table(BLOCKS).map_err(StoreError::db)?;
             blocks.insert(height, c.bytes).map_err(StoreError::db)?;
             let mut ids = w.open_table(BLOCK_IDS).map_err(StoreError::db)?;
-            ids.insert(c.block.header.id().0, height)
+            ids.insert(c.block.header.id().to_bytes(), height)
                 .map_err(StoreError::db)?;
             let mut txs = w.open_table(TXS).map_err(StoreError::db)?;
             for (i, id) in c.txids.iter().enumerate() {
-                txs.insert(id.0, (height, i as u32))
+                txs.insert(id.to_bytes(), (height, i as u32))
                     .map_err(StoreError::db)?;
             }
-            let flat: Vec<u8> = c.txids.iter().flat_map(|id| id.0).collect();
+            let flat: Vec<u8> = c.txids.iter().flat_map(|id| id.to_bytes()).collect();
             let mut lists = w.open_table(BLOCK_TXIDS).map_err(StoreError::db)?;
             lists
                 .insert(height, flat.as_slice())
@@ -501,7 +487,7 @@ impl Store {
                 .map_err(StoreError::db)?;
             let mut pool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
             for id in c.mempool_removed {
-                pool.remove(id.0).map_err(StoreError::db)?;
+                pool.remove(id.to_bytes()).map_err(StoreError::db)?;
             }
             let mut meta = w.open_table(META).map_err(StoreError::db)?;
             meta.insert(STATE, c.state.to_snapshot().as_slice())
@@ -537,9 +523,9 @@ impl Store {
             let mut pool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
             for (id, bytes, removed) in writes {
                 for r in *removed {
-                    pool.remove(r.0).map_err(StoreError::db)?;
+                    pool.remove(r.to_bytes()).map_err(StoreError::db)?;
                 }
-                pool.insert(id.0, *bytes).map_err(StoreError::db)?;
+                pool.insert(id.to_bytes(), *bytes).map_err(StoreError::db)?;
             }
         }
         w.commit().map_err(NodeError::storage)
@@ -552,7 +538,7 @@ impl Store {
         {
             let mut pool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
             for r in ids {
-                pool.remove(r.0).map_err(StoreError::db)?;
+                pool.remove(r.to_bytes()).map_err(StoreError::db)?;
             }
         }
         w.commit().map_err(NodeError::storage)
@@ -595,7 +581,9 @@ impl Store {
     pub fn tx_location(&self, id: &TxID) -> Result<Option<(u64, u32)>, NodeError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
         let t = r.open_table(TXS).map_err(StoreError::db)?;
-        Ok(t.get(id.0).map_err(StoreError::db)?.map(|v| v.value()))
+        Ok(t.get(id.to_bytes())
+            .map_err(StoreError::db)?
+            .map(|v| v.value()))
     }
 }
 
@@ -652,7 +640,7 @@ impl ContractRecord {
         let mut v = Vec::with_capacity(CREATION_BYTES + SPEND_BYTES + 64);
         let c = &self.created;
         v.push(u8::from(c.txid.is_some()));
-        v.extend_from_slice(&c.txid.map_or([0; 32], |t| t.0));
+        v.extend_from_slice(&c.txid.map_or([0; 32], |t| t.to_bytes()));
         v.extend_from_slice(&c.height.to_le_bytes());
         v.extend_from_slice(&c.index.to_le_bytes());
         v.extend_from_slice(&c.entry.to_le_bytes());
@@ -660,7 +648,7 @@ impl ContractRecord {
             None => v.extend_from_slice(&[0; SPEND_BYTES]),
             Some(s) => {
                 v.push(1);
-                v.extend_from_slice(&s.txid.0);
+                v.extend_from_slice(&s.txid.to_bytes());
                 v.extend_from_slice(&s.height.to_le_bytes());
                 v.extend_from_slice(&s.index.to_le_bytes());
             }
@@ -670,36 +658,34 @@ impl ContractRecord {
     }
 
     fn from_bytes(bytes: &[u8]) -> Result<ContractRecord, NodeError> {
-        let bad = || corrupt("contract");
-        if bytes.len() < CREATION_BYTES + SPEND_BYTES {
-            return Err(bad());
-        }
-        let (created, rest) = bytes.split_at(CREATION_BYTES);
-        let (spent, contract) = rest.split_at(SPEND_BYTES);
-        let txid =
-            |b: &[u8]| -> Result<TxID, NodeError> { Ok(TxID(b.try_into().map_err(|_| bad())?)) };
-        let le64 = |b: &[u8]| b.try_into().map(u64::from_le_bytes).map_err(|_| bad());
-        let le32 = |b: &[u8]| b.try_into().map(u32::from_le_bytes).map_err(|_| bad());
-        let created = Creation {
-            txid: match created[0] {
+        let (created, spent, contract) = Reader::read_all(bytes, |r| {
+            let kind = r.read_u8()?;
+            let txid = TxID::from_bytes(r.read_32()?);
+            let created = Creation {
+                txid: match kind {
+                    0 => None,
+                    1 => Some(txid),
+                    _ => return Err(DecodeError::Invalid("unknown creation kind")),
+                },
+                height: r.read_u64()?,
+                index: r.read_u32()?,
+                entry: r.read_u32()?,
+            };
+            let flag = r.read_u8()?;
+            let spend = Spend {
+                txid: TxID::from_bytes(r.read_32()?),
+                height: r.read_u64()?,
+                index: r.read_u32()?,
+            };
+            let spent = match flag {
                 0 => None,
-                1 => Some(txid(&created[1..33])?),
-                _ => return Err(bad()),
-            },
-            height: le64(&created[33..41])?,
-            index: le32(&created[41..45])?,
-            entry: le32(&created[45..49])?,
-        };
-        let spent = match spent[0] {
-            0 => None,
-            1 => Some(Spend {
-                txid: txid(&spent[1..33])?,
-                height: le64(&spent[33..41])?,
-                index: le32(&spent[41..45])?,
-            }),
-            _ => return Err(bad()),
-        };
-        let contract = Contract::from_bytes(contract).map_err(|_| bad())?;
+                1 => Some(spend),
+                _ => return Err(DecodeError::Invalid("unknown spend flag")),
+            };
+            Ok((created, spent, r.read_bytes(r.remaining())?))
+        })
+        .map_err(StoreError::decode("contract"))?;
+        let contract = Contract::from_bytes(contract).map_err(StoreError::Contract)?;
         Ok(ContractRecord {
             contract,
             created,
@@ -784,7 +770,7 @@ fn index_block(
             match item {
                 TxEntry::Input(id) => {
                     let old = contracts
-                        .get(id.0)
+                        .get(id.to_bytes())
                         .map_err(StoreError::db)?
                         .map(|v| v.value().to_vec());
                     if let Some(old) = old {
@@ -795,7 +781,7 @@ fn index_block(
                             index,
                         });
                         contracts
-                            .insert(id.0, record.to_bytes().as_slice())
+                            .insert(id.to_bytes(), record.to_bytes().as_slice())
                             .map_err(StoreError::db)?;
                     }
                 }
@@ -812,11 +798,14 @@ fn index_block(
                         spent: None,
                     };
                     contracts
-                        .insert(id.0, record.to_bytes().as_slice())
+                        .insert(id.to_bytes(), record.to_bytes().as_slice())
                         .map_err(StoreError::db)?;
                     for digest in &digests {
-                        tags.insert(tag_key(digest, (height, index, entry as u32)), id.0)
-                            .map_err(StoreError::db)?;
+                        tags.insert(
+                            tag_key(digest, (height, index, entry as u32)),
+                            id.to_bytes(),
+                        )
+                        .map_err(StoreError::db)?;
                     }
                 }
                 _ => {}
@@ -844,7 +833,7 @@ fn index_genesis(
             spent: None,
         };
         contracts
-            .insert(contract.id().0, record.to_bytes().as_slice())
+            .insert(contract.id().to_bytes(), record.to_bytes().as_slice())
             .map_err(StoreError::db)?;
     }
     Ok(())
@@ -877,7 +866,7 @@ impl ContractReader {
     pub fn contract(&self, id: &ContractID) -> Result<Option<ContractRecord>, NodeError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
         let t = r.open_table(CONTRACTS).map_err(StoreError::db)?;
-        let v = t.get(id.0).map_err(StoreError::db)?;
+        let v = t.get(id.to_bytes()).map_err(StoreError::db)?;
         v.map(|v| ContractRecord::from_bytes(v.value())).transpose()
     }
 
@@ -907,9 +896,9 @@ impl ContractReader {
                 more = true;
                 break;
             }
-            let id = ContractID(v.value());
+            let id = ContractID::from_bytes(v.value());
             let record = contracts
-                .get(id.0)
+                .get(id.to_bytes())
                 .map_err(StoreError::db)?
                 .ok_or_else(|| corrupt("tagged contract"))?;
             let record = ContractRecord::from_bytes(record.value())?;
@@ -936,7 +925,7 @@ fn build_contract_index(db: &Database) -> Result<(), NodeError> {
             .get(GENESIS)
             .map_err(StoreError::db)?
             .ok_or_else(|| corrupt("genesis"))?;
-        let genesis = Genesis::from_bytes(genesis.value()).map_err(|_| corrupt("genesis"))?;
+        let genesis = Genesis::from_bytes(genesis.value()).map_err(StoreError::chain("genesis"))?;
         let pruned = meta.get(PRUNED).map_err(StoreError::db)?.is_some();
         let blocks = w.open_table(BLOCKS).map_err(StoreError::db)?;
         let mut contracts = w.open_table(CONTRACTS).map_err(StoreError::db)?;
@@ -946,7 +935,7 @@ fn build_contract_index(db: &Database) -> Result<(), NodeError> {
         }
         for item in blocks.iter().map_err(StoreError::db)? {
             let (height, bytes) = item.map_err(StoreError::db)?;
-            let block = Block::from_bytes(bytes.value()).map_err(|_| corrupt("block"))?;
+            let block = Block::from_bytes(bytes.value()).map_err(StoreError::chain("block"))?;
             let mut runs = Vec::with_capacity(block.txs.len());
             for tx in &block.txs {
                 // Stored blocks were verified in full; only the log is
@@ -1006,7 +995,7 @@ mod tests {
             flv: Commitment::blinded_with_factor(Scalar::ZERO, Scalar::random(rng)),
         };
         let input = Contract {
-            anchor: Anchor(rand::Rng::gen(rng)),
+            anchor: Anchor::from_bytes(rand::Rng::gen(rng)),
             predicate: Predicate::key(key.clone()),
             payload: vec![PortableItem::Value(value(1000, rng))],
         };
@@ -1175,16 +1164,16 @@ mod tests {
         use zkvm::{Anchor, Data, PortableItem, Predicate};
         let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(5);
         let contract = Contract {
-            anchor: Anchor([9; 32]),
+            anchor: Anchor::from_bytes([9; 32]),
             predicate: Predicate::key(musig::SecretKey::random(&mut rng)),
             payload: vec![PortableItem::String(Data::Opaque(b"tag".to_vec()))],
         };
         for (created_by, spent) in [
             (None, None),
             (
-                Some(TxID([1; 32])),
+                Some(TxID::from_bytes([1; 32])),
                 Some(Spend {
-                    txid: TxID([2; 32]),
+                    txid: TxID::from_bytes([2; 32]),
                     height: 7,
                     index: 3,
                 }),

@@ -79,7 +79,7 @@ fn submit_confirm_query_and_refuse_garbage() {
     let out = log.iter().find(|e| e["type"] == "output").unwrap();
     let mut out_id = [0u8; 32];
     hex::decode_to_slice(out["contract_id"].as_str().unwrap(), &mut out_id).unwrap();
-    let out_id = zkvm::ContractID(out_id);
+    let out_id = zkvm::ContractID::from_bytes(out_id);
     let state = ChainState::from_snapshot(&client.snapshot().unwrap(), None).unwrap();
     let proof = client.utxo_proof(&out_id).unwrap().unwrap();
     let leaf: ZkvmHash = utxo_leaf(&out_id);

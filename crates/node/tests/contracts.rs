@@ -145,14 +145,14 @@ fn outputs_by_id_and_tag_spent_paged_and_kept_across_restarts() {
     assert!(h1 < h2 && h1 < h3);
 
     // By ID: the contract, its creator and a proof that it is unspent.
-    let id1 = hex::encode(out1.contract.id().0);
+    let id1 = out1.contract.id().to_string();
     let (status, c1) = get(&format!("{url}/v1/contracts/{id1}"));
     assert_eq!(status, 200, "{c1}");
     assert_eq!(c1["contract_id"], id1);
     assert_eq!(c1["created"]["txid"], txid(&tx1));
     assert_eq!(c1["created"]["height"], h1);
     assert_eq!(c1["created"]["index"], 0);
-    assert_eq!(c1["anchor"], hex::encode(out1.contract.anchor.0), "{c1}");
+    assert_eq!(c1["anchor"], out1.contract.anchor.to_string(), "{c1}");
     let payload = c1["payload"].as_array().unwrap();
     assert_eq!(payload.len(), 2);
     assert_eq!(payload[0]["type"], "value");
@@ -171,14 +171,14 @@ fn outputs_by_id_and_tag_spent_paged_and_kept_across_restarts() {
     assert_eq!(c1["proof"]["url"], format!("/v1/utxos/{id1}/proof"));
 
     // A genesis UTXO: no creating transaction.
-    let g = hex::encode(net.utxos[3].id().0);
+    let g = net.utxos[3].id().to_string();
     let (status, genesis) = get(&format!("{url}/v1/contracts/{g}"));
     assert_eq!(status, 200, "{genesis}");
     assert!(genesis["created"]["txid"].is_null());
     assert_eq!(genesis["created"]["height"], 1);
     assert_eq!(genesis["created"]["index"], 3);
     // A spent genesis UTXO shows its spender.
-    let g0 = hex::encode(net.utxos[0].id().0);
+    let g0 = net.utxos[0].id().to_string();
     let (_, spent_genesis) = get(&format!("{url}/v1/contracts/{g0}"));
     assert_eq!(spent_genesis["spent"]["txid"], txid(&tx1));
     assert_eq!(spent_genesis["unspent"], false);
@@ -206,7 +206,7 @@ fn outputs_by_id_and_tag_spent_paged_and_kept_across_restarts() {
         later
             .iter()
             .rev()
-            .map(|(_, id, _)| hex::encode(id.0))
+            .map(|(_, id, _)| id.to_string())
             .collect()
     };
     assert_eq!(ids(&page), newest);

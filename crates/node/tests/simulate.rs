@@ -25,7 +25,7 @@ fn witness(out: u64) -> Value {
     let alice = SecretKey::from_scalar(Scalar::from(21u64));
     let bob = SecretKey::from_scalar(Scalar::from(22u64)).verification_key();
     let utxo = Contract {
-        anchor: Anchor([9; 32]),
+        anchor: Anchor::from_bytes([9; 32]),
         predicate: Predicate::opaque(*alice.verification_key().as_compressed()),
         payload: vec![PortableItem::Value(zkvm::Value {
             qty: Commitment::blinded_with_factor(5u64, Scalar::from(1u64)),

@@ -159,7 +159,7 @@ impl Wallet {
             .state
             .contracts
             .values()
-            .filter(|c| crate::address::to_hex(&c.id().0).starts_with(&prefix));
+            .filter(|c| c.id().to_string().starts_with(&prefix));
         match (found.next(), found.next()) {
             (Some(c), None) => Ok(c),
             (Some(_), Some(_)) => Err(WalletError::AmbiguousContract(prefix)),
@@ -357,17 +357,14 @@ impl Wallet {
     fn spendable_contract(&self, id: &ContractID) -> Result<HeldContract, WalletError> {
         let held = self
             .contract(id)
-            .ok_or_else(|| WalletError::UnknownContract(crate::address::to_hex(&id.0)))?;
+            .ok_or_else(|| WalletError::UnknownContract(id.to_string()))?;
         if let Some((txid, _)) = held.spent {
-            return Err(WalletError::ContractSpent(
-                crate::address::to_hex(&id.0),
-                crate::address::to_hex(&txid.0),
-            ));
+            return Err(WalletError::ContractSpent(id.to_string(), txid.to_string()));
         }
         if let Some(p) = self.state.pending.values().find(|p| p.inputs.contains(id)) {
             return Err(WalletError::ContractSpent(
-                crate::address::to_hex(&id.0),
-                format!("{} (pending)", crate::address::to_hex(&p.txid.0)),
+                id.to_string(),
+                format!("{} (pending)", p.txid),
             ));
         }
         Ok(held.clone())
@@ -572,10 +569,10 @@ impl Wallet {
             .get(id)
             .filter(|u| u.offer_terms().is_some())
             .cloned()
-            .ok_or_else(|| WalletError::UnknownContract(crate::address::to_hex(&id.0)))?;
+            .ok_or_else(|| WalletError::UnknownContract(id.to_string()))?;
         if self.state.locked().contains(id) {
             return Err(WalletError::ContractSpent(
-                crate::address::to_hex(&id.0),
+                id.to_string(),
                 "a pending transaction".into(),
             ));
         }
@@ -607,7 +604,7 @@ pub fn signing_context(
     Ok(NestedMultimessage::new(
         entries
             .iter()
-            .map(|e| (e.keys.clone(), e.tweak, e.contract.0))
+            .map(|e| (e.keys.clone(), e.tweak, e.contract.to_bytes()))
             .collect(),
     )?)
 }

@@ -304,7 +304,7 @@ pub fn genesis_anchor(network: &[u8], index: u64) -> Anchor {
     t.append_message(b"index", &index.to_le_bytes());
     let mut a = [0u8; 32];
     t.challenge_bytes(b"anchor", &mut a);
-    Anchor(a)
+    Anchor::from_bytes(a)
 }
 
 /// If `output` is of the form the wallet pays (`[value, note]`), its

@@ -123,7 +123,7 @@ impl Store {
         let table = txn.open_table(UTXOS).map_err(WalletError::storage)?;
         for row in table.iter().map_err(WalletError::storage)? {
             let (k, v) = row.map_err(WalletError::storage)?;
-            let id = ContractID(*k.value());
+            let id = ContractID::from_bytes(*k.value());
             let utxo = decode_utxo(v.value())?;
             if utxo.id() != id {
                 return Err(WalletError::Corrupt("UTXO stored under another ID"));
@@ -134,7 +134,7 @@ impl Store {
         let table = txn.open_table(PENDING).map_err(WalletError::storage)?;
         for row in table.iter().map_err(WalletError::storage)? {
             let (k, v) = row.map_err(WalletError::storage)?;
-            let txid = TxID(*k.value());
+            let txid = TxID::from_bytes(*k.value());
             pending.insert(txid, decode_pending(txid, v.value())?);
         }
         let mut history = Vec::new();
@@ -150,7 +150,7 @@ impl Store {
         let table = txn.open_table(CONTRACTS).map_err(WalletError::storage)?;
         for row in table.iter().map_err(WalletError::storage)? {
             let (k, v) = row.map_err(WalletError::storage)?;
-            let id = ContractID(*k.value());
+            let id = ContractID::from_bytes(*k.value());
             let c = decode_contract(v.value())?;
             if c.id() != id {
                 return Err(WalletError::Corrupt("contract stored under another ID"));
@@ -215,12 +215,12 @@ fn write_diff(
     {
         let mut table = txn.open_table(UTXOS).map_err(WalletError::storage)?;
         for id in old.utxos.keys().filter(|id| !new.utxos.contains_key(id)) {
-            table.remove(&id.0).map_err(WalletError::storage)?;
+            table.remove(&id.to_bytes()).map_err(WalletError::storage)?;
         }
         for (id, u) in &new.utxos {
             if all || old.utxos.get(id) != Some(u) {
                 table
-                    .insert(&id.0, encode_utxo(u).as_slice())
+                    .insert(&id.to_bytes(), encode_utxo(u).as_slice())
                     .map_err(WalletError::storage)?;
             }
         }
@@ -232,12 +232,12 @@ fn write_diff(
             .keys()
             .filter(|id| !new.pending.contains_key(id))
         {
-            table.remove(&id.0).map_err(WalletError::storage)?;
+            table.remove(&id.to_bytes()).map_err(WalletError::storage)?;
         }
         for (id, p) in &new.pending {
             if all || old.pending.get(id) != Some(p) {
                 table
-                    .insert(&id.0, encode_pending(p).as_slice())
+                    .insert(&id.to_bytes(), encode_pending(p).as_slice())
                     .map_err(WalletError::storage)?;
             }
         }
@@ -247,7 +247,7 @@ fn write_diff(
         for (id, c) in &new.contracts {
             if all || old.contracts.get(id) != Some(c) {
                 table
-                    .insert(&id.0, encode_contract(c).as_slice())
+                    .insert(&id.to_bytes(), encode_contract(c).as_slice())
                     .map_err(WalletError::storage)?;
             }
         }
@@ -329,12 +329,12 @@ fn upgrade(db: &Database) -> Result<(), WalletError> {
 fn encode_contract(c: &HeldContract) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&c.height.to_le_bytes());
-    out.extend_from_slice(&c.created_by.0);
+    out.extend_from_slice(&c.created_by.to_bytes());
     match c.spent {
         None => out.push(0),
         Some((txid, height)) => {
             out.push(1);
-            out.extend_from_slice(&txid.0);
+            out.extend_from_slice(&txid.to_bytes());
             out.extend_from_slice(&height.to_le_bytes());
         }
     }
@@ -351,10 +351,10 @@ fn encode_contract(c: &HeldContract) -> Vec<u8> {
 fn decode_contract(bytes: &[u8]) -> Result<HeldContract, WalletError> {
     let mut r = Cursor(bytes);
     let height = r.u64()?;
-    let created_by = TxID(r.array()?);
+    let created_by = TxID::from_bytes(r.array()?);
     let spent = match r.u8()? {
         0 => None,
-        1 => Some((TxID(r.array()?), r.u64()?)),
+        1 => Some((TxID::from_bytes(r.array()?), r.u64()?)),
         _ => return Err(WalletError::Corrupt("contract record")),
     };
     let n = r.len()?;
@@ -396,7 +396,7 @@ fn encode_pending(p: &PendingTx) -> Vec<u8> {
     put_amounts(&mut out, &p.amounts);
     put_len(&mut out, p.inputs.len());
     for id in &p.inputs {
-        out.extend_from_slice(&id.0);
+        out.extend_from_slice(&id.to_bytes());
     }
     put_amounts(&mut out, &p.incoming);
     out
@@ -412,7 +412,7 @@ fn decode_pending(txid: TxID, bytes: &[u8]) -> Result<PendingTx, WalletError> {
     let k = r.count(32)?;
     let mut inputs = Vec::with_capacity(k);
     for _ in 0..k {
-        inputs.push(ContractID(r.array()?));
+        inputs.push(ContractID::from_bytes(r.array()?));
     }
     let incoming = r.amounts()?;
     r.finish()?;
@@ -434,7 +434,7 @@ fn encode_history(h: &HistoryEntry) -> Vec<u8> {
         None => out.push(0),
         Some(id) => {
             out.push(1);
-            out.extend_from_slice(&id.0);
+            out.extend_from_slice(&id.to_bytes());
         }
     }
     out.extend_from_slice(&h.height.to_le_bytes());
@@ -448,7 +448,7 @@ fn decode_history(bytes: &[u8]) -> Result<HistoryEntry, WalletError> {
     let kind = HistoryKind::from_code(r.u8()?)?;
     let txid = match r.u8()? {
         0 => None,
-        1 => Some(TxID(r.array()?)),
+        1 => Some(TxID::from_bytes(r.array()?)),
         _ => return Err(WalletError::Corrupt("history entry")),
     };
     let height = r.u64()?;
@@ -557,7 +557,7 @@ mod tests {
     fn entry() -> HistoryEntry {
         HistoryEntry {
             kind: HistoryKind::Issued,
-            txid: Some(TxID([5; 32])),
+            txid: Some(TxID::from_bytes([5; 32])),
             height: 9,
             amounts: vec![Amount {
                 flavor: Scalar::from(3u64),
@@ -587,7 +587,7 @@ mod tests {
         fn record_decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
             let _ = decode_history(&bytes);
             let _ = decode_utxo(&bytes);
-            let _ = decode_pending(TxID([0; 32]), &bytes);
+            let _ = decode_pending(TxID::from_bytes([0; 32]), &bytes);
             let _ = decode_contract(&bytes);
         }
     }

@@ -45,7 +45,7 @@ fn payment(m: usize, n: usize, rng: &mut StdRng) -> Program {
     for _ in 0..m {
         let key = SecretKey::random(rng);
         let utxo = Contract {
-            anchor: Anchor(rng.gen()),
+            anchor: Anchor::from_bytes(rng.gen()),
             predicate: Predicate::key(key),
             payload: vec![PortableItem::Value(Value {
                 qty: Commitment::blinded_with_factor(1000u64, blind(rng)),

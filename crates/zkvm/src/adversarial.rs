@@ -120,7 +120,7 @@ fn point() -> Data {
 /// An output structure under the basepoint holding `payload`.
 fn output(payload: Vec<PortableItem>) -> Data {
     let contract = Contract {
-        anchor: Anchor([7; 32]),
+        anchor: Anchor::from_bytes([7; 32]),
         predicate: Predicate::opaque(RISTRETTO_BASEPOINT_COMPRESSED),
         payload,
     };

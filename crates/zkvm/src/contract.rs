@@ -3,7 +3,7 @@
 
 use merlin::Transcript;
 
-use crate::encoding::{Encodable, Reader, Writer};
+use crate::encoding::{Encodable, Reader, ReaderExt, Writer, WriterExt};
 use crate::errors::VMError;
 use crate::merkle::MerkleItem;
 use crate::{Commitment, Data, Predicate, ProgramItem, Value};
@@ -12,31 +12,17 @@ const STRING_TYPE: u8 = 0x00;
 const PROGRAM_TYPE: u8 = 0x01;
 const VALUE_TYPE: u8 = 0x02;
 
-/// Makes a contract's ID unique: derived from an earlier contract ID of
-/// the same transaction.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
-pub struct Anchor(pub [u8; 32]);
-
-/// A contract's ID: a commitment to its anchor, predicate and payload.
-/// The ID of an output is the ID of its UTXO.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct ContractID(pub [u8; 32]);
-
-impl core::fmt::Debug for ContractID {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "ContractID(")?;
-        for b in &self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        write!(f, ")")
-    }
+encoding::id32! {
+    /// Makes a contract's ID unique: derived from an earlier contract ID of
+    /// the same transaction.
+    pub struct Anchor;
 }
 
-/// Lower-case hex, as error messages and the API show IDs.
-impl core::fmt::Display for ContractID {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&crate::instruction::hex(&self.0))
-    }
+encoding::id32! {
+    /// A contract's ID: a commitment to its anchor, predicate and payload.
+    /// The ID of an output is the ID of its UTXO. Shown in lower-case hex,
+    /// as error messages and the API show IDs.
+    pub struct ContractID;
 }
 
 impl Anchor {
@@ -49,14 +35,14 @@ impl Anchor {
         t.append_message(b"old", &id.0);
         let mut a = [0u8; 32];
         t.challenge_bytes(b"new", &mut a);
-        Anchor(a)
+        Anchor::from_bytes(a)
     }
 }
 
 impl ContractID {
     /// This ID as the anchor of the next contract.
     pub fn to_anchor(self) -> Anchor {
-        Anchor(self.0)
+        Anchor::from_bytes(self.0)
     }
 }
 
@@ -91,15 +77,15 @@ impl Contract {
         self.encode(&mut t);
         let mut id = [0u8; 32];
         t.challenge_bytes(b"id", &mut id);
-        ContractID(id)
+        ContractID::from_bytes(id)
     }
 
     /// Decodes an output structure:
     /// `anchor(32) || predicate(32) || LE32(k) || k items`.
     pub fn decode(r: &mut Reader<'_>) -> Result<Contract, VMError> {
-        let anchor = Anchor(r.read_array()?);
+        let anchor = Anchor::from_bytes(r.read_array()?);
         let predicate = Predicate::opaque(r.read_point()?);
-        let k = r.read_size()?;
+        let k = r.read_count()?;
         // The smallest item is a 5-byte empty string or program.
         let payload = r.read_vec(k, 5, PortableItem::decode)?;
         Ok(Contract {

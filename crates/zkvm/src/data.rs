@@ -4,7 +4,7 @@
 
 use curve25519_dalek::ristretto::CompressedRistretto;
 
-use crate::encoding::{Encodable, Reader, Writer};
+use crate::encoding::{Encodable, Reader, ReaderExt, Writer, WriterExt};
 use crate::errors::VMError;
 use crate::{Commitment, Contract, Predicate, ScalarWitness};
 
@@ -74,7 +74,7 @@ impl Data {
     pub fn to_u32(self) -> Result<u32, VMError> {
         match self {
             Data::U32(x) => Ok(x),
-            other => other.read_as(|r| r.read_u32()),
+            other => other.read_as(|r| Ok(r.read_u32()?)),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The crate's error type.
 
 use cloak::CloakError;
+use encoding::DecodeError;
 use musig::MusigError;
 use r1cs::R1CSError;
 use thiserror::Error;
@@ -25,17 +26,10 @@ pub enum VMError {
     },
 
     // Decoding.
-    /// Input ended before a field was complete.
-    #[error("input ends early: needed {needed} bytes, {remaining} left")]
-    UnexpectedEnd {
-        /// Bytes the field needs.
-        needed: usize,
-        /// Bytes left in the input.
-        remaining: usize,
-    },
-    /// Bytes left over after a complete encoding.
-    #[error("{0} trailing bytes after the encoding")]
-    TrailingBytes(usize),
+    /// The bytes do not decode: the input ends early, a length runs past
+    /// the end, bytes trail a complete encoding.
+    #[error("decoding: {0}")]
+    Decode(#[from] DecodeError),
     /// A structurally invalid encoding.
     #[error("invalid encoding: {0}")]
     InvalidFormat(&'static str),

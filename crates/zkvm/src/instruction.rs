@@ -197,8 +197,8 @@ impl Instruction {
                 Instruction::Program(ProgramItem::Bytecode(r.read_sized_bytes()?.to_vec()))
             }
             Opcode::Drop => Instruction::Drop,
-            Opcode::Dup => Instruction::Dup(r.read_size()?),
-            Opcode::Roll => Instruction::Roll(r.read_size()?),
+            Opcode::Dup => Instruction::Dup(r.read_count()?),
+            Opcode::Roll => Instruction::Roll(r.read_count()?),
             Opcode::Scalar => Instruction::Scalar,
             Opcode::Commit => Instruction::Commit,
             Opcode::Alloc => Instruction::Alloc(None),
@@ -219,13 +219,13 @@ impl Instruction {
             Opcode::Borrow => Instruction::Borrow,
             Opcode::Retire => Instruction::Retire,
             Opcode::Cloak => {
-                let m = r.read_size()?;
-                Instruction::Cloak(m, r.read_size()?)
+                let m = r.read_count()?;
+                Instruction::Cloak(m, r.read_count()?)
             }
             Opcode::Fee => Instruction::Fee,
             Opcode::Input => Instruction::Input,
-            Opcode::Output => Instruction::Output(r.read_size()?),
-            Opcode::Contract => Instruction::Contract(r.read_size()?),
+            Opcode::Output => Instruction::Output(r.read_count()?),
+            Opcode::Contract => Instruction::Contract(r.read_count()?),
             Opcode::Log => Instruction::Log,
             Opcode::Eval => Instruction::Eval,
             Opcode::Call => Instruction::Call,

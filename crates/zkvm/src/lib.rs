@@ -39,12 +39,12 @@ mod value;
 mod verifier;
 mod vm;
 
+pub use crate::encoding::{DecodeError, Encodable, Reader, ReaderExt, Writer, WriterExt};
 pub use batch::{all_hold, check_all, precompute_all, precompute_each, verify_batch, BatchError};
 pub use commitment::{Commitment, Opening};
 pub use constraint::{Constraint, SecretConstraint};
 pub use contract::{Anchor, Contract, ContractID, PortableItem};
 pub use data::Data;
-pub use encoding::{Encodable, Reader, Writer};
 pub use errors::VMError;
 pub use expression::{Expression, Variable};
 pub use fees::{FeeRate, MAX_FEE};

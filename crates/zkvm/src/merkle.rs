@@ -144,7 +144,7 @@ impl Path {
     /// path's length, so one path has one encoding.
     pub fn decode(r: &mut Reader<'_>) -> Result<Path, VMError> {
         let position = r.read_u64()?;
-        let n = r.read_size()?;
+        let n = r.read_count()?;
         if n > MAX_PATH_DEPTH {
             return Err(VMError::InvalidCallProof("path longer than 64"));
         }

@@ -12,7 +12,7 @@ use merlin::Transcript;
 use musig::{SecretKey, VerificationKey};
 use r1cs::{PedersenGens, TranscriptProtocol, VerificationEquation};
 
-use crate::encoding::{Encodable, Reader, Writer};
+use crate::encoding::{Encodable, Reader, ReaderExt, Writer, WriterExt};
 use crate::errors::VMError;
 use crate::merkle::{Hash, Hasher, MerkleItem, Path};
 use crate::ProgramItem;

@@ -115,7 +115,8 @@ impl Prover {
         let budget = Budget::for_tx_size(smallest);
         let run = VM::new(header, ProgramItem::Program(program), budget, &mut delegate).run()?;
         let ProverDelegate { mut cs, signtx } = delegate;
-        cs.transcript().append_message(b"ZkVM.txid", &run.id.0);
+        cs.transcript()
+            .append_message(b"ZkVM.txid", &run.id.to_bytes());
         let proof = cs.prove()?;
         Ok(UnsignedTx {
             header,
@@ -137,7 +138,7 @@ impl UnsignedTx {
         let pairs = self
             .signers
             .iter()
-            .map(|(p, id)| Ok((p.verification_key()?, id.0)))
+            .map(|(p, id)| Ok((p.verification_key()?, id.to_bytes())))
             .collect::<Result<Vec<_>, VMError>>()?;
         Ok(SigningRequest {
             transcript: signtx_transcript(&self.id),
@@ -156,7 +157,7 @@ impl UnsignedTx {
             .iter()
             .map(|(p, id)| {
                 p.signing_key()
-                    .map(|k| (k, id.0))
+                    .map(|k| (k, id.to_bytes()))
                     .ok_or(VMError::MissingWitness("signtx signing key"))
             })
             .collect::<Result<Vec<(SecretKey, [u8; 32])>, VMError>>()?;

@@ -8,7 +8,7 @@ use r1cs::R1CSProof;
 
 use crate::encoding::{Encodable, Reader, Writer};
 use crate::errors::VMError;
-use crate::merkle::{Hash, Hasher, MerkleItem, Path};
+use crate::merkle::{Hasher, MerkleItem, Path};
 use crate::{Contract, ContractID, FeeRate};
 
 /// The current transaction version: higher versions may use extension
@@ -70,7 +70,7 @@ impl Tx {
             let header = TxHeader::decode(r)?;
             let program = r.read_sized_bytes()?.to_vec();
             let signature =
-                Signature::from_bytes(r.read_slice(64)?).map_err(VMError::InvalidSignature)?;
+                Signature::from_bytes(r.read_bytes(64)?).map_err(VMError::InvalidSignature)?;
             let proof =
                 R1CSProof::from_bytes(r.read_sized_bytes()?).map_err(VMError::InvalidR1CSProof)?;
             Ok(Tx {
@@ -139,8 +139,8 @@ impl MerkleItem for TxEntry {
                 t.append_message(b"retire.q", q.as_bytes());
                 t.append_message(b"retire.f", f.as_bytes());
             }
-            TxEntry::Input(id) => t.append_message(b"input", &id.0),
-            TxEntry::Output(c) => t.append_message(b"output", &c.id().0),
+            TxEntry::Input(id) => t.append_message(b"input", &id.to_bytes()),
+            TxEntry::Output(c) => t.append_message(b"output", &c.id().to_bytes()),
             TxEntry::Fee(fee) => t.append_u64(b"fee", *fee),
             TxEntry::Data(d) => t.append_message(b"data", d),
         }
@@ -192,31 +192,20 @@ impl TxLog {
     }
 }
 
-/// The transaction ID: Merkle root labelled `"ZkVM.txid"` over the log.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct TxID(pub Hash);
+encoding::id32! {
+    /// The transaction ID: Merkle root labelled `"ZkVM.txid"` over the log.
+    pub struct TxID;
+}
 
 impl TxID {
     /// The ID of a log.
     pub fn from_log(log: &[TxEntry]) -> TxID {
-        TxID(Hasher::new(b"ZkVM.txid").root(log))
+        TxID::from_bytes(Hasher::new(b"ZkVM.txid").root(log))
     }
 
     /// A proof that `log[index]` is in the transaction with this ID.
     pub fn entry_path(log: &[TxEntry], index: usize) -> Option<Path> {
         Path::new(log, index, &Hasher::new(b"ZkVM.txid"))
-    }
-}
-
-impl core::fmt::Debug for TxID {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "TxID({})", crate::instruction::hex(&self.0))
-    }
-}
-
-impl core::fmt::Display for TxID {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&crate::instruction::hex(&self.0))
     }
 }
 

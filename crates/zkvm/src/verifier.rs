@@ -139,13 +139,13 @@ impl Verifier {
             mut deferred,
             mut rng,
         } = delegate;
-        cs.transcript().append_message(b"ZkVM.txid", &id.0);
+        cs.transcript().append_message(b"ZkVM.txid", &id.to_bytes());
         let r1cs = cs
             .verification_equation(&tx.proof, BulletproofGens::shared())
             .map_err(VMError::InvalidR1CSProof)?;
         if !signtx.is_empty() {
             let mut t = signtx_transcript(&id);
-            let pairs: Vec<_> = signtx.iter().map(|(k, id)| (*k, id.0)).collect();
+            let pairs: Vec<_> = signtx.iter().map(|(k, id)| (*k, id.to_bytes())).collect();
             let signature = tx
                 .signature
                 .multimessage_verification_equation(&mut t, &pairs)
@@ -169,7 +169,7 @@ impl Verifier {
 /// txid under `"txid"`.
 pub fn signtx_transcript(id: &TxID) -> Transcript {
     let mut t = Transcript::new(b"ZkVM.signtx");
-    t.append_message(b"txid", &id.0);
+    t.append_message(b"txid", &id.to_bytes());
     t
 }
 

@@ -15,8 +15,8 @@ use proptest::test_runner::FileFailurePersistence;
 use r1cs::R1CSProof;
 use serde_json::Value as Json;
 use zkvm::{
-    Anchor, CallProof, Commitment, Contract, Data, Encodable, Instruction, Path, PortableItem,
-    Predicate, Program, ProgramItem, Reader, Tx, TxHeader, VMError, Value,
+    Anchor, CallProof, Commitment, Contract, Data, DecodeError, Encodable, Instruction, Path,
+    PortableItem, Predicate, Program, ProgramItem, Reader, Tx, TxHeader, VMError, Value,
 };
 
 /// The R1CS proofs of the reference transactions
@@ -60,7 +60,7 @@ fn portable_item() -> impl Strategy<Value = PortableItem> {
 fn contract() -> impl Strategy<Value = Contract> {
     (any::<[u8; 32]>(), point(), vec(portable_item(), 0..6)).prop_map(
         |(anchor, predicate, payload)| Contract {
-            anchor: Anchor(anchor),
+            anchor: Anchor::from_bytes(anchor),
             predicate: Predicate::opaque(predicate),
             payload,
         },
@@ -214,7 +214,7 @@ fn assert_strict<T: core::fmt::Debug>(
     longer.push(extra);
     let result = decode(&longer);
     prop_assert!(
-        matches!(result, Err(VMError::TrailingBytes(1))),
+        matches!(result, Err(VMError::Decode(DecodeError::TrailingBytes(1)))),
         "appended byte: {result:?}"
     );
     Ok(())
@@ -289,7 +289,7 @@ proptest! {
                     prop_assert_eq!(prefix.instructions(), &program.instructions()[..k]);
                 }
                 None => prop_assert!(
-                    matches!(result, Err(VMError::UnexpectedEnd { .. })),
+                    matches!(result, Err(VMError::Decode(DecodeError::UnexpectedEnd { .. }))),
                     "prefix of {} bytes: {:?}", len, result
                 ),
             }
@@ -302,7 +302,7 @@ proptest! {
                 prop_assert_eq!(p.instructions().len(), program.instructions().len() + 1);
                 prop_assert_eq!(p.encode_to_vec(), longer);
             }
-            Err(e) => prop_assert!(matches!(e, VMError::UnexpectedEnd { .. }), "{:?}", e),
+            Err(e) => prop_assert!(matches!(e, VMError::Decode(DecodeError::UnexpectedEnd { .. })), "{:?}", e),
         }
     }
 

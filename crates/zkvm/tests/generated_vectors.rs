@@ -132,7 +132,7 @@ fn regenerate() {
                 "name": name,
                 "description": description,
                 "tx_hex": hex(&bytes),
-                "txid_hex": hex(&v.id.0),
+                "txid_hex": v.id.to_string(),
                 "fee": v.log.fee(),
                 "log_entries": v.log.0.len(),
             })
@@ -155,7 +155,11 @@ fn generated_transactions_keep_verifying_with_their_ids() {
         let name = case["name"].as_str().unwrap();
         let bytes = unhex(case["tx_hex"].as_str().unwrap());
         let v = Verifier::verify_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(hex(&v.id.0), case["txid_hex"].as_str().unwrap(), "{name}");
+        assert_eq!(
+            v.id.to_string(),
+            case["txid_hex"].as_str().unwrap(),
+            "{name}"
+        );
         assert_eq!(v.log.fee(), case["fee"].as_u64().unwrap(), "{name}");
         assert_eq!(
             v.log.0.len() as u64,

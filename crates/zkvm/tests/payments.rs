@@ -25,7 +25,7 @@ fn blind(rng: &mut StdRng) -> Scalar {
 /// A UTXO holding `qty` of `flavor` under `key`, with known openings.
 fn utxo(key: &SecretKey, qty: u64, flavor: Scalar, rng: &mut StdRng) -> Contract {
     Contract {
-        anchor: Anchor(rng.gen()),
+        anchor: Anchor::from_bytes(rng.gen()),
         predicate: Predicate::key(key.clone()),
         payload: vec![PortableItem::Value(Value {
             qty: Commitment::blinded_with_factor(qty, blind(rng)),

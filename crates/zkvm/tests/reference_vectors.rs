@@ -5,7 +5,7 @@
 //! one is rejected.
 
 use serde_json::Value as Json;
-use zkvm::{Encodable, Program, TxEntry, VMError, Verifier};
+use zkvm::{DecodeError, Encodable, Program, TxEntry, VMError, Verifier};
 
 fn vectors() -> Json {
     let text = include_str!("../../../tests/vectors/zkvm-reference-txs.json");
@@ -24,12 +24,12 @@ fn render(entry: &TxEntry) -> String {
             "header version={} mintime_ms={} maxtime_ms={}",
             h.version, h.mintime_ms, h.maxtime_ms
         ),
-        TxEntry::Input(id) => format!("input contract_id={}", hex(&id.0)),
+        TxEntry::Input(id) => format!("input contract_id={id}"),
         TxEntry::Output(c) => format!(
             "output contract_id={} predicate={} anchor={} contract_encoding={}",
-            hex(&c.id().0),
+            c.id(),
             hex(c.predicate.to_point().as_bytes()),
-            hex(&c.anchor.0),
+            c.anchor,
             hex(&c.encode_to_vec())
         ),
         TxEntry::Issue(q, f) => {
@@ -68,7 +68,7 @@ fn valid_reference_transactions_verify_with_their_txid_and_log() {
         let bytes = unhex(case["tx_hex"].as_str().unwrap());
         let verified = Verifier::verify_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(
-            hex(&verified.id.0),
+            verified.id.to_string(),
             case["txid_hex"].as_str().unwrap(),
             "{name}"
         );
@@ -103,7 +103,9 @@ fn invalid_reference_transactions_are_rejected() {
         let ok = match reference {
             "verify: InvalidR1CSProof" => matches!(err, VMError::InvalidR1CSProof(_)),
             "verify: BatchSignatureVerificationFailed" => matches!(err, VMError::PointChecksFailed),
-            "decode: InvalidFormat" => matches!(err, VMError::TrailingBytes(_)),
+            "decode: InvalidFormat" => {
+                matches!(err, VMError::Decode(DecodeError::TrailingBytes(_)))
+            }
             "verify: ExtensionsNotAllowed" => matches!(
                 err,
                 VMError::Instruction { ref error, .. } if matches!(**error, VMError::ExtensionsNotAllowed(0xf0))

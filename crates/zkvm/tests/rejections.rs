@@ -13,9 +13,9 @@ use curve25519_dalek::scalar::Scalar;
 use musig::{MusigError, SecretKey, Signature};
 use r1cs::R1CSError;
 use zkvm::{
-    limits, CallProof, Commitment, Contract, Data, Encodable, Instruction, PortableItem, Predicate,
-    PredicateTree, Program, ProgramItem, Prover, ScalarWitness, Tx, TxHeader, VMError, Value,
-    Verifier,
+    limits, CallProof, Commitment, Contract, Data, DecodeError, Encodable, Instruction,
+    PortableItem, Predicate, PredicateTree, Program, ProgramItem, Prover, ScalarWitness, Tx,
+    TxHeader, VMError, Value, Verifier,
 };
 
 /// Asserts that the prover refuses `program` and the verifier rejects it
@@ -324,10 +324,10 @@ fn a_malformed_call_proof_is_rejected() {
         header(),
         call_program(&contract, good[..good.len() - 1].to_vec(), prog.clone()),
         "call",
-        VMError::UnexpectedEnd {
+        VMError::Decode(DecodeError::UnexpectedEnd {
             needed: 64,
             remaining: 63,
-        },
+        }),
     );
     let mut trailing = good.clone();
     trailing.push(0);
@@ -336,7 +336,7 @@ fn a_malformed_call_proof_is_rejected() {
         header(),
         call_program(&contract, trailing, prog),
         "call",
-        VMError::TrailingBytes(1),
+        VMError::Decode(DecodeError::TrailingBytes(1)),
     );
     // Decoding agrees with the VM.
     assert_eq!(CallProof::from_bytes(&good), Ok(proof));
@@ -430,11 +430,11 @@ fn malformed_transaction_encodings_are_rejected() {
     trailing.push(0);
     assert_eq!(
         Verifier::verify_bytes(&trailing).err(),
-        Some(VMError::TrailingBytes(1))
+        Some(VMError::Decode(DecodeError::TrailingBytes(1)))
     );
     assert!(matches!(
         Verifier::verify_bytes(&bytes[..bytes.len() - 1]),
-        Err(VMError::UnexpectedEnd { .. })
+        Err(VMError::Decode(DecodeError::UnexpectedEnd { .. }))
     ));
     // A signature whose `s` is not reduced.
     let s_at = 24 + 4 + tx.program.len() + 32;
@@ -483,10 +483,10 @@ fn a_non_canonical_scalar_is_rejected() {
         header(),
         Program::build(|p| p.push(vec![1; 31]).scalar()),
         "scalar",
-        VMError::UnexpectedEnd {
+        VMError::Decode(DecodeError::UnexpectedEnd {
             needed: 32,
             remaining: 31,
-        },
+        }),
     );
 }
 
@@ -721,7 +721,7 @@ fn fees_above_2_24_are_rejected() {
         header(),
         Program::build(|p| p.push(Data::U64(1)).fee()),
         "fee",
-        VMError::TrailingBytes(4),
+        VMError::Decode(DecodeError::TrailingBytes(4)),
     );
 }
 
@@ -787,10 +787,10 @@ fn malformed_output_structures_are_rejected_by_input() {
         header(),
         spend(good[..good.len() - 1].to_vec()),
         "input",
-        VMError::UnexpectedEnd {
+        VMError::Decode(DecodeError::UnexpectedEnd {
             needed: 32,
             remaining: 31,
-        },
+        }),
     );
     let mut trailing = good.clone();
     trailing.push(0);
@@ -799,7 +799,7 @@ fn malformed_output_structures_are_rejected_by_input() {
         header(),
         spend(trailing),
         "input",
-        VMError::TrailingBytes(1),
+        VMError::Decode(DecodeError::TrailingBytes(1)),
     );
     let mut unknown_type = good.clone();
     unknown_type[68] = 0x03;
@@ -818,10 +818,10 @@ fn malformed_output_structures_are_rejected_by_input() {
         header(),
         spend(huge),
         "input",
-        VMError::UnexpectedEnd {
+        VMError::Decode(DecodeError::UnexpectedEnd {
             needed: 5 * u32::MAX as usize,
             remaining: 65,
-        },
+        }),
     );
     // A string item whose length runs past the end.
     let mut string = good[..68].to_vec();
@@ -831,10 +831,10 @@ fn malformed_output_structures_are_rejected_by_input() {
         header(),
         spend(string),
         "input",
-        VMError::UnexpectedEnd {
+        VMError::Decode(DecodeError::UnexpectedEnd {
             needed: 9,
             remaining: 2,
-        },
+        }),
     );
     // Not a string at all.
     refused_everywhere(
@@ -1128,10 +1128,10 @@ fn a_truncated_nested_program_reports_its_depth() {
             instruction: "decode",
             offset: 0,
             depth: 1,
-            error: Box::new(VMError::UnexpectedEnd {
+            error: Box::new(VMError::Decode(DecodeError::UnexpectedEnd {
                 needed: 5,
                 remaining: 0,
-            }),
+            })),
         })
     );
 }

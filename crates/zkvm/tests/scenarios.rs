@@ -456,8 +456,8 @@ fn two_owners_sign_one_signtx_interactively() {
     assert_eq!(
         request.pairs,
         [
-            (alice.verification_key(), a.id().0),
-            (bob.verification_key(), b.id().0)
+            (alice.verification_key(), a.id().to_bytes()),
+            (bob.verification_key(), b.id().to_bytes())
         ]
     );
     let context = Multimessage::new(request.pairs.clone()).unwrap();

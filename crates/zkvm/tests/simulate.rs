@@ -58,7 +58,7 @@ fn a_1x2_payment_simulates_as_it_proves() {
     assert!(sim.ok, "{:?}", sim.failure);
     assert_eq!(
         sim.txid.as_deref(),
-        Some(hex(&proven.verified.id.0).as_str())
+        Some(proven.verified.id.to_string().as_str())
     );
     let logged: Vec<zkvm::simulate::LogEntry> =
         proven.verified.log.0.iter().map(Into::into).collect();

@@ -52,7 +52,7 @@ pub fn loan(lender: &Keys, borrower: &Keys) -> Loan {
 /// A UTXO of `owner`'s (its receiving key 0), blinded from `n`.
 pub fn utxo(owner: &Keys, qty: u64, flavor: Scalar, n: u8) -> Contract {
     Contract {
-        anchor: Anchor([n; 32]),
+        anchor: Anchor::from_bytes([n; 32]),
         predicate: Predicate::key(owner.spend_key(0)),
         payload: vec![PortableItem::Value(open_value(
             qty,

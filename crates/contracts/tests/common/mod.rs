@@ -51,7 +51,7 @@ pub fn open_value(qty: u64, flavor: Scalar) -> Value {
 /// A UTXO of `qty` of `flavor` owned by `key`.
 pub fn utxo(key: &SecretKey, qty: u64, flavor: Scalar, n: u8) -> Contract {
     Contract {
-        anchor: Anchor([n; 32]),
+        anchor: Anchor::from_bytes([n; 32]),
         predicate: Predicate::key(key.clone()),
         payload: vec![PortableItem::Value(open_value(qty, flavor))],
     }
@@ -153,7 +153,7 @@ pub fn sign_with_keys(unsigned: UnsignedTx, keys: &[SecretKey]) -> Result<Tx, St
                 .iter()
                 .find(|k| *k.verification_key().as_compressed() == point)
                 .expect("a key for every signer");
-            (k.clone(), id.0)
+            (k.clone(), id.to_bytes())
         })
         .collect();
     let mut t = zkvm::signtx_transcript(&unsigned.id);

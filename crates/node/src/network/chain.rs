@@ -204,8 +204,8 @@ impl ChainAccess for NodeChain {
 /// The header and signature at the start of a stored block's encoding
 /// (docs/spec/blockchain.md §Block encoding), without decoding the rest.
 fn signed_header(block: &[u8]) -> Option<SignedHeader> {
-    let mut r = zkvm::Reader::new(block);
+    let mut r = encoding::Reader::new(block);
     let header = blockchain::BlockHeader::decode(&mut r).ok()?;
-    let signature = musig::Signature::from_bytes(r.read_slice(64).ok()?).ok()?;
+    let signature = musig::Signature::from_bytes(r.read_bytes(64).ok()?).ok()?;
     Some(SignedHeader { header, signature })
 }

@@ -7,9 +7,10 @@ use std::hash::Hasher;
 
 use accumulator::Proof;
 use blockchain::{txroot, Block, BlockHeader, BlockID, Mempool};
+use encoding::{DecodeError, Reader, Writer};
 use musig::Signature;
 use siphasher::sip::SipHasher24;
-use zkvm::{Encodable, Reader, Tx, TxID, VMError, Writer};
+use zkvm::{Encodable, Tx, TxID};
 
 /// A short transaction ID.
 pub type ShortID = [u8; 6];
@@ -33,9 +34,9 @@ pub struct CompactBlock {
 /// bytes of the block ID (little-endian), its low 6 bytes.
 pub fn short_id(nonce: u64, block: &BlockID, txid: &TxID) -> ShortID {
     let mut k1 = [0u8; 8];
-    k1.copy_from_slice(&block.0[..8]);
+    k1.copy_from_slice(&block.to_bytes()[..8]);
     let mut h = SipHasher24::new_with_keys(nonce, u64::from_le_bytes(k1));
-    h.write(&txid.0);
+    h.write(&txid.to_bytes());
     let full = h.finish().to_le_bytes();
     let mut id = [0u8; 6];
     id.copy_from_slice(&full[..6]);
@@ -72,17 +73,17 @@ impl CompactBlock {
     }
 
     /// Decodes a compact block spanning all of `bytes`.
-    pub fn from_bytes(bytes: &[u8]) -> Result<CompactBlock, VMError> {
+    pub fn from_bytes(bytes: &[u8]) -> Result<CompactBlock, DecodeError> {
         Reader::read_all(bytes, |r| {
             let header = BlockHeader::decode(r)?;
-            let signature =
-                Signature::from_bytes(r.read_slice(64)?).map_err(VMError::InvalidSignature)?;
+            let signature = Signature::from_bytes(r.read_bytes(64)?)
+                .map_err(|_| DecodeError::Invalid("compact block: signature is not canonical"))?;
             let nonce = r.read_u64()?;
-            let n = r.read_size()?;
+            let n = r.read_count()?;
             let short_ids = r.read_vec(n, 6, |r| r.read_array::<6>())?;
             let proof = r.read_sized_bytes()?;
             let utxo_proof = Proof::from_bytes(proof)
-                .map_err(|_| VMError::InvalidFormat("compact block: utreexo proof"))?;
+                .map_err(|_| DecodeError::Invalid("compact block: utreexo proof"))?;
             Ok(CompactBlock {
                 header,
                 signature,
@@ -126,13 +127,13 @@ mod tests {
 
     #[test]
     fn short_ids_depend_on_nonce_block_and_tx() {
-        let (b1, b2) = (BlockID([1; 32]), BlockID([2; 32]));
-        let t = TxID([9; 32]);
+        let (b1, b2) = (BlockID::from_bytes([1; 32]), BlockID::from_bytes([2; 32]));
+        let t = TxID::from_bytes([9; 32]);
         let id = short_id(5, &b1, &t);
         assert_eq!(id, short_id(5, &b1, &t));
         assert_ne!(id, short_id(6, &b1, &t));
         assert_ne!(id, short_id(5, &b2, &t));
-        assert_ne!(id, short_id(5, &b1, &TxID([8; 32])));
+        assert_ne!(id, short_id(5, &b1, &TxID::from_bytes([8; 32])));
     }
 
     proptest! {

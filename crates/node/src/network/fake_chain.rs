@@ -20,7 +20,7 @@ use crate::chain::BlockSummary;
 use crate::NodeError;
 
 /// The network of the fake chain.
-pub const NETWORK: BlockID = BlockID([7; 32]);
+pub const NETWORK: BlockID = BlockID::from_bytes([7; 32]);
 /// A block's byte 16 with this value fails validation.
 pub const INVALID: u8 = 0xEE;
 
@@ -52,7 +52,7 @@ pub fn status(height: u64) -> PeerStatus {
     PeerStatus {
         network: NETWORK,
         height,
-        tip: BlockID([height as u8; 32]),
+        tip: BlockID::from_bytes([height as u8; 32]),
         first_block: 2,
     }
 }
@@ -113,7 +113,7 @@ impl ChainAccess for FakeChain {
         *tip = height;
         Ok(Import::Stored(BlockSummary {
             height,
-            id: BlockID([height as u8; 32]),
+            id: BlockID::from_bytes([height as u8; 32]),
             txids: Vec::new(),
             evicted: Vec::new(),
         }))
@@ -147,7 +147,7 @@ impl ChainAccess for FakeChain {
 
     async fn execute(&self, bytes: &[u8]) -> Result<TxID, NodeError> {
         match bytes {
-            [n, 0] => Ok(TxID([*n; 32])),
+            [n, 0] => Ok(TxID::from_bytes([*n; 32])),
             [_, INVALID] => Err(NodeError::InvalidTx(VMError::InvalidFormat("fake"))),
             _ => Err(NodeError::Decode(VMError::InvalidFormat("fake"))),
         }

@@ -8,9 +8,10 @@
 //! tags, oversize counts and trailing bytes.
 
 use blockchain::{BlockHeader, BlockID};
+use encoding::{DecodeError, Reader, Writer};
 use libp2p::{Multiaddr, PeerId};
 use musig::Signature;
-use zkvm::{Encodable, Reader, TxID, VMError, Writer};
+use zkvm::{Encodable, TxID};
 
 use super::protocol::MAX_TX_MESSAGE;
 
@@ -64,7 +65,7 @@ pub trait Wire: Sized + Send + 'static {
     /// The encoding.
     fn to_bytes(&self) -> Vec<u8>;
     /// Decodes a message spanning all of `bytes`.
-    fn from_bytes(bytes: &[u8]) -> Result<Self, VMError>;
+    fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError>;
 }
 
 /// A question of the sync protocol.
@@ -177,9 +178,9 @@ const ERROR: u8 = 0xff;
 const MIN_HEADER_BYTES: usize = 3 * 8 + 3 * 32 + 4;
 
 /// Rejects an encoding over `max` bytes before reading it.
-fn within(bytes: &[u8], max: usize) -> Result<(), VMError> {
+fn within(bytes: &[u8], max: usize) -> Result<(), DecodeError> {
     if bytes.len() > max {
-        return Err(VMError::InvalidFormat("message too large"));
+        return Err(DecodeError::Invalid("message too large"));
     }
     Ok(())
 }
@@ -207,7 +208,7 @@ impl Wire for SyncRequest {
         v
     }
 
-    fn from_bytes(bytes: &[u8]) -> Result<SyncRequest, VMError> {
+    fn from_bytes(bytes: &[u8]) -> Result<SyncRequest, DecodeError> {
         within(bytes, Self::MAX_BYTES)?;
         Reader::read_all(bytes, |r| match r.read_u8()? {
             STATUS => Ok(SyncRequest::Status),
@@ -221,7 +222,7 @@ impl Wire for SyncRequest {
                 })
             }
             SNAPSHOT => Ok(SyncRequest::Snapshot),
-            _ => Err(VMError::InvalidFormat("unknown sync request")),
+            _ => Err(DecodeError::Invalid("unknown sync request")),
         })
     }
 }
@@ -238,9 +239,9 @@ impl Wire for SyncResponse {
         match self {
             SyncResponse::Status(s) => {
                 v.write_u8(b"tag", STATUS);
-                v.write(b"network", &s.network.0);
+                v.write(b"network", &s.network.to_bytes());
                 v.write_u64(b"height", s.height);
-                v.write(b"tip", &s.tip.0);
+                v.write(b"tip", &s.tip.to_bytes());
                 v.write_u64(b"first_block", s.first_block);
             }
             SyncResponse::Headers(headers) => {
@@ -267,24 +268,24 @@ impl Wire for SyncResponse {
 
     /// Counts are checked against the protocol's limits before anything
     /// is allocated.
-    fn from_bytes(bytes: &[u8]) -> Result<SyncResponse, VMError> {
+    fn from_bytes(bytes: &[u8]) -> Result<SyncResponse, DecodeError> {
         within(bytes, Self::MAX_BYTES)?;
         Reader::read_all(bytes, |r| match r.read_u8()? {
             STATUS => Ok(SyncResponse::Status(PeerStatus {
-                network: BlockID(r.read_array()?),
+                network: BlockID::from_bytes(r.read_array()?),
                 height: r.read_u64()?,
-                tip: BlockID(r.read_array()?),
+                tip: BlockID::from_bytes(r.read_array()?),
                 first_block: r.read_u64()?,
             })),
             HEADERS => {
-                let n = r.read_size()?;
+                let n = r.read_count()?;
                 if n > MAX_HEADERS as usize {
-                    return Err(VMError::InvalidFormat("too many headers"));
+                    return Err(DecodeError::Invalid("too many headers"));
                 }
                 let headers = r.read_vec(n, MIN_HEADER_BYTES + 64, |r| {
                     let header = BlockHeader::decode(r)?;
-                    let signature = Signature::from_bytes(r.read_slice(64)?)
-                        .map_err(VMError::InvalidSignature)?;
+                    let signature = Signature::from_bytes(r.read_bytes(64)?)
+                        .map_err(|_| DecodeError::Invalid("header signature is not canonical"))?;
                     Ok(SignedHeader { header, signature })
                 })?;
                 Ok(SyncResponse::Headers(headers))
@@ -297,7 +298,7 @@ impl Wire for SyncResponse {
             )?)),
             SNAPSHOT => Ok(SyncResponse::Snapshot(r.read_sized_bytes()?.to_vec())),
             ERROR => Ok(SyncResponse::Error(read_error(r)?)),
-            _ => Err(VMError::InvalidFormat("unknown sync response")),
+            _ => Err(DecodeError::Invalid("unknown sync response")),
         })
     }
 }
@@ -318,7 +319,7 @@ impl Wire for PoolRequest {
         v
     }
 
-    fn from_bytes(bytes: &[u8]) -> Result<PoolRequest, VMError> {
+    fn from_bytes(bytes: &[u8]) -> Result<PoolRequest, DecodeError> {
         within(bytes, Self::MAX_BYTES)?;
         Reader::read_all(bytes, |r| match r.read_u8()? {
             LISTING => Ok(PoolRequest::Listing),
@@ -327,7 +328,7 @@ impl Wire for PoolRequest {
                 MAX_TXS,
                 "too many transactions",
             )?)),
-            _ => Err(VMError::InvalidFormat("unknown pool request")),
+            _ => Err(DecodeError::Invalid("unknown pool request")),
         })
     }
 }
@@ -353,7 +354,7 @@ impl Wire for PoolResponse {
         v
     }
 
-    fn from_bytes(bytes: &[u8]) -> Result<PoolResponse, VMError> {
+    fn from_bytes(bytes: &[u8]) -> Result<PoolResponse, DecodeError> {
         within(bytes, Self::MAX_BYTES)?;
         Reader::read_all(bytes, |r| match r.read_u8()? {
             LISTING => Ok(PoolResponse::Listing(read_ids(
@@ -368,7 +369,7 @@ impl Wire for PoolResponse {
                 (MAX_TX_MESSAGE, "transaction too large"),
             )?)),
             ERROR => Ok(PoolResponse::Error(read_error(r)?)),
-            _ => Err(VMError::InvalidFormat("unknown pool response")),
+            _ => Err(DecodeError::Invalid("unknown pool response")),
         })
     }
 }
@@ -381,9 +382,9 @@ impl Wire for PeersRequest {
         Vec::new()
     }
 
-    fn from_bytes(bytes: &[u8]) -> Result<PeersRequest, VMError> {
+    fn from_bytes(bytes: &[u8]) -> Result<PeersRequest, DecodeError> {
         if !bytes.is_empty() {
-            return Err(VMError::InvalidFormat("a peers request has no body"));
+            return Err(DecodeError::Invalid("a peers request has no body"));
         }
         Ok(PeersRequest)
     }
@@ -408,24 +409,24 @@ impl Wire for PeerList {
 
     /// IDs and addresses must be in their canonical encodings (each is
     /// re-encoded and compared).
-    fn from_bytes(bytes: &[u8]) -> Result<PeerList, VMError> {
+    fn from_bytes(bytes: &[u8]) -> Result<PeerList, DecodeError> {
         within(bytes, Self::MAX_BYTES)?;
         Reader::read_all(bytes, |r| {
-            let n = r.read_size()?;
+            let n = r.read_count()?;
             if n > MAX_PEER_ADDRS as usize {
-                return Err(VMError::InvalidFormat("too many peers"));
+                return Err(DecodeError::Invalid("too many peers"));
             }
             let peers = r.read_vec(n, 8, |r| {
                 let id = read_bounded(r, MAX_PEER_ID_BYTES, "peer ID too long")?;
                 let id = PeerId::from_bytes(id)
                     .ok()
                     .filter(|p| p.to_bytes() == id)
-                    .ok_or(VMError::InvalidFormat("bad peer ID"))?;
+                    .ok_or(DecodeError::Invalid("bad peer ID"))?;
                 let addr = read_bounded(r, MAX_ADDR_BYTES, "address too long")?;
                 let addr = Multiaddr::try_from(addr.to_vec())
                     .ok()
                     .filter(|a| a.as_ref() == addr)
-                    .ok_or(VMError::InvalidFormat("bad address"))?;
+                    .ok_or(DecodeError::Invalid("bad address"))?;
                 Ok((id, addr))
             })?;
             Ok(PeerList(peers))
@@ -446,13 +447,13 @@ fn write_error(v: &mut Vec<u8>, reason: &str) {
 }
 
 /// Reads [`write_error`]'s body (after the tag).
-fn read_error(r: &mut Reader<'_>) -> Result<String, VMError> {
+fn read_error(r: &mut Reader<'_>) -> Result<String, DecodeError> {
     let reason = r.read_sized_bytes()?;
     if reason.len() > MAX_REASON_BYTES {
-        return Err(VMError::InvalidFormat("error reason too long"));
+        return Err(DecodeError::Invalid("error reason too long"));
     }
     let reason = std::str::from_utf8(reason)
-        .map_err(|_| VMError::InvalidFormat("error reason is not UTF-8"))?;
+        .map_err(|_| DecodeError::Invalid("error reason is not UTF-8"))?;
     Ok(reason.to_string())
 }
 
@@ -473,15 +474,15 @@ fn read_blobs(
     count: (u32, &'static str),
     min_len: usize,
     len: (usize, &'static str),
-) -> Result<Vec<Vec<u8>>, VMError> {
-    let n = r.read_size()?;
+) -> Result<Vec<Vec<u8>>, DecodeError> {
+    let n = r.read_count()?;
     if n > count.0 as usize {
-        return Err(VMError::InvalidFormat(count.1));
+        return Err(DecodeError::Invalid(count.1));
     }
     r.read_vec(n, 4 + min_len, |r| {
         let item = r.read_sized_bytes()?;
         if item.len() > len.0 {
-            return Err(VMError::InvalidFormat(len.1));
+            return Err(DecodeError::Invalid(len.1));
         }
         Ok(item.to_vec())
     })
@@ -490,7 +491,7 @@ fn read_blobs(
 fn write_ids(v: &mut Vec<u8>, ids: &[TxID]) {
     v.write_size(b"n", ids.len());
     for id in ids {
-        v.write(b"txid", &id.0);
+        v.write(b"txid", &id.to_bytes());
     }
 }
 
@@ -498,20 +499,20 @@ fn read_bounded<'a>(
     r: &mut Reader<'a>,
     max: usize,
     what: &'static str,
-) -> Result<&'a [u8], VMError> {
-    let n = r.read_size()?;
+) -> Result<&'a [u8], DecodeError> {
+    let n = r.read_count()?;
     if n > max {
-        return Err(VMError::InvalidFormat(what));
+        return Err(DecodeError::Invalid(what));
     }
-    r.read_slice(n)
+    r.read_bytes(n)
 }
 
-fn read_ids(r: &mut Reader<'_>, max: u32, what: &'static str) -> Result<Vec<TxID>, VMError> {
-    let n = r.read_size()?;
+fn read_ids(r: &mut Reader<'_>, max: u32, what: &'static str) -> Result<Vec<TxID>, DecodeError> {
+    let n = r.read_count()?;
     if n > max as usize {
-        return Err(VMError::InvalidFormat(what));
+        return Err(DecodeError::Invalid(what));
     }
-    r.read_vec(n, 32, |r| Ok(TxID(r.read_array()?)))
+    r.read_vec(n, 32, |r| Ok(TxID::from_bytes(r.read_array()?)))
 }
 
 #[cfg(test)]
@@ -552,7 +553,7 @@ mod tests {
             let pool = if tag < 3 {
                 PoolRequest::Listing
             } else {
-                PoolRequest::Txs(ids.into_iter().map(TxID).collect())
+                PoolRequest::Txs(ids.into_iter().map(TxID::from_bytes).collect())
             };
             prop_assert_eq!(round_trip(&pool), pool);
             prop_assert_eq!(round_trip(&PeersRequest), PeersRequest);
@@ -578,7 +579,7 @@ mod tests {
             prop_assert!(matches!(back, SyncResponse::Blocks(b) if b == blocks));
             let back = round_trip(&SyncResponse::Snapshot(snapshot.clone()));
             prop_assert!(matches!(back, SyncResponse::Snapshot(b) if b == snapshot));
-            let ids: Vec<TxID> = blocks.iter().map(|b| TxID([b[0]; 32])).collect();
+            let ids: Vec<TxID> = blocks.iter().map(|b| TxID::from_bytes([b[0]; 32])).collect();
             let back = round_trip(&PoolResponse::Listing(ids.clone()));
             prop_assert!(matches!(back, PoolResponse::Listing(b) if b == ids));
             let back = round_trip(&PoolResponse::Txs(blocks.clone()));
@@ -591,7 +592,7 @@ mod tests {
                 })
                 .collect();
             prop_assert_eq!(round_trip(&PeerList(peers.clone())), PeerList(peers));
-            let st = PeerStatus { network: BlockID([1; 32]), height, tip: BlockID([2; 32]), first_block: 2 };
+            let st = PeerStatus { network: BlockID::from_bytes([1; 32]), height, tip: BlockID::from_bytes([2; 32]), first_block: 2 };
             let back = round_trip(&SyncResponse::Status(st.clone()));
             prop_assert!(matches!(back, SyncResponse::Status(b) if b == st));
         }
@@ -639,9 +640,9 @@ mod tests {
 
     #[test]
     fn the_largest_messages_fit_their_limits() {
-        let txs = PoolRequest::Txs(vec![TxID([7; 32]); MAX_TXS as usize]);
+        let txs = PoolRequest::Txs(vec![TxID::from_bytes([7; 32]); MAX_TXS as usize]);
         assert_eq!(txs.to_bytes().len(), MAX_POOL_REQUEST_BYTES);
-        let listing = PoolResponse::Listing(vec![TxID([7; 32]); MAX_POOL_IDS as usize]);
+        let listing = PoolResponse::Listing(vec![TxID::from_bytes([7; 32]); MAX_POOL_IDS as usize]);
         assert!(listing.to_bytes().len() <= MAX_POOL_RESPONSE_BYTES);
         // Transactions up to the soft limit, then one more of the largest.
         let n = TXS_RESPONSE_SOFT_LIMIT / MAX_TX_MESSAGE;

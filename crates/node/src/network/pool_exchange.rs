@@ -301,7 +301,7 @@ mod tests {
     use super::*;
 
     fn id(n: u8) -> TxID {
-        TxID([n; 32])
+        TxID::from_bytes([n; 32])
     }
 
     #[tokio::test]

@@ -40,7 +40,7 @@ pub struct Names {
 impl Names {
     /// The names for the network whose initial header is `network`.
     pub fn new(network: &BlockID) -> Result<Names, NodeError> {
-        let net = hex::encode(network.0);
+        let net = network.to_string();
         let protocol = |name: &str| {
             StreamProtocol::try_from_owned(format!("/zkvm/{net}/{name}"))
                 .map_err(|e| NodeError::Network(e.to_string()))

@@ -279,7 +279,12 @@ pub(super) fn block_is_invalid(e: &NodeError) -> bool {
 pub(super) fn block_is_malformed(e: &NodeError) -> bool {
     matches!(
         e,
-        NodeError::Chain(BlockchainError::Decode(_) | BlockchainError::TooLarge { .. })
+        NodeError::Chain(
+            BlockchainError::Decode(_)
+                | BlockchainError::DecodeTx { .. }
+                | BlockchainError::SignatureEncoding(_)
+                | BlockchainError::TooLarge { .. }
+        )
     )
 }
 
@@ -430,7 +435,7 @@ mod tests {
         let (a, _) = two_peers();
         sync.on_connected(a);
         let mut other = status(9);
-        other.network = BlockID([8; 32]);
+        other.network = BlockID::from_bytes([8; 32]);
         assert_eq!(
             sync.on_response(a, SyncResponse::Status(other), now),
             vec![Action::Penalize(a, Offence::BadResponse)]

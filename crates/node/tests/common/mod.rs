@@ -38,7 +38,7 @@ impl Net {
         let owner = SecretKey::random(&mut rng);
         let utxos: Vec<Contract> = (0..n)
             .map(|_| Contract {
-                anchor: Anchor(rng.gen()),
+                anchor: Anchor::from_bytes(rng.gen()),
                 predicate: Predicate::key(owner.clone()),
                 payload: vec![PortableItem::Value(open_value(1000, &mut rng))],
             })

@@ -156,10 +156,10 @@ impl From<&TxEntry> for LogEntry {
                 flv: hex(f.as_bytes()),
             },
             TxEntry::Input(id) => LogEntry::Input {
-                contract_id: hex(&id.0),
+                contract_id: id.to_string(),
             },
             TxEntry::Output(c) => LogEntry::Output {
-                contract_id: hex(&c.id().0),
+                contract_id: c.id().to_string(),
                 contract: hex(&c.encode_to_vec()),
             },
             TxEntry::Fee(x) => LogEntry::Fee { amount: *x },
@@ -558,7 +558,7 @@ pub fn simulate(header: TxHeader, program: Program, options: &Options) -> Simula
         meets_required: required.map(|f| run.fee >= f),
     });
     report.size = Some(size);
-    report.txid = Some(hex(&run.id.0));
+    report.txid = Some(run.id.to_string());
     report.log = run.log.0.iter().map(LogEntry::from).collect();
     report.fee = run.fee;
     report.signers = delegate
@@ -566,7 +566,7 @@ pub fn simulate(header: TxHeader, program: Program, options: &Options) -> Simula
         .iter()
         .map(|(p, id)| Signer {
             predicate: hex(p.to_point().as_bytes()),
-            contract_id: hex(&id.0),
+            contract_id: id.to_string(),
             key_known: p.signing_key().is_some(),
         })
         .collect();

@@ -470,7 +470,7 @@ mod tests {
         let flv = Commitment::blinded_with_factor(Scalar::ZERO, Scalar::from(12u64));
         let closed = |c: &Commitment| Commitment::Closed(c.to_point());
         let utxo = Contract {
-            anchor: crate::Anchor([3; 32]),
+            anchor: crate::Anchor::from_bytes([3; 32]),
             predicate: Predicate::opaque(*alice.verification_key().as_compressed()),
             payload: vec![PortableItem::Value(Value {
                 qty: closed(&qty),

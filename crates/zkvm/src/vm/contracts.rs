@@ -112,7 +112,7 @@ impl<D: Delegate> VM<'_, D> {
         )?;
         let id = contract.id();
         let mut t = Transcript::new(b"ZkVM.signid");
-        t.append_message(b"contract", &id.0);
+        t.append_message(b"contract", &id.to_bytes());
         t.append_message(b"prog", &program.to_bytes());
         let predicate = contract.predicate;
         self.unpack(contract.payload)?;

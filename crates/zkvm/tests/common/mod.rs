@@ -70,7 +70,7 @@ pub fn address(key: &SecretKey) -> Predicate {
 /// of some earlier transaction whose openings the spender knows.
 pub fn utxo(predicate: Predicate, payload: Vec<PortableItem>, rng: &mut StdRng) -> Contract {
     Contract {
-        anchor: Anchor(rng.gen()),
+        anchor: Anchor::from_bytes(rng.gen()),
         predicate,
         payload,
     }
@@ -283,7 +283,7 @@ pub fn interactive_sign<C: SigningContext + Copy>(
 /// checks.
 pub fn signid_transcript(contract: &Contract, prog: &Program) -> Transcript {
     let mut t = Transcript::new(b"ZkVM.signid");
-    t.append_message(b"contract", &contract.id().0);
+    t.append_message(b"contract", &contract.id().to_bytes());
     t.append_message(b"prog", &prog.encode_to_vec());
     t
 }
