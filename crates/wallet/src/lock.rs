@@ -4,7 +4,7 @@
 //! that another can say who holds it. The lock goes with the process: a
 //! killed holder leaves no stale lock behind.
 
-use std::fs::{File, OpenOptions, TryLockError};
+use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -47,12 +47,12 @@ impl WalletLock {
         let mut file = options.open(&lock).map_err(io)?;
         let start = Instant::now();
         loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(TryLockError::WouldBlock) if start.elapsed() < wait => {
+            match try_lock(&file) {
+                Ok(true) => break,
+                Ok(false) if start.elapsed() < wait => {
                     std::thread::sleep(Duration::from_millis(50));
                 }
-                Err(TryLockError::WouldBlock) => {
+                Ok(false) => {
                     let mut text = String::new();
                     let pid = file
                         .read_to_string(&mut text)
@@ -63,7 +63,7 @@ impl WalletLock {
                         pid,
                     });
                 }
-                Err(TryLockError::Error(e)) => return Err(io(e)),
+                Err(e) => return Err(io(e)),
             }
         }
         file.set_len(0).map_err(io)?;
@@ -72,4 +72,22 @@ impl WalletLock {
         file.flush().map_err(io)?;
         Ok(WalletLock { _file: file })
     }
+}
+
+/// Takes an exclusive `flock` on `file` without waiting: `false` if
+/// another open file holds it.
+#[cfg(unix)]
+fn try_lock(file: &File) -> std::io::Result<bool> {
+    use rustix::fs::{flock, FlockOperation};
+    match flock(file, FlockOperation::NonBlockingLockExclusive) {
+        Ok(()) => Ok(true),
+        Err(rustix::io::Errno::WOULDBLOCK) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Without `flock`, the lock file only records the holder.
+#[cfg(not(unix))]
+fn try_lock(_file: &File) -> std::io::Result<bool> {
+    Ok(true)
 }
