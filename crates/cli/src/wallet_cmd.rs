@@ -718,6 +718,7 @@ pub fn sync(w: &mut Wallet, client: &Client) -> Result<(), Error> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    w.release();
     // The node's tip is ahead but it had no next block: it lacks blocks
     // (a node bootstrapped from a snapshot keeps none before it). Never
     // report what was found so far as the balance.
@@ -764,6 +765,7 @@ pub(crate) fn submit(
         }
         Broadcast::Unknown(reason) => return Err(Error::OutcomeUnknown { txid, reason }),
     };
+    w.release();
     let mut out = json!({
         "txid": txid,
         "fee": built.fee,

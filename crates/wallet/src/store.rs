@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use accumulator::Pollard;
@@ -58,7 +59,14 @@ pub(crate) struct Store {
     path: PathBuf,
     /// `false` for a read-only wallet: commits change only the memory.
     persist: bool,
+    /// The database while kept open between commits (a sync's blocks),
+    /// with when it was opened: closed after [`HOLD`] or on `release`.
+    db: Mutex<Option<(Database, Instant)>>,
 }
+
+/// How long a run of commits keeps the database open before closing it
+/// to let other processes in.
+const HOLD: Duration = Duration::from_millis(500);
 
 impl Store {
     /// Creates the file (which must not exist), readable and writable by
@@ -75,6 +83,7 @@ impl Store {
         let store = Store {
             path: path.to_path_buf(),
             persist: true,
+            db: Mutex::new(None),
         };
         let db = Database::create(path).map_err(WalletError::storage)?;
         let txn = db.begin_write().map_err(WalletError::storage)?;
@@ -210,6 +219,7 @@ impl Store {
         let store = Store {
             path: path.to_path_buf(),
             persist,
+            db: Mutex::new(None),
         };
         Ok((store, seed, state))
     }
@@ -221,10 +231,23 @@ impl Store {
         if !self.persist {
             return Ok(());
         }
-        let db = open_db(&self.path)?;
+        let mut guard = self.db.lock().unwrap_or_else(|e| e.into_inner());
+        let (db, since) = match guard.take() {
+            Some(open) => open,
+            None => (open_db(&self.path)?, Instant::now()),
+        };
         let txn = db.begin_write().map_err(WalletError::storage)?;
         write_diff(&txn, old, new, false)?;
-        txn.commit().map_err(WalletError::storage)
+        txn.commit().map_err(WalletError::storage)?;
+        if since.elapsed() < HOLD {
+            *guard = Some((db, since));
+        }
+        Ok(())
+    }
+
+    /// Closes the database if a run of commits kept it open.
+    pub(crate) fn release(&self) {
+        *self.db.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Replaces everything but the seed with `state`, in one write
@@ -233,6 +256,7 @@ impl Store {
         if !self.persist {
             return Err(WalletError::ReadOnly);
         }
+        self.release();
         let db = open_db(&self.path)?;
         let txn = db.begin_write().map_err(WalletError::storage)?;
         txn.delete_table(UTXOS).map_err(WalletError::storage)?;
@@ -249,6 +273,7 @@ impl Store {
         if !self.persist {
             return Err(WalletError::ReadOnly);
         }
+        self.release();
         let db = open_db(&self.path)?;
         let txn = db.begin_write().map_err(WalletError::storage)?;
         {

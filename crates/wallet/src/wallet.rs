@@ -444,6 +444,13 @@ impl Wallet {
         Ok(w)
     }
 
+    /// Closes the wallet file if a run of changes kept it open, so that
+    /// other processes can read it (before a long wait; docs/spec/wallet.md
+    /// §Concurrent use). The next change opens it again.
+    pub fn release(&self) {
+        self.store.release();
+    }
+
     /// Whether this wallet was opened read only.
     pub fn is_read_only(&self) -> bool {
         self.lock.is_none()

@@ -98,7 +98,9 @@ fn a_second_writer_waits_then_names_the_holder_while_readers_go_on() {
     }
     assert!(start.elapsed() >= Duration::from_millis(300));
 
-    // A reader opens beside the writer, sees its commits, writes nothing.
+    // A reader opens beside the writer (which closes the file between
+    // runs of changes), sees its commits, writes nothing.
+    w.release();
     let read_only = Access {
         read_only: true,
         ..Access::default()
@@ -110,6 +112,7 @@ fn a_second_writer_waits_then_names_the_holder_while_readers_go_on() {
     assert_eq!(r.addresses_issued(), 2);
     w.new_address().unwrap();
     w.new_address().unwrap();
+    w.release();
     drop(r);
     let r = Wallet::open_with(&path.0, &read_only).unwrap();
     assert_eq!(r.addresses_issued(), 3);
