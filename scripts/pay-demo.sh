@@ -10,7 +10,7 @@ zkvm=target/release/zkvm
 export ZKVM_NODE="${ZKVM_NODE:-127.0.0.1:9797}"
 bob="${BOB_WALLET:-zkvm-data/bob.redb}"
 if [ ! -e "$bob" ]; then
-  "$zkvm" wallet --wallet "$bob" new > /dev/null
+  "$zkvm" wallet --wallet "$bob" new --no-passphrase > /dev/null
   echo "created Bob's wallet in $bob"
 fi
 address=$("$zkvm" wallet --wallet "$bob" address | sed -n 's/.*"address": "\(.*\)".*/\1/p')

@@ -160,7 +160,7 @@ pub(crate) fn lock_terms(
     tags: Vec<Vec<u8>>,
     tx: &TxArgs,
 ) -> Result<Output, Error> {
-    let (mut w, client) = synced(Wallet::open(&wallet.wallet)?, node)?;
+    let (mut w, client) = synced(wallet_cmd::open_at(&wallet.wallet)?, node)?;
     let flavor = parse_asset(&w, asset)?;
     let lock = Lock {
         terms,
@@ -205,7 +205,7 @@ pub fn run(command: ContractCommand, wallet: &WalletArgs, node: &str) -> Result<
     let path = &wallet.wallet;
     match command {
         ContractCommand::List { all } => {
-            let (w, _) = synced(Wallet::open(path)?, node)?;
+            let (w, _) = synced(wallet_cmd::open_reader(path)?, node)?;
             let list: Vec<Json> = w
                 .contracts()
                 .into_iter()
@@ -217,7 +217,7 @@ pub fn run(command: ContractCommand, wallet: &WalletArgs, node: &str) -> Result<
             ))
         }
         ContractCommand::Show { id } => {
-            let (w, _) = synced(Wallet::open(path)?, node)?;
+            let (w, _) = synced(wallet_cmd::open_reader(path)?, node)?;
             let c = w.contract_by_prefix(&id)?;
             Ok(Output::Json(show(&w, c)?))
         }
@@ -292,7 +292,7 @@ pub(crate) fn call_contract(
     path: &Path,
     node: &str,
 ) -> Result<Output, Error> {
-    let (mut w, client) = synced(Wallet::open(path)?, node)?;
+    let (mut w, client) = synced(wallet_cmd::open_at(path)?, node)?;
     let id = w.contract_by_prefix(&spec.id)?.id();
     let to = spec
         .to
@@ -638,7 +638,7 @@ pub(crate) fn finish_session(dir: &Path, node: &str) -> Result<Output, Error> {
 
 /// `zkvm contract cosign` with the wallet at `path`.
 pub(crate) fn cosign_session(path: &Path, session: &Path, timeout: u64) -> Result<Output, Error> {
-    let w = Wallet::open(path)?;
+    let w = wallet_cmd::open_at(path)?;
     cosign(&w, session, Duration::from_secs(timeout))
 }
 

@@ -44,6 +44,42 @@ pub enum Error {
         /// What is wrong, with its line and column.
         source: zkvm::asm::AsmError,
     },
+    /// The node refused a transaction the wallet submitted; the wallet
+    /// dropped it, so its inputs are spendable again.
+    Refused {
+        /// The transaction.
+        txid: String,
+        /// The HTTP status.
+        status: String,
+        /// The node's reason.
+        reason: String,
+    },
+    /// The node could not be reached to submit a transaction: nothing was
+    /// sent and the wallet dropped it.
+    NotSent {
+        /// The transaction.
+        txid: String,
+        /// Why.
+        reason: String,
+    },
+    /// A submission was sent but not answered: the node may hold the
+    /// transaction, so the wallet keeps it pending.
+    OutcomeUnknown {
+        /// The transaction.
+        txid: String,
+        /// Why.
+        reason: String,
+    },
+    /// The node lacks blocks the wallet needs to catch up (it started from
+    /// a snapshot, docs/spec/wallet.md §Sync).
+    MissingBlocks {
+        /// The node asked.
+        node: String,
+        /// The first height missing.
+        from: u64,
+        /// The last height missing.
+        to: u64,
+    },
     /// Arguments that parse but make no sense together, or files that are
     /// not what they should be.
     Usage(String),
@@ -75,6 +111,32 @@ impl fmt::Display for Error {
             Error::Node(e) => write!(f, "{e}"),
             Error::Wallet(e) => write!(f, "wallet: {e}"),
             Error::Asm { input, source } => write!(f, "{input}: {source}"),
+            Error::Refused {
+                txid,
+                status,
+                reason,
+            } => write!(
+                f,
+                "node refused transaction {txid} ({status}): {reason}; \
+                 the wallet dropped it: its inputs are spendable again"
+            ),
+            Error::NotSent { txid, reason } => write!(
+                f,
+                "{reason}; transaction {txid} was not sent and the wallet dropped it: \
+                 its inputs are spendable again"
+            ),
+            Error::OutcomeUnknown { txid, reason } => write!(
+                f,
+                "{reason}; the node may or may not hold transaction {txid}, so it stays \
+                 pending with its inputs locked: `zkvm wallet rebroadcast {txid}` sends it \
+                 again, `zkvm wallet abandon {txid}` drops it"
+            ),
+            Error::MissingBlocks { node, from, to } => write!(
+                f,
+                "the node at {node} lacks blocks {from} to {to}, which this wallet needs \
+                 to catch up (the node started from a snapshot); sync through a full \
+                 (archive) node that keeps every block since the genesis (--node ADDR)"
+            ),
             Error::NotFound(what) | Error::Usage(what) => f.write_str(what),
         }
     }
@@ -94,6 +156,10 @@ impl std::error::Error for Error {
             Error::InputTooLarge { .. }
             | Error::EmptyInput
             | Error::NotFound(_)
+            | Error::Refused { .. }
+            | Error::NotSent { .. }
+            | Error::OutcomeUnknown { .. }
+            | Error::MissingBlocks { .. }
             | Error::Usage(_) => None,
         }
     }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand, ValueEnum};
 use contracts::account::{Account, Recovery};
 use contracts::escrow::{self, Escrow};
-use wallet::{Address, SpendPath, Wallet};
+use wallet::{Address, SpendPath};
 use zkvm::Program;
 
 use crate::contract_cmd::{call_contract, cosign_session, finish_session, lock_terms, CallSpec};
@@ -227,7 +227,7 @@ pub fn run_escrow(
             tx,
         } => {
             let buyer = {
-                let (mut w, _) = synced(Wallet::open(&wallet.wallet)?, node)?;
+                let (mut w, _) = synced(crate::wallet_cmd::open_at(&wallet.wallet)?, node)?;
                 w.new_address()?
             };
             let deadline_ms = match (deadline, deadline_in) {
@@ -315,7 +315,7 @@ pub fn run_account(
             tx,
         } => {
             let me = {
-                let (mut w, _) = synced(Wallet::open(&wallet.wallet)?, node)?;
+                let (mut w, _) = synced(crate::wallet_cmd::open_at(&wallet.wallet)?, node)?;
                 w.new_address()?
             };
             let mut parties = vec![me];

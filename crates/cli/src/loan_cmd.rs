@@ -200,7 +200,7 @@ pub fn run(command: LoanCommand, wallet: &WalletArgs, node: &str) -> Result<Outp
             file,
             tx,
         } => {
-            let (mut w, _) = synced(Wallet::open(&wallet.wallet)?, node)?;
+            let (mut w, _) = synced(crate::wallet_cmd::open_at(&wallet.wallet)?, node)?;
             let loan = Loan {
                 lender: w.new_address()?,
                 borrower: to
@@ -239,7 +239,7 @@ pub fn run(command: LoanCommand, wallet: &WalletArgs, node: &str) -> Result<Outp
         LoanCommand::Take { file, tx } => {
             let (loan, seed) = read_file(&file)?;
             let c = loan.contracts(&seed).map_err(contracts_error)?;
-            let (w, _) = synced(Wallet::open(&wallet.wallet)?, node)?;
+            let (w, _) = synced(crate::wallet_cmd::open_at(&wallet.wallet)?, node)?;
             let id = held(&w, &c.offer.predicate(), "loan offer")?;
             drop(w);
             call_contract(
@@ -252,7 +252,7 @@ pub fn run(command: LoanCommand, wallet: &WalletArgs, node: &str) -> Result<Outp
         LoanCommand::Repay { file, tx } => {
             let (loan, seed) = read_file(&file)?;
             let c = loan.contracts(&seed).map_err(contracts_error)?;
-            let (w, _) = synced(Wallet::open(&wallet.wallet)?, node)?;
+            let (w, _) = synced(crate::wallet_cmd::open_at(&wallet.wallet)?, node)?;
             let id = held(&w, &c.loan.predicate(), "loan")?;
             drop(w);
             let mut out = call_contract(
@@ -270,7 +270,7 @@ pub fn run(command: LoanCommand, wallet: &WalletArgs, node: &str) -> Result<Outp
         LoanCommand::Claim { file, tx } => {
             let (loan, seed) = read_file(&file)?;
             let c = loan.contracts(&seed).map_err(contracts_error)?;
-            let (w, _) = synced(Wallet::open(&wallet.wallet)?, node)?;
+            let (w, _) = synced(crate::wallet_cmd::open_at(&wallet.wallet)?, node)?;
             let id = held(&w, &c.loan.predicate(), "loan")?;
             drop(w);
             let mut s = spec(id, loan::CLAIM, None, Vec::new());

@@ -14,6 +14,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod asm_cmd;
+mod broadcast;
 mod chain;
 mod contract_cmd;
 mod devnet;
@@ -41,6 +42,11 @@ struct Cli {
     /// The node's API address, for `chain` and `wallet` commands.
     #[arg(long, env = "ZKVM_NODE", default_value = node::DEFAULT_API_ADDR, global = true)]
     node: String,
+    /// A file holding the wallet's passphrase (its first line), for a
+    /// wallet whose seed is sealed under one; without it the passphrase is
+    /// asked for on the terminal.
+    #[arg(long, env = "ZKVM_PASSPHRASE_FILE", global = true)]
+    passphrase_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -159,6 +165,7 @@ pub enum Output {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    wallet_cmd::set_passphrase_file(cli.passphrase_file.clone());
     let result = match cli.command {
         Command::Devnet(args) => {
             init_logs();

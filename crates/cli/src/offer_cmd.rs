@@ -87,7 +87,7 @@ fn contracts_error(e: contracts::ContractsError) -> Error {
 
 /// Runs an `offer` subcommand.
 pub fn run(command: OfferCommand, wallet: &WalletArgs, node: &str) -> Result<Output, Error> {
-    let (mut w, client) = synced(Wallet::open(&wallet.wallet)?, node)?;
+    let (mut w, client) = synced(wallet_cmd::open_at(&wallet.wallet)?, node)?;
     let mut rng = rand::thread_rng();
     let json = match command {
         OfferCommand::New {
@@ -372,7 +372,7 @@ pub fn book(pair: &str, wallet: &WalletArgs, node: &str) -> Result<Output, Error
         if asset == "native" || asset.len() == 64 {
             return Ok(asset.to_string());
         }
-        let w = Wallet::open(&wallet.wallet)?;
+        let w = wallet_cmd::open_reader(&wallet.wallet)?;
         Ok(hex::encode(parse_asset(&w, asset)?.as_bytes()))
     };
     let client = Client::new(node)?;

@@ -42,7 +42,7 @@ pub struct SimulateArgs {
 /// output structure as a `0x…` literal, its values' openings and the
 /// wallet's keys, as of the wallet's last sync (the node is not asked).
 fn wallet_extra(path: &std::path::Path) -> Result<Extra, Error> {
-    let known = wallet::Wallet::open(path)?.known_secrets();
+    let known = crate::wallet_cmd::open_reader(path)?.known_secrets();
     let params = known
         .outputs
         .iter()

@@ -2,7 +2,9 @@
 //! (docs/spec/wallet.md): create it, show addresses, balances and history,
 //! and issue, pay and retire confidentially.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use blockchain::{Block, Genesis};
@@ -11,10 +13,11 @@ use curve25519_dalek::scalar::Scalar;
 use indicatif::{ProgressBar, ProgressStyle};
 use node::{Client, NodeError};
 use serde_json::{json, Value as Json};
-use wallet::{Address, Amount, BlockSource, Built, Fee, HistoryKind, Wallet};
+use wallet::{Access, Address, Amount, BlockSource, Built, Fee, HistoryKind, Wallet};
 use zeroize::Zeroizing;
 use zkvm::{FeeRate, TxID};
 
+use crate::broadcast::{broadcast, Broadcast};
 use crate::{Error, Output};
 
 /// Where the wallet file is.
@@ -34,17 +37,57 @@ pub struct WalletArgs {
 /// The `wallet` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum WalletCommand {
-    /// Create a wallet file from a new (or given) 24-word recovery phrase.
+    /// Create a wallet file from a new (or given) 24-word recovery phrase,
+    /// its seed sealed under a passphrase (`--passphrase-file`, or typed on
+    /// a terminal); `--no-passphrase` keeps it in the clear.
     New {
         /// Restore from this recovery phrase instead of making a new one.
+        /// Visible to other users and kept in shell history: prefer
+        /// `--mnemonic-file`.
         #[arg(long, conflicts_with = "mnemonic_file")]
         mnemonic: Option<String>,
         /// Restore from the recovery phrase in this file.
         #[arg(long)]
         mnemonic_file: Option<PathBuf>,
+        /// Keep the seed in the clear, protected by the file's permissions
+        /// only (a devnet's or a test's wallet).
+        #[arg(
+            long,
+            env = "ZKVM_NO_PASSPHRASE",
+            action = clap::ArgAction::SetTrue,
+            value_parser = clap::builder::FalseyValueParser::new()
+        )]
+        no_passphrase: bool,
+    },
+    /// Print the recovery phrase of a wallet made with a passphrase (which
+    /// is asked for).
+    ExportPhrase,
+    /// Drop a pending transaction: its inputs are spendable again. A
+    /// confirmed transaction cannot be abandoned.
+    Abandon {
+        /// The transaction ID.
+        txid: String,
+    },
+    /// Submit pending transactions again (all, or one), and say for each
+    /// whether the node accepted it, knew it already, or refused it.
+    Rebroadcast {
+        /// The transaction ID (default: every pending transaction).
+        txid: Option<String>,
     },
     /// Print a fresh receiving address.
-    Address,
+    Address {
+        /// A label kept with it in the wallet (`zkvm wallet addresses`
+        /// lists it).
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List the addresses handed out, with their labels and what each
+    /// has received and not spent (as of the last sync).
+    Addresses,
+    /// Forget what the wallet learned from the chain (outputs, history,
+    /// held contracts, pending transactions) and scan it again from the
+    /// genesis; addresses, labels and settings are kept.
+    Rescan,
     /// Catch up with the node, then print the balance of every asset.
     Balance,
     /// Catch up with the node, then print what happened, oldest first.
@@ -108,38 +151,216 @@ pub struct TxArgs {
     pub wait: bool,
 }
 
+/// The passphrase file given with `--passphrase-file` (or
+/// `ZKVM_PASSPHRASE_FILE`), set once by `main`.
+static PASSPHRASE_FILE: OnceLock<Option<PathBuf>> = OnceLock::new();
+
+/// Records `--passphrase-file` for every command that opens a wallet.
+pub fn set_passphrase_file(path: Option<PathBuf>) {
+    let _ = PASSPHRASE_FILE.set(path);
+}
+
+/// The passphrase: from the `--passphrase-file` (its content less one
+/// final line break), else typed on the terminal (twice with `confirm`);
+/// `None` with neither.
+fn read_passphrase(prompt: &str, confirm: bool) -> Result<Option<Zeroizing<String>>, Error> {
+    if let Some(file) = PASSPHRASE_FILE.get().and_then(Option::as_ref) {
+        let mut text = Zeroizing::new(
+            std::fs::read_to_string(file)
+                .map_err(|e| Error::Usage(format!("cannot read {}: {e}", file.display())))?,
+        );
+        let len = text
+            .strip_suffix('\n')
+            .map_or(text.len(), |t| t.strip_suffix('\r').unwrap_or(t).len());
+        text.truncate(len);
+        if text.is_empty() {
+            return Err(Error::Usage(format!("{} is empty", file.display())));
+        }
+        return Ok(Some(text));
+    }
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Ok(None);
+    }
+    let typed = Zeroizing::new(
+        rpassword::prompt_password(prompt)
+            .map_err(|e| Error::Usage(format!("cannot read the passphrase: {e}")))?,
+    );
+    if typed.is_empty() {
+        return Err(Error::Usage("the passphrase is empty".into()));
+    }
+    if confirm {
+        let again = Zeroizing::new(
+            rpassword::prompt_password("the same passphrase again: ")
+                .map_err(|e| Error::Usage(format!("cannot read the passphrase: {e}")))?,
+        );
+        if again != typed {
+            return Err(Error::Usage("the two passphrases differ".into()));
+        }
+    }
+    Ok(Some(typed))
+}
+
+/// Opens the wallet at `path` for changes, holding its lock (a second
+/// writer waits a few seconds, then is told which process holds it); the
+/// passphrase is asked for if its seed is sealed.
+pub(crate) fn open_at(path: &Path) -> Result<Wallet, Error> {
+    open_mode(path, false)
+}
+
+/// Opens the wallet at `path` for a command that only reads it: with its
+/// lock if free (so what it syncs is kept), else read only beside the
+/// writer that holds it (what it syncs is then not written).
+pub(crate) fn open_reader(path: &Path) -> Result<Wallet, Error> {
+    open_mode(path, true)
+}
+
+fn open_mode(path: &Path, reader: bool) -> Result<Wallet, Error> {
+    if !path.exists() {
+        return Err(Error::NotFound(format!(
+            "no wallet at {} (zkvm wallet new makes one)",
+            path.display()
+        )));
+    }
+    let passphrase = if Wallet::is_encrypted(path)? {
+        let prompt = format!("passphrase of {}: ", path.display());
+        Some(read_passphrase(&prompt, false)?.ok_or_else(|| {
+            Error::Usage(format!(
+                "the wallet {} is encrypted: give --passphrase-file FILE \
+                 (or ZKVM_PASSPHRASE_FILE), or run on a terminal to type the passphrase",
+                path.display()
+            ))
+        })?)
+    } else {
+        None
+    };
+    let mut access = Access {
+        passphrase: passphrase.as_ref().map(|p| p.as_bytes()),
+        ..Access::default()
+    };
+    if !reader {
+        return Ok(Wallet::open_with(path, &access)?);
+    }
+    access.lock_wait = Duration::ZERO;
+    match Wallet::open_with(path, &access) {
+        Err(wallet::WalletError::Busy { .. }) => {
+            access.read_only = true;
+            Ok(Wallet::open_with(path, &access)?)
+        }
+        other => Ok(other?),
+    }
+}
+
 /// Runs a `wallet` subcommand with the wallet at `args.wallet` and the node
 /// at `node`.
 pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Output, Error> {
     let path = &args.wallet;
-    let open = || Wallet::open(path);
+    let open = || open_at(path);
     let json = match command {
         WalletCommand::New {
             mnemonic,
             mnemonic_file,
+            no_passphrase,
         } => {
             let phrase = match mnemonic_file {
                 Some(file) => Some(Zeroizing::new(std::fs::read_to_string(&file).map_err(
                     |e| Error::Usage(format!("cannot read {}: {e}", file.display())),
                 )?)),
-                None => mnemonic.map(Zeroizing::new),
+                None => {
+                    if mnemonic.is_some() {
+                        eprintln!(
+                            "warning: a recovery phrase on the command line is visible to \
+                             other users of this machine and stays in the shell's history; \
+                             use --mnemonic-file FILE"
+                        );
+                    }
+                    mnemonic.map(Zeroizing::new)
+                }
             };
-            return create(path, phrase.as_deref().map(String::as_str));
+            return create(path, phrase.as_deref().map(String::as_str), no_passphrase);
         }
-        WalletCommand::Address => {
-            let a = open()?.new_address()?;
-            json!({"address": a.to_string()})
+        WalletCommand::ExportPhrase => {
+            let w = open_reader(path)?;
+            let phrase = w.recovery_phrase()?;
+            json!({"mnemonic": phrase.as_str()})
+        }
+        WalletCommand::Abandon { txid } => {
+            let txid = parse_txid(&txid)?;
+            let mut w = open()?;
+            // Catch up first if the node answers, so a transaction a block
+            // included is known to be confirmed; without a node, abandon
+            // all the same (the node may be the one that is down).
+            let synced = Client::new(node)
+                .and_then(|c| sync(&mut w, &c).map_err(|e| NodeError::Api(e.to_string())));
+            let p = w.abandon(&txid)?;
+            json!({
+                "txid": p.txid.to_string(),
+                "status": "abandoned",
+                "freed_inputs": p.inputs.iter().map(|i| i.to_string()).collect::<Vec<_>>(),
+                "synced": synced.is_ok(),
+            })
+        }
+        WalletCommand::Rebroadcast { txid } => {
+            let only = txid.as_deref().map(parse_txid).transpose()?;
+            let (w, client) = synced(open()?, node)?;
+            return rebroadcast(&w, &client, only);
+        }
+        WalletCommand::Address { label } => {
+            let mut w = open()?;
+            let a = match &label {
+                Some(l) => w.new_labelled_address(l)?,
+                None => w.new_address()?,
+            };
+            let mut out = json!({"address": a.to_string()});
+            if let Some(l) = label {
+                out["label"] = json!(l);
+            }
+            out
+        }
+        WalletCommand::Addresses => {
+            let w = open_reader(path)?;
+            let list: Vec<Json> = (0..w.addresses_issued())
+                .map(|i| {
+                    let mut unspent: Vec<Amount> = Vec::new();
+                    for u in w.utxos().filter(|u| u.key_index == i) {
+                        match unspent.iter_mut().find(|a| a.flavor == u.flavor()) {
+                            Some(a) => a.qty = a.qty.saturating_add(u.qty()),
+                            None => unspent.push(Amount {
+                                flavor: u.flavor(),
+                                qty: u.qty(),
+                            }),
+                        }
+                    }
+                    json!({
+                        "index": i,
+                        "address": w.address(i).to_string(),
+                        "label": w.label(i),
+                        "unspent": amounts(&unspent),
+                    })
+                })
+                .collect();
+            json!({"height": w.height(), "addresses": list})
+        }
+        WalletCommand::Rescan => {
+            let mut w = open()?;
+            let before = w.height();
+            w.reset_chain()?;
+            let client = Client::new(node)?;
+            sync(&mut w, &client)?;
+            let mut out = balances(&w);
+            out["rescanned_from"] = json!(1);
+            out["previous_height"] = json!(before);
+            out
         }
         WalletCommand::Balance => {
-            let (w, _) = synced(open()?, node)?;
+            let (w, _) = synced(open_reader(path)?, node)?;
             balances(&w)
         }
         WalletCommand::History => {
-            let (w, _) = synced(open()?, node)?;
+            let (w, _) = synced(open_reader(path)?, node)?;
             history(&w)
         }
         WalletCommand::Utxos => {
-            let (w, _) = synced(open()?, node)?;
+            let (w, _) = synced(open_reader(path)?, node)?;
             let utxos: Vec<Json> = w
                 .utxos()
                 .map(|u| {
@@ -214,19 +435,102 @@ pub(crate) fn synced(mut w: Wallet, node: &str) -> Result<(Wallet, Client), Erro
     Ok((w, client))
 }
 
-fn create(path: &Path, mnemonic: Option<&str>) -> Result<Output, Error> {
+/// A transaction ID: 64 hex digits.
+fn parse_txid(text: &str) -> Result<TxID, Error> {
+    text.trim()
+        .parse()
+        .map_err(|_| Error::Usage(format!("{text} is not a transaction ID (64 hex digits)")))
+}
+
+/// Creates the wallet file (and its directory, mode 0700, if missing):
+/// sealed under a passphrase unless `clear`.
+fn create(path: &Path, mnemonic: Option<&str>, clear: bool) -> Result<Output, Error> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::Usage(format!("cannot create {}: {e}", dir.display())))?;
+        if !dir.exists() {
+            let mut builder = std::fs::DirBuilder::new();
+            builder.recursive(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::DirBuilderExt;
+                builder.mode(0o700);
+            }
+            builder
+                .create(dir)
+                .map_err(|e| Error::Usage(format!("cannot create {}: {e}", dir.display())))?;
+        }
     }
-    let (mut w, phrase) = Wallet::create(path, mnemonic)?;
+    if path.exists() {
+        return Err(wallet::WalletError::WalletExists(path.to_path_buf()).into());
+    }
+    // A passphrase file given wins over `ZKVM_NO_PASSPHRASE`: sealing is
+    // the safe reading of contradictory options.
+    let given = PASSPHRASE_FILE.get().is_some_and(Option::is_some);
+    let clear = clear && !given;
+    let passphrase = if clear {
+        None
+    } else {
+        let prompt = format!("passphrase for the new wallet {}: ", path.display());
+        Some(read_passphrase(&prompt, true)?.ok_or_else(|| {
+            Error::Usage(
+                "a new wallet's seed is sealed under a passphrase: give --passphrase-file FILE \
+                 (or ZKVM_PASSPHRASE_FILE), run on a terminal to type one, or choose \
+                 --no-passphrase for a wallet in the clear"
+                    .into(),
+            )
+        })?)
+    };
+    let (mut w, phrase) =
+        Wallet::create_with_passphrase(path, mnemonic, passphrase.as_ref().map(|p| p.as_bytes()))?;
     let address = w.new_address()?;
     Ok(Output::Json(json!({
         "wallet": path.display().to_string(),
         "address": address.to_string(),
-        "mnemonic": phrase,
-        "note": "write the mnemonic down: it restores the wallet (zkvm wallet new --mnemonic ...)",
+        "mnemonic": phrase.as_str(),
+        "encrypted": !clear,
+        "note": "write the mnemonic down: it restores the wallet (zkvm wallet new --mnemonic-file FILE)",
     })))
+}
+
+/// Submits every pending transaction (or only `only`) again; the answer
+/// per transaction, and an error if any was refused or not answered.
+fn rebroadcast(w: &Wallet, client: &Client, only: Option<TxID>) -> Result<Output, Error> {
+    let list: Vec<&wallet::PendingTx> = match only {
+        Some(txid) => vec![w
+            .pending_tx(&txid)
+            .ok_or(wallet::WalletError::NotPending(txid))?],
+        None => w.pending().collect(),
+    };
+    let mut failed = 0;
+    let results: Vec<Json> = list
+        .into_iter()
+        .map(|p| {
+            let (status, detail) = match broadcast(client.base(), &p.tx.to_bytes()) {
+                Broadcast::Accepted(_) => ("accepted", None),
+                Broadcast::AlreadyKnown => ("already known", None),
+                Broadcast::AlreadyConfirmed(reason) => ("already confirmed", Some(reason)),
+                Broadcast::Refused { status, reason } => {
+                    failed += 1;
+                    ("refused", Some(format!("{status}: {reason}")))
+                }
+                Broadcast::NotSent(reason) | Broadcast::Unknown(reason) => {
+                    failed += 1;
+                    ("no answer", Some(reason))
+                }
+            };
+            json!({"txid": p.txid.to_string(), "status": status, "detail": detail})
+        })
+        .collect();
+    let output = Output::Json(json!({"height": w.height(), "rebroadcast": results}));
+    if failed == 0 {
+        return Ok(output);
+    }
+    Ok(Output::Failed {
+        output: Box::new(output),
+        error: Error::Usage(format!(
+            "{failed} transaction(s) not taken by the node: \
+             `zkvm wallet abandon TXID` drops one and frees its inputs"
+        )),
+    })
 }
 
 /// `native`, a 64-hex-digit flavor, or the name of an asset this wallet
@@ -273,7 +577,10 @@ fn balances(w: &Wallet) -> Json {
             })
         })
         .collect();
-    json!({"height": w.height(), "balances": list})
+    // Pending transactions, so that one whose submission went unanswered
+    // is in sight (`rebroadcast`, `abandon`).
+    let pending: Vec<String> = w.pending().map(|p| p.txid.to_string()).collect();
+    json!({"height": w.height(), "balances": list, "pending_txs": pending})
 }
 
 fn history(w: &Wallet) -> Json {
@@ -409,6 +716,24 @@ pub fn sync(w: &mut Wallet, client: &Client) -> Result<(), Error> {
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    w.release();
+    // The node's tip is ahead but it had no next block: it lacks blocks
+    // (a node bootstrapped from a snapshot keeps none before it). Never
+    // report what was found so far as the balance.
+    let height = w.height();
+    if height < tip {
+        let status = client.status()?;
+        let to = if status.first_block > height + 1 {
+            status.first_block - 1
+        } else {
+            status.height
+        };
+        return Err(Error::MissingBlocks {
+            node: client.base().trim_start_matches("http://").to_string(),
+            from: height + 1,
+            to,
+        });
+    }
     Ok(())
 }
 
@@ -420,11 +745,29 @@ pub(crate) fn submit(
     built: &Built,
     wait: bool,
 ) -> Result<Json, Error> {
-    let answer = client.submit(&built.tx.to_bytes())?;
+    let txid = built.txid.to_string();
+    let fee_rate = match broadcast(client.base(), &built.tx.to_bytes()) {
+        Broadcast::Accepted(answer) => json!(answer.fee_rate),
+        Broadcast::AlreadyKnown | Broadcast::AlreadyConfirmed(_) => Json::Null,
+        Broadcast::Refused { status, reason } => {
+            w.abandon(&built.txid)?;
+            return Err(Error::Refused {
+                txid,
+                status,
+                reason,
+            });
+        }
+        Broadcast::NotSent(reason) => {
+            w.abandon(&built.txid)?;
+            return Err(Error::NotSent { txid, reason });
+        }
+        Broadcast::Unknown(reason) => return Err(Error::OutcomeUnknown { txid, reason }),
+    };
+    w.release();
     let mut out = json!({
-        "txid": built.txid.to_string(),
+        "txid": txid,
         "fee": built.fee,
-        "fee_rate": answer.fee_rate,
+        "fee_rate": fee_rate,
         "status": "pending",
     });
     if wait {

@@ -127,6 +127,8 @@ fn zkvm(args: &[&str], api: &str) -> Result<Value, String> {
     let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
         .args(args)
         .env("ZKVM_NODE", api)
+        // Test wallets keep their seed in the clear (`--no-passphrase`).
+        .env("ZKVM_NO_PASSPHRASE", "1")
         .output()
         .unwrap();
     if out.status.success() {

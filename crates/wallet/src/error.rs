@@ -6,7 +6,7 @@ use accumulator::AccumulatorError;
 use blockchain::{BlockID, BlockchainError};
 use curve25519_dalek::scalar::Scalar;
 use thiserror::Error;
-use zkvm::VMError;
+use zkvm::{TxID, VMError};
 
 /// Everything the wallet can refuse or fail at. An operation that fails
 /// changes nothing, in memory or on disk.
@@ -79,6 +79,45 @@ pub enum WalletError {
     /// The database failed.
     #[error("storage: {0}")]
     Storage(#[source] Box<redb::Error>),
+    /// A file next to the wallet (its lock file) or the wallet file itself
+    /// could not be created or read.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Another process holds the wallet for writing (its lock file,
+    /// docs/spec/wallet.md §Storage, Concurrent use) and did not let go
+    /// within the wait.
+    #[error("the wallet {} is in use by {}; try again when it ends", .path.display(), holder(*.pid))]
+    Busy {
+        /// The wallet file.
+        path: PathBuf,
+        /// The holder's process ID, as its lock file says.
+        pid: Option<u32>,
+    },
+    /// A change asked of a wallet opened read-only.
+    #[error("the wallet was opened read-only")]
+    ReadOnly,
+    /// The wallet's seed is sealed under a passphrase and none was given.
+    #[error("the wallet is encrypted: a passphrase is needed")]
+    PassphraseRequired,
+    /// The passphrase does not open the wallet's seed.
+    #[error("wrong passphrase: it does not open this wallet")]
+    WrongPassphrase,
+    /// The wallet keeps no recovery phrase (made without a passphrase, or
+    /// before phrases were kept): only the seed.
+    #[error("this wallet keeps no recovery phrase (only wallets made with a passphrase do)")]
+    NoPhrase,
+    /// No pending transaction has this ID.
+    #[error("no pending transaction {0} (a confirmed one cannot be abandoned)")]
+    NotPending(TxID),
+    /// The transaction is in a block already: it cannot be abandoned.
+    #[error("transaction {0} is confirmed (block {1}): it cannot be abandoned")]
+    AlreadyConfirmed(TxID, u64),
     /// A stored record does not decode, or the records disagree.
     #[error("corrupt wallet file: {0}")]
     Corrupt(&'static str),
@@ -134,6 +173,14 @@ pub enum WalletError {
     /// A sum or change does not fit in 64 bits.
     #[error("amount overflow")]
     AmountOverflow,
+    /// An address label longer than [`MAX_LABEL`](crate::MAX_LABEL).
+    #[error("a label has at most {max} bytes, this one has {got}")]
+    LabelTooLong {
+        /// The limit.
+        max: usize,
+        /// The label's length.
+        got: usize,
+    },
     /// No more address indices (2^32 of them).
     #[error("no more address indices")]
     IndexExhausted,
@@ -179,6 +226,11 @@ pub enum WalletError {
     /// A dry run of the transaction failed: the prover would refuse it.
     #[error("the transaction fails: {0}")]
     Fails(String),
+}
+
+/// "process N", or "another process" when its lock file does not say.
+fn holder(pid: Option<u32>) -> String {
+    pid.map_or_else(|| "another process".into(), |p| format!("process {p}"))
 }
 
 impl WalletError {

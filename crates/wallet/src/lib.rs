@@ -25,8 +25,10 @@ mod contract_note;
 mod contracts;
 mod error;
 mod keys;
+mod lock;
 mod note;
 mod offer_terms;
+mod seal;
 mod store;
 mod terms;
 mod wallet;
@@ -43,6 +45,7 @@ pub use contracts::{
 };
 pub use error::WalletError;
 pub use keys::{Keys, Seed, ViewKey, MNEMONIC_WORDS};
+pub use lock::DEFAULT_LOCK_WAIT;
 pub use note::{
     genesis_anchor, output_to, pay_to, EncryptedNote, NoteOpening, MAX_MEMO, MAX_NOTE_BYTES,
     MIN_NOTE_BYTES, NOTE_VERSION,
@@ -52,10 +55,11 @@ pub use offer_terms::{
     OFFER_TERMS_BYTES, OFFER_TERMS_PREFIX, OFFER_TERMS_VERSION, PRIVATE_OFFER_TERMS_BYTES,
     PRIVATE_OFFER_TERMS_VERSION,
 };
+pub use seal::{KDF_LANES, KDF_MEMORY_KIB, KDF_PASSES};
 pub use terms::{
     Branch, Party, Terms, MAX_BRANCHES, MAX_BRANCH_PROGRAM, MAX_NAME, MAX_PARTIES, TERMS_VERSION,
 };
 pub use wallet::{
-    Amount, Balance, BlockSource, HistoryEntry, HistoryKind, OwnedUtxo, PendingTx, ScanSummary,
-    SyncSummary, Wallet, DEFAULT_VALIDITY_WINDOW_MS, LOOKAHEAD,
+    Access, Amount, Balance, BlockSource, HistoryEntry, HistoryKind, OwnedUtxo, PendingTx,
+    ScanSummary, SyncSummary, Wallet, DEFAULT_VALIDITY_WINDOW_MS, LOOKAHEAD, MAX_LABEL,
 };

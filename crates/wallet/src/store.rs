@@ -3,7 +3,9 @@
 //! and record encodings are here.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use accumulator::Pollard;
 use blockchain::ChainState;
@@ -11,8 +13,9 @@ use curve25519_dalek::scalar::Scalar;
 use redb::{Database, ReadableTable, TableDefinition};
 use zkvm::{Contract, ContractID, Encodable, PortableItem, Tx, TxID};
 
-use crate::keys::{canonical_scalar, Seed};
+use crate::keys::canonical_scalar;
 use crate::note::NoteOpening;
+use crate::seal::SeedRecord;
 use crate::wallet::{Following, State};
 use crate::{
     Amount, HeldContract, HistoryEntry, HistoryKind, OwnedUtxo, PendingTx, Terms, WalletError,
@@ -28,6 +31,9 @@ const PENDING: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("pending
 const HISTORY: TableDefinition<u64, &[u8]> = TableDefinition::new("history");
 /// Contracts the wallet has a role in, by contract ID (format 2).
 const CONTRACTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("contracts");
+/// Labels of addresses, by address index (absent from files made before
+/// labels: no label).
+const LABELS: TableDefinition<u32, &str> = TableDefinition::new("labels");
 
 /// `META` keys.
 const FORMAT: &str = "format";
@@ -41,25 +47,51 @@ const POLLARD: &str = "pollard";
 /// format 1 file is upgraded on open.
 const FORMAT_VERSION: u8 = 2;
 
-/// The open database.
+/// How long an open of the file waits while another process has it open
+/// for one transaction (docs/spec/wallet.md §Storage, Concurrent use).
+const OPEN_RETRY: Duration = Duration::from_secs(10);
+
+/// The wallet file. The database is opened for one read or one write
+/// transaction at a time and closed after it, so that other processes can
+/// read the wallet between the commits of a long command (`send --wait`);
+/// redb lets one process at a time open a file.
 pub(crate) struct Store {
-    db: Database,
+    path: PathBuf,
+    /// `false` for a read-only wallet: commits change only the memory.
+    persist: bool,
+    /// The database while kept open between commits (a sync's blocks),
+    /// with when it was opened: closed after [`HOLD`] or on `release`.
+    db: Mutex<Option<(Database, Instant)>>,
 }
 
+/// How long a run of commits keeps the database open before closing it
+/// to let other processes in.
+const HOLD: Duration = Duration::from_millis(500);
+
 impl Store {
-    /// Creates the file (which must not exist) holding `seed` and `state`.
-    pub(crate) fn create(path: &Path, seed: &Seed, state: &State) -> Result<Store, WalletError> {
+    /// Creates the file (which must not exist), readable and writable by
+    /// its owner only (mode 0600), holding `seed` and `state`.
+    pub(crate) fn create(
+        path: &Path,
+        seed: &SeedRecord,
+        state: &State,
+    ) -> Result<Store, WalletError> {
         if path.exists() {
             return Err(WalletError::WalletExists(path.to_path_buf()));
         }
+        create_private(path)?;
+        let store = Store {
+            path: path.to_path_buf(),
+            persist: true,
+            db: Mutex::new(None),
+        };
         let db = Database::create(path).map_err(WalletError::storage)?;
-        let store = Store { db };
-        let txn = store.db.begin_write().map_err(WalletError::storage)?;
+        let txn = db.begin_write().map_err(WalletError::storage)?;
         {
             let mut meta = txn.open_table(META).map_err(WalletError::storage)?;
             meta.insert(FORMAT, [FORMAT_VERSION].as_slice())
                 .map_err(WalletError::storage)?;
-            meta.insert(SEED, seed.as_bytes().as_slice())
+            meta.insert(SEED, seed.to_bytes().as_slice())
                 .map_err(WalletError::storage)?;
             txn.open_table(UTXOS).map_err(WalletError::storage)?;
             txn.open_table(PENDING).map_err(WalletError::storage)?;
@@ -71,10 +103,16 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens the file and reads the seed and the state back, strictly.
-    pub(crate) fn open(path: &Path) -> Result<(Store, Seed, State), WalletError> {
-        let db = Database::open(path).map_err(WalletError::storage)?;
-        upgrade(&db)?;
+    /// Opens the file and reads the seed record and the state back,
+    /// strictly; `persist` false makes a store whose commits are dropped.
+    pub(crate) fn open(
+        path: &Path,
+        persist: bool,
+    ) -> Result<(Store, SeedRecord, State), WalletError> {
+        let db = open_db(path)?;
+        if persist {
+            upgrade(&db)?;
+        }
         let txn = db.begin_read().map_err(WalletError::storage)?;
         let meta = txn.open_table(META).map_err(WalletError::storage)?;
         let get = |key: &str| -> Result<Option<Vec<u8>>, WalletError> {
@@ -84,14 +122,11 @@ impl Store {
                 .map(|v| v.value().to_vec()))
         };
         let required = |key: &str| get(key)?.ok_or(WalletError::Corrupt("missing record"));
-        if required(FORMAT)? != [FORMAT_VERSION] {
+        let format = required(FORMAT)?;
+        if format != [FORMAT_VERSION] && (persist || format != [1]) {
             return Err(WalletError::Corrupt("unknown file format"));
         }
-        let seed = Seed::from_bytes(
-            required(SEED)?
-                .try_into()
-                .map_err(|_| WalletError::Corrupt("seed"))?,
-        );
+        let seed = SeedRecord::from_bytes(&required(SEED)?)?;
         let next_index = u32::from_le_bytes(
             required(NEXT_INDEX)?
                 .try_into()
@@ -147,18 +182,32 @@ impl Store {
             history.push(decode_history(v.value())?);
         }
         let mut contracts = BTreeMap::new();
-        let table = txn.open_table(CONTRACTS).map_err(WalletError::storage)?;
-        for row in table.iter().map_err(WalletError::storage)? {
-            let (k, v) = row.map_err(WalletError::storage)?;
-            let id = ContractID::from_bytes(*k.value());
-            let c = decode_contract(v.value())?;
-            if c.id() != id {
-                return Err(WalletError::Corrupt("contract stored under another ID"));
+        if format == [FORMAT_VERSION] {
+            let table = txn.open_table(CONTRACTS).map_err(WalletError::storage)?;
+            for row in table.iter().map_err(WalletError::storage)? {
+                let (k, v) = row.map_err(WalletError::storage)?;
+                let id = ContractID::from_bytes(*k.value());
+                let c = decode_contract(v.value())?;
+                if c.id() != id {
+                    return Err(WalletError::Corrupt("contract stored under another ID"));
+                }
+                contracts.insert(id, c);
             }
-            contracts.insert(id, c);
         }
-        drop((meta, txn));
+        let mut labels = BTreeMap::new();
+        match txn.open_table(LABELS) {
+            Ok(table) => {
+                for row in table.iter().map_err(WalletError::storage)? {
+                    let (k, v) = row.map_err(WalletError::storage)?;
+                    labels.insert(k.value(), v.value().to_string());
+                }
+            }
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(WalletError::storage(e)),
+        }
+        drop((meta, txn, db));
         let state = State {
+            labels,
             next_index,
             window_ms,
             following,
@@ -167,15 +216,105 @@ impl Store {
             history,
             contracts,
         };
-        Ok((Store { db }, seed, state))
+        let store = Store {
+            path: path.to_path_buf(),
+            persist,
+            db: Mutex::new(None),
+        };
+        Ok((store, seed, state))
     }
 
     /// Writes the difference from `old` to `new` in one write transaction:
-    /// after a crash the file holds one or the other.
+    /// after a crash the file holds one or the other. A read-only store
+    /// writes nothing.
     pub(crate) fn commit(&self, old: &State, new: &State) -> Result<(), WalletError> {
-        let txn = self.db.begin_write().map_err(WalletError::storage)?;
+        if !self.persist {
+            return Ok(());
+        }
+        let mut guard = self.db.lock().unwrap_or_else(|e| e.into_inner());
+        let (db, since) = match guard.take() {
+            Some(open) => open,
+            None => (open_db(&self.path)?, Instant::now()),
+        };
+        let txn = db.begin_write().map_err(WalletError::storage)?;
         write_diff(&txn, old, new, false)?;
+        txn.commit().map_err(WalletError::storage)?;
+        if since.elapsed() < HOLD {
+            *guard = Some((db, since));
+        }
+        Ok(())
+    }
+
+    /// Closes the database if a run of commits kept it open.
+    pub(crate) fn release(&self) {
+        *self.db.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// Replaces everything but the seed with `state`, in one write
+    /// transaction (a rescan).
+    pub(crate) fn reset(&self, state: &State) -> Result<(), WalletError> {
+        if !self.persist {
+            return Err(WalletError::ReadOnly);
+        }
+        self.release();
+        let db = open_db(&self.path)?;
+        let txn = db.begin_write().map_err(WalletError::storage)?;
+        txn.delete_table(UTXOS).map_err(WalletError::storage)?;
+        txn.delete_table(PENDING).map_err(WalletError::storage)?;
+        txn.delete_table(HISTORY).map_err(WalletError::storage)?;
+        txn.delete_table(CONTRACTS).map_err(WalletError::storage)?;
+        txn.delete_table(LABELS).map_err(WalletError::storage)?;
+        write_diff(&txn, &State::default(), state, true)?;
         txn.commit().map_err(WalletError::storage)
+    }
+
+    /// Replaces the seed record (a new passphrase, or none).
+    pub(crate) fn write_seed(&self, seed: &SeedRecord) -> Result<(), WalletError> {
+        if !self.persist {
+            return Err(WalletError::ReadOnly);
+        }
+        self.release();
+        let db = open_db(&self.path)?;
+        let txn = db.begin_write().map_err(WalletError::storage)?;
+        {
+            let mut meta = txn.open_table(META).map_err(WalletError::storage)?;
+            meta.insert(SEED, seed.to_bytes().as_slice())
+                .map_err(WalletError::storage)?;
+        }
+        txn.commit().map_err(WalletError::storage)
+    }
+}
+
+/// Creates an empty file at `path` that only its owner can read and write.
+fn create_private(path: &Path) -> Result<(), WalletError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|source| WalletError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+/// Opens the database, waiting up to [`OPEN_RETRY`] while another process
+/// has it open (for one of its transactions).
+fn open_db(path: &Path) -> Result<Database, WalletError> {
+    let start = Instant::now();
+    loop {
+        match Database::open(path) {
+            Ok(db) => return Ok(db),
+            Err(redb::DatabaseError::DatabaseAlreadyOpen) if start.elapsed() < OPEN_RETRY => {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(WalletError::storage(e)),
+        }
     }
 }
 
@@ -248,6 +387,19 @@ fn write_diff(
             if all || old.contracts.get(id) != Some(c) {
                 table
                     .insert(&id.to_bytes(), encode_contract(c).as_slice())
+                    .map_err(WalletError::storage)?;
+            }
+        }
+    }
+    if all || old.labels != new.labels {
+        let mut table = txn.open_table(LABELS).map_err(WalletError::storage)?;
+        for i in old.labels.keys().filter(|i| !new.labels.contains_key(i)) {
+            table.remove(*i).map_err(WalletError::storage)?;
+        }
+        for (i, label) in &new.labels {
+            if all || old.labels.get(i) != Some(label) {
+                table
+                    .insert(*i, label.as_str())
                     .map_err(WalletError::storage)?;
             }
         }

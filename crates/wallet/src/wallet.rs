@@ -3,16 +3,20 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
+use std::time::Duration;
 
 use accumulator::{Accumulator, Pollard, Proof, ZkvmHash};
 use blockchain::{utxo_leaf, Block, BlockID, ChainState, Genesis};
 use curve25519_dalek::scalar::Scalar;
 use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 use zkvm::{Commitment, Contract, ContractID, Encodable, PortableItem, Tx, TxEntry, TxID};
 
 use crate::contracts::HeldContract;
 use crate::keys::{Keys, Seed};
+use crate::lock::{WalletLock, DEFAULT_LOCK_WAIT};
 use crate::note::{value_and_note, NoteOpening};
+use crate::seal::{Secrets, SeedRecord};
 use crate::store::Store;
 use crate::{Address, OfferTag, WalletError};
 
@@ -23,6 +27,9 @@ pub const LOOKAHEAD: u32 = 20;
 /// How long a built transaction stays valid by default: its `maxtime_ms`
 /// is the tip's time plus this (docs/spec/wallet.md §Transactions).
 pub const DEFAULT_VALIDITY_WINDOW_MS: u64 = 10 * 60 * 1000;
+
+/// The longest address label, in bytes.
+pub const MAX_LABEL: usize = 256;
 
 /// A quantity of a flavor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -250,6 +257,8 @@ pub(crate) struct State {
     pub(crate) pending: BTreeMap<TxID, PendingTx>,
     pub(crate) history: Vec<HistoryEntry>,
     pub(crate) contracts: BTreeMap<ContractID, HeldContract>,
+    /// Labels of addresses handed out, by index.
+    pub(crate) labels: BTreeMap<u32, String>,
 }
 
 impl State {
@@ -270,6 +279,10 @@ pub struct Wallet {
     store: Store,
     /// Receiving points of indices `0 .. next_index + LOOKAHEAD`.
     pub(crate) known: HashMap<[u8; 32], u32>,
+    /// The lock file, held while open for writing (`None`: read only).
+    lock: Option<WalletLock>,
+    /// The recovery phrase, if the file keeps it (sealed); else empty.
+    phrase: Zeroizing<String>,
 }
 
 impl core::fmt::Debug for Wallet {
@@ -290,16 +303,65 @@ impl PartialEq for Wallet {
     }
 }
 
+/// How to open a wallet file ([`Wallet::open_with`]). `Debug` does not
+/// show the passphrase.
+#[derive(Clone)]
+pub struct Access<'a> {
+    /// The passphrase, for a wallet whose seed is sealed under one.
+    pub passphrase: Option<&'a [u8]>,
+    /// Read only: no lock is taken and nothing is written; the wallet
+    /// still follows the chain, in memory (a second reader beside a
+    /// running writer).
+    pub read_only: bool,
+    /// How long to wait for another process to let go of the wallet's
+    /// lock before failing with [`WalletError::Busy`].
+    pub lock_wait: Duration,
+}
+
+impl core::fmt::Debug for Access<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Access")
+            .field("passphrase", &self.passphrase.map(|_| "…"))
+            .field("read_only", &self.read_only)
+            .field("lock_wait", &self.lock_wait)
+            .finish()
+    }
+}
+
+impl Default for Access<'_> {
+    fn default() -> Self {
+        Access {
+            passphrase: None,
+            read_only: false,
+            lock_wait: DEFAULT_LOCK_WAIT,
+        }
+    }
+}
+
 impl Wallet {
     /// Creates a wallet file at `path` (which must not exist) from a
     /// 24-word `mnemonic`, or from a new random one; returns the wallet and
     /// its phrase (words separated by single spaces), which is shown to
-    /// the user once: the file keeps only the seed (docs/spec/wallet.md
-    /// §Seed, §Storage).
+    /// the user once: the file keeps only the seed, in the clear
+    /// (docs/spec/wallet.md §Seed, §Storage). A wallet for people is made
+    /// with [`Wallet::create_with_passphrase`].
     pub fn create(
         path: impl AsRef<Path>,
         mnemonic: Option<&str>,
     ) -> Result<(Wallet, String), WalletError> {
+        let (w, phrase) = Wallet::create_with_passphrase(path, mnemonic, None)?;
+        Ok((w, phrase.as_str().to_string()))
+    }
+
+    /// [`Wallet::create`], with the seed and the phrase sealed under
+    /// `passphrase` when one is given (Argon2id and ChaCha20-Poly1305,
+    /// docs/spec/wallet.md §Storage, Passphrase). The file (and its lock
+    /// file) are readable by the owner only.
+    pub fn create_with_passphrase(
+        path: impl AsRef<Path>,
+        mnemonic: Option<&str>,
+        passphrase: Option<&[u8]>,
+    ) -> Result<(Wallet, Zeroizing<String>), WalletError> {
         let path = path.as_ref();
         if path.exists() {
             return Err(WalletError::WalletExists(path.to_path_buf()));
@@ -307,31 +369,144 @@ impl Wallet {
         let (seed, phrase) = match mnemonic {
             Some(m) => (
                 Seed::from_phrase(m)?,
-                m.split_whitespace().collect::<Vec<_>>().join(" "),
+                Zeroizing::new(m.split_whitespace().collect::<Vec<_>>().join(" ")),
             ),
-            None => {
-                let (seed, phrase) = Seed::generate(&mut rand_core::OsRng)?;
-                (seed, phrase.as_str().to_string())
-            }
+            None => Seed::generate(&mut rand_core::OsRng)?,
+        };
+        let lock = WalletLock::acquire(path, Duration::ZERO)?;
+        let record = match passphrase {
+            None => SeedRecord::Clear(seed.clone()),
+            Some(p) => SeedRecord::seal(
+                &Secrets {
+                    seed: seed.clone(),
+                    phrase: phrase.clone(),
+                },
+                p,
+                &mut rand_core::OsRng,
+            )?,
         };
         let state = State {
             window_ms: DEFAULT_VALIDITY_WINDOW_MS,
             ..State::default()
         };
-        let store = Store::create(path, &seed, &state)?;
-        Ok((Wallet::assemble(Keys::new(seed), state, store), phrase))
+        let store = Store::create(path, &record, &state)?;
+        let kept = if passphrase.is_some() {
+            phrase.clone()
+        } else {
+            Zeroizing::new(String::new())
+        };
+        let mut w = Wallet::assemble(Keys::new(seed), state, store);
+        w.lock = Some(lock);
+        w.phrase = kept;
+        Ok((w, phrase))
     }
 
-    /// Opens the wallet file at `path`, checking every record.
+    /// Opens the wallet file at `path`, checking every record, with its
+    /// lock ([`Access::default`]: waits a few seconds for another writer;
+    /// no passphrase).
     pub fn open(path: impl AsRef<Path>) -> Result<Wallet, WalletError> {
-        let (store, seed, state) = Store::open(path.as_ref())?;
-        let keys = Keys::new(seed);
+        Wallet::open_with(path, &Access::default())
+    }
+
+    /// Whether the wallet file at `path` seals its seed under a
+    /// passphrase (so [`Wallet::open_with`] needs one).
+    pub fn is_encrypted(path: impl AsRef<Path>) -> Result<bool, WalletError> {
+        let (_, record, _) = Store::open(path.as_ref(), false)?;
+        Ok(record.is_sealed())
+    }
+
+    /// Opens the wallet file at `path` as `access` says: takes its lock
+    /// (unless read only), reads every record, opens the seed.
+    pub fn open_with(path: impl AsRef<Path>, access: &Access<'_>) -> Result<Wallet, WalletError> {
+        let path = path.as_ref();
+        if !path.exists() {
+            return Err(WalletError::Io {
+                path: path.to_path_buf(),
+                source: std::io::ErrorKind::NotFound.into(),
+            });
+        }
+        let lock = if access.read_only {
+            None
+        } else {
+            Some(WalletLock::acquire(path, access.lock_wait)?)
+        };
+        let (store, record, state) = Store::open(path, !access.read_only)?;
+        let secrets = record.open(access.passphrase)?;
+        let keys = Keys::new(secrets.seed.clone());
         for u in state.utxos.values() {
             if keys.receiving_point(u.key_index) != u.contract.predicate.to_point() {
                 return Err(WalletError::Corrupt("UTXO not locked by its key"));
             }
         }
-        Ok(Wallet::assemble(keys, state, store))
+        let mut w = Wallet::assemble(keys, state, store);
+        w.lock = lock;
+        w.phrase = secrets.phrase;
+        Ok(w)
+    }
+
+    /// Closes the wallet file if a run of changes kept it open, so that
+    /// other processes can read it (before a long wait; docs/spec/wallet.md
+    /// §Concurrent use). The next change opens it again.
+    pub fn release(&self) {
+        self.store.release();
+    }
+
+    /// Whether this wallet was opened read only.
+    pub fn is_read_only(&self) -> bool {
+        self.lock.is_none()
+    }
+
+    /// The recovery phrase, kept (sealed) by wallets made with a
+    /// passphrase; `NoPhrase` for others.
+    pub fn recovery_phrase(&self) -> Result<Zeroizing<String>, WalletError> {
+        if self.phrase.is_empty() {
+            return Err(WalletError::NoPhrase);
+        }
+        Ok(self.phrase.clone())
+    }
+
+    /// Seals the seed under a new passphrase, or stores it in the clear
+    /// with `None` (and keeps no phrase then).
+    pub fn set_passphrase(&mut self, passphrase: Option<&[u8]>) -> Result<(), WalletError> {
+        if self.lock.is_none() {
+            return Err(WalletError::ReadOnly);
+        }
+        let record = match passphrase {
+            None => SeedRecord::Clear(self.keys.seed().clone()),
+            Some(p) => SeedRecord::seal(
+                &Secrets {
+                    seed: self.keys.seed().clone(),
+                    phrase: self.phrase.clone(),
+                },
+                p,
+                &mut rand_core::OsRng,
+            )?,
+        };
+        self.store.write_seed(&record)
+    }
+
+    /// Drops pending transaction `txid` (docs/spec/wallet.md §Pending):
+    /// its inputs are spendable again and its incoming amounts are no
+    /// longer counted. The transaction may still reach a block if a node
+    /// kept it; the wallet then records it when it scans that block.
+    /// `AlreadyConfirmed` if a block included it, `NotPending` if the
+    /// wallet has no such transaction.
+    pub fn abandon(&mut self, txid: &TxID) -> Result<PendingTx, WalletError> {
+        if let Some(h) = self.state.history.iter().find(|h| h.txid == Some(*txid)) {
+            return Err(WalletError::AlreadyConfirmed(*txid, h.height));
+        }
+        let mut new = self.state.clone();
+        let p = new
+            .pending
+            .remove(txid)
+            .ok_or(WalletError::NotPending(*txid))?;
+        self.commit(new)?;
+        Ok(p)
+    }
+
+    /// The pending transaction `txid`, if any.
+    pub fn pending_tx(&self, txid: &TxID) -> Option<&PendingTx> {
+        self.state.pending.get(txid)
     }
 
     fn assemble(keys: Keys, state: State, store: Store) -> Wallet {
@@ -340,6 +515,8 @@ impl Wallet {
             state,
             store,
             known: HashMap::new(),
+            lock: None,
+            phrase: Zeroizing::new(String::new()),
         };
         let upto = w.state.next_index;
         w.extend_known(upto);
@@ -381,6 +558,47 @@ impl Wallet {
         new.next_index = index.checked_add(1).ok_or(WalletError::IndexExhausted)?;
         self.commit(new)?;
         Ok(self.keys.address(index))
+    }
+
+    /// A fresh address, as [`Wallet::new_address`], labelled `label` (at
+    /// most [`MAX_LABEL`] bytes) in the wallet file.
+    pub fn new_labelled_address(&mut self, label: &str) -> Result<Address, WalletError> {
+        if label.len() > MAX_LABEL {
+            return Err(WalletError::LabelTooLong {
+                max: MAX_LABEL,
+                got: label.len(),
+            });
+        }
+        let mut new = self.state.clone();
+        let index = new.next_index;
+        new.next_index = index.checked_add(1).ok_or(WalletError::IndexExhausted)?;
+        new.labels.insert(index, label.to_string());
+        self.commit(new)?;
+        Ok(self.keys.address(index))
+    }
+
+    /// The label of address `index`, if it has one.
+    pub fn label(&self, index: u32) -> Option<&str> {
+        self.state.labels.get(&index).map(String::as_str)
+    }
+
+    /// Forgets everything learned from the chain — the chain state, the
+    /// wallet's outputs, held contracts, history and pending transactions —
+    /// so that the next [`Wallet::sync`] scans again from the genesis
+    /// (docs/spec/wallet.md §Rescan). The seed, the addresses handed out,
+    /// their labels and the settings are kept.
+    pub fn reset_chain(&mut self) -> Result<(), WalletError> {
+        let new = State {
+            following: None,
+            utxos: BTreeMap::new(),
+            pending: BTreeMap::new(),
+            history: Vec::new(),
+            contracts: BTreeMap::new(),
+            ..self.state.clone()
+        };
+        self.store.reset(&new)?;
+        self.state = new;
+        Ok(())
     }
 
     /// The number of addresses handed out (indices `0 .. n`).

@@ -73,6 +73,8 @@ impl Devnet {
             .args(args)
             .env("ZKVM_NODE", &self.addr)
             .env("ZKVM_WALLET", self.dir.join("data/wallet.redb"))
+            // Test wallets keep their seed in the clear (`--no-passphrase`).
+            .env("ZKVM_NO_PASSPHRASE", "1")
             .output()
             .unwrap();
         if out.status.success() {

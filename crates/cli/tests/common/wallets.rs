@@ -16,7 +16,9 @@ pub fn command(net: &Devnet, dir: &Path, args: &[&str]) -> Command {
     c.args(args)
         .current_dir(dir)
         .env("ZKVM_NODE", &net.addr)
-        .env("ZKVM_WALLET", net.dir.join("data/wallet.redb"));
+        .env("ZKVM_WALLET", net.dir.join("data/wallet.redb"))
+        // Test wallets keep their seed in the clear (`--no-passphrase`).
+        .env("ZKVM_NO_PASSPHRASE", "1");
     c
 }
 
