@@ -20,7 +20,7 @@ const BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// A histogram of durations with the fixed [`BUCKETS`].
+/// A histogram of durations with fixed buckets from 0.5 ms to 10 s.
 #[derive(Debug, Default)]
 pub struct Histogram {
     /// Observations at or below each bound (not cumulative here).
