@@ -7,6 +7,7 @@ mod common;
 
 use std::io::{Read, Write};
 
+use common::peer::wait_for;
 use common::{node_config, Net};
 use node::{now_ms, Chain, Client, Limits, NodeConfig, RunningNode};
 use zkvm::Encodable;
@@ -88,6 +89,7 @@ fn metrics_move_with_a_payment_and_count_refusals_by_reason() {
     assert!(client.submit(&bytes).is_err());
     assert!(client.submit(&[0xff; 40]).is_err());
     node.chain().unwrap().produce_blocking(now_ms()).unwrap();
+    wait_for("the tip at 2", 30, || client.status().unwrap().height == 2);
     assert!(client.submit(&bytes).is_err());
 
     let after = scrape(&node);
@@ -134,6 +136,8 @@ fn blocks_are_listed_newest_first_or_by_page_within_bounds() {
     client.submit(&tx.to_bytes()).unwrap();
     chain.produce_blocking(now_ms()).unwrap();
     chain.produce_blocking(now_ms() + 1).unwrap();
+    // The view is published just after the block is stored.
+    wait_for("the tip at 3", 30, || client.status().unwrap().height == 3);
 
     let newest = client.blocks(None, 10).unwrap();
     assert_eq!(newest.tip, 3);
