@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet -p zkvm-cli
-zkvm=target/release/zkvm
+# Cargo builds into $CARGO_TARGET_DIR when it is set.
+zkvm="${CARGO_TARGET_DIR:-target}/release/zkvm"
 export ZKVM_NODE="${ZKVM_NODE:-127.0.0.1:9797}"
 bob="${BOB_WALLET:-zkvm-data/bob.redb}"
 if [ ! -e "$bob" ]; then

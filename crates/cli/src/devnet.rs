@@ -14,7 +14,7 @@ use node::{Chain, NodeConfig};
 use wallet::{genesis_anchor, pay_to, Wallet};
 use zeroize::Zeroizing;
 
-use crate::node_cmd::{serve_until_stopped, NodeArgs};
+use crate::node_cmd::{check_can_start, serve_until_stopped, NodeArgs};
 use crate::{Error, Output};
 
 /// Native units (the fee asset, the zero flavor) the dev wallet starts with.
@@ -31,7 +31,7 @@ const NETWORK_NAME: &[u8] = b"zkvm-devnet";
 #[derive(Debug, Args)]
 pub struct DevnetArgs {
     #[command(flatten)]
-    node: NodeArgs,
+    pub(crate) node: NodeArgs,
 }
 
 /// Creates the devnet in `config.data_dir` unless one is there; returns
@@ -83,6 +83,8 @@ pub fn prepare(config: &NodeConfig) -> Result<bool, Error> {
 /// Runs the devnet until Ctrl-C.
 pub fn run(args: DevnetArgs) -> Result<Output, Error> {
     let config = args.node.config()?;
+    // Before anything is created: a node already here, or a port taken.
+    check_can_start(&config)?;
     let created = prepare(&config)?;
     let path = config.db_path();
     let limits = config.limits();
@@ -122,7 +124,7 @@ fn print_banner(addr: SocketAddr, dir: &Path, listen: &str, min_fee: &str, creat
          zkvm node init --data-dir node2 --genesis {genesis}\n  \
          zkvm node run --data-dir node2 --api-addr 127.0.0.1:9799 --listen 127.0.0.1:9800 --peer {first_listen}\n\
          \n\
-         Ctrl-C stops the node; running `zkvm devnet` again resumes the same chain.",
+         Ctrl-C or `zkvm node stop --data-dir {dir}` stops the node; running `zkvm devnet` again resumes the same chain.",
         dir = dir.display(),
         wallet = wallet.display(),
         genesis = dir.join("genesis.hex").display(),

@@ -168,12 +168,11 @@ fn main() -> ExitCode {
     wallet_cmd::set_passphrase_file(cli.passphrase_file.clone());
     let result = match cli.command {
         Command::Devnet(args) => {
-            init_logs();
-            devnet::run(args)
+            init_logs(args.node.log_level.as_deref()).and_then(|()| devnet::run(args))
         }
         Command::Node { run, command } => {
-            init_logs();
-            node_cmd::run(command.unwrap_or(node_cmd::NodeCommand::Run(*run)))
+            let command = command.unwrap_or(node_cmd::NodeCommand::Run(*run));
+            init_logs(command.log_level()).and_then(|()| node_cmd::run(command))
         }
         Command::Chain(command) => chain::run(command, &cli.node),
         Command::Wallet { args, command } => wallet_cmd::run(command, &args, &cli.node),
@@ -205,15 +204,24 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs of the node to stderr, at `RUST_LOG`'s level (default `info`).
-fn init_logs() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-        tracing_subscriber::EnvFilter::new("info,libp2p_swarm=warn,libp2p_gossipsub=warn")
-    });
+/// Logs of the node to stderr, at `--log-level` (a level or `RUST_LOG`
+/// directives), else `RUST_LOG`'s, else `info`; colours only when stderr
+/// is a terminal, so that files and pipes get plain text.
+fn init_logs(level: Option<&str>) -> Result<(), Error> {
+    use std::io::IsTerminal;
+    let filter = match level {
+        Some(level) => tracing_subscriber::EnvFilter::try_new(level)
+            .map_err(|e| Error::Usage(format!("--log-level {level:?}: {e}")))?,
+        None => tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            tracing_subscriber::EnvFilter::new("info,libp2p_swarm=warn,libp2p_gossipsub=warn")
+        }),
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .try_init();
+    Ok(())
 }
 
 /// Writes `output` to stdout; a closed pipe is an error, not a panic.

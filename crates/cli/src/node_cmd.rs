@@ -17,9 +17,15 @@ use crate::{input, Error, Output};
 /// file, then flags over it.
 #[derive(Debug, Args)]
 pub struct NodeArgs {
-    /// TOML configuration file (docs/api.md §Configuration).
+    /// TOML configuration file (docs/api.md §Configuration); without it,
+    /// `<data-dir>/config.toml` if there is one.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// What to log: a level (`error`, `warn`, `info`, `debug`, `trace`)
+    /// or `RUST_LOG`-style directives such as `info,node=debug`; it
+    /// overrides `RUST_LOG` (default `info`).
+    #[arg(long, value_name = "FILTER")]
+    pub log_level: Option<String>,
     /// Data directory (overrides the file).
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
@@ -48,7 +54,7 @@ pub struct NodeArgs {
     /// The least fee rate the mempool relays, FEE/BYTES (default 1/2000:
     /// one unit per 2,000 bytes; docs/spec/blockchain.md §Mempool, Relay
     /// fees).
-    #[arg(long, value_name = "FEE/BYTES", value_parser = blockchain::parse_fee_rate)]
+    #[arg(long, alias = "min-fee-rate", value_name = "FEE/BYTES", value_parser = blockchain::parse_fee_rate)]
     pub min_relay_fee_rate: Option<FeeRate>,
     /// What a replacement pays for its own size on top of the fees it
     /// replaces, FEE/BYTES (default 1/2000).
@@ -61,7 +67,13 @@ impl NodeArgs {
     pub fn config(&self) -> Result<NodeConfig, Error> {
         let mut c = match &self.config {
             Some(path) => NodeConfig::from_file(path)?,
-            None => NodeConfig::default(),
+            None => {
+                let dir = self
+                    .data_dir
+                    .clone()
+                    .unwrap_or_else(|| NodeConfig::default().data_dir);
+                NodeConfig::for_data_dir(&dir)?
+            }
         };
         if let Some(d) = &self.data_dir {
             c.data_dir = d.clone();
@@ -119,6 +131,29 @@ pub enum NodeCommand {
         #[arg(long, requires = "from_snapshot")]
         trusted_block: Option<String>,
     },
+    /// Stop the node (or devnet) running in a data directory, gracefully:
+    /// it finishes the requests in progress, stops producing and closes
+    /// its database (docs/api.md §Stopping). Waits until it has exited.
+    Stop {
+        /// The node's data directory.
+        #[arg(long, default_value = "zkvm-data")]
+        data_dir: PathBuf,
+        /// How long to wait for it to exit, in seconds.
+        #[arg(long, default_value_t = 60)]
+        wait_secs: u64,
+    },
+}
+
+impl NodeCommand {
+    /// The `--log-level` given to the subcommand, if any.
+    pub fn log_level(&self) -> Option<&str> {
+        match self {
+            NodeCommand::Run(args) | NodeCommand::Init { node: args, .. } => {
+                args.log_level.as_deref()
+            }
+            NodeCommand::Stop { .. } => None,
+        }
+    }
 }
 
 /// Runs a `node` subcommand.
@@ -126,6 +161,7 @@ pub fn run(command: NodeCommand) -> Result<Output, Error> {
     match command {
         NodeCommand::Run(args) => {
             let config = args.config()?;
+            check_can_start(&config)?;
             let path = config.db_path();
             let limits = config.limits();
             serve_until_stopped(
@@ -139,6 +175,17 @@ pub fn run(command: NodeCommand) -> Result<Output, Error> {
                 },
             )?;
             Ok(Output::Text(String::new()))
+        }
+        NodeCommand::Stop {
+            data_dir,
+            wait_secs,
+        } => {
+            let pid =
+                node::lock::request_stop(&data_dir, std::time::Duration::from_secs(wait_secs))?;
+            Ok(Output::Json(serde_json::json!({
+                "stopped": pid,
+                "data_dir": data_dir.display().to_string(),
+            })))
         }
         NodeCommand::Init {
             node,
@@ -211,16 +258,44 @@ fn fetch_snapshot(
 }
 
 /// Starts the node (the one launcher, [`node::RunningNode`]) with the
-/// chain `open` makes, and serves until Ctrl-C or SIGTERM; `ready` gets
-/// the bound address first.
+/// chain `open` makes, holding its data directory's lock
+/// ([`node::lock`]), and serves until Ctrl-C, SIGTERM or `zkvm node
+/// stop`; `ready` gets the bound address first.
 pub fn serve_until_stopped(
     config: &NodeConfig,
     open: impl FnOnce() -> Result<Chain, node::NodeError> + Send + 'static,
     ready: impl FnOnce(SocketAddr),
 ) -> Result<(), Error> {
+    // Without the directory there is no chain: opening it says so.
+    let lock = config
+        .data_dir
+        .is_dir()
+        .then(|| node::lock::DataDirLock::acquire(&config.data_dir))
+        .transpose()?;
     let node = node::RunningNode::start(config.clone(), open)?;
     ready(node.addr);
-    node.run_until(stop_signal()).map_err(Error::Node)
+    let stop_file = node::lock::stop_requested(config.data_dir.clone());
+    let result = node
+        .run_until(async move {
+            tokio::select! {
+                () = stop_signal() => {}
+                () = stop_file => {}
+            }
+        })
+        .map_err(Error::Node);
+    drop(lock);
+    result
+}
+
+/// Fails if a live node holds `config`'s data directory, or if an
+/// address the node listens on is taken: checked before anything is
+/// created there.
+pub fn check_can_start(config: &NodeConfig) -> Result<(), Error> {
+    if let Some(pid) = node::lock::running_pid(&config.data_dir) {
+        return Err(node::lock::already_running(&config.data_dir, pid).into());
+    }
+    config.check_ports_free()?;
+    Ok(())
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -31,6 +31,7 @@ use tokio::sync::{watch, Semaphore};
 use zkvm::{ContractID, FeeRate, TxID, VerifiedTx};
 
 use crate::chain::{BlockSummary, Chain, TxRecord};
+use crate::metrics::{BlockRefusal, BlockSource, Metrics};
 use crate::network::CompactBlock;
 use crate::store::{BlockReader, ContractReader};
 use crate::NodeError;
@@ -149,6 +150,7 @@ pub struct ChainHandle {
     /// this bounds the memory of blocks being verified.
     importing: Arc<Semaphore>,
     counters: Arc<Counters>,
+    metrics: Arc<Metrics>,
 }
 
 impl ChainHandle {
@@ -220,6 +222,7 @@ impl ChainHandle {
                     contracts,
                     importing: Arc::new(Semaphore::new(1)),
                     counters: Arc::default(),
+                    metrics: Arc::default(),
                 },
                 thread,
             )),
@@ -288,6 +291,11 @@ impl ChainHandle {
     /// Reads the contract index.
     pub fn contracts(&self) -> &ContractReader {
         &self.contracts
+    }
+
+    /// The node's metrics (crate::metrics), shared by every clone.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// How much verification block import did and spared so far.
@@ -445,6 +453,12 @@ impl ChainHandle {
     /// verified already, then stored as received by the chain's thread.
     /// An invalid block is [`NodeError::Chain`].
     pub async fn import_block(&self, bytes: Vec<u8>) -> Result<Import, NodeError> {
+        let imported = self.import_block_unmetered(bytes).await;
+        self.count_import(&imported);
+        imported
+    }
+
+    async fn import_block_unmetered(&self, bytes: Vec<u8>) -> Result<Import, NodeError> {
         let _turn = self.importing.acquire().await.map_err(|_| stopped())?;
         let decoded = tokio::task::spawn_blocking(move || {
             let block = Block::from_bytes(&bytes)?;
@@ -480,6 +494,22 @@ impl ChainHandle {
     /// chain's thread, then verified as [`ChainHandle::import_block`] does,
     /// which, every transaction being a pool one, runs no VM.
     pub async fn import_compact(&self, compact: CompactBlock) -> Result<Import, NodeError> {
+        let imported = self.import_compact_unmetered(compact).await;
+        self.count_import(&imported);
+        imported
+    }
+
+    /// Counts an import's outcome in the metrics: a block stored, or
+    /// refused by reason (a stopping node's failures are not refusals).
+    fn count_import(&self, imported: &Result<Import, NodeError>) {
+        match imported {
+            Ok(Import::Stored(_)) => self.metrics.block_accepted(BlockSource::Imported),
+            Ok(_) | Err(NodeError::Server(_)) => {}
+            Err(e) => self.metrics.block_refused(BlockRefusal::of(e)),
+        }
+    }
+
+    async fn import_compact_unmetered(&self, compact: CompactBlock) -> Result<Import, NodeError> {
         let _turn = self.importing.acquire().await.map_err(|_| stopped())?;
         let height = compact.header.height;
         if let Some(placed) = self.place(height) {
@@ -540,6 +570,7 @@ impl ChainHandle {
         known: HashMap<[u8; 32], VerifiedTx>,
     ) -> Result<Import, NodeError> {
         let height = block.header.height;
+        let started = std::time::Instant::now();
         let verified = tokio::task::spawn_blocking(move || {
             VerifiedBlock::verify_decoded(block, bytes, &state, &known)
         })
@@ -552,7 +583,9 @@ impl ChainHandle {
             }
             c.import(verified).map(Some)
         });
-        match stored.await?? {
+        let stored = stored.await??;
+        self.metrics.block_import.observe(started.elapsed());
+        match stored {
             Some(summary) => {
                 self.count(here, txs);
                 Ok(Import::Stored(summary))
@@ -569,24 +602,36 @@ impl ChainHandle {
         now_ms: u64,
         empty_due: bool,
     ) -> Result<Option<Produced>, NodeError> {
+        let metrics = self.metrics.clone();
         let made = self
             .run(move |c| {
                 if c.mempool().is_empty() && !empty_due {
                     return Ok(None);
                 }
-                c.produce(now_ms).map(Some)
+                let started = std::time::Instant::now();
+                let made = c.produce(now_ms).map(Some);
+                metrics.block_produce.observe(started.elapsed());
+                made
             })
             .await??;
         if let Some(p) = &made {
             self.count(0, p.summary.txids.len());
+            self.metrics.block_accepted(BlockSource::Produced);
         }
         Ok(made)
     }
 
     /// [`ChainHandle::produce`] outside async code, whatever the pool.
     pub fn produce_blocking(&self, now_ms: u64) -> Result<Produced, NodeError> {
-        let made = self.run_blocking(move |c| c.produce(now_ms))??;
+        let metrics = self.metrics.clone();
+        let made = self.run_blocking(move |c| {
+            let started = std::time::Instant::now();
+            let made = c.produce(now_ms);
+            metrics.block_produce.observe(started.elapsed());
+            made
+        })??;
         self.count(0, made.summary.txids.len());
+        self.metrics.block_accepted(BlockSource::Produced);
         Ok(made)
     }
 }

@@ -30,13 +30,14 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use blockchain::{witness_hash, BlockchainError, CheckedTx, ExecutedTx, InsertOutcome};
 use tokio::sync::{oneshot, Semaphore};
 use zkvm::{Tx, VMError};
 
 use crate::actor::ChainHandle;
+use crate::metrics::TxRefusal;
 use crate::network::Offence;
 use crate::NodeError;
 
@@ -303,8 +304,21 @@ impl Admission {
         NodeError::Busy(why)
     }
 
-    /// Stages 1 and 2: decode, look the witness up, run the VM.
+    /// Stages 1 and 2: decode, look the witness up, run the VM. A refusal
+    /// is counted in the chain's metrics (crate::metrics).
     pub async fn execute(
+        &self,
+        chain: &ChainHandle,
+        bytes: &[u8],
+    ) -> Result<ExecutedTx, NodeError> {
+        let run = self.execute_unmetered(chain, bytes).await;
+        if let Err(e) = &run {
+            chain.metrics().tx_refused(TxRefusal::of(e));
+        }
+        run
+    }
+
+    async fn execute_unmetered(
         &self,
         chain: &ChainHandle,
         bytes: &[u8],
@@ -318,14 +332,35 @@ impl Admission {
             return Err(BlockchainError::AlreadyKnown { txid }.into());
         }
         self.inner.vm_runs.fetch_add(1, Ordering::Relaxed);
-        self.run(move || ExecutedTx::run(tx))
-            .await?
-            .map_err(|e| self.refused(witness, e))
+        let metrics = chain.metrics().clone();
+        self.run(move || {
+            let started = Instant::now();
+            let run = ExecutedTx::run(tx);
+            metrics.tx_vm.observe(started.elapsed());
+            run
+        })
+        .await?
+        .map_err(|e| self.refused(witness, e))
     }
 
     /// Stages 3 to 5 for a transaction [`Admission::execute`] ran: the
     /// chain's cheap checks, the proof check, the insertion and storage.
+    /// The outcome is counted in the chain's metrics (crate::metrics).
     pub async fn finish(
+        &self,
+        chain: &ChainHandle,
+        bytes: Vec<u8>,
+        run: ExecutedTx,
+    ) -> Result<Admitted, NodeError> {
+        let admitted = self.finish_unmetered(chain, bytes, run).await;
+        match &admitted {
+            Ok(_) => chain.metrics().tx_accepted(),
+            Err(e) => chain.metrics().tx_refused(TxRefusal::of(e)),
+        }
+        admitted
+    }
+
+    async fn finish_unmetered(
         &self,
         chain: &ChainHandle,
         bytes: Vec<u8>,
@@ -334,10 +369,12 @@ impl Admission {
         let run = chain.check_admission(run).await?;
         let witness = witness_hash(run.tx());
         self.inner.proof_checks.fetch_add(1, Ordering::Relaxed);
-        let checked = self
-            .check_proof(run)
-            .await?
-            .map_err(|e| self.refused(witness, e))?;
+        // Timed from joining a batch to its answer: what a transaction
+        // waits for its proof check.
+        let started = Instant::now();
+        let checked = self.check_proof(run).await?;
+        chain.metrics().tx_proof.observe(started.elapsed());
+        let checked = checked.map_err(|e| self.refused(witness, e))?;
         let outcome = chain.insert_verified(bytes, checked).await?;
         Ok(Admitted {
             bytes: outcome.0,

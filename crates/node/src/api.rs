@@ -30,10 +30,12 @@ use zkvm::{ContractID, Encodable, PortableItem, TxID};
 use crate::actor::ChainHandle;
 use crate::admission::Admission;
 use crate::api_types::{
-    BlockAnswer, ContractAnswer, ContractsPage, ErrorBody, FeeRateAnswer, GenesisAnswer, Imported,
-    MempoolAnswer, MempoolTx, Offer, OfferCreated, OffersAnswer, Peer, Peers, PoolSize, ProofRef,
-    Status, SubmitRequest, Submitted, TxAnswer, UtxoProofAnswer,
+    BlockAnswer, BlockList, BlockListItem, ContractAnswer, ContractsPage, ErrorBody, FeeEstimate,
+    FeeRateAnswer, GenesisAnswer, Imported, MempoolAnswer, MempoolTx, Offer, OfferCreated,
+    OffersAnswer, Peer, Peers, PoolSize, ProofRef, Status, SubmitRequest, Submitted, TxAnswer,
+    UtxoProofAnswer,
 };
+use crate::metrics::Gauges;
 use crate::network::NetworkHandle;
 use crate::store::{ContractReader, OutputPosition};
 use crate::{json as render, NodeError};
@@ -48,6 +50,12 @@ pub struct ApiState {
     /// The admission path and its bounded verification pool, shared with
     /// the network (docs/spec/network.md §Admission).
     pub admission: Admission,
+    /// Transaction bytes in a produced block at most (for the fee
+    /// estimate).
+    pub block_bytes: usize,
+    /// Origins whose browsers may call the API (docs/api.md §CORS): `*`
+    /// for any; empty: no CORS headers at all.
+    pub cors_origins: Vec<String>,
 }
 
 /// How much of a request body the API reads, and how long it waits for it.
@@ -62,11 +70,18 @@ pub struct RequestLimits {
 
 /// The API's routes, behind the body limits and the JSON error layer.
 pub fn router(state: ApiState, limits: RequestLimits) -> Router {
+    let cors = std::sync::Arc::new(state.cors_origins.clone());
+    // docs/openapi.json lists these routes, and a test keeps it so
+    // (crates/node/tests/openapi.rs).
     let api = Router::new()
+        .route("/metrics", get(metrics))
+        .route("/v1/openapi.json", get(openapi))
         .route("/v1/status", get(status))
         .route("/v1/peers", get(peers))
         .route("/v1/genesis", get(genesis))
+        .route("/v1/blocks", get(blocks))
         .route("/v1/blocks/{reference}", get(block))
+        .route("/v1/fee-estimate", get(fee_estimate))
         .route("/v1/txs", axum::routing::post(submit))
         .route("/v1/simulate", axum::routing::post(simulate))
         .route("/v1/txs/{id}", get(tx))
@@ -85,10 +100,254 @@ pub fn router(state: ApiState, limits: RequestLimits) -> Router {
     // `Router::layer` wraps each route's handlers inside its method
     // router, which adds a 405's `Allow` header after them; wrapping the
     // whole router instead, `json_errors` sees every answer as sent.
+    // CORS outermost: a preflight is answered before anything else, and
+    // every answer, errors included, carries the origin's header.
     Router::new()
         .fallback_service(api)
         .layer(middleware::from_fn(empty_segments))
         .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn_with_state(cors, cors_layer))
+}
+
+/// Cross-origin requests from browsers (docs/api.md §CORS): for an origin
+/// the configuration allows, a preflight `OPTIONS` is answered `204` with
+/// the methods and headers the API takes, and every answer names the
+/// origin in `Access-Control-Allow-Origin`. Other origins get no CORS
+/// header, so their browsers refuse the answers; with no origin
+/// configured (the default) the API never sends one.
+async fn cors_layer(
+    State(allowed): State<std::sync::Arc<Vec<String>>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+        .filter(|o| allowed.iter().any(|a| a == "*" || a == o))
+        .map(str::to_owned);
+    let Some(origin) = origin else {
+        return next.run(request).await;
+    };
+    let value = if allowed.iter().any(|a| a == "*") {
+        header::HeaderValue::from_static("*")
+    } else {
+        match header::HeaderValue::from_str(&origin) {
+            Ok(v) => v,
+            Err(_) => return next.run(request).await,
+        }
+    };
+    let preflight = request.method() == axum::http::Method::OPTIONS
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    let mut response = if preflight {
+        let mut r = StatusCode::NO_CONTENT.into_response();
+        let h = r.headers_mut();
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            header::HeaderValue::from_static("GET, POST, OPTIONS"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            header::HeaderValue::from_static("content-type"),
+        );
+        h.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            header::HeaderValue::from_static("600"),
+        );
+        r
+    } else {
+        next.run(request).await
+    };
+    let h = response.headers_mut();
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+    h.append(header::VARY, header::HeaderValue::from_static("origin"));
+    response
+}
+
+/// The OpenAPI description of this API (docs/openapi.json).
+pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
+
+/// `GET /v1/openapi.json`.
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
+/// `GET /metrics`: the Prometheus text format (docs/api.md §Metrics).
+async fn metrics(State(s): State<ApiState>) -> Response {
+    let v = s.chain.view();
+    let peers = s.net.as_ref().map_or(0, |n| n.info().peers.len());
+    let text = s.chain.metrics().render(&Gauges {
+        height: v.height(),
+        peers,
+        mempool_txs: v.mempool_txs,
+        mempool_bytes: v.mempool_bytes,
+        mempool_limit_bytes: v.policy.max_bytes,
+    });
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+/// The most blocks one `GET /v1/blocks` lists, and how many when the
+/// request does not say.
+pub const MAX_BLOCKS_PAGE: usize = 100;
+const DEFAULT_BLOCKS_PAGE: usize = 20;
+
+/// The query of `GET /v1/blocks`, parsed by hand for precise reasons.
+#[derive(Debug, serde::Deserialize)]
+struct BlocksQuery {
+    from: Option<String>,
+    limit: Option<String>,
+}
+
+/// `GET /v1/blocks?from=H&limit=N`: summaries of up to `N` blocks (at most
+/// [`MAX_BLOCKS_PAGE`]) ascending from `H`, or the newest `N`, newest
+/// first, without `from`. Read from the database in place: the header and
+/// the transaction count are read from the stored bytes, nothing is
+/// verified or decoded further. Heights a pruned node lacks are skipped.
+async fn blocks(State(s): State<ApiState>, Query(q): Query<BlocksQuery>) -> Answer<BlockList> {
+    let limit = match q.limit {
+        None => DEFAULT_BLOCKS_PAGE,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=MAX_BLOCKS_PAGE).contains(l))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("limit must be 1 to {MAX_BLOCKS_PAGE}"))
+            })?,
+    };
+    let from = q
+        .from
+        .map(|f| {
+            f.parse::<u64>()
+                .ok()
+                .filter(|f| *f >= 1)
+                .ok_or_else(|| ApiError::bad_request("from must be a height, 1 or more"))
+        })
+        .transpose()?;
+    let chain = s.chain.clone();
+    let list = blocking(move || {
+        let view = chain.view();
+        let tip = view.height();
+        let heights: Vec<u64> = match from {
+            Some(from) => (from..=tip).take(limit).collect(),
+            None => (1..=tip).rev().take(limit).collect(),
+        };
+        let mut blocks = Vec::with_capacity(heights.len());
+        for height in &heights {
+            if *height == 1 {
+                let initial = &view.state.initial;
+                blocks.push(BlockListItem {
+                    height: 1,
+                    id: initial.id().to_string(),
+                    timestamp_ms: initial.timestamp_ms,
+                    txs: 0,
+                    size: 0,
+                });
+                continue;
+            }
+            let item = chain.blocks().with_block_bytes(*height, |bytes| {
+                let mut r = zkvm::Reader::new(bytes);
+                let header = blockchain::BlockHeader::decode(&mut r).ok()?;
+                r.read_bytes(64).ok()?;
+                let txs = r.read_size().ok()?;
+                Some(BlockListItem {
+                    height: header.height,
+                    id: header.id().to_string(),
+                    timestamp_ms: header.timestamp_ms,
+                    txs: txs as u64,
+                    size: bytes.len() as u64,
+                })
+            })?;
+            match item {
+                Some(Some(item)) => blocks.push(item),
+                Some(None) => {
+                    return Err(NodeError::Store(crate::StoreError::Corrupt(format!(
+                        "block {height} does not decode"
+                    ))))
+                }
+                None => {} // Below a pruned node's first block.
+            }
+        }
+        let next = match (from, heights.last()) {
+            (Some(_), Some(last)) if *last < tip => Some(last + 1),
+            _ => None,
+        };
+        Ok(BlockList { tip, blocks, next })
+    })
+    .await?;
+    Ok(Json(list))
+}
+
+/// The size `GET /v1/fee-estimate` estimates for when not told: about a
+/// payment with change (docs/spec/wallet.md §Fees).
+pub const DEFAULT_ESTIMATE_BYTES: usize = 2_000;
+
+/// The query of `GET /v1/fee-estimate`.
+#[derive(Debug, serde::Deserialize)]
+struct EstimateQuery {
+    size: Option<String>,
+}
+
+/// `GET /v1/fee-estimate?size=N`: the fee a transaction of `N` bytes
+/// (default [`DEFAULT_ESTIMATE_BYTES`], at most a block) pays to be in the
+/// next block, from the mempool as it is: the block producer takes the
+/// highest fee rates first, so the transaction must beat the rate of the
+/// first pool transaction that would no longer fit with it; while the
+/// pool and it fit in a block, the minimum relay fee rate is enough.
+async fn fee_estimate(
+    State(s): State<ApiState>,
+    Query(q): Query<EstimateQuery>,
+) -> Answer<FeeEstimate> {
+    let block_bytes = s.block_bytes.max(1);
+    let size = match q.size {
+        None => DEFAULT_ESTIMATE_BYTES.min(block_bytes),
+        Some(n) => n
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=block_bytes).contains(n))
+            .ok_or_else(|| ApiError::bad_request(format!("size must be 1 to {block_bytes}")))?,
+    };
+    let minimum = s.chain.view().policy.min_relay_fee_rate;
+    let at_rate = |rate: zkvm::FeeRate| blockchain::fee_for(rate, size);
+    let mut fee = at_rate(minimum);
+    let pool = s.chain.pool(usize::MAX).await?;
+    let mut used = size;
+    let mut congested = false;
+    for entry in &pool {
+        used = used.saturating_add(entry.size);
+        if used > block_bytes {
+            // Strictly above this entry's rate: ties keep arrival order.
+            congested = true;
+            fee = fee.max(at_rate(entry.fee_rate).saturating_add(1));
+            break;
+        }
+    }
+    Ok(Json(FeeEstimate {
+        size: size as u64,
+        fee,
+        fee_rate: FeeRateAnswer {
+            fee,
+            bytes: size as u64,
+        },
+        minimum: FeeRateAnswer {
+            fee: minimum.fee(),
+            bytes: minimum.size(),
+        },
+        congested,
+        block_bytes: block_bytes as u64,
+        mempool: PoolSize {
+            txs: pool.len(),
+            bytes: pool.iter().map(|e| e.size).sum(),
+        },
+    }))
 }
 
 /// `404` for a path with an empty segment. The router matches a parameter

@@ -434,3 +434,52 @@ pub struct ErrorBody {
     /// What went wrong, for people.
     pub reason: String,
 }
+
+/// `GET /v1/blocks?from=&limit=`: block summaries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockList {
+    /// The tip's height when the list was read.
+    pub tip: u64,
+    /// Ascending from `from` when it was given, else the newest first.
+    pub blocks: Vec<BlockListItem>,
+    /// The `from` of the next page (ascending lists only), while there
+    /// are blocks above the last one listed.
+    pub next: Option<u64>,
+}
+
+/// A block's summary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlockListItem {
+    /// Its height.
+    pub height: u64,
+    /// Its ID.
+    pub id: String,
+    /// Its time.
+    pub timestamp_ms: u64,
+    /// Its transactions.
+    pub txs: u64,
+    /// Its encoded size in bytes (0 for the initial header, which is no
+    /// block).
+    pub size: u64,
+}
+
+/// `GET /v1/fee-estimate?size=`: the fee for a transaction of `size`
+/// bytes to be in the next block, from the mempool.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeeEstimate {
+    /// The transaction size estimated for, in bytes.
+    pub size: u64,
+    /// The fee to pay for it.
+    pub fee: u64,
+    /// `fee` per `size`.
+    pub fee_rate: FeeRateAnswer,
+    /// The least fee rate the node takes.
+    pub minimum: FeeRateAnswer,
+    /// Whether the mempool holds more than a block's worth with this
+    /// transaction: when false, the minimum is enough.
+    pub congested: bool,
+    /// Transaction bytes in a block at most.
+    pub block_bytes: u64,
+    /// The mempool's size.
+    pub mempool: PoolSize,
+}

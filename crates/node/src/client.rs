@@ -10,8 +10,8 @@ use serde_json::Value;
 use zkvm::ContractID;
 
 use crate::api_types::{
-    BlockAnswer, ErrorBody, GenesisAnswer, MempoolAnswer, Status, SubmitRequest, Submitted,
-    TxAnswer, UtxoProofAnswer,
+    BlockAnswer, BlockList, ErrorBody, FeeEstimate, GenesisAnswer, MempoolAnswer, Status,
+    SubmitRequest, Submitted, TxAnswer, UtxoProofAnswer,
 };
 use crate::NodeError;
 
@@ -114,6 +114,26 @@ impl Client {
         Block::from_bytes(&bytes)
             .map(Some)
             .map_err(|e| NodeError::Api(format!("bad block {height}: {e}")))
+    }
+
+    /// `GET /v1/blocks?from=&limit=`: summaries of up to `limit` blocks
+    /// (1 to 100), ascending from `from`, or the newest first without it.
+    pub fn blocks(&self, from: Option<u64>, limit: usize) -> Result<BlockList, NodeError> {
+        let path = match from {
+            Some(from) => format!("/v1/blocks?from={from}&limit={limit}"),
+            None => format!("/v1/blocks?limit={limit}"),
+        };
+        self.get_found(&path)
+    }
+
+    /// `GET /v1/fee-estimate`: the fee for a transaction of `size` bytes
+    /// (the node's typical size without it) to be in the next block.
+    pub fn fee_estimate(&self, size: Option<usize>) -> Result<FeeEstimate, NodeError> {
+        let path = match size {
+            Some(size) => format!("/v1/fee-estimate?size={size}"),
+            None => "/v1/fee-estimate".to_owned(),
+        };
+        self.get_found(&path)
     }
 
     /// `GET /v1/txs/{id}`.

@@ -37,7 +37,8 @@ pub struct NodeConfig {
     /// The least fee rate the mempool relays, `"FEE/BYTES"` (default
     /// `"1/2000"`: a unit per 2,000 encoded bytes); lower ones are refused
     /// (docs/spec/blockchain.md §Mempool, Relay fees).
-    #[serde(with = "fee_rate_text")]
+    /// `min_fee_rate` is another name for it.
+    #[serde(with = "fee_rate_text", alias = "min_fee_rate")]
     pub min_relay_fee_rate: FeeRate,
     /// The fee rate a replacement pays for its own size on top of the fees
     /// of everything it replaces, `"FEE/BYTES"` (default `"1/2000"`).
@@ -72,6 +73,10 @@ pub struct NodeConfig {
     /// How long a transaction waits for a verification core before it is
     /// refused as busy, in milliseconds.
     pub verify_wait_ms: u64,
+    /// Origins (`scheme://host[:port]`) whose browsers may call the API,
+    /// or `"*"` for any (docs/api.md §CORS); empty (the default): no
+    /// cross-origin access.
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for NodeConfig {
@@ -99,6 +104,7 @@ impl Default for NodeConfig {
             max_inbound_peers: crate::network::DEFAULT_MAX_INBOUND,
             verify_queue: 256,
             verify_wait_ms: 10_000,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -114,6 +120,47 @@ impl NodeConfig {
     /// The configuration as TOML, e.g. to write a file to edit.
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The configuration file read from a data directory when no other is
+    /// given (docs/api.md §Configuration).
+    pub const FILE_NAME: &'static str = "config.toml";
+
+    /// The configuration of the node in `data_dir`: its `config.toml` if
+    /// there is one (its `data_dir` key, if any, replaced by `data_dir`),
+    /// else the defaults.
+    pub fn for_data_dir(data_dir: &Path) -> Result<NodeConfig, NodeError> {
+        let path = data_dir.join(Self::FILE_NAME);
+        let mut c = if path.exists() {
+            NodeConfig::from_file(&path)?
+        } else {
+            NodeConfig::default()
+        };
+        c.data_dir = data_dir.to_path_buf();
+        Ok(c)
+    }
+
+    /// Checks that the API's address and every TCP listening address with
+    /// a fixed port can be bound now, so that a node that could not serve
+    /// fails before it creates anything (addresses with port 0 always can).
+    pub fn check_ports_free(&self) -> Result<(), NodeError> {
+        let mut addrs = vec![("API", self.api_addr)];
+        for a in &self.network_settings()?.listen {
+            if let Some(addr) = crate::network::tcp_socket_addr(a) {
+                addrs.push(("p2p", addr));
+            }
+        }
+        for (what, addr) in addrs {
+            if addr.port() == 0 {
+                continue;
+            }
+            std::net::TcpListener::bind(addr).map_err(|e| {
+                NodeError::Server(format!(
+                    "cannot listen on {addr} ({what}): {e}; is another node using it?"
+                ))
+            })?;
+        }
+        Ok(())
     }
 
     /// The database file in the data directory.
@@ -180,6 +227,13 @@ impl NodeConfig {
             return Err(NodeError::Config(
                 "max_request_bytes must be at least 1024".into(),
             ));
+        }
+        for origin in &self.cors_origins {
+            if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {
+                return Err(NodeError::Config(format!(
+                    "cors_origins: {origin:?} is neither \"*\" nor an http(s):// origin"
+                )));
+            }
         }
         for (name, rate) in [
             ("min_relay_fee_rate", self.min_relay_fee_rate),

@@ -16,6 +16,8 @@ mod client;
 mod config;
 mod error;
 pub mod json;
+pub mod lock;
+pub mod metrics;
 pub mod network;
 mod server;
 mod store;

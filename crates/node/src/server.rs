@@ -61,6 +61,8 @@ async fn serve_parts(
             chain,
             admission: net.admission().clone(),
             net: Some(net),
+            block_bytes: config.block_bytes,
+            cors_origins: config.cors_origins.clone(),
         },
         RequestLimits {
             max_body_bytes: config.max_request_bytes,

@@ -148,6 +148,36 @@ impl std::fmt::Debug for BlockReader {
     }
 }
 
+/// Makes the database file at `path` readable and writable by its owner
+/// only (mode 0600 on Unix; nothing elsewhere), creating it empty first
+/// when `create`.
+fn owner_only(path: &Path, create: bool) -> Result<(), NodeError> {
+    let io = |e: std::io::Error| {
+        NodeError::DataDir(format!(
+            "cannot restrict {} to its owner: {e}",
+            path.display()
+        ))
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if create {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(io)?;
+        }
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(io)?;
+    }
+    #[cfg(not(unix))]
+    if create {
+        std::fs::File::create_new(path).map_err(io)?;
+    }
+    Ok(())
+}
+
 impl BlockReader {
     /// The stored encoding of the block at `height`.
     pub fn block_bytes(&self, height: u64) -> Result<Option<Vec<u8>>, NodeError> {
@@ -298,6 +328,9 @@ impl Store {
                 path.display()
             )));
         }
+        // The file holds the block-signing key: owner-only from the start,
+        // before a byte of it is written.
+        owner_only(path, true)?;
         let db = Database::create(path).map_err(StoreError::db)?;
         let w = db.begin_write().map_err(StoreError::db)?;
         {
@@ -352,6 +385,10 @@ impl Store {
                 "no chain at {} (run `zkvm devnet` or `zkvm node init` first)",
                 path.display()
             )));
+        }
+        // Databases made before they were created owner-only become so.
+        if let Err(e) = owner_only(path, false) {
+            tracing::warn!(%e, "the database stays readable by others");
         }
         let db = Database::open(path).map_err(StoreError::db)?;
         check_format(&db)?;

@@ -64,6 +64,25 @@ pub fn parse_addr(s: &str) -> Result<libp2p::Multiaddr, crate::NodeError> {
         .with(libp2p::multiaddr::Protocol::Tcp(sock.port())))
 }
 
+/// The IP address and TCP port of a multiaddr that is just those
+/// (`/ip4/…/tcp/…` or `/ip6/…/tcp/…`); `None` for any other.
+pub fn tcp_socket_addr(addr: &libp2p::Multiaddr) -> Option<std::net::SocketAddr> {
+    use libp2p::multiaddr::Protocol;
+    let mut parts = addr.iter();
+    let ip: std::net::IpAddr = match parts.next()? {
+        Protocol::Ip4(ip) => ip.into(),
+        Protocol::Ip6(ip) => ip.into(),
+        _ => return None,
+    };
+    let Protocol::Tcp(port) = parts.next()? else {
+        return None;
+    };
+    parts
+        .next()
+        .is_none()
+        .then_some(std::net::SocketAddr::new(ip, port))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
