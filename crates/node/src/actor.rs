@@ -103,6 +103,16 @@ struct Counters {
     txs_known: AtomicU64,
 }
 
+impl Counters {
+    fn count(&self, verified_here: usize, txs: usize) {
+        self.blocks.fetch_add(1, Ordering::Relaxed);
+        self.txs_verified
+            .fetch_add(verified_here as u64, Ordering::Relaxed);
+        self.txs_known
+            .fetch_add(txs.saturating_sub(verified_here) as u64, Ordering::Relaxed);
+    }
+}
+
 /// What became of a block offered for import.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Import {
@@ -306,15 +316,6 @@ impl ChainHandle {
             txs_verified: c.txs_verified.load(Ordering::Relaxed),
             txs_known: c.txs_known.load(Ordering::Relaxed),
         }
-    }
-
-    fn count(&self, verified_here: usize, txs: usize) {
-        let c = &self.counters;
-        c.blocks.fetch_add(1, Ordering::Relaxed);
-        c.txs_verified
-            .fetch_add(verified_here as u64, Ordering::Relaxed);
-        c.txs_known
-            .fetch_add(txs.saturating_sub(verified_here) as u64, Ordering::Relaxed);
     }
 
     // ---- Reads of the chain's memory.
@@ -577,19 +578,21 @@ impl ChainHandle {
         .await
         .map_err(|e| NodeError::Server(format!("block verification failed: {e}")))??;
         let (here, txs) = (verified.verified_here(), verified.applied().txs.len());
+        // Counted on the chain's thread, before the block is visible, so
+        // whoever sees the block sees it counted.
+        let counters = self.counters.clone();
         let stored = self.run(move |c| {
             if c.state().tip.height >= height {
-                return Ok(None); // Arrived another way meanwhile.
+                return Ok::<_, NodeError>(None); // Arrived another way meanwhile.
             }
-            c.import(verified).map(Some)
+            let summary = c.import(verified)?;
+            counters.count(here, txs);
+            Ok(Some(summary))
         });
         let stored = stored.await??;
         self.metrics.block_import.observe(started.elapsed());
         match stored {
-            Some(summary) => {
-                self.count(here, txs);
-                Ok(Import::Stored(summary))
-            }
+            Some(summary) => Ok(Import::Stored(summary)),
             None => Ok(Import::Known),
         }
     }
@@ -602,20 +605,20 @@ impl ChainHandle {
         now_ms: u64,
         empty_due: bool,
     ) -> Result<Option<Produced>, NodeError> {
-        let metrics = self.metrics.clone();
+        let (metrics, counters) = (self.metrics.clone(), self.counters.clone());
         let made = self
             .run(move |c| {
                 if c.mempool().is_empty() && !empty_due {
                     return Ok(None);
                 }
                 let started = std::time::Instant::now();
-                let made = c.produce(now_ms).map(Some);
+                let made = c.produce(now_ms)?;
                 metrics.block_produce.observe(started.elapsed());
-                made
+                counters.count(0, made.summary.txids.len());
+                Ok::<_, NodeError>(Some(made))
             })
             .await??;
-        if let Some(p) = &made {
-            self.count(0, p.summary.txids.len());
+        if made.is_some() {
             self.metrics.block_accepted(BlockSource::Produced);
         }
         Ok(made)
@@ -623,14 +626,14 @@ impl ChainHandle {
 
     /// [`ChainHandle::produce`] outside async code, whatever the pool.
     pub fn produce_blocking(&self, now_ms: u64) -> Result<Produced, NodeError> {
-        let metrics = self.metrics.clone();
+        let (metrics, counters) = (self.metrics.clone(), self.counters.clone());
         let made = self.run_blocking(move |c| {
             let started = std::time::Instant::now();
-            let made = c.produce(now_ms);
+            let made = c.produce(now_ms)?;
             metrics.block_produce.observe(started.elapsed());
-            made
+            counters.count(0, made.summary.txids.len());
+            Ok::<_, NodeError>(made)
         })??;
-        self.count(0, made.summary.txids.len());
         self.metrics.block_accepted(BlockSource::Produced);
         Ok(made)
     }
