@@ -47,6 +47,10 @@ struct Cli {
     /// asked for on the terminal.
     #[arg(long, env = "ZKVM_PASSPHRASE_FILE", global = true)]
     passphrase_file: Option<std::path::PathBuf>,
+    /// Print a command's structured output as compact JSON, one document
+    /// per line, for scripts (without it: indented for people).
+    #[arg(long, env = "ZKVM_JSON", global = true, value_parser = clap::builder::BoolishValueParser::new())]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -189,10 +193,7 @@ fn main() -> ExitCode {
         Command::Asm(args) => asm_cmd::run_asm(args),
         Command::Disasm(args) => asm_cmd::run_disasm(args),
     };
-    let result = result.and_then(|output| match output {
-        Output::Failed { output, error } => print(*output).and(Err(error)),
-        other => print(other),
-    });
+    let result = result.and_then(|output| print(output, cli.json));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -224,18 +225,24 @@ fn init_logs(level: Option<&str>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes `output` to stdout; a closed pipe is an error, not a panic.
-fn print(output: Output) -> Result<(), Error> {
+/// Writes `output` to stdout (JSON compact for scripts when `json`); a
+/// closed pipe is an error, not a panic.
+fn print(output: Output, json: bool) -> Result<(), Error> {
     let bytes = match output {
-        Output::Json(json) => {
-            let mut text = serde_json::to_string_pretty(&json).map_err(Error::Json)?;
+        Output::Json(value) => {
+            let mut text = if json {
+                serde_json::to_string(&value)
+            } else {
+                serde_json::to_string_pretty(&value)
+            }
+            .map_err(Error::Json)?;
             text.push('\n');
             text.into_bytes()
         }
         Output::Text(text) => text.into_bytes(),
         Output::Bytes(bytes) => bytes,
         Output::Failed { output, error } => {
-            print(*output)?;
+            print(*output, json)?;
             return Err(error);
         }
     };

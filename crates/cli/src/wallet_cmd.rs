@@ -407,20 +407,21 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
 }
 
 /// The fee to pay: `--fee` as given; without it, the least fee that meets
-/// the node's minimum relay fee rate, from `GET /v1/status` (docs/api.md
-/// §Status), for the size of the transaction the wallet builds
-/// (docs/spec/wallet.md §Fees). A node that does not say gets the default
-/// rate (docs/spec/blockchain.md §Mempool, Relay fees).
+/// the node's fee estimate (`GET /v1/fee-estimate`, docs/api.md: the
+/// minimum relay fee rate while the pool holds less than a block, above
+/// the pool's last transaction to fit otherwise), for the size of the
+/// transaction the wallet builds (docs/spec/wallet.md §Fees). A node that
+/// gives no usable rate gets the default minimum (docs/spec/blockchain.md
+/// §Mempool, Relay fees).
 pub(crate) fn fee(client: &Client, args: &TxArgs) -> Result<Fee, Error> {
     if let Some(fee) = args.fee {
         return Ok(Fee::Fixed(fee));
     }
-    let status = client.status()?;
-    let rate = status.min_relay_fee_rate;
+    let rate = client.fee_estimate(None)?.fee_rate;
     let bytes = usize::try_from(rate.bytes).ok().filter(|b| *b > 0);
-    let rate = match (Some(rate.fee), bytes) {
-        (Some(fee), Some(bytes)) => FeeRate::new(fee, bytes),
-        _ => {
+    let rate = match bytes {
+        Some(bytes) => FeeRate::new(rate.fee, bytes),
+        None => {
             let (fee, bytes) = blockchain::DEFAULT_MIN_RELAY_FEE_RATE;
             FeeRate::new(fee, bytes)
         }

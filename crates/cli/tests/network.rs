@@ -6,46 +6,17 @@
 //! blocks. Every wait is bounded.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-/// A node process; killed (SIGKILL) when dropped.
-struct Node {
-    child: Child,
-    api: String,
-}
+use common::NodeProcess as Node;
 
 impl Node {
-    /// Runs `zkvm <args>` and waits for the `API:` line it prints.
-    fn spawn(args: &[&str], log: &Path) -> Node {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let api = loop {
-            let Some(line) = lines.next() else {
-                panic!(
-                    "{args:?} exited before printing its address: {}",
-                    std::fs::read_to_string(log).unwrap_or_default()
-                );
-            };
-            if let Some(rest) = line.unwrap().strip_prefix("API:") {
-                let url = rest.split_whitespace().next().unwrap().to_string();
-                break url.trim_start_matches("http://").to_string();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        Node { child, api }
-    }
-
     /// A follower in `dir` (initialised from the genesis on first use).
     fn follower(dir: &Path, genesis: &Path, peer: &str) -> Node {
         let data = dir.to_str().unwrap();
@@ -115,16 +86,10 @@ impl Node {
     }
 }
 
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `zkvm <args>` against the node at `api`: stdout as JSON, or the error.
 fn zkvm(args: &[&str], api: &str) -> Result<Value, String> {
     let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .env("ZKVM_JSON", "1")
         .args(args)
         .env("ZKVM_NODE", api)
         // Test wallets keep their seed in the clear (`--no-passphrase`).

@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -19,6 +18,7 @@ use serde_json::Value;
 /// Runs `zkvm <args>` to completion.
 fn zkvm(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .env("ZKVM_JSON", "1")
         .args(args)
         .env("RUST_LOG", "warn")
         .output()
@@ -49,6 +49,7 @@ fn get(addr: &str, path: &str) -> Value {
 /// `API:` line and returns the child and the address.
 fn node_run(args: &[&str], log: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .env("ZKVM_JSON", "1")
         .args(["node", "run"])
         .args(args)
         .env_remove("RUST_LOG")
@@ -56,18 +57,7 @@ fn node_run(args: &[&str], log: &Path) -> (Child, String) {
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let Some(line) = lines.next() else {
-            let err = std::fs::read_to_string(log).unwrap_or_default();
-            panic!("the node exited before printing its address: {err}");
-        };
-        if let Some(url) = line.unwrap().strip_prefix("API: http://") {
-            break url.trim().to_owned();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    let addr = common::api_address(&mut child, log);
     (child, addr)
 }
 

@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 /// Runs `zkvm tx <command> <file>`.
 fn zkvm_tx(command: &str, file: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .env("ZKVM_JSON", "1")
         .args(["tx", command])
         .arg(file)
         .output()

@@ -9,12 +9,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Devnet, FAST};
+use common::{Devnet, NodeProcess, FAST};
 use serde_json::Value;
 
 /// No block for ten minutes after the first: pending transactions stay
@@ -50,6 +49,7 @@ fn new_wallet(net: &Devnet, dir: &Path, name: &str) -> (String, String) {
 /// `ZKVM_NO_PASSPHRASE`, no default wallet.
 fn raw(net: &Devnet, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .env("ZKVM_JSON", "1")
         .args(args)
         .env("ZKVM_NODE", &net.addr)
         .env_remove("ZKVM_NO_PASSPHRASE")
@@ -154,6 +154,7 @@ fn a_second_command_reads_the_wallet_while_a_send_waits_and_a_writer_is_told_who
 
     // `send --wait` on the dev wallet: no block comes, so it keeps waiting.
     let mut waiting: Child = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .env("ZKVM_JSON", "1")
         .args([
             "wallet", "send", "--to", &bob, "--qty", "100", "--fee", "10", "--wait",
         ])
@@ -204,46 +205,6 @@ fn a_second_command_reads_the_wallet_while_a_send_waits_and_a_writer_is_told_who
     waiting.kill().unwrap();
     waiting.wait().unwrap();
     net.ok(&["wallet", "address"]);
-}
-
-/// A node process started with `args`; killed when dropped.
-struct NodeProcess {
-    child: Child,
-    api: String,
-}
-
-impl NodeProcess {
-    fn spawn(args: &[&str], log: &Path) -> NodeProcess {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-            .args(args)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(log).unwrap())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let api = loop {
-            let Some(line) = lines.next() else {
-                panic!(
-                    "{args:?} exited: {}",
-                    std::fs::read_to_string(log).unwrap_or_default()
-                );
-            };
-            if let Some(rest) = line.unwrap().strip_prefix("API:") {
-                let url = rest.split_whitespace().next().unwrap().to_string();
-                break url.trim_start_matches("http://").to_string();
-            }
-        };
-        std::thread::spawn(move || for _ in lines {});
-        NodeProcess { child, api }
-    }
-}
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
@@ -322,6 +283,7 @@ fn a_restored_wallet_through_a_snapshot_node_is_an_error_naming_the_missing_bloc
         phrase.to_str().unwrap(),
     ]);
     let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .env("ZKVM_JSON", "1")
         .args(["wallet", "--wallet", restored, "balance"])
         .env("ZKVM_NODE", &node.api)
         .output()

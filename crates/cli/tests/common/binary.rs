@@ -38,6 +38,7 @@ impl Drop for TempFile {
 /// Runs `zkvm` with `args`, `stdin` piped in.
 pub fn run(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .env("ZKVM_JSON", "1")
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -14,6 +14,59 @@ use serde_json::Value;
 /// Blocks every 100 ms when there are transactions.
 pub const FAST: &str = "block_interval_ms = 100\n";
 
+/// Reads `child`'s standard output until the `API: http://host:port ...`
+/// line a node prints and returns `host:port`, then keeps reading so the
+/// child never blocks on a full pipe. `log` is the child's standard error,
+/// shown if it exits before that line.
+pub fn api_address(child: &mut Child, log: &Path) -> String {
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let addr = loop {
+        let Some(line) = lines.next() else {
+            let err = std::fs::read_to_string(log).unwrap_or_default();
+            panic!("the node exited before printing its address: {err}");
+        };
+        if let Some(rest) = line.unwrap().strip_prefix("API:") {
+            let url = rest.split_whitespace().next().unwrap();
+            break url.trim_start_matches("http://").to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    addr
+}
+
+/// A `zkvm` node process started with `args`; killed (SIGKILL) when
+/// dropped.
+pub struct NodeProcess {
+    pub child: Child,
+    /// The API's `host:port`.
+    pub api: String,
+}
+
+impl NodeProcess {
+    /// Runs `zkvm <args>`, its standard error into `log`, and waits for the
+    /// API address it prints.
+    pub fn spawn(args: &[&str], log: &Path) -> NodeProcess {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+            .env("ZKVM_JSON", "1")
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log).unwrap())
+            .spawn()
+            .unwrap();
+        let api = api_address(&mut child, log);
+        NodeProcess { child, api }
+    }
+}
+
+impl Drop for NodeProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A devnet child process; killed (SIGKILL) when dropped.
 pub struct Devnet {
     pub child: Child,
@@ -34,6 +87,7 @@ impl Devnet {
         )
         .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+            .env("ZKVM_JSON", "1")
             .arg("devnet")
             .arg("--config")
             .arg(&config_path)
@@ -44,21 +98,7 @@ impl Devnet {
             .stderr(std::fs::File::create(dir.join("devnet.err")).unwrap())
             .spawn()
             .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let addr = loop {
-            let Some(line) = lines.next() else {
-                let err = std::fs::read_to_string(dir.join("devnet.err")).unwrap_or_default();
-                panic!("devnet exited before printing its address: {err}");
-            };
-            let line = line.unwrap();
-            if let Some(rest) = line.strip_prefix("API:") {
-                let url = rest.split_whitespace().next().unwrap();
-                break url.trim_start_matches("http://").to_string();
-            }
-        };
-        // Keep reading so the child never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        let addr = api_address(&mut child, &dir.join("devnet.err"));
         Devnet {
             child,
             addr,
@@ -70,6 +110,7 @@ impl Devnet {
     /// line.
     pub fn zkvm(&self, args: &[&str]) -> Result<Value, String> {
         let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+            .env("ZKVM_JSON", "1")
             .args(args)
             .env("ZKVM_NODE", &self.addr)
             .env("ZKVM_WALLET", self.dir.join("data/wallet.redb"))

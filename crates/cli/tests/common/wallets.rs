@@ -13,7 +13,8 @@ use super::Devnet;
 /// `args` name another with `--wallet`.
 pub fn command(net: &Devnet, dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_zkvm"));
-    c.args(args)
+    c.env("ZKVM_JSON", "1")
+        .args(args)
         .current_dir(dir)
         .env("ZKVM_NODE", &net.addr)
         .env("ZKVM_WALLET", net.dir.join("data/wallet.redb"))
