@@ -189,7 +189,7 @@ fn main() -> ExitCode {
             args,
             command: MarketCommand::Book { pair },
         } => offer_cmd::book(&pair, &args, &cli.node),
-        Command::Tx(command) => tx::run(command),
+        Command::Tx(command) => tx::run(command, cli.json),
         Command::Asm(args) => asm_cmd::run_asm(args),
         Command::Disasm(args) => asm_cmd::run_disasm(args),
     };

@@ -27,9 +27,6 @@ pub struct SimulateArgs {
     /// Compare the fee with this rate, `FEE/BYTES` (e.g. `1/1`).
     #[arg(long, value_name = "FEE/BYTES")]
     pub fee_rate: Option<String>,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
     /// Fill in from this wallet file: its unspent outputs as parameters
     /// `$utxo_<first 16 hex digits of the contract ID>`, their openings and
     /// its keys as secrets (docs/spec/simulate.md §The wallet knows).
@@ -61,8 +58,9 @@ fn wallet_extra(path: &std::path::Path) -> Result<Extra, Error> {
 }
 
 /// Runs the simulation. A program that fails still prints its report; the
-/// command then fails with the failure in one line.
-pub fn run(args: SimulateArgs) -> Result<Output, Error> {
+/// command then fails with the failure in one line. The report is text, or
+/// JSON when `json` (the global `--json`).
+pub fn run(args: SimulateArgs, json: bool) -> Result<Output, Error> {
     let fee_rate = args.fee_rate.as_deref().map(parse_fee_rate).transpose()?;
     let bytes = crate::input::read_limited(&args.witness, MAX_WITNESS_BYTES)?;
     let extra = match &args.wallet {
@@ -75,7 +73,7 @@ pub fn run(args: SimulateArgs) -> Result<Output, Error> {
         trace: args.trace,
         fee_rate,
     });
-    let output = if args.json {
+    let output = if json {
         Output::Json(serde_json::to_value(&sim).map_err(Error::Json)?)
     } else {
         Output::Text(summary(&sim))

@@ -31,11 +31,11 @@ pub enum TxCommand {
 }
 
 /// Runs a `tx` subcommand.
-pub fn run(command: TxCommand) -> Result<Output, Error> {
+pub fn run(command: TxCommand, json: bool) -> Result<Output, Error> {
     match command {
         TxCommand::Verify { input } => verify(&input::read_bytes(&input)?).map(Output::Json),
         TxCommand::Decode { input } => decode(&input::read_bytes(&input)?).map(Output::Text),
-        TxCommand::Simulate(args) => crate::simulate_cmd::run(args),
+        TxCommand::Simulate(args) => crate::simulate_cmd::run(args, json),
     }
 }
 

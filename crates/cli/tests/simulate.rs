@@ -65,7 +65,6 @@ fn simulate(witness: &str, args: &[&str]) -> Output {
 
 fn run(path: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkvm"))
-        .env("ZKVM_JSON", "1")
         .args(["tx", "simulate"])
         .arg(path)
         .args(args)

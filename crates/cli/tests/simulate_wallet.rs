@@ -20,7 +20,6 @@ fn hex(b: &[u8]) -> String {
 
 fn simulate(witness: &std::path::Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_zkvm"))
-        .env("ZKVM_JSON", "1")
         .args(["tx", "simulate"])
         .arg(witness)
         .args(args)
