@@ -77,6 +77,9 @@ pub struct NodeConfig {
     /// or `"*"` for any (docs/api.md §CORS); empty (the default): no
     /// cross-origin access.
     pub cors_origins: Vec<String>,
+    /// Serve the block explorer's pages at `/` on the API address
+    /// (docs/explorer.md); `false` leaves only the JSON API.
+    pub explorer: bool,
 }
 
 impl Default for NodeConfig {
@@ -105,6 +108,7 @@ impl Default for NodeConfig {
             verify_queue: 256,
             verify_wait_ms: 10_000,
             cors_origins: Vec::new(),
+            explorer: true,
         }
     }
 }

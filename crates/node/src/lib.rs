@@ -15,6 +15,7 @@ mod chain;
 mod client;
 mod config;
 mod error;
+pub mod explorer;
 pub mod json;
 pub mod lock;
 pub mod metrics;

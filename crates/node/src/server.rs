@@ -56,19 +56,23 @@ async fn serve_parts(
             stop_rx.clone(),
         ))
     });
-    let app = router(
-        ApiState {
-            chain,
-            admission: net.admission().clone(),
-            net: Some(net),
-            block_bytes: config.block_bytes,
-            cors_origins: config.cors_origins.clone(),
-        },
+    let state = ApiState {
+        chain,
+        admission: net.admission().clone(),
+        net: Some(net),
+        block_bytes: config.block_bytes,
+        cors_origins: config.cors_origins.clone(),
+    };
+    let mut app = router(
+        state.clone(),
         RequestLimits {
             max_body_bytes: config.max_request_bytes,
             read_timeout: config.request_read_timeout(),
         },
     );
+    if config.explorer {
+        app = crate::explorer::mount(app, state);
+    }
     let addr = listener
         .local_addr()
         .map_err(|e| NodeError::Server(e.to_string()))?;
