@@ -24,6 +24,7 @@ mod input;
 mod loan_cmd;
 mod node_cmd;
 mod offer_cmd;
+mod reveal_cmd;
 mod simulate_cmd;
 mod tx;
 mod wallet_cmd;

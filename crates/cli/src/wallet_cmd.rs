@@ -125,6 +125,14 @@ pub enum WalletCommand {
     /// branches in assembly) are in a predicate file; every party's wallet
     /// finds it (docs/contracts.md).
     Lock(Box<crate::contract_cmd::LockArgs>),
+    /// Print a link to the explorer's page of transaction `txid` whose URL
+    /// fragment carries the openings of this wallet's outputs in it: the
+    /// page checks them in the browser and shows those amounts
+    /// (docs/explorer.md §Reveal). Anyone with the link sees them.
+    Reveal {
+        /// The transaction ID.
+        txid: String,
+    },
     /// Retire (destroy) `qty` of an asset.
     Retire {
         /// Quantity to retire.
@@ -277,6 +285,10 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
                 }
             };
             return create(path, phrase.as_deref().map(String::as_str), no_passphrase);
+        }
+        WalletCommand::Reveal { txid } => {
+            let txid = parse_txid(&txid)?;
+            return crate::reveal_cmd::reveal(&open_reader(path)?, node, &txid);
         }
         WalletCommand::ExportPhrase => {
             let w = open_reader(path)?;
