@@ -2,7 +2,15 @@
 //! protocol) for the explorer's browser tests. `scripts/install-browser.sh`
 //! (called by `.ci/run`) installs Debian's `chromium` and
 //! `chromium-driver`; a test whose browser is missing fails with that
-//! command, unless `ZKVM_SKIP_BROWSER_TESTS=1` says to skip it.
+//! command, unless `ZKVM_SKIP_BROWSER_TESTS=1` says to skip it. Shared
+//! with the node's explorer benchmark (crates/node/benches/explorer.rs).
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::print_stderr
+)]
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -152,6 +160,21 @@ impl Browser {
         self.command(
             reqwest::Method::POST,
             "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    /// Runs `script` (a function body whose last argument is the callback
+    /// it calls with its result) in the page, waiting up to 5 minutes.
+    pub fn eval_async(&self, script: &str, args: Value) -> Value {
+        self.command(
+            reqwest::Method::POST,
+            "/timeouts",
+            Some(json!({"script": 300_000})),
+        );
+        self.command(
+            reqwest::Method::POST,
+            "/execute/async",
             Some(json!({"script": script, "args": args})),
         )
     }
