@@ -248,6 +248,8 @@ fn a_reader_follows_searches_verifies_and_reveals_in_a_browser() {
     // The asset page lists GOLD's issuance; the signers and peers page.
     b.open(&format!("{base}/asset/{gold}"));
     assert!(b.text("#asset-events").contains("issue"));
+    // The issuance's metadata: the name the wallet gave the asset.
+    assert_eq!(b.text("#asset-events .metadata"), "GOLD");
     assert_eq!(
         b.value(&format!(
             "!!document.querySelector(\"#asset-events a[href='/tx/{}']\")",

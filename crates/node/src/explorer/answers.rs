@@ -239,6 +239,36 @@ pub struct AssetEvent {
     /// The quantity's commitment (hex): the quantity itself is
     /// confidential.
     pub qty_commitment: String,
+    /// For an issuance, its metadata (hex) when the program pushed it as
+    /// data (see [`issuance_metadata`]).
+    pub metadata_hex: Option<String>,
+    /// The metadata as text, when it is printable UTF-8 (the wallet's asset
+    /// name).
+    pub metadata_text: Option<String>,
+}
+
+/// The metadata an issuance of `flavor` committed to, found in its
+/// program: `issue` pops the predicate, then the metadata
+/// (docs/spec/zkvm.md §issue), and the flavor hashes both, so a pair of
+/// adjacent `push` instructions whose data hash to `flavor` as (metadata,
+/// predicate) is that issuance's. `None` when the program computes them
+/// some other way.
+pub fn issuance_metadata(program: &[u8], flavor: &Scalar) -> Option<Vec<u8>> {
+    let program = zkvm::Program::parse(program).ok()?;
+    let pushed: Vec<Option<&zkvm::Data>> = program
+        .instructions()
+        .iter()
+        .map(|i| match i {
+            zkvm::Instruction::Push(d) => Some(d),
+            _ => None,
+        })
+        .collect();
+    pushed.windows(2).find_map(|w| {
+        let (metadata, predicate) = (w[0]?, w[1]?);
+        let point = predicate.to_point().ok()?;
+        let predicate = zkvm::Predicate::opaque(point);
+        (zkvm::Value::issue_flavor(&predicate, metadata) == *flavor).then(|| metadata.to_bytes())
+    })
 }
 
 /// `GET /explorer/api/asset/{flavor}`: what the chain shows of an asset.
@@ -281,11 +311,20 @@ pub fn asset(chain: &ChainHandle, flavor: Scalar) -> Result<AssetAnswer, NodeErr
                     TxEntry::Retire(q, f) if *f == point => ("retire", q),
                     _ => continue,
                 };
+                let metadata = match kind {
+                    "issue" => issuance_metadata(&tx.program, &flavor),
+                    _ => None,
+                };
                 events.push(AssetEvent {
                     kind,
                     txid: p.id.to_string(),
                     height,
                     qty_commitment: hex::encode(qty.as_bytes()),
+                    metadata_text: metadata
+                        .as_ref()
+                        .and_then(|m| String::from_utf8(m.clone()).ok())
+                        .filter(|t| !t.chars().any(char::is_control)),
+                    metadata_hex: metadata.map(hex::encode),
                 });
             }
         }
@@ -403,6 +442,25 @@ mod tests {
         for bad in ["", "-1", "x", &"zz".repeat(32), "1.5"] {
             assert!(BlockRef::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn an_issuance_program_yields_its_metadata() {
+        let point = (Scalar::from(5u64) * curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT)
+            .compress();
+        let predicate = zkvm::Predicate::opaque(point);
+        let metadata = zkvm::Data::Opaque(b"GOLD".to_vec());
+        let flavor = zkvm::Value::issue_flavor(&predicate, &metadata);
+        let program = zkvm::Program::build(|p| {
+            p.push(zkvm::Data::Opaque(vec![1; 8]))
+                .push(metadata.clone())
+                .push(zkvm::Data::Opaque(point.as_bytes().to_vec()))
+                .push_instruction(zkvm::Instruction::Issue)
+        });
+        let bytes = zkvm::Encodable::encode_to_vec(&program);
+        assert_eq!(issuance_metadata(&bytes, &flavor), Some(b"GOLD".to_vec()));
+        assert_eq!(issuance_metadata(&bytes, &Scalar::from(1u64)), None);
+        assert_eq!(issuance_metadata(&[0xff, 0xff], &flavor), None);
     }
 
     #[test]

@@ -396,11 +396,13 @@ async function assetPage(flavor) {
       ["Flavor commitment", `<span class="id">${esc(a.flavor_commitment)}</span>`],
       ["Blocks read", `${esc(a.scanned_from)} to ${esc(a.scanned_to)}`],
     ])}</div>
-    <p class="muted">Issuance logs the flavor in the clear, so issuances are public; their quantities, and retirements of blinded values, are not.</p>
+    <p class="muted">Issuance logs the flavor in the clear, so issuances are public, with the metadata their programs committed to; their quantities, and retirements of blinded values, are not.</p>
     <h2>Issuances and public retirements</h2>
     <div class="card">${a.events.length === 0 ? `<p class="muted">${native ? "The native asset is created by the genesis only." : "None in the blocks read."}</p>`
-      : `<table id="asset-events"><thead><tr><th>Kind</th><th>Transaction</th><th>Block</th><th>Quantity</th></tr></thead><tbody>${
-        a.events.map((e) => `<tr><td>${esc(e.kind)}</td><td>${link("tx", e.txid, short(e.txid))}</td><td>${link("block", String(e.height), e.height)}</td><td>${CONFIDENTIAL}</td></tr>`).join("")
+      : `<table id="asset-events"><thead><tr><th>Kind</th><th>Transaction</th><th>Block</th><th>Quantity</th><th>Metadata</th></tr></thead><tbody>${
+        a.events.map((e) => `<tr><td>${esc(e.kind)}</td><td>${link("tx", e.txid, short(e.txid))}</td><td>${link("block", String(e.height), e.height)}</td><td>${CONFIDENTIAL}</td><td>${
+          e.metadata_text ? `<span class="metadata">${esc(e.metadata_text)}</span>` : e.metadata_hex ? `<span class="id">${esc(e.metadata_hex)}</span>` : "—"
+        }</td></tr>`).join("")
       }</tbody></table>`}</div>`);
 }
 
