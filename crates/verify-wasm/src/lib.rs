@@ -171,6 +171,26 @@ mod tests {
         ));
     }
 
+    /// The reference implementation's transactions (tests/vectors/): each
+    /// valid one verifies to its ID, each invalid one is refused.
+    #[test]
+    fn reference_transactions_verify_and_invalid_ones_do_not() {
+        let text = include_str!("../../../tests/vectors/zkvm-reference-txs.json");
+        let vectors: serde_json::Value = serde_json::from_str(text).unwrap();
+        let valid = vectors["valid"].as_array().unwrap();
+        assert!(valid.iter().any(|v| v["name"] == "payment_1x2"));
+        for v in valid {
+            let bytes = hex::decode(v["tx_hex"].as_str().unwrap()).unwrap();
+            assert_eq!(verify_tx(&bytes).unwrap(), v["txid_hex"].as_str().unwrap());
+        }
+        let invalid = vectors["invalid"].as_array().unwrap();
+        assert!(!invalid.is_empty());
+        for v in invalid {
+            let bytes = hex::decode(v["tx_hex"].as_str().unwrap()).unwrap();
+            assert!(verify_tx(&bytes).is_err(), "{}", v["name"]);
+        }
+    }
+
     #[test]
     fn garbage_is_not_a_transaction() {
         assert!(matches!(
