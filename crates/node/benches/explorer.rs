@@ -55,24 +55,26 @@ fn main() {
     let (single, _) = net.pay(n, 10);
     let single = single.to_bytes();
 
+    // The block is made before the node serves, so that its producer
+    // cannot take some of the payments first.
     let dir = tempfile::tempdir().unwrap();
-    drop(net.init(dir.path()));
+    let mut chain = net.init(dir.path());
+    for bytes in &txs {
+        chain.submit(bytes).unwrap();
+    }
+    let made = chain.produce(now_ms()).unwrap();
+    let height = made.block.header.height;
+    assert_eq!(made.block.txs.len(), n);
+    println!(
+        "block {height}: {n} payments, {} bytes",
+        made.block.to_bytes().len()
+    );
+    drop(chain);
     let path = dir.path().join("chain.redb");
     let node = RunningNode::start(node_config(dir.path(), vec![], 3_600_000), move || {
         Chain::open(&path, Limits::default())
     })
     .unwrap();
-    let chain = node.chain().unwrap().clone();
-    for bytes in txs {
-        chain.submit_blocking(bytes).unwrap();
-    }
-    let made = chain.produce_blocking(now_ms()).unwrap();
-    let height = made.block.header.height;
-    println!(
-        "block {height}: {} payments, {} bytes",
-        made.block.txs.len(),
-        made.block.to_bytes().len()
-    );
 
     let b = browser::Browser::start(1200, 1000);
     let url = format!("{}/block/{height}", node.url());

@@ -4,8 +4,9 @@
 //! instead of trusting the node (docs/explorer.md §Verification in the
 //! browser, §Reveal).
 //!
-//! The checks are plain Rust functions, tested natively; [`ffi`] exports
-//! them to JavaScript as C functions over the module's memory.
+//! The checks are plain Rust functions, tested natively; the `ffi` module
+//! (built for wasm32 only) exports them to JavaScript as C functions over
+//! the module's memory.
 
 #[cfg(target_arch = "wasm32")]
 pub mod ffi;
