@@ -289,4 +289,25 @@ fn a_reader_follows_searches_verifies_and_reveals_in_a_browser() {
     );
     assert!(b.text("#outputs").contains("confidential"));
     no_console_errors(&b, "refused reveal");
+
+    // For the documentation: the revealed page on a phone, in dark mode.
+    if std::env::var_os("ZKVM_EXPLORER_SCREENSHOTS").is_some() {
+        drop(b);
+        let phone = Browser::start_with(
+            390,
+            844,
+            &[
+                "--force-dark-mode",
+                "--blink-settings=preferredColorScheme=0",
+            ],
+        );
+        phone.open(&url);
+        phone.wait_for("document.getElementById('reveal-status').dataset.state === 'revealed'");
+        assert_eq!(
+            phone.value("matchMedia('(prefers-color-scheme: dark)').matches"),
+            true
+        );
+        screenshot(&phone, "phone-dark");
+        no_console_errors(&phone, "phone");
+    }
 }

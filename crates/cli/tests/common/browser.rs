@@ -61,6 +61,11 @@ impl Browser {
     /// Starts chromedriver on a free port and a headless Chromium with a
     /// fresh profile, a `width`×`height` window and its console log kept.
     pub fn start(width: u32, height: u32) -> Browser {
+        Browser::start_with(width, height, &[])
+    }
+
+    /// [`Browser::start`] with more Chromium flags (e.g. a dark theme).
+    pub fn start_with(width: u32, height: u32, extra: &[&str]) -> Browser {
         let port = free_port();
         let driver = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -92,7 +97,7 @@ impl Browser {
         }
         let profile = tempfile::tempdir().unwrap();
         // The flags a closed network needs (no background connections).
-        let args = json!([
+        let mut args = json!([
             "--headless",
             "--no-sandbox",
             "--disable-gpu",
@@ -105,6 +110,9 @@ impl Browser {
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.path().display()),
         ]);
+        for flag in extra {
+            args.as_array_mut().unwrap().push(json!(flag));
+        }
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {"binary": CHROMIUM, "args": args},

@@ -22,8 +22,8 @@ use crate::api::ApiState;
 use crate::NodeError;
 
 pub use answers::{
-    AssetAnswer, AssetEvent, ExplorerBlock, ExplorerInput, ExplorerOutput, ExplorerTx,
-    NetworkAnswer, SearchAnswer, ASSET_SCAN_BLOCKS,
+    issuance_metadata, AssetAnswer, AssetEvent, ExplorerBlock, ExplorerInput, ExplorerOutput,
+    ExplorerTx, NetworkAnswer, SearchAnswer, ASSET_SCAN_BLOCKS,
 };
 
 include!(concat!(env!("OUT_DIR"), "/verify_wasm.rs"));

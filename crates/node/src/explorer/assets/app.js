@@ -390,7 +390,10 @@ async function assetPage(flavor) {
   const a = await getJSON(`/explorer/api/asset/${encodeURIComponent(flavor)}`);
   setTitle(`Asset ${short(a.flavor)}`);
   const native = /^0+$/.test(a.flavor);
-  render(`<h1>Asset ${native ? "native" : `<span class="id">${esc(a.flavor)}</span>`}</h1>
+  // Its name, when an issuance committed to printable metadata.
+  const named = a.events.find((e) => e.metadata_text);
+  const title = native ? "native" : named ? esc(named.metadata_text) : `<span class="id">${esc(a.flavor)}</span>`;
+  render(`<h1>Asset ${title}</h1>
     <div class="card">${kv([
       ["Flavor", `<span class="id">${esc(a.flavor)}</span>`],
       ["Flavor commitment", `<span class="id">${esc(a.flavor_commitment)}</span>`],
