@@ -168,8 +168,13 @@ fn a_reader_follows_searches_verifies_and_reveals_in_a_browser() {
     no_console_errors(&b, "block");
     b.click_link(&format!("#block-txs a[href='/tx/{pay2}']"));
     assert_eq!(b.text("#txid"), pay2);
-    b.wait_for("document.getElementById('verify-status').dataset.state === 'verified'");
+    b.wait_for("document.getElementById('verify-status').dataset.state !== 'running'");
     let verified = b.text("#verify-status");
+    assert_eq!(
+        b.value("document.getElementById('verify-status').dataset.state"),
+        "verified",
+        "{verified}"
+    );
     assert!(
         verified.contains("verified in your browser in") && verified.ends_with(" ms"),
         "{verified}"

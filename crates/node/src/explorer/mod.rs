@@ -223,8 +223,8 @@ struct SearchQuery {
     q: Option<String>,
 }
 
-/// `GET /explorer/api/search?q=`: a height, block ID, txid, contract ID
-/// or flavor, and the page that shows it.
+/// `GET /explorer/api/search?q=`: a height, block ID, txid or contract ID
+/// (or `native`), and the page that shows it.
 async fn search(State(s): State<ApiState>, Query(q): Query<SearchQuery>) -> Answer<SearchAnswer> {
     let text = q.q.unwrap_or_default().trim().to_ascii_lowercase();
     if text.is_empty() {

@@ -434,7 +434,7 @@ async function searchPage(query) {
   setTitle("Search");
   document.getElementById("q").value = query;
   if (!query.trim()) {
-    render('<h1>Search</h1><p>Enter a block height, a block ID, a transaction ID, a contract ID or a flavor.</p>');
+    render('<h1>Search</h1><p>Enter a block height, a block ID, a transaction ID or a contract ID (or <code>native</code> for the native asset).</p>');
     return;
   }
   try {
