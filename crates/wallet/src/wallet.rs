@@ -18,7 +18,7 @@ use crate::lock::{WalletLock, DEFAULT_LOCK_WAIT};
 use crate::note::{value_and_note, NoteOpening};
 use crate::seal::{Secrets, SeedRecord};
 use crate::store::Store;
-use crate::{Address, OfferTag, WalletError};
+use crate::{Address, AssetInfo, OfferTag, WalletError};
 
 /// Addresses beyond the highest one handed out that scanning still
 /// recognizes (docs/spec/wallet.md §Scanning).
@@ -159,6 +159,12 @@ pub struct HistoryEntry {
     pub amounts: Vec<Amount>,
     /// The fee the wallet paid (0 for received).
     pub fee: u64,
+    /// The including block's timestamp (0 in records written before the
+    /// wallet kept it).
+    pub time_ms: u64,
+    /// Where a payment went: the addresses the wallet paid (empty when not
+    /// known, e.g. for what it received: a payment names no sender).
+    pub counterparties: Vec<Address>,
 }
 
 /// A transaction the wallet built that no block has included yet. Its
@@ -179,6 +185,8 @@ pub struct PendingTx {
     pub inputs: Vec<ContractID>,
     /// What it pays back to the wallet (change, issued assets).
     pub incoming: Vec<Amount>,
+    /// The addresses it pays, each once, for the history.
+    pub recipients: Vec<Address>,
 }
 
 /// The wallet's funds of one flavor.
@@ -259,6 +267,9 @@ pub(crate) struct State {
     pub(crate) contracts: BTreeMap<ContractID, HeldContract>,
     /// Labels of addresses handed out, by index.
     pub(crate) labels: BTreeMap<u32, String>,
+    /// Asset metadata read from the chain, by flavor (docs/spec/wallet.md
+    /// §Asset metadata).
+    pub(crate) assets: BTreeMap<[u8; 32], AssetInfo>,
 }
 
 impl State {
@@ -594,11 +605,35 @@ impl Wallet {
             pending: BTreeMap::new(),
             history: Vec::new(),
             contracts: BTreeMap::new(),
+            assets: BTreeMap::new(),
             ..self.state.clone()
         };
         self.store.reset(&new)?;
         self.state = new;
         Ok(())
+    }
+
+    /// Asset metadata seen on the chain, by flavor.
+    pub fn assets(&self) -> impl Iterator<Item = &AssetInfo> {
+        self.state.assets.values()
+    }
+
+    /// The metadata of `flavor`, if an issuance of it logged some.
+    pub fn asset(&self, flavor: &Scalar) -> Option<&AssetInfo> {
+        self.state.assets.get(&flavor.to_bytes())
+    }
+
+    /// The assets whose issuers chose `name`, oldest first (several when
+    /// issuers chose the same name).
+    pub fn assets_named(&self, name: &str) -> Vec<&AssetInfo> {
+        let mut list: Vec<&AssetInfo> = self
+            .state
+            .assets
+            .values()
+            .filter(|a| a.metadata.name == name)
+            .collect();
+        list.sort_by_key(|a| (a.height, a.flavor.to_bytes()));
+        list
     }
 
     /// The number of addresses handed out (indices `0 .. n`).
@@ -740,6 +775,7 @@ impl Wallet {
         }
         let mut new = self.state.clone();
         let height = chain.tip.height;
+        let time_ms = chain.tip.timestamp_ms;
         let mut leaves = Vec::with_capacity(genesis.utxos.len());
         let mut remember = Vec::new();
         let mut received = Vec::new();
@@ -762,6 +798,8 @@ impl Wallet {
                 kind: HistoryKind::Received,
                 txid: None,
                 height,
+                time_ms,
+                counterparties: Vec::new(),
                 amounts: received.clone(),
                 fee: 0,
             });
@@ -789,6 +827,7 @@ impl Wallet {
         let mut pollard = f.pollard.clone();
         let mut new = self.state.clone();
         let height = block.header.height;
+        let time_ms = block.header.timestamp_ms;
         let mut summary = ScanSummary {
             height,
             ..ScanSummary::default()
@@ -798,6 +837,10 @@ impl Wallet {
         // Contracts of this block the wallet has a role in.
         let mut fresh_contracts: Vec<ContractID> = Vec::new();
         for tx in &applied.txs {
+            // Every issuance's metadata, whoever issued: names for all.
+            for info in crate::assets_in_log(&tx.log.0, height) {
+                new.assets.entry(info.flavor.to_bytes()).or_insert(info);
+            }
             let mut spent: Vec<Amount> = Vec::new();
             let mut unlocked: Vec<Amount> = Vec::new();
             // Offers of the wallet this transaction takes: the flavors its
@@ -841,6 +884,8 @@ impl Wallet {
                     kind: p.kind,
                     txid: Some(tx.id),
                     height,
+                    time_ms,
+                    counterparties: p.recipients,
                     amounts: p.amounts,
                     fee: p.fee,
                 })
@@ -861,6 +906,8 @@ impl Wallet {
                     kind: HistoryKind::OfferTaken,
                     txid: Some(tx.id),
                     height,
+                    time_ms,
+                    counterparties: Vec::new(),
                     amounts: paid,
                     fee: 0,
                 })
@@ -869,6 +916,8 @@ impl Wallet {
                     kind: HistoryKind::Unlocked,
                     txid: Some(tx.id),
                     height,
+                    time_ms,
+                    counterparties: Vec::new(),
                     amounts: if received.is_empty() {
                         unlocked
                     } else {
@@ -881,6 +930,8 @@ impl Wallet {
                     kind: HistoryKind::Sent,
                     txid: Some(tx.id),
                     height,
+                    time_ms,
+                    counterparties: Vec::new(),
                     amounts: net_spent(&spent, &received, tx.log.fee()),
                     fee: tx.log.fee(),
                 })
@@ -892,6 +943,8 @@ impl Wallet {
                     kind: HistoryKind::Received,
                     txid: Some(tx.id),
                     height,
+                    time_ms,
+                    counterparties: Vec::new(),
                     amounts: received,
                     fee: 0,
                 })
@@ -900,6 +953,8 @@ impl Wallet {
                     kind: HistoryKind::Locked,
                     txid: Some(tx.id),
                     height,
+                    time_ms,
+                    counterparties: Vec::new(),
                     amounts: locked,
                     fee: 0,
                 })
