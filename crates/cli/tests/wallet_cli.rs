@@ -1,0 +1,254 @@
+//! The CLI as its users expect it (issue 19), run as the built binary
+//! against a devnet: human tables by default and JSON with `--json`;
+//! assets known by the name their issuer logged, in every wallet, shown in
+//! units; several recipients paid in one transaction.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::Path;
+
+use common::wallets::{command, fails, new_wallet, ok};
+use common::{Devnet, FAST};
+use serde_json::Value;
+
+/// `zkvm <args>` as a person runs it: no `ZKVM_JSON`; its stdout.
+fn human(net: &Devnet, dir: &Path, args: &[&str]) -> String {
+    let out = command(net, dir, args)
+        .env_remove("ZKVM_JSON")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "zkvm {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The balance row of the asset whose `name` (or `asset` identifier) is
+/// `asset`.
+fn row(balance: &Value, asset: &str) -> Value {
+    balance["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["name"] == asset || b["asset"] == asset)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+#[test]
+fn tables_for_people_json_for_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    let net = Devnet::start(work, FAST);
+    let (_, bob) = new_wallet(&net, work, "bob");
+    ok(
+        &net,
+        work,
+        &[
+            "wallet", "send", "--to", &bob, "--qty", "25", "--fee", "5", "--wait",
+        ],
+    );
+
+    let json = ok(&net, work, &["wallet", "balance"]);
+    let native = row(&json, "native");
+    assert!(native["spendable"].is_u64(), "a number: {json}");
+
+    let text = human(&net, work, &["wallet", "balance"]);
+    let header = text.lines().find(|l| l.starts_with("ASSET")).unwrap();
+    assert_eq!(
+        header.split_whitespace().collect::<Vec<_>>(),
+        ["ASSET", "SPENDABLE", "LOCKED", "PENDING", "OFFERED"]
+    );
+    let spendable = native["spendable"].to_string();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("native") && l.split_whitespace().nth(1) == Some(&spendable)),
+        "{text}"
+    );
+    assert!(
+        serde_json::from_str::<Value>(&text).is_err(),
+        "not JSON: {text}"
+    );
+
+    let history = human(&net, work, &["wallet", "history"]);
+    let header = history.lines().find(|l| l.starts_with("TIME")).unwrap();
+    for column in [
+        "KIND",
+        "COUNTERPARTIES",
+        "AMOUNTS",
+        "FEE",
+        "STATUS",
+        "CONFIRMATIONS",
+    ] {
+        assert!(header.contains(column), "{column} in {header}");
+    }
+    let sent = history.lines().find(|l| l.contains(" sent ")).unwrap();
+    assert!(sent.contains(&bob[..12]), "the recipient: {sent}");
+    assert!(
+        sent.contains("25 native") && sent.contains("confirmed"),
+        "{sent}"
+    );
+    let json = ok(&net, work, &["wallet", "history"]);
+    let entry = json["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["kind"] == "sent")
+        .unwrap()
+        .clone();
+    assert_eq!(entry["counterparties"][0], bob.as_str());
+    assert!(entry["confirmations"].as_u64().unwrap() >= 1);
+    assert!(entry["time"].as_str().unwrap().ends_with('Z'), "{entry}");
+
+    let mempool = human(&net, work, &["chain", "mempool"]);
+    assert!(mempool.contains("bytes:"), "{mempool}");
+    let status = human(&net, work, &["chain", "status"]);
+    assert!(status.lines().any(|l| l.starts_with("height:")), "{status}");
+}
+
+#[test]
+fn assets_by_name_in_every_wallet_and_many_recipients_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    let net = Devnet::start(work, FAST);
+    let issued = ok(
+        &net,
+        work,
+        &[
+            "wallet",
+            "issue",
+            "--qty",
+            "100000",
+            "--name",
+            "GOLD",
+            "--decimals",
+            "2",
+            "--description",
+            "one hundredth of an ounce",
+            "--wait",
+        ],
+    );
+    let gold = issued["flavor"].as_str().unwrap().to_string();
+    let (bob_file, bob) = new_wallet(&net, work, "bob");
+    let (carol_file, carol) = new_wallet(&net, work, "carol");
+
+    // One transaction: native and GOLD to bob, GOLD to carol.
+    let paid = ok(
+        &net,
+        work,
+        &[
+            "wallet",
+            "send",
+            "--to",
+            &format!("{bob}:5000"),
+            "--to",
+            &format!("{bob}:1250:GOLD"),
+            "--to",
+            &format!("{carol}:300:GOLD"),
+            "--to",
+            &format!("{carol}:3000:native"),
+            "--wait",
+        ],
+    );
+    assert_eq!(paid["payments"].as_array().unwrap().len(), 4);
+    assert_eq!(paid["status"], "confirmed");
+
+    // Bob never issued GOLD: he knows it from the chain.
+    let b = ok(&net, work, &["wallet", "--wallet", &bob_file, "balance"]);
+    assert_eq!(row(&b, "GOLD")["spendable"], 1250, "{b}");
+    assert_eq!(row(&b, "GOLD")["asset"], gold.as_str());
+    assert_eq!(row(&b, "native")["spendable"], 5000);
+    let text = human(&net, work, &["wallet", "--wallet", &bob_file, "balance"]);
+    assert!(
+        text.lines()
+            .any(|l| l.split_whitespace().take(2).eq(["GOLD", "12.50"])),
+        "in units: {text}"
+    );
+    assert!(!text.contains(&gold), "by name, not flavor: {text}");
+    let assets = ok(&net, work, &["wallet", "--wallet", &bob_file, "assets"]);
+    let info = &assets["assets"][0];
+    assert_eq!(info["name"], "GOLD");
+    assert_eq!(info["decimals"], 2);
+    assert_eq!(info["description"], "one hundredth of an ounce");
+    let history = human(&net, work, &["wallet", "--wallet", &carol_file, "history"]);
+    assert!(history.contains("3.00 GOLD"), "{history}");
+
+    // Bob pays with the name.
+    ok(
+        &net,
+        work,
+        &[
+            "wallet", "--wallet", &bob_file, "send", "--to", &carol, "--qty", "250", "--asset",
+            "GOLD", "--wait",
+        ],
+    );
+    let c = ok(&net, work, &["wallet", "--wallet", &carol_file, "balance"]);
+    assert_eq!(row(&c, "GOLD")["spendable"], 550);
+
+    let e = fails(
+        &net,
+        work,
+        &[
+            "wallet", "--wallet", &bob_file, "send", "--to", &carol, "--qty", "1", "--asset",
+            "SILVER",
+        ],
+    );
+    assert!(e.contains("unknown asset SILVER"), "{e}");
+    let e = fails(
+        &net,
+        work,
+        &[
+            "wallet",
+            "send",
+            "--to",
+            &format!("{carol}:x"),
+            "--fee",
+            "5",
+        ],
+    );
+    assert!(e.contains("not a quantity"), "{e}");
+
+    // Carol issues her own GOLD: the name is now ambiguous, and each is
+    // told apart by its flavor's first digits.
+    ok(
+        &net,
+        work,
+        &[
+            "wallet",
+            "--wallet",
+            &carol_file,
+            "issue",
+            "--qty",
+            "9",
+            "--name",
+            "GOLD",
+            "--wait",
+        ],
+    );
+    let e = fails(
+        &net,
+        work,
+        &[
+            "wallet", "--wallet", &bob_file, "send", "--to", &carol, "--qty", "1", "--asset",
+            "GOLD",
+        ],
+    );
+    assert!(e.contains("several issuers"), "{e}");
+    let label = format!("GOLD#{}", &gold[..8]);
+    assert!(e.contains(&label), "{e}");
+    let b = ok(&net, work, &["wallet", "--wallet", &bob_file, "balance"]);
+    assert_eq!(row(&b, &label)["spendable"], 1000, "{b}");
+    ok(
+        &net,
+        work,
+        &[
+            "wallet", "--wallet", &bob_file, "send", "--to", &carol, "--qty", "1", "--asset",
+            &label, "--wait",
+        ],
+    );
+    let b = ok(&net, work, &["wallet", "--wallet", &bob_file, "balance"]);
+    assert_eq!(row(&b, &label)["spendable"], 999, "{b}");
+}
