@@ -62,6 +62,19 @@ pub enum WalletCommand {
     /// Print the recovery phrase of a wallet made with a passphrase (which
     /// is asked for).
     ExportPhrase,
+    /// Seal the seed under a new passphrase (the current one is asked
+    /// for, or read from `--passphrase-file`), or keep it in the clear
+    /// with `--remove`.
+    Passphrase {
+        /// A file holding the new passphrase (its first line); without it
+        /// the new passphrase is typed twice on the terminal.
+        #[arg(long, conflicts_with = "remove")]
+        new_passphrase_file: Option<PathBuf>,
+        /// Keep the seed in the clear, protected by the file's permissions
+        /// only (the recovery phrase is then no longer kept in the file).
+        #[arg(long)]
+        remove: bool,
+    },
     /// Drop a pending transaction: its inputs are spendable again. A
     /// confirmed transaction cannot be abandoned.
     Abandon {
@@ -178,7 +191,16 @@ pub fn set_passphrase_file(path: Option<PathBuf>) {
 /// final line break), else typed on the terminal (twice with `confirm`);
 /// `None` with neither.
 fn read_passphrase(prompt: &str, confirm: bool) -> Result<Option<Zeroizing<String>>, Error> {
-    if let Some(file) = PASSPHRASE_FILE.get().and_then(Option::as_ref) {
+    read_passphrase_from(PASSPHRASE_FILE.get().and_then(Option::as_ref), prompt, confirm)
+}
+
+/// [`read_passphrase`] with the file `file`.
+fn read_passphrase_from(
+    file: Option<&PathBuf>,
+    prompt: &str,
+    confirm: bool,
+) -> Result<Option<Zeroizing<String>>, Error> {
+    if let Some(file) = file {
         let mut text = Zeroizing::new(
             std::fs::read_to_string(file)
                 .map_err(|e| Error::Usage(format!("cannot read {}: {e}", file.display())))?,
@@ -296,6 +318,30 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
             let w = open_reader(path)?;
             let phrase = w.recovery_phrase()?;
             json!({"mnemonic": phrase.as_str()})
+        }
+        WalletCommand::Passphrase {
+            new_passphrase_file,
+            remove,
+        } => {
+            let mut w = open()?;
+            let new = if remove {
+                None
+            } else {
+                let prompt = format!("new passphrase of {}: ", path.display());
+                Some(
+                    read_passphrase_from(new_passphrase_file.as_ref(), &prompt, true)?.ok_or_else(
+                        || {
+                            Error::Usage(
+                                "give --new-passphrase-file FILE, run on a terminal to type the \
+                                 new passphrase, or --remove to keep the seed in the clear"
+                                    .into(),
+                            )
+                        },
+                    )?,
+                )
+            };
+            w.set_passphrase(new.as_ref().map(|p| p.as_bytes()))?;
+            json!({"wallet": path.display().to_string(), "encrypted": !remove})
         }
         WalletCommand::Abandon { txid } => {
             let txid = parse_txid(&txid)?;

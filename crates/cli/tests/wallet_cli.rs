@@ -252,3 +252,62 @@ fn assets_by_name_in_every_wallet_and_many_recipients_at_once() {
     let b = ok(&net, work, &["wallet", "--wallet", &bob_file, "balance"]);
     assert_eq!(row(&b, &label)["spendable"], 999, "{b}");
 }
+
+#[test]
+fn a_passphrase_is_changed_and_the_old_one_no_longer_opens_the_wallet() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    let net = Devnet::start(work, FAST);
+    std::fs::write(work.join("old.txt"), "old secret\n").unwrap();
+    std::fs::write(work.join("new.txt"), "new secret\n").unwrap();
+    let made = ok(
+        &net,
+        work,
+        &["wallet", "--wallet", "w.redb", "--passphrase-file", "old.txt", "new"],
+    );
+    assert_eq!(made["encrypted"], true);
+    let changed = ok(
+        &net,
+        work,
+        &[
+            "wallet",
+            "--wallet",
+            "w.redb",
+            "--passphrase-file",
+            "old.txt",
+            "passphrase",
+            "--new-passphrase-file",
+            "new.txt",
+        ],
+    );
+    assert_eq!(changed["encrypted"], true);
+    let e = fails(
+        &net,
+        work,
+        &["wallet", "--wallet", "w.redb", "--passphrase-file", "old.txt", "balance"],
+    );
+    assert!(e.contains("passphrase"), "{e}");
+    let phrase = ok(
+        &net,
+        work,
+        &["wallet", "--wallet", "w.redb", "--passphrase-file", "new.txt", "export-phrase"],
+    );
+    assert_eq!(phrase["mnemonic"], made["mnemonic"]);
+    // A wrong current passphrase changes nothing.
+    let e = fails(
+        &net,
+        work,
+        &[
+            "wallet", "--wallet", "w.redb", "--passphrase-file", "old.txt", "passphrase",
+            "--remove",
+        ],
+    );
+    assert!(e.contains("passphrase"), "{e}");
+    let cleared = ok(
+        &net,
+        work,
+        &["wallet", "--wallet", "w.redb", "--passphrase-file", "new.txt", "passphrase", "--remove"],
+    );
+    assert_eq!(cleared["encrypted"], false);
+    ok(&net, work, &["wallet", "--wallet", "w.redb", "balance"]);
+}
