@@ -191,7 +191,11 @@ pub fn set_passphrase_file(path: Option<PathBuf>) {
 /// final line break), else typed on the terminal (twice with `confirm`);
 /// `None` with neither.
 fn read_passphrase(prompt: &str, confirm: bool) -> Result<Option<Zeroizing<String>>, Error> {
-    read_passphrase_from(PASSPHRASE_FILE.get().and_then(Option::as_ref), prompt, confirm)
+    read_passphrase_from(
+        PASSPHRASE_FILE.get().and_then(Option::as_ref),
+        prompt,
+        confirm,
+    )
 }
 
 /// [`read_passphrase`] with the file `file`.

@@ -31,7 +31,8 @@ fn tested_blocks(markdown: &str) -> Vec<String> {
 
 #[test]
 fn the_guide_finds_its_blocks() {
-    let blocks = tested_blocks("a\n```sh test\nx 1\ny\n```\n```sh\nnot me\n```\n```sh test\nz\n```\n");
+    let blocks =
+        tested_blocks("a\n```sh test\nx 1\ny\n```\n```sh\nnot me\n```\n```sh test\nz\n```\n");
     assert_eq!(blocks, ["x 1\ny\n", "z\n"]);
 }
 
@@ -39,13 +40,21 @@ fn the_guide_finds_its_blocks() {
 fn the_guides_commands_run_as_written() {
     let guide = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/guide.md");
     let blocks = tested_blocks(&std::fs::read_to_string(guide).unwrap());
-    assert!(blocks.len() >= 8, "the guide's tested blocks: {}", blocks.len());
+    assert!(
+        blocks.len() >= 8,
+        "the guide's tested blocks: {}",
+        blocks.len()
+    );
     let dir = tempfile::tempdir().unwrap();
     let net = Devnet::start(dir.path(), FAST);
     let work = dir.path().join("user");
     std::fs::create_dir(&work).unwrap();
     let bin = Path::new(env!("CARGO_BIN_EXE_zkvm")).parent().unwrap();
-    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     // One script, so that variables set by a block reach the next; each
     // block announced on stderr so that a failure names it.
     let mut script = String::from("set -eu\n");
@@ -66,7 +75,10 @@ fn the_guides_commands_run_as_written() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "the guide failed:\n{stderr}\n{stdout}");
+    assert!(
+        out.status.success(),
+        "the guide failed:\n{stderr}\n{stdout}"
+    );
     // What the guide says the reader sees: Bob's GOLD by name, in units.
     assert!(
         stdout

@@ -263,7 +263,14 @@ fn a_passphrase_is_changed_and_the_old_one_no_longer_opens_the_wallet() {
     let made = ok(
         &net,
         work,
-        &["wallet", "--wallet", "w.redb", "--passphrase-file", "old.txt", "new"],
+        &[
+            "wallet",
+            "--wallet",
+            "w.redb",
+            "--passphrase-file",
+            "old.txt",
+            "new",
+        ],
     );
     assert_eq!(made["encrypted"], true);
     let changed = ok(
@@ -284,13 +291,27 @@ fn a_passphrase_is_changed_and_the_old_one_no_longer_opens_the_wallet() {
     let e = fails(
         &net,
         work,
-        &["wallet", "--wallet", "w.redb", "--passphrase-file", "old.txt", "balance"],
+        &[
+            "wallet",
+            "--wallet",
+            "w.redb",
+            "--passphrase-file",
+            "old.txt",
+            "balance",
+        ],
     );
     assert!(e.contains("passphrase"), "{e}");
     let phrase = ok(
         &net,
         work,
-        &["wallet", "--wallet", "w.redb", "--passphrase-file", "new.txt", "export-phrase"],
+        &[
+            "wallet",
+            "--wallet",
+            "w.redb",
+            "--passphrase-file",
+            "new.txt",
+            "export-phrase",
+        ],
     );
     assert_eq!(phrase["mnemonic"], made["mnemonic"]);
     // A wrong current passphrase changes nothing.
@@ -298,7 +319,12 @@ fn a_passphrase_is_changed_and_the_old_one_no_longer_opens_the_wallet() {
         &net,
         work,
         &[
-            "wallet", "--wallet", "w.redb", "--passphrase-file", "old.txt", "passphrase",
+            "wallet",
+            "--wallet",
+            "w.redb",
+            "--passphrase-file",
+            "old.txt",
+            "passphrase",
             "--remove",
         ],
     );
@@ -306,8 +332,136 @@ fn a_passphrase_is_changed_and_the_old_one_no_longer_opens_the_wallet() {
     let cleared = ok(
         &net,
         work,
-        &["wallet", "--wallet", "w.redb", "--passphrase-file", "new.txt", "passphrase", "--remove"],
+        &[
+            "wallet",
+            "--wallet",
+            "w.redb",
+            "--passphrase-file",
+            "new.txt",
+            "passphrase",
+            "--remove",
+        ],
     );
     assert_eq!(cleared["encrypted"], false);
     ok(&net, work, &["wallet", "--wallet", "w.redb", "balance"]);
+}
+
+/// No block for ten minutes after the first: pending transactions stay
+/// pending.
+const NO_BLOCKS: &str = "block_interval_ms = 600000\nempty_block_interval_ms = 0\n";
+
+/// The native `spendable`, `pending` and `locked` of a balance answer.
+fn native_parts(balance: &Value) -> (u64, u64, u64) {
+    let n = row(balance, "native");
+    let get = |k: &str| n[k].as_u64().unwrap_or(0);
+    (get("spendable"), get("pending"), get("locked"))
+}
+
+#[test]
+fn a_second_send_spends_the_change_of_a_pending_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    let net = Devnet::start(work, NO_BLOCKS);
+    let (_, bob) = new_wallet(&net, work, "bob");
+    let before = ok(&net, work, &["wallet", "balance"]);
+    let (total, _, _) = native_parts(&before);
+    // The dev wallet holds one native output: the first payment locks it,
+    // so the second can only be paid from the first's change.
+    let first = ok(
+        &net,
+        work,
+        &[
+            "wallet", "send", "--to", &bob, "--qty", "100", "--fee", "50",
+        ],
+    );
+    let second = ok(
+        &net,
+        work,
+        &[
+            "wallet", "send", "--to", &bob, "--qty", "200", "--fee", "50",
+        ],
+    );
+    let third = ok(
+        &net,
+        work,
+        &[
+            "wallet", "send", "--to", &bob, "--qty", "300", "--fee", "50",
+        ],
+    );
+    let pool = ok(&net, work, &["chain", "mempool"]);
+    let ids: Vec<&str> = pool["txs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    for tx in [&first, &second, &third] {
+        assert!(ids.contains(&tx["txid"].as_str().unwrap()), "{pool}");
+    }
+    let after = ok(&net, work, &["wallet", "balance"]);
+    assert_eq!(
+        native_parts(&after),
+        (0, total - 600 - 150, total),
+        "only the last change is pending: {after}"
+    );
+    // Rebroadcast sends parents first: the node knows all three.
+    let again = ok(&net, work, &["wallet", "rebroadcast"]);
+    let statuses: Vec<&str> = again["rebroadcast"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["already known"; 3], "{again}");
+    // Abandoning the first drops the two that spend its change.
+    ok(
+        &net,
+        work,
+        &["wallet", "abandon", first["txid"].as_str().unwrap()],
+    );
+    let history = ok(&net, work, &["wallet", "history"]);
+    assert_eq!(history["pending"].as_array().unwrap().len(), 0, "{history}");
+    assert_eq!(
+        native_parts(&ok(&net, work, &["wallet", "balance"])),
+        (total, 0, 0)
+    );
+}
+
+#[test]
+fn chained_sends_confirm_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    let net = Devnet::start(work, FAST);
+    let (bob_file, bob) = new_wallet(&net, work, "bob");
+    ok(
+        &net,
+        work,
+        &[
+            "wallet", "send", "--to", &bob, "--qty", "100", "--fee", "50",
+        ],
+    );
+    ok(
+        &net,
+        work,
+        &[
+            "wallet", "send", "--to", &bob, "--qty", "200", "--fee", "50", "--wait",
+        ],
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let b = ok(&net, work, &["wallet", "--wallet", &bob_file, "balance"]);
+        if native_parts(&b).0 == 300 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "bob has {b}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let h = ok(&net, work, &["wallet", "history"]);
+    let sent = h["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "sent")
+        .count();
+    assert_eq!(sent, 2, "{h}");
 }

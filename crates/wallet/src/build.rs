@@ -10,7 +10,7 @@ use musig::{Signature, SignerAwaitingPrecommitments};
 use rand_core::{CryptoRng, RngCore};
 use zkvm::{
     Commitment, Contract, ContractID, Data, Encodable, FeeRate, PortableItem, Predicate, Program,
-    Prover, ScalarWitness, Tx, TxHeader, TxID, UnsignedTx, MAX_FEE,
+    Prover, ScalarWitness, Tx, TxEntry, TxHeader, TxID, UnsignedTx, MAX_FEE,
 };
 
 use crate::contract_note::{self, ContractSecrets};
@@ -480,6 +480,15 @@ impl Wallet {
         Ok(inputs)
     }
 
+    /// Whether `id` is an output of one of the wallet's pending
+    /// transactions.
+    pub(crate) fn pending_output(&self, id: &ContractID) -> bool {
+        self.state
+            .pending
+            .values()
+            .any(|p| p.outputs.iter().any(|u| u.id() == *id))
+    }
+
     /// Coin selection (docs/spec/wallet.md §Transactions): the unlocked
     /// confirmed outputs of `flavor`, largest first (ties by contract ID),
     /// until they cover `needed`.
@@ -492,15 +501,20 @@ impl Wallet {
             return Ok(Vec::new());
         }
         let locked = self.state.locked();
+        // Confirmed outputs first, then the wallet's own outputs of
+        // pending transactions (unconfirmed change, height 0), which the
+        // node's pool lets a child spend (docs/spec/wallet.md §Unconfirmed
+        // change).
         let mut candidates: Vec<&OwnedUtxo> = self
             .state
             .utxos
             .values()
+            .chain(self.state.pending.values().flat_map(|p| &p.outputs))
             .filter(|u| {
                 u.flavor() == flavor && !locked.contains(&u.id()) && u.offer_terms().is_none()
             })
             .collect();
-        candidates.sort_by_key(|u| (std::cmp::Reverse(u.qty()), u.id()));
+        candidates.sort_by_key(|u| (u.height == 0, std::cmp::Reverse(u.qty()), u.id()));
         let mut chosen = Vec::new();
         let mut sum: u128 = 0;
         for u in candidates.iter() {
@@ -797,7 +811,13 @@ impl Wallet {
         let txid = unsigned.id;
         let mut inputs: Vec<ContractID> = plan.calls.iter().map(|(h, _)| h.id()).collect();
         inputs.extend(plan.inputs.iter().map(OwnedUtxo::id));
-        let leaves: Vec<ZkvmHash> = inputs.iter().map(utxo_leaf).collect();
+        // Outputs of pending transactions (unconfirmed change) are in no
+        // accumulator yet: the node finds them in its pool.
+        let leaves: Vec<ZkvmHash> = inputs
+            .iter()
+            .filter(|id| !self.pending_output(id))
+            .map(utxo_leaf)
+            .collect();
         let utxo_proof = following.pollard.prove(&leaves)?;
 
         let amounts = match (&plan.issue, &plan.retire) {
@@ -841,6 +861,15 @@ impl Wallet {
             fee: plan.fee,
             inputs: inputs.clone(),
             incoming,
+            outputs: unsigned
+                .log
+                .0
+                .iter()
+                .filter_map(|e| match e {
+                    TxEntry::Output(c) => self.recognize_own(c),
+                    _ => None,
+                })
+                .collect(),
             recipients: {
                 let mut to: Vec<Address> = Vec::new();
                 for (a, _) in &plan.payments {

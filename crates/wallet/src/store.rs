@@ -583,6 +583,12 @@ fn encode_pending(p: &PendingTx) -> Vec<u8> {
     }
     put_amounts(&mut out, &p.incoming);
     put_addresses(&mut out, &p.recipients);
+    put_len(&mut out, p.outputs.len());
+    for u in &p.outputs {
+        let record = encode_utxo(u);
+        put_len(&mut out, record.len());
+        out.extend_from_slice(&record);
+    }
     out
 }
 
@@ -654,6 +660,19 @@ fn decode_pending(txid: TxID, bytes: &[u8]) -> Result<PendingTx, WalletError> {
     }
     let incoming = r.amounts()?;
     let recipients = read_addresses(&mut r)?;
+    // Records written before the outputs were kept end here.
+    let mut outputs = Vec::new();
+    if !r.0.is_empty() {
+        let k = r.count(4)?;
+        for _ in 0..k {
+            let n = r.len()?;
+            let u = decode_utxo(r.take(n)?)?;
+            if u.height != 0 {
+                return Err(WalletError::Corrupt("a pending output with a height"));
+            }
+            outputs.push(u);
+        }
+    }
     r.finish()?;
     Ok(PendingTx {
         txid,
@@ -664,6 +683,7 @@ fn decode_pending(txid: TxID, bytes: &[u8]) -> Result<PendingTx, WalletError> {
         inputs,
         incoming,
         recipients,
+        outputs,
     })
 }
 

@@ -187,6 +187,10 @@ pub struct PendingTx {
     pub incoming: Vec<Amount>,
     /// The addresses it pays, each once, for the history.
     pub recipients: Vec<Address>,
+    /// The wallet's own outputs it creates (change, issued value), height
+    /// 0: a later transaction may spend them before a block includes this
+    /// one (docs/spec/wallet.md §Unconfirmed change).
+    pub outputs: Vec<OwnedUtxo>,
 }
 
 /// The wallet's funds of one flavor.
@@ -511,6 +515,25 @@ impl Wallet {
             .pending
             .remove(txid)
             .ok_or(WalletError::NotPending(*txid))?;
+        // Transactions spending its outputs (unconfirmed change) cannot be
+        // included without it: they go too, and so on down.
+        let mut gone: HashSet<ContractID> = p.outputs.iter().map(OwnedUtxo::id).collect();
+        loop {
+            let children: Vec<TxID> = new
+                .pending
+                .values()
+                .filter(|c| c.inputs.iter().any(|i| gone.contains(i)))
+                .map(|c| c.txid)
+                .collect();
+            if children.is_empty() {
+                break;
+            }
+            for id in children {
+                if let Some(c) = new.pending.remove(&id) {
+                    gone.extend(c.outputs.iter().map(OwnedUtxo::id));
+                }
+            }
+        }
         self.commit(new)?;
         Ok(p)
     }
@@ -685,9 +708,30 @@ impl Wallet {
         self.state.utxos.values()
     }
 
-    /// The pending transactions, by ID.
+    /// The pending transactions, each after those whose outputs it spends
+    /// (so that submitting them in this order never sends a child before
+    /// its parent), else by ID.
     pub fn pending(&self) -> impl Iterator<Item = &PendingTx> {
-        self.state.pending.values()
+        let mut left: Vec<&PendingTx> = self.state.pending.values().collect();
+        let mut ordered: Vec<&PendingTx> = Vec::with_capacity(left.len());
+        while !left.is_empty() {
+            let waiting: HashSet<ContractID> = left
+                .iter()
+                .flat_map(|p| p.outputs.iter().map(OwnedUtxo::id))
+                .collect();
+            let (ready, rest): (Vec<&PendingTx>, Vec<&PendingTx>) = left
+                .into_iter()
+                .partition(|p| !p.inputs.iter().any(|i| waiting.contains(i)));
+            if ready.is_empty() {
+                // A cycle cannot be built (a transaction's outputs depend
+                // on its ID); keep whatever is left rather than loop.
+                ordered.extend(rest);
+                break;
+            }
+            ordered.extend(ready);
+            left = rest;
+        }
+        ordered.into_iter()
     }
 
     /// The confirmed history, oldest first.
@@ -733,7 +777,22 @@ impl Wallet {
             map.insert(u.flavor().to_bytes(), b);
         }
         for p in self.state.pending.values() {
-            for a in &p.incoming {
+            // What comes back to the wallet and no other pending
+            // transaction spends yet (records without their outputs: the
+            // incoming amounts).
+            let incoming: Vec<Amount> = if p.outputs.is_empty() {
+                p.incoming.clone()
+            } else {
+                p.outputs
+                    .iter()
+                    .filter(|u| !locked.contains(&u.id()))
+                    .map(|u| Amount {
+                        flavor: u.flavor(),
+                        qty: u.qty(),
+                    })
+                    .collect()
+            };
+            for a in &incoming {
                 let mut b = entry(&mut map, a.flavor);
                 b.pending += u128::from(a.qty);
                 map.insert(a.flavor.to_bytes(), b);
@@ -984,14 +1043,31 @@ impl Wallet {
         let live = |i: &ContractID| {
             utxos.contains_key(i) || contracts.get(i).is_some_and(|c| c.spent.is_none())
         };
-        let dead: Vec<TxID> = new
-            .pending
-            .values()
-            .filter(|p| p.tx.header.maxtime_ms <= time || p.inputs.iter().any(|i| !live(i)))
-            .map(|p| p.txid)
-            .collect();
-        for id in &dead {
-            new.pending.remove(id);
+        // An input may also be an output of a pending transaction still
+        // there; dropping a parent drops its children on the next round.
+        let mut dead: Vec<TxID> = Vec::new();
+        loop {
+            let created: HashSet<ContractID> = new
+                .pending
+                .values()
+                .flat_map(|p| p.outputs.iter().map(OwnedUtxo::id))
+                .collect();
+            let now: Vec<TxID> = new
+                .pending
+                .values()
+                .filter(|p| {
+                    p.tx.header.maxtime_ms <= time
+                        || p.inputs.iter().any(|i| !live(i) && !created.contains(i))
+                })
+                .map(|p| p.txid)
+                .collect();
+            if now.is_empty() {
+                break;
+            }
+            for id in &now {
+                new.pending.remove(id);
+            }
+            dead.extend(now);
         }
         summary.dropped = dead;
         new.following = Some(Following { chain, pollard });
@@ -1042,6 +1118,25 @@ impl Wallet {
         }
         summary.height = self.height();
         Ok(summary)
+    }
+
+    /// [`Wallet::recognize`] for an output of a transaction the wallet
+    /// builds: to a key already handed out, so nothing is extended.
+    pub(crate) fn recognize_own(&self, output: &Contract) -> Option<OwnedUtxo> {
+        let predicate = output.predicate.to_point();
+        let index = *self.known.get(&predicate.0)?;
+        let (value, note) = value_and_note(output)?;
+        let opening = note.open(self.keys.view_key(), &predicate).ok()?;
+        if !opening.opens(value) {
+            return None;
+        }
+        let contract = Contract::from_bytes(&output.encode_to_vec()).ok()?;
+        Some(OwnedUtxo {
+            contract,
+            opening,
+            key_index: index,
+            height: 0,
+        })
     }
 
     /// If `output` pays the wallet (docs/spec/wallet.md §Scanning): its
