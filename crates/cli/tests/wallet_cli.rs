@@ -132,6 +132,15 @@ fn assets_by_name_in_every_wallet_and_many_recipients_at_once() {
         ],
     );
     let gold = issued["flavor"].as_str().unwrap().to_string();
+    // The node shows the metadata of the issuing transaction.
+    let tx = ok(
+        &net,
+        work,
+        &["chain", "tx", issued["txid"].as_str().unwrap()],
+    );
+    assert_eq!(tx["assets"][0]["name"], "GOLD", "{tx}");
+    assert_eq!(tx["assets"][0]["flavor"], gold.as_str());
+    assert_eq!(tx["assets"][0]["decimals"], 2);
     let (bob_file, bob) = new_wallet(&net, work, "bob");
     let (carol_file, carol) = new_wallet(&net, work, "carol");
 
