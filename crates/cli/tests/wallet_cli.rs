@@ -474,3 +474,70 @@ fn chained_sends_confirm_together() {
         .count();
     assert_eq!(sent, 2, "{h}");
 }
+
+#[test]
+fn a_failed_init_from_a_snapshot_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    let net = Devnet::start(work, FAST);
+    let genesis = net.dir.join("data/genesis.hex");
+    let genesis = genesis.to_str().unwrap();
+    // No peer listens on port 1: the snapshot cannot be fetched.
+    let e = fails(
+        &net,
+        work,
+        &[
+            "node",
+            "init",
+            "--data-dir",
+            "fresh",
+            "--genesis",
+            genesis,
+            "--from-snapshot",
+            "--peer",
+            "127.0.0.1:1",
+        ],
+    );
+    assert!(e.contains("peer"), "{e}");
+    assert!(
+        !work.join("fresh").exists(),
+        "the data directory was removed"
+    );
+    // A directory the user made is kept, empty as it was.
+    std::fs::create_dir(work.join("mine")).unwrap();
+    fails(
+        &net,
+        work,
+        &[
+            "node",
+            "init",
+            "--data-dir",
+            "mine",
+            "--genesis",
+            genesis,
+            "--from-snapshot",
+            "--peer",
+            "127.0.0.1:1",
+        ],
+    );
+    assert_eq!(std::fs::read_dir(work.join("mine")).unwrap().count(), 0);
+    // The same command against the devnet's peer-to-peer address works.
+    let status = ok(&net, work, &["chain", "status"]);
+    let p2p = status["listen"][0].as_str().unwrap().to_string();
+    let made = ok(
+        &net,
+        work,
+        &[
+            "node",
+            "init",
+            "--data-dir",
+            "mine",
+            "--genesis",
+            genesis,
+            "--from-snapshot",
+            "--peer",
+            &p2p,
+        ],
+    );
+    assert_eq!(made["pruned"], true, "{made}");
+}

@@ -246,7 +246,10 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].flavor, flavor);
         assert_eq!(found[0].metadata.decimals, 2);
-        assert!(assets_in_log(&[record.clone()], 3).is_empty(), "no issue");
+        assert!(
+            assets_in_log(std::slice::from_ref(&record), 3).is_empty(),
+            "no issue"
+        );
         // A record naming another issuer than the one that issued.
         let other = TxEntry::Data(asset_record(
             &Predicate::opaque(CompressedRistretto([9; 32])),
