@@ -541,3 +541,125 @@ fn a_failed_init_from_a_snapshot_leaves_nothing_behind() {
     );
     assert_eq!(made["pruned"], true, "{made}");
 }
+
+/// A stand-in for the node at `upstream` that passes every request through
+/// but cuts each `POST /v1/txs` without an answer (a node that took the
+/// transaction, or not, and died). Its `host:port`.
+fn unanswering_proxy(upstream: String) -> String {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for client in listener.incoming() {
+            let Ok(mut client) = client else { return };
+            let upstream = upstream.clone();
+            std::thread::spawn(move || {
+                let mut head = [0u8; 16];
+                let mut got = 0;
+                while got < head.len() {
+                    match client.read(&mut head[got..]) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => got += n,
+                    }
+                }
+                if head.starts_with(b"POST /v1/txs") {
+                    // Take the request, answer nothing, hang up.
+                    let _ = client.set_read_timeout(Some(std::time::Duration::from_millis(300)));
+                    let mut sink = [0u8; 4096];
+                    while matches!(client.read(&mut sink), Ok(n) if n > 0) {}
+                    return;
+                }
+                let Ok(mut server) = TcpStream::connect(&upstream) else {
+                    return;
+                };
+                if server.write_all(&head).is_err() {
+                    return;
+                }
+                let (Ok(mut c2), Ok(mut s2)) = (client.try_clone(), server.try_clone()) else {
+                    return;
+                };
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut s2, &mut c2);
+                    let _ = c2.shutdown(std::net::Shutdown::Both);
+                });
+                let _ = std::io::copy(&mut client, &mut server);
+                let _ = server.shutdown(std::net::Shutdown::Both);
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_submission_the_node_never_answers_leaves_the_funds_usable() {
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path();
+    let net = Devnet::start(work, FAST);
+    let (bob_file, bob) = new_wallet(&net, work, "bob");
+    let proxy = unanswering_proxy(net.addr.clone());
+    let out = command(
+        &net,
+        work,
+        &[
+            "wallet", "send", "--to", &bob, "--qty", "100", "--fee", "50",
+        ],
+    )
+    .env("ZKVM_NODE", &proxy)
+    .output()
+    .unwrap();
+    assert!(!out.status.success());
+    let e = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(e.contains("rebroadcast") && e.contains("abandon"), "{e}");
+    // The outcome is unknown: the transaction stays pending, its inputs
+    // locked, until the user decides.
+    let history = ok(&net, work, &["wallet", "history"]);
+    let pending = history["pending"].as_array().unwrap();
+    assert_eq!(pending.len(), 1, "{history}");
+    let txid = pending[0]["txid"].as_str().unwrap().to_string();
+    assert!(e.contains(&txid), "{e}");
+    let (spendable, _, locked) = native_parts(&ok(&net, work, &["wallet", "balance"]));
+    assert_eq!(spendable, 0);
+    assert!(locked > 0);
+    // Submitted again to a node that answers, it goes through, and the
+    // wallet pays on.
+    let again = ok(&net, work, &["wallet", "rebroadcast"]);
+    assert_eq!(again["rebroadcast"][0]["status"], "accepted", "{again}");
+    ok(
+        &net,
+        work,
+        &[
+            "wallet", "send", "--to", &bob, "--qty", "50", "--fee", "50", "--wait",
+        ],
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while native_parts(&ok(
+        &net,
+        work,
+        &["wallet", "--wallet", &bob_file, "balance"],
+    ))
+    .0 != 150
+    {
+        assert!(std::time::Instant::now() < deadline, "bob never got 150");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // Or, abandoned, a transaction the node never saw frees its inputs.
+    let out = command(
+        &net,
+        work,
+        &["wallet", "send", "--to", &bob, "--qty", "10", "--fee", "50"],
+    )
+    .env("ZKVM_NODE", &proxy)
+    .output()
+    .unwrap();
+    assert!(!out.status.success());
+    let history = ok(&net, work, &["wallet", "history"]);
+    let txid = history["pending"][0]["txid"].as_str().unwrap().to_string();
+    let before = native_parts(&ok(&net, work, &["wallet", "balance"]));
+    ok(&net, work, &["wallet", "abandon", &txid]);
+    let after = native_parts(&ok(&net, work, &["wallet", "balance"]));
+    assert_eq!(
+        after.0, before.2,
+        "the locked funds are spendable: {before:?} {after:?}"
+    );
+}
