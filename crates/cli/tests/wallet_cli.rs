@@ -55,6 +55,7 @@ fn tables_for_people_json_for_scripts() {
     let json = ok(&net, work, &["wallet", "balance"]);
     let native = row(&json, "native");
     assert!(native["spendable"].is_u64(), "a number: {json}");
+    assert_eq!(row(&json, "DEV")["spendable"], 1_000_000, "by name: {json}");
 
     let text = human(&net, work, &["wallet", "balance"]);
     let header = text.lines().find(|l| l.starts_with("ASSET")).unwrap();

@@ -616,19 +616,52 @@ impl Wallet {
         self.state.labels.get(&index).map(String::as_str)
     }
 
+    /// Records the metadata of an asset this wallet issues without a
+    /// transaction log to carry it (a genesis's funding, docs/spec/wallet.md
+    /// §Asset metadata), so that the wallet shows it by name; its flavor.
+    pub fn remember_own_asset(
+        &mut self,
+        metadata: &crate::AssetMetadata,
+        height: u64,
+    ) -> Result<Scalar, WalletError> {
+        let flavor = self.issuance_flavor(&metadata.to_bytes());
+        let mut new = self.state.clone();
+        new.assets.insert(
+            flavor.to_bytes(),
+            AssetInfo {
+                flavor,
+                issuer: self.keys.issuance_predicate().to_point(),
+                metadata: metadata.clone(),
+                height,
+            },
+        );
+        self.commit(new)?;
+        Ok(flavor)
+    }
+
     /// Forgets everything learned from the chain — the chain state, the
     /// wallet's outputs, held contracts, history and pending transactions —
     /// so that the next [`Wallet::sync`] scans again from the genesis
     /// (docs/spec/wallet.md §Rescan). The seed, the addresses handed out,
-    /// their labels and the settings are kept.
+    /// their labels, the settings and the metadata the wallet recorded of its
+    /// own assets ([`Wallet::remember_own_asset`]) are kept.
     pub fn reset_chain(&mut self) -> Result<(), WalletError> {
+        let own = self.keys.issuance_predicate().to_point();
         let new = State {
             following: None,
             utxos: BTreeMap::new(),
             pending: BTreeMap::new(),
             history: Vec::new(),
             contracts: BTreeMap::new(),
-            assets: BTreeMap::new(),
+            // What the chain said is read again; what the wallet recorded
+            // of its own issuances outside any log (a genesis) is kept.
+            assets: self
+                .state
+                .assets
+                .iter()
+                .filter(|(_, a)| a.issuer == own)
+                .map(|(k, a)| (*k, a.clone()))
+                .collect(),
             ..self.state.clone()
         };
         self.store.reset(&new)?;
