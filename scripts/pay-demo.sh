@@ -14,7 +14,8 @@ if [ ! -e "$bob" ]; then
   "$zkvm" wallet --wallet "$bob" new --no-passphrase > /dev/null
   echo "created Bob's wallet in $bob"
 fi
-address=$("$zkvm" wallet --wallet "$bob" address | sed -n 's/.*"address": "\(.*\)".*/\1/p')
+# `--json` is the stable form for scripts (the default output is for people).
+address=$("$zkvm" --json wallet --wallet "$bob" address | sed -n 's/.*"address":"\([^"]*\)".*/\1/p')
 echo "paying 250 DEV to Bob at $address"
 "$zkvm" wallet send --to "$address" --qty 250 --asset DEV --fee 10 --wait
 echo "Bob's balance (amounts only his wallet can decrypt):"

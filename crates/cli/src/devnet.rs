@@ -72,6 +72,8 @@ pub fn prepare(config: &NodeConfig) -> Result<bool, Error> {
         utxos,
     };
     w.follow(&genesis)?;
+    // A genesis has no log to carry DEV's name: the dev wallet records it.
+    w.remember_own_asset(&wallet::AssetMetadata::new(DEV_ASSET_NAME, 0, "")?, 1)?;
     // Other nodes join with it: `zkvm node init --genesis <dir>/genesis.hex`.
     std::fs::write(dir.join("genesis.hex"), hex::encode(genesis.to_bytes()))
         .map_err(|e| Error::Usage(format!("cannot write the genesis: {e}")))?;

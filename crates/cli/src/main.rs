@@ -24,6 +24,7 @@ mod input;
 mod loan_cmd;
 mod node_cmd;
 mod offer_cmd;
+mod render;
 mod reveal_cmd;
 mod simulate_cmd;
 mod tx;
@@ -49,7 +50,7 @@ struct Cli {
     #[arg(long, env = "ZKVM_PASSPHRASE_FILE", global = true)]
     passphrase_file: Option<std::path::PathBuf>,
     /// Print a command's structured output as compact JSON, one document
-    /// per line, for scripts (without it: indented for people).
+    /// per line, for scripts (without it: tables and text for people).
     #[arg(long, env = "ZKVM_JSON", global = true, value_parser = clap::builder::BoolishValueParser::new())]
     json: bool,
     #[command(subcommand)]
@@ -152,7 +153,8 @@ enum MarketCommand {
 /// What a successful command prints on stdout.
 #[derive(Debug)]
 pub enum Output {
-    /// A JSON document, printed pretty.
+    /// A JSON document: compact with `--json`, else rendered for people
+    /// (`render`).
     Json(serde_json::Value),
     /// Text, printed as is.
     Text(String),
@@ -226,19 +228,18 @@ fn init_logs(level: Option<&str>) -> Result<(), Error> {
     Ok(())
 }
 
-/// Writes `output` to stdout (JSON compact for scripts when `json`); a
-/// closed pipe is an error, not a panic.
+/// Writes `output` to stdout (JSON compact for scripts when `json`, else
+/// rendered for people); a closed pipe is an error, not a panic.
 fn print(output: Output, json: bool) -> Result<(), Error> {
     let bytes = match output {
         Output::Json(value) => {
-            let mut text = if json {
-                serde_json::to_string(&value)
+            if json {
+                let mut text = serde_json::to_string(&value).map_err(Error::Json)?;
+                text.push('\n');
+                text.into_bytes()
             } else {
-                serde_json::to_string_pretty(&value)
+                render::human(&value).into_bytes()
             }
-            .map_err(Error::Json)?;
-            text.push('\n');
-            text.into_bytes()
         }
         Output::Text(text) => text.into_bytes(),
         Output::Bytes(bytes) => bytes,

@@ -210,21 +210,43 @@ pub fn run(command: NodeCommand) -> Result<Output, Error> {
                     Some(Zeroizing::new(key))
                 }
             };
+            let trusted = trusted_block
+                .map(|h| {
+                    h.trim().parse::<BlockID>().map_err(|e| {
+                        Error::Usage(format!("--trusted-block takes 64 hex digits: {e}"))
+                    })
+                })
+                .transpose()?;
+            // A failed init (no peer answers, a bad snapshot) leaves nothing
+            // behind: what it created is removed, so the same command can
+            // simply be run again.
+            let dir_existed = config.data_dir.exists();
+            let db_existed = config.db_path().exists();
             std::fs::create_dir_all(&config.data_dir).map_err(|e| {
                 Error::Usage(format!("cannot create {}: {e}", config.data_dir.display()))
             })?;
-            let chain = if from_snapshot {
-                let trusted = trusted_block
-                    .map(|h| {
-                        h.trim().parse::<BlockID>().map_err(|e| {
-                            Error::Usage(format!("--trusted-block takes 64 hex digits: {e}"))
-                        })
-                    })
-                    .transpose()?;
-                let state = fetch_snapshot(&config, &genesis, trusted)?;
-                Chain::init_from_snapshot(&config.db_path(), genesis, state, config.limits())?
+            let made = if from_snapshot {
+                fetch_snapshot(&config, &genesis, trusted).and_then(|state| {
+                    Ok(Chain::init_from_snapshot(
+                        &config.db_path(),
+                        genesis,
+                        state,
+                        config.limits(),
+                    )?)
+                })
             } else {
-                Chain::init(&config.db_path(), genesis, key, config.limits())?
+                Chain::init(&config.db_path(), genesis, key, config.limits()).map_err(Error::from)
+            };
+            let chain = match made {
+                Ok(chain) => chain,
+                Err(e) => {
+                    if !dir_existed {
+                        let _ = std::fs::remove_dir_all(&config.data_dir);
+                    } else if !db_existed {
+                        let _ = std::fs::remove_file(config.db_path());
+                    }
+                    return Err(e);
+                }
             };
             Ok(Output::Json(serde_json::json!({
                 "data_dir": config.data_dir.display().to_string(),

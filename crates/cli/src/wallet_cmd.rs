@@ -62,6 +62,19 @@ pub enum WalletCommand {
     /// Print the recovery phrase of a wallet made with a passphrase (which
     /// is asked for).
     ExportPhrase,
+    /// Seal the seed under a new passphrase (the current one is asked
+    /// for, or read from `--passphrase-file`), or keep it in the clear
+    /// with `--remove`.
+    Passphrase {
+        /// A file holding the new passphrase (its first line); without it
+        /// the new passphrase is typed twice on the terminal.
+        #[arg(long, conflicts_with = "remove")]
+        new_passphrase_file: Option<PathBuf>,
+        /// Keep the seed in the clear, protected by the file's permissions
+        /// only (the recovery phrase is then no longer kept in the file).
+        #[arg(long)]
+        remove: bool,
+    },
     /// Drop a pending transaction: its inputs are spendable again. A
     /// confirmed transaction cannot be abandoned.
     Abandon {
@@ -94,28 +107,42 @@ pub enum WalletCommand {
     History,
     /// Catch up with the node, then list the wallet's unspent outputs.
     Utxos,
+    /// Catch up with the node, then list the assets whose issuance
+    /// metadata (name, decimals, description) the wallet has seen.
+    Assets,
     /// Issue a new asset named `name` (its metadata); the flavor depends on
     /// the wallet's issuance key and the name.
     Issue {
         /// Quantity to issue.
         #[arg(long)]
         qty: u64,
-        /// The asset's name (issuance metadata).
+        /// The asset's name (issuance metadata, logged for every wallet and
+        /// node to read): letters, digits, `-`, `_`, `.`; up to 32 bytes.
         #[arg(long)]
         name: String,
+        /// Digits after the decimal point when amounts are shown (0 to 19):
+        /// with 2, a quantity of 1250 shows as 12.50.
+        #[arg(long, default_value_t = 0)]
+        decimals: u8,
+        /// A description (up to 256 bytes), logged with the name.
+        #[arg(long, default_value = "")]
+        description: String,
         #[command(flatten)]
         tx: TxArgs,
     },
-    /// Pay `qty` of an asset to an address, confidentially.
+    /// Pay one or several recipients in one transaction, confidentially:
+    /// `--to ADDR --qty N [--asset A]`, or `--to ADDR:QTY[:ASSET]` as many
+    /// times as there are payments.
     Send {
-        /// The recipient's address (`zkvm1…`).
+        /// A recipient: its address (`zkvm1…`) with `--qty`, or
+        /// `ADDRESS:QTY[:ASSET]` (repeat for several recipients).
+        #[arg(long, required = true)]
+        to: Vec<String>,
+        /// Quantity to pay, with a single `--to ADDRESS`.
         #[arg(long)]
-        to: String,
-        /// Quantity to pay.
-        #[arg(long)]
-        qty: u64,
-        /// The asset: `native`, the name of an asset this wallet issued, or
-        /// a flavor as 64 hex digits.
+        qty: Option<u64>,
+        /// The asset of payments that name none: `native`, the name of an
+        /// asset this wallet issued, or a flavor as 64 hex digits.
         #[arg(long, default_value = "native")]
         asset: String,
         #[command(flatten)]
@@ -172,7 +199,20 @@ pub fn set_passphrase_file(path: Option<PathBuf>) {
 /// final line break), else typed on the terminal (twice with `confirm`);
 /// `None` with neither.
 fn read_passphrase(prompt: &str, confirm: bool) -> Result<Option<Zeroizing<String>>, Error> {
-    if let Some(file) = PASSPHRASE_FILE.get().and_then(Option::as_ref) {
+    read_passphrase_from(
+        PASSPHRASE_FILE.get().and_then(Option::as_ref),
+        prompt,
+        confirm,
+    )
+}
+
+/// [`read_passphrase`] with the file `file`.
+fn read_passphrase_from(
+    file: Option<&PathBuf>,
+    prompt: &str,
+    confirm: bool,
+) -> Result<Option<Zeroizing<String>>, Error> {
+    if let Some(file) = file {
         let mut text = Zeroizing::new(
             std::fs::read_to_string(file)
                 .map_err(|e| Error::Usage(format!("cannot read {}: {e}", file.display())))?,
@@ -295,6 +335,30 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
             let phrase = w.recovery_phrase()?;
             json!({"mnemonic": phrase.as_str()})
         }
+        WalletCommand::Passphrase {
+            new_passphrase_file,
+            remove,
+        } => {
+            let mut w = open()?;
+            let new = if remove {
+                None
+            } else {
+                let prompt = format!("new passphrase of {}: ", path.display());
+                Some(
+                    read_passphrase_from(new_passphrase_file.as_ref(), &prompt, true)?.ok_or_else(
+                        || {
+                            Error::Usage(
+                                "give --new-passphrase-file FILE, run on a terminal to type the \
+                                 new passphrase, or --remove to keep the seed in the clear"
+                                    .into(),
+                            )
+                        },
+                    )?,
+                )
+            };
+            w.set_passphrase(new.as_ref().map(|p| p.as_bytes()))?;
+            json!({"wallet": path.display().to_string(), "encrypted": !remove})
+        }
         WalletCommand::Abandon { txid } => {
             let txid = parse_txid(&txid)?;
             let mut w = open()?;
@@ -346,7 +410,7 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
                         "index": i,
                         "address": w.address(i).to_string(),
                         "label": w.label(i),
-                        "unspent": amounts(&unspent),
+                        "unspent": amounts(&w, &unspent),
                     })
                 })
                 .collect();
@@ -376,35 +440,56 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
             let utxos: Vec<Json> = w
                 .utxos()
                 .map(|u| {
-                    json!({
-                        "contract_id": u.id().to_string(),
-                        "asset": asset_name(&u.flavor()),
-                        "qty": u.qty(),
-                        "height": u.height,
-                    })
+                    let mut row = asset_fields(&w, &u.flavor());
+                    row.insert("qty".into(), json!(u.qty()));
+                    row.insert("height".into(), json!(u.height));
+                    row.insert("contract_id".into(), json!(u.id().to_string()));
+                    Json::Object(row)
                 })
                 .collect();
             json!({"height": w.height(), "utxos": utxos})
         }
-        WalletCommand::Issue { qty, name, tx } => {
+        WalletCommand::Issue {
+            qty,
+            name,
+            decimals,
+            description,
+            tx,
+        } => {
+            let metadata = wallet::AssetMetadata::new(&name, decimals, &description)?;
             let (mut w, client) = synced(open()?, node)?;
             let fee = fee(&client, &tx)?;
-            let built = w.issue_with_fee(qty, name.as_bytes(), fee, &mut rand::thread_rng())?;
+            let built = w.issue_asset_with_fee(qty, &metadata, fee, &mut rand::thread_rng())?;
             let mut out = submit(&mut w, &client, &built, tx.wait)?;
             out["asset"] = json!(name);
             out["flavor"] = json!(built.issued_flavor.map(|f| hex::encode(f.as_bytes())));
+            out["decimals"] = json!(decimals);
             out
         }
+        WalletCommand::Assets => {
+            let (w, _) = synced(open_reader(path)?, node)?;
+            assets(&w)
+        }
         WalletCommand::Send { to, qty, asset, tx } => {
-            let to: Address = to
-                .trim()
-                .parse()
-                .map_err(|e| Error::Usage(format!("bad address: {e}")))?;
             let (mut w, client) = synced(open()?, node)?;
-            let flavor = parse_asset(&w, &asset)?;
+            let payments = payments(&w, &to, qty, &asset)?;
             let fee = fee(&client, &tx)?;
-            let built = w.send_with_fee(&to, qty, flavor, fee, &mut rand::thread_rng())?;
-            submit(&mut w, &client, &built, tx.wait)?
+            let built = w.send_many_with_fee(&payments, fee, &mut rand::thread_rng())?;
+            let mut out = submit(&mut w, &client, &built, tx.wait)?;
+            out["payments"] = payments
+                .iter()
+                .map(|(a, amount)| {
+                    let mut row = json!({"to": a.to_string()});
+                    if let (Json::Object(row), Json::Object(fields)) = (
+                        &mut row,
+                        amount_json(&w, &amount.flavor, u128::from(amount.qty)),
+                    ) {
+                        row.extend(fields);
+                    }
+                    row
+                })
+                .collect();
+            out
         }
         WalletCommand::Lock(lock) => return crate::contract_cmd::lock(*lock, args, node),
         WalletCommand::Retire { qty, asset, tx } => {
@@ -546,9 +631,62 @@ fn rebroadcast(w: &Wallet, client: &Client, only: Option<TxID>) -> Result<Output
     })
 }
 
-/// `native`, a 64-hex-digit flavor, or the name of an asset this wallet
-/// issues.
+/// The payments of `send`: each `--to` is `ADDRESS:QTY[:ASSET]`, or a
+/// lone `ADDRESS` paid `--qty` (then the only one); a payment that names
+/// no asset pays `default_asset`.
+fn payments(
+    w: &Wallet,
+    to: &[String],
+    qty: Option<u64>,
+    default_asset: &str,
+) -> Result<Vec<(Address, Amount)>, Error> {
+    let address = |text: &str| -> Result<Address, Error> {
+        text.trim()
+            .parse()
+            .map_err(|e| Error::Usage(format!("bad address {text:?}: {e}")))
+    };
+    if let Some(qty) = qty {
+        return match to {
+            [one] if !one.contains(':') => Ok(vec![(
+                address(one)?,
+                Amount {
+                    flavor: parse_asset(w, default_asset)?,
+                    qty,
+                },
+            )]),
+            _ => Err(Error::Usage(
+                "--qty goes with a single --to ADDRESS; for several payments give \
+                 --to ADDRESS:QTY[:ASSET] each"
+                    .into(),
+            )),
+        };
+    }
+    to.iter()
+        .map(|item| {
+            let mut parts = item.splitn(3, ':');
+            let (Some(a), Some(q)) = (parts.next(), parts.next()) else {
+                return Err(Error::Usage(format!(
+                    "--to {item}: give ADDRESS:QTY[:ASSET], or one ADDRESS with --qty"
+                )));
+            };
+            let qty = q
+                .trim()
+                .parse::<u64>()
+                .map_err(|_| Error::Usage(format!("--to {item}: {q:?} is not a quantity")))?;
+            let flavor = parse_asset(w, parts.next().unwrap_or(default_asset))?;
+            Ok((address(a)?, Amount { flavor, qty }))
+        })
+        .collect()
+}
+
+/// An asset as the user names it (docs/spec/wallet.md §Asset metadata):
+/// `native`; a flavor as 64 hex digits; a name from the chain's issuance
+/// metadata (`GOLD`), with the first hex digits of its flavor after `#`
+/// when issuers share the name (`GOLD#1a2b3c4d`); or the name of an asset
+/// this wallet issued before issuances logged their metadata. Anything
+/// else is an unknown asset.
 pub(crate) fn parse_asset(w: &Wallet, asset: &str) -> Result<Scalar, Error> {
+    let asset = asset.trim();
     if asset == "native" {
         return Ok(Scalar::ZERO);
     }
@@ -558,10 +696,56 @@ pub(crate) fn parse_asset(w: &Wallet, asset: &str) -> Result<Scalar, Error> {
                 .ok_or_else(|| Error::Usage(format!("{asset} is not a canonical flavor")));
         }
     }
-    Ok(w.issuance_flavor(asset.as_bytes()))
+    let (name, prefix) = match asset.split_once('#') {
+        Some((name, prefix)) => (name, Some(prefix.to_ascii_lowercase())),
+        None => (asset, None),
+    };
+    let named: Vec<&wallet::AssetInfo> = w
+        .assets_named(name)
+        .into_iter()
+        .filter(|a| {
+            prefix
+                .as_deref()
+                .is_none_or(|p| hex::encode(a.flavor.as_bytes()).starts_with(p))
+        })
+        .collect();
+    match named.as_slice() {
+        [one] => return Ok(one.flavor),
+        [] => {}
+        several => {
+            let labels: Vec<String> = several
+                .iter()
+                .map(|a| format!("{name}#{}", short_flavor(&a.flavor)))
+                .collect();
+            return Err(Error::Usage(format!(
+                "several issuers named an asset {name}: give one of {}",
+                labels.join(", ")
+            )));
+        }
+    }
+    // An asset this wallet issued under that name before metadata was
+    // logged: known by the flavor its own key gives the name.
+    let own = w.issuance_flavor(name.as_bytes());
+    let held = w.utxos().any(|u| u.flavor() == own)
+        || w.history()
+            .iter()
+            .any(|h| h.amounts.iter().any(|a| a.flavor == own));
+    if prefix.is_none() && held {
+        return Ok(own);
+    }
+    Err(Error::NotFound(format!(
+        "unknown asset {asset}: no issuance of that name seen by this wallet \
+         (`zkvm wallet assets` lists those it knows; a flavor in hex works too)"
+    )))
 }
 
-/// `native` for the zero flavor, else the flavor in hex.
+/// The first 8 hex digits of a flavor, which tell apart assets of one name.
+fn short_flavor(flavor: &Scalar) -> String {
+    hex::encode(&flavor.as_bytes()[..4])
+}
+
+/// `native` for the zero flavor, else the flavor in hex: the stable
+/// identifier of an asset in `--json` output.
 pub(crate) fn asset_name(flavor: &Scalar) -> String {
     if *flavor == Scalar::ZERO {
         "native".into()
@@ -570,10 +754,94 @@ pub(crate) fn asset_name(flavor: &Scalar) -> String {
     }
 }
 
-fn amounts(list: &[Amount]) -> Json {
+/// How a person names `flavor`: `native`, the issuer's name (with the
+/// flavor's first digits when issuers share it), or `None` when no
+/// issuance metadata is known.
+pub(crate) fn asset_label(w: &Wallet, flavor: &Scalar) -> Option<String> {
+    if *flavor == Scalar::ZERO {
+        return Some("native".into());
+    }
+    let info = w.asset(flavor)?;
+    let name = &info.metadata.name;
+    Some(if w.assets_named(name).len() > 1 {
+        format!("{name}#{}", short_flavor(flavor))
+    } else {
+        name.clone()
+    })
+}
+
+/// The fields that describe `flavor` in JSON: `asset` (the identifier),
+/// and where the chain told them, `name` and `decimals`.
+pub(crate) fn asset_fields(w: &Wallet, flavor: &Scalar) -> serde_json::Map<String, Json> {
+    let mut out = serde_json::Map::new();
+    out.insert("asset".into(), json!(asset_name(flavor)));
+    if let Some(label) = asset_label(w, flavor).filter(|_| *flavor != Scalar::ZERO) {
+        out.insert("name".into(), json!(label));
+    }
+    if let Some(info) = w.asset(flavor).filter(|i| i.metadata.decimals > 0) {
+        out.insert("decimals".into(), json!(info.metadata.decimals));
+    }
+    out
+}
+
+/// An amount in JSON: its asset's fields and `qty`.
+pub(crate) fn amount_json(w: &Wallet, flavor: &Scalar, qty: u128) -> Json {
+    let mut out = asset_fields(w, flavor);
+    out.insert("qty".into(), quantity(qty));
+    Json::Object(out)
+}
+
+fn amounts(w: &Wallet, list: &[Amount]) -> Json {
     list.iter()
-        .map(|a| json!({"asset": asset_name(&a.flavor), "qty": a.qty}))
+        .map(|a| amount_json(w, &a.flavor, u128::from(a.qty)))
         .collect()
+}
+
+/// The assets the wallet knows from issuance metadata on the chain.
+fn assets(w: &Wallet) -> Json {
+    let list: Vec<Json> = w
+        .assets()
+        .map(|a| {
+            let mut row = asset_fields(w, &a.flavor);
+            row.insert("decimals".into(), json!(a.metadata.decimals));
+            row.insert("description".into(), json!(a.metadata.description));
+            row.insert("issuer".into(), json!(hex::encode(a.issuer.as_bytes())));
+            row.insert("height".into(), json!(a.height));
+            Json::Object(row)
+        })
+        .collect();
+    json!({"height": w.height(), "assets": list})
+}
+
+/// A total as a JSON number (docs/spec/wallet.md §Command output): a
+/// total beyond 2^64 − 1, which only many issuances of one flavor reach,
+/// as a decimal string, since JSON readers lose precision past 2^53 and
+/// most fail past 2^64.
+fn quantity(total: u128) -> Json {
+    u64::try_from(total).map_or_else(|_| json!(total.to_string()), |n| json!(n))
+}
+
+/// A block timestamp (ms since 1970) as `YYYY-MM-DDTHH:MM:SSZ` (UTC); the
+/// civil-from-days conversion of the proleptic Gregorian calendar.
+pub(crate) fn utc(ms: u64) -> String {
+    let secs = ms / 1000;
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 fn balances(w: &Wallet) -> Json {
@@ -581,13 +849,12 @@ fn balances(w: &Wallet) -> Json {
         .balances()
         .iter()
         .map(|b| {
-            json!({
-                "asset": asset_name(&b.flavor),
-                "spendable": b.spendable.to_string(),
-                "locked": b.locked.to_string(),
-                "pending": b.pending.to_string(),
-                "offered": b.offered.to_string(),
-            })
+            let mut row = asset_fields(w, &b.flavor);
+            row.insert("spendable".into(), quantity(b.spendable));
+            row.insert("locked".into(), quantity(b.locked));
+            row.insert("pending".into(), quantity(b.pending));
+            row.insert("offered".into(), quantity(b.offered));
+            Json::Object(row)
         })
         .collect();
     // Pending transactions, so that one whose submission went unanswered
@@ -617,8 +884,13 @@ fn history(w: &Wallet) -> Json {
                 "kind": kind,
                 "txid": h.txid.map(|t| t.to_string()),
                 "height": h.height,
-                "amounts": amounts(&h.amounts),
+                "time": (h.time_ms > 0).then(|| utc(h.time_ms)),
+                "time_ms": h.time_ms,
+                "counterparties": h.counterparties.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                "amounts": amounts(w, &h.amounts),
                 "fee": h.fee,
+                "status": "confirmed",
+                "confirmations": (w.height() + 1).saturating_sub(h.height),
                 "description": describe(w, h),
             });
             if let Some(c) = h.txid.and_then(|t| contract_of(w, h.kind, &t)) {
@@ -629,7 +901,16 @@ fn history(w: &Wallet) -> Json {
         .collect();
     let pending: Vec<Json> = w
         .pending()
-        .map(|p| json!({"txid": p.txid.to_string(), "fee": p.fee, "amounts": amounts(&p.amounts)}))
+        .map(|p| {
+            json!({
+                "txid": p.txid.to_string(),
+                "counterparties": p.recipients.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+                "amounts": amounts(w, &p.amounts),
+                "fee": p.fee,
+                "status": "pending",
+                "confirmations": 0,
+            })
+        })
         .collect();
     json!({"height": w.height(), "history": list, "pending": pending})
 }
@@ -654,7 +935,14 @@ fn describe(w: &Wallet, h: &wallet::HistoryEntry) -> String {
     let what = h
         .amounts
         .iter()
-        .map(|a| format!("{} {}", a.qty, asset_name(&a.flavor)))
+        .map(|a| {
+            let qty = match w.asset(&a.flavor) {
+                Some(info) => info.metadata.format(u128::from(a.qty)),
+                None => a.qty.to_string(),
+            };
+            let name = asset_label(w, &a.flavor).unwrap_or_else(|| asset_name(&a.flavor));
+            format!("{qty} {name}")
+        })
         .collect::<Vec<_>>()
         .join(" and ");
     let contract = h.txid.and_then(|t| contract_of(w, h.kind, &t));
@@ -817,4 +1105,26 @@ pub fn wait_confirmed(client: &Client, txid: &TxID) -> Result<u64, Error> {
     };
     spinner.finish_and_clear();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{quantity, utc};
+
+    #[test]
+    fn timestamps_print_as_utc_dates() {
+        assert_eq!(utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(utc(951_782_400_000), "2000-02-29T00:00:00Z");
+        assert_eq!(utc(1_796_386_930_123), "2026-12-04T12:22:10Z");
+    }
+
+    #[test]
+    fn totals_are_numbers_up_to_u64() {
+        assert_eq!(quantity(7), serde_json::json!(7));
+        assert_eq!(quantity(u128::from(u64::MAX)), serde_json::json!(u64::MAX));
+        assert_eq!(
+            quantity(u128::from(u64::MAX) + 1),
+            serde_json::json!("18446744073709551616")
+        );
+    }
 }

@@ -18,7 +18,7 @@ fn spendable(balance: &Value, asset: &str) -> u128 {
         .unwrap()
         .iter()
         .find(|b| b["asset"] == asset)
-        .map(|b| b["spendable"].as_str().unwrap().parse().unwrap())
+        .map(|b| u128::from(b["spendable"].as_u64().unwrap()))
         .unwrap_or(0)
 }
 

@@ -193,7 +193,7 @@ fn four_node_processes_confirm_a_payment_everywhere() {
         .iter()
         .find(|b| b["asset"] == "native")
         .unwrap();
-    assert_eq!(native["spendable"], "1234");
+    assert_eq!(native["spendable"], 1234);
 }
 
 #[test]

@@ -29,7 +29,7 @@ fn balance_of(balance: &Value, asset: &str) -> (u128, u128, u128) {
         .find(|b| b["asset"] == asset)
         .cloned()
         .unwrap_or(Value::Null);
-    let n = |k: &str| b[k].as_str().map_or(0, |s| s.parse().unwrap());
+    let n = |k: &str| b[k].as_u64().map_or(0, u128::from);
     (n("spendable"), n("locked"), n("pending"))
 }
 

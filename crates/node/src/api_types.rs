@@ -165,6 +165,25 @@ pub struct TxAnswer {
     /// Its position in that block, if confirmed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<u32>,
+    /// The metadata of the assets it issues, from its log's asset records
+    /// checked against its issues (docs/spec/wallet.md §Asset metadata).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assets: Vec<AssetAnswer>,
+}
+
+/// An issued asset's metadata, as its issuer logged it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetAnswer {
+    /// The flavor, 64 hex digits.
+    pub flavor: String,
+    /// The issuer's name for it.
+    pub name: String,
+    /// Digits after the decimal point when amounts are shown.
+    pub decimals: u8,
+    /// The issuer's description (may be empty).
+    pub description: String,
+    /// The issuance predicate (the issuer's key), 64 hex digits.
+    pub issuer: String,
 }
 
 /// Whether a transaction is in a block.

@@ -7,8 +7,8 @@ use blockchain::{Block, BlockHeader};
 use zkvm::{ContractID, Encodable, PortableItem, Tx, TxEntry, TxID, Verifier};
 
 use crate::api_types::{
-    BlockAnswer, BlockTx, ContractAnswer, Created, Header, LogEntry, PayloadItem, Spent, TxAnswer,
-    TxStatus,
+    AssetAnswer, BlockAnswer, BlockTx, ContractAnswer, Created, Header, LogEntry, PayloadItem,
+    Spent, TxAnswer, TxStatus,
 };
 use crate::store::ContractRecord;
 use crate::{NodeError, StoreError};
@@ -132,6 +132,16 @@ pub fn tx(tx: &Tx, location: Option<(u64, u32)>) -> Result<TxAnswer, NodeError> 
         },
         height: location.map(|(h, _)| h),
         index: location.map(|(_, i)| i),
+        assets: wallet::assets_in_log(&p.log.0, location.map_or(0, |(h, _)| h))
+            .into_iter()
+            .map(|a| AssetAnswer {
+                flavor: hex::encode(a.flavor.as_bytes()),
+                name: a.metadata.name,
+                decimals: a.metadata.decimals,
+                description: a.metadata.description,
+                issuer: hex::encode(a.issuer.as_bytes()),
+            })
+            .collect(),
     })
 }
 

@@ -10,7 +10,7 @@ use musig::{Signature, SignerAwaitingPrecommitments};
 use rand_core::{CryptoRng, RngCore};
 use zkvm::{
     Commitment, Contract, ContractID, Data, Encodable, FeeRate, PortableItem, Predicate, Program,
-    Prover, ScalarWitness, Tx, TxHeader, TxID, UnsignedTx, MAX_FEE,
+    Prover, ScalarWitness, Tx, TxEntry, TxHeader, TxID, UnsignedTx, MAX_FEE,
 };
 
 use crate::contract_note::{self, ContractSecrets};
@@ -173,6 +173,55 @@ impl Wallet {
         self.build_spending(qty, flavor, Some(to), fee, rng)
     }
 
+    /// Pays several recipients in one transaction, each an address and an
+    /// amount (assets may differ and an address may repeat), with one fee
+    /// and one change output per flavor (docs/spec/wallet.md
+    /// §Transactions, Several recipients). Inputs are chosen per flavor as
+    /// for [`Wallet::send_with_fee`], the fee from the zero flavor.
+    pub fn send_many_with_fee<R: RngCore + CryptoRng>(
+        &mut self,
+        payments: &[(Address, Amount)],
+        fee: Fee,
+        rng: &mut R,
+    ) -> Result<Built, WalletError> {
+        if payments.is_empty() {
+            return Err(WalletError::ZeroAmount);
+        }
+        // Totals per flavor, in first-seen order so that coin selection
+        // (and so the transaction) does not depend on a map's order.
+        let mut totals: Vec<(Scalar, u128)> = Vec::new();
+        for (_, a) in payments {
+            check_qty(a.qty)?;
+            match totals.iter_mut().find(|(f, _)| *f == a.flavor) {
+                Some((_, t)) => *t += u128::from(a.qty),
+                None => totals.push((a.flavor, u128::from(a.qty))),
+            }
+        }
+        let payments = payments.to_vec();
+        self.build_paying(fee, rng, |w, fee| {
+            let mut inputs = Vec::new();
+            let mut fee_covered = false;
+            for (flavor, total) in &totals {
+                let needed = if *flavor == Scalar::ZERO {
+                    fee_covered = true;
+                    total + u128::from(fee)
+                } else {
+                    *total
+                };
+                inputs.extend(w.select(*flavor, needed)?);
+            }
+            if !fee_covered {
+                inputs.extend(w.select(Scalar::ZERO, u128::from(fee))?);
+            }
+            Ok(Plan::simple(
+                HistoryKind::Sent,
+                inputs,
+                payments.clone(),
+                fee,
+            ))
+        })
+    }
+
     /// Issues `qty` of the flavor of the wallet's issuance key and
     /// `metadata` ([`Wallet::issuance_flavor`]) to a fresh address of the
     /// wallet, paying `fee` (docs/spec/wallet.md §Transactions). An input
@@ -187,6 +236,19 @@ impl Wallet {
         rng: &mut R,
     ) -> Result<Built, WalletError> {
         self.issue_with_fee(qty, metadata, Fee::Fixed(fee), rng)
+    }
+
+    /// Issues `qty` of a new asset described by `metadata` (name, decimals,
+    /// description; docs/spec/wallet.md §Asset metadata), which the
+    /// transaction's log carries for every reader.
+    pub fn issue_asset_with_fee<R: RngCore + CryptoRng>(
+        &mut self,
+        qty: u64,
+        metadata: &crate::AssetMetadata,
+        fee: Fee,
+        rng: &mut R,
+    ) -> Result<Built, WalletError> {
+        self.issue_with_fee(qty, &metadata.to_bytes(), fee, rng)
     }
 
     /// [`Wallet::issue`] with the fee fixed or set by a rate ([`Fee`]).
@@ -418,6 +480,15 @@ impl Wallet {
         Ok(inputs)
     }
 
+    /// Whether `id` is an output of one of the wallet's pending
+    /// transactions.
+    pub(crate) fn pending_output(&self, id: &ContractID) -> bool {
+        self.state
+            .pending
+            .values()
+            .any(|p| p.outputs.iter().any(|u| u.id() == *id))
+    }
+
     /// Coin selection (docs/spec/wallet.md §Transactions): the unlocked
     /// confirmed outputs of `flavor`, largest first (ties by contract ID),
     /// until they cover `needed`.
@@ -430,15 +501,20 @@ impl Wallet {
             return Ok(Vec::new());
         }
         let locked = self.state.locked();
+        // Confirmed outputs first, then the wallet's own outputs of
+        // pending transactions (unconfirmed change, height 0), which the
+        // node's pool lets a child spend (docs/spec/wallet.md §Unconfirmed
+        // change).
         let mut candidates: Vec<&OwnedUtxo> = self
             .state
             .utxos
             .values()
+            .chain(self.state.pending.values().flat_map(|p| &p.outputs))
             .filter(|u| {
                 u.flavor() == flavor && !locked.contains(&u.id()) && u.offer_terms().is_none()
             })
             .collect();
-        candidates.sort_by_key(|u| (std::cmp::Reverse(u.qty()), u.id()));
+        candidates.sort_by_key(|u| (u.height == 0, std::cmp::Reverse(u.qty()), u.id()));
         let mut chosen = Vec::new();
         let mut sum: u128 = 0;
         for u in candidates.iter() {
@@ -638,6 +714,16 @@ impl Wallet {
                 .issue()
                 .signtx();
             m += 1;
+            // Metadata that follows the naming rules is logged beside the
+            // issue, for every reader (docs/spec/wallet.md §Asset
+            // metadata); other metadata stays in the program only.
+            if crate::AssetMetadata::from_bytes(metadata).is_ok() {
+                p.push(Data::Opaque(crate::asset_record(
+                    &self.keys.issuance_predicate(),
+                    metadata,
+                )))
+                .log();
+            }
         }
         if plan.fee > 0 {
             let fee = u32::try_from(plan.fee).map_err(|_| WalletError::FeeTooHigh(plan.fee))?;
@@ -725,7 +811,13 @@ impl Wallet {
         let txid = unsigned.id;
         let mut inputs: Vec<ContractID> = plan.calls.iter().map(|(h, _)| h.id()).collect();
         inputs.extend(plan.inputs.iter().map(OwnedUtxo::id));
-        let leaves: Vec<ZkvmHash> = inputs.iter().map(utxo_leaf).collect();
+        // Outputs of pending transactions (unconfirmed change) are in no
+        // accumulator yet: the node finds them in its pool.
+        let leaves: Vec<ZkvmHash> = inputs
+            .iter()
+            .filter(|id| !self.pending_output(id))
+            .map(utxo_leaf)
+            .collect();
         let utxo_proof = following.pollard.prove(&leaves)?;
 
         let amounts = match (&plan.issue, &plan.retire) {
@@ -769,6 +861,24 @@ impl Wallet {
             fee: plan.fee,
             inputs: inputs.clone(),
             incoming,
+            outputs: unsigned
+                .log
+                .0
+                .iter()
+                .filter_map(|e| match e {
+                    TxEntry::Output(c) => self.recognize_own(c),
+                    _ => None,
+                })
+                .collect(),
+            recipients: {
+                let mut to: Vec<Address> = Vec::new();
+                for (a, _) in &plan.payments {
+                    if !to.contains(a) {
+                        to.push(*a);
+                    }
+                }
+                to
+            },
         };
         Ok(Prepared {
             unsigned,

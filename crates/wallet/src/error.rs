@@ -148,7 +148,7 @@ pub enum WalletError {
 
     /// Not enough unlocked, confirmed funds of a flavor.
     #[error(
-        "insufficient funds of flavor {}: needed {needed}, available {available}",
+        "insufficient funds of {}: needed {needed}, available {available}",
         flavor_hex(flavor)
     )]
     InsufficientFunds {
@@ -164,6 +164,10 @@ pub enum WalletError {
     /// unlocked confirmed output at all.
     #[error("no unlocked output to anchor the transaction")]
     NothingToSpend,
+    /// Asset metadata that breaks the rules of docs/spec/wallet.md §Asset
+    /// metadata.
+    #[error("bad asset metadata: {0}")]
+    BadAsset(String),
     /// A payment, issuance or retirement of quantity zero.
     #[error("the quantity must be positive")]
     ZeroAmount,
@@ -240,7 +244,12 @@ impl WalletError {
     }
 }
 
-/// A flavor as 64 hex digits (its little-endian bytes).
+/// `native` for the zero flavor, as everywhere users read assets; else
+/// `flavor` and 64 hex digits (its little-endian bytes).
 pub(crate) fn flavor_hex(flavor: &Scalar) -> String {
-    crate::address::to_hex(flavor.as_bytes())
+    if *flavor == Scalar::ZERO {
+        "native".into()
+    } else {
+        format!("flavor {}", crate::address::to_hex(flavor.as_bytes()))
+    }
 }

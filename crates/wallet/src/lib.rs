@@ -20,6 +20,7 @@
 //!   §Transactions, §Fees, §Storage).
 
 mod address;
+mod asset;
 mod build;
 mod contract_note;
 mod contracts;
@@ -34,6 +35,10 @@ mod terms;
 mod wallet;
 
 pub use address::{Address, ADDRESS_LENGTH, ADDRESS_PREFIX, ADDRESS_VERSION};
+pub use asset::{
+    asset_record, assets_in_log, check_name, format_units, AssetInfo, AssetMetadata,
+    ASSET_RECORD_TAG, MAX_ASSET_DESCRIPTION, MAX_ASSET_NAME, MAX_DECIMALS,
+};
 pub use build::{Built, Fee, Prepared, FIRST_FEE_ESTIMATE_BYTES};
 pub use contract_note::{
     is_contract_note, open as open_contract_note, seal as seal_contract_note, ContractSecrets,

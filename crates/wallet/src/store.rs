@@ -18,7 +18,8 @@ use crate::note::NoteOpening;
 use crate::seal::SeedRecord;
 use crate::wallet::{Following, State};
 use crate::{
-    Amount, HeldContract, HistoryEntry, HistoryKind, OwnedUtxo, PendingTx, Terms, WalletError,
+    Address, Amount, AssetInfo, AssetMetadata, HeldContract, HistoryEntry, HistoryKind, OwnedUtxo,
+    PendingTx, Terms, WalletError,
 };
 
 /// Single values, by name.
@@ -34,6 +35,9 @@ const CONTRACTS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("contr
 /// Labels of addresses, by address index (absent from files made before
 /// labels: no label).
 const LABELS: TableDefinition<u32, &str> = TableDefinition::new("labels");
+/// flavor → `issuer (32) || LE64 height || metadata` (docs/spec/wallet.md
+/// §Asset metadata); absent in files made before assets had names.
+const ASSETS: TableDefinition<&[u8; 32], &[u8]> = TableDefinition::new("assets");
 
 /// `META` keys.
 const FORMAT: &str = "format";
@@ -205,9 +209,25 @@ impl Store {
             Err(redb::TableError::TableDoesNotExist(_)) => {}
             Err(e) => return Err(WalletError::storage(e)),
         }
+        let mut assets = BTreeMap::new();
+        match txn.open_table(ASSETS) {
+            Ok(table) => {
+                for row in table.iter().map_err(WalletError::storage)? {
+                    let (k, v) = row.map_err(WalletError::storage)?;
+                    let info = decode_asset(v.value())?;
+                    if info.flavor.to_bytes() != *k.value() {
+                        return Err(WalletError::Corrupt("asset stored under another flavor"));
+                    }
+                    assets.insert(*k.value(), info);
+                }
+            }
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(WalletError::storage(e)),
+        }
         drop((meta, txn, db));
         let state = State {
             labels,
+            assets,
             next_index,
             window_ms,
             following,
@@ -264,6 +284,7 @@ impl Store {
         txn.delete_table(HISTORY).map_err(WalletError::storage)?;
         txn.delete_table(CONTRACTS).map_err(WalletError::storage)?;
         txn.delete_table(LABELS).map_err(WalletError::storage)?;
+        txn.delete_table(ASSETS).map_err(WalletError::storage)?;
         write_diff(&txn, &State::default(), state, true)?;
         txn.commit().map_err(WalletError::storage)
     }
@@ -400,6 +421,16 @@ fn write_diff(
             if all || old.labels.get(i) != Some(label) {
                 table
                     .insert(*i, label.as_str())
+                    .map_err(WalletError::storage)?;
+            }
+        }
+    }
+    if all || old.assets != new.assets {
+        let mut table = txn.open_table(ASSETS).map_err(WalletError::storage)?;
+        for (flavor, info) in &new.assets {
+            if all || old.assets.get(flavor) != Some(info) {
+                table
+                    .insert(flavor, encode_asset(info).as_slice())
                     .map_err(WalletError::storage)?;
             }
         }
@@ -551,8 +582,69 @@ fn encode_pending(p: &PendingTx) -> Vec<u8> {
         out.extend_from_slice(&id.to_bytes());
     }
     put_amounts(&mut out, &p.incoming);
+    put_addresses(&mut out, &p.recipients);
+    put_len(&mut out, p.outputs.len());
+    for u in &p.outputs {
+        let record = encode_utxo(u);
+        put_len(&mut out, record.len());
+        out.extend_from_slice(&record);
+    }
     out
 }
+
+/// `issuer (32) || LE64 height || metadata`.
+fn encode_asset(info: &AssetInfo) -> Vec<u8> {
+    let mut out = info.issuer.as_bytes().to_vec();
+    out.extend_from_slice(&info.height.to_le_bytes());
+    out.extend_from_slice(&info.metadata.to_bytes());
+    out
+}
+
+/// [`encode_asset`]'s record, its flavor recomputed from the issuer and
+/// metadata.
+fn decode_asset(bytes: &[u8]) -> Result<AssetInfo, WalletError> {
+    let mut r = Cursor(bytes);
+    let issuer = curve25519_dalek::ristretto::CompressedRistretto(r.array()?);
+    let height = r.u64()?;
+    let raw = r.rest();
+    let metadata =
+        AssetMetadata::from_bytes(raw).map_err(|_| WalletError::Corrupt("asset metadata"))?;
+    let flavor = zkvm::Value::issue_flavor(
+        &zkvm::Predicate::opaque(issuer),
+        &zkvm::Data::Opaque(raw.to_vec()),
+    );
+    Ok(AssetInfo {
+        flavor,
+        issuer,
+        metadata,
+        height,
+    })
+}
+
+/// `LE32 n || n × address (69)`: the recipients of a payment.
+fn put_addresses(out: &mut Vec<u8>, list: &[Address]) {
+    put_len(out, list.len());
+    for a in list {
+        out.extend_from_slice(&a.to_bytes());
+    }
+}
+
+/// [`put_addresses`]' list; empty for a record written before it was kept
+/// (nothing left to read).
+fn read_addresses(r: &mut Cursor<'_>) -> Result<Vec<Address>, WalletError> {
+    if r.0.is_empty() {
+        return Ok(Vec::new());
+    }
+    let n = r.count(ADDRESS_RECORD)?;
+    let mut out = Vec::with_capacity(n);
+    for _ in 0..n {
+        out.push(Address::from_bytes(r.take(ADDRESS_RECORD)?)?);
+    }
+    Ok(out)
+}
+
+/// The encoded size of an address.
+const ADDRESS_RECORD: usize = 69;
 
 fn decode_pending(txid: TxID, bytes: &[u8]) -> Result<PendingTx, WalletError> {
     let mut r = Cursor(bytes);
@@ -567,6 +659,20 @@ fn decode_pending(txid: TxID, bytes: &[u8]) -> Result<PendingTx, WalletError> {
         inputs.push(ContractID::from_bytes(r.array()?));
     }
     let incoming = r.amounts()?;
+    let recipients = read_addresses(&mut r)?;
+    // Records written before the outputs were kept end here.
+    let mut outputs = Vec::new();
+    if !r.0.is_empty() {
+        let k = r.count(4)?;
+        for _ in 0..k {
+            let n = r.len()?;
+            let u = decode_utxo(r.take(n)?)?;
+            if u.height != 0 {
+                return Err(WalletError::Corrupt("a pending output with a height"));
+            }
+            outputs.push(u);
+        }
+    }
     r.finish()?;
     Ok(PendingTx {
         txid,
@@ -576,10 +682,14 @@ fn decode_pending(txid: TxID, bytes: &[u8]) -> Result<PendingTx, WalletError> {
         fee,
         inputs,
         incoming,
+        recipients,
+        outputs,
     })
 }
 
-/// `kind || 0x00 | 0x01 txid || LE64 height || LE64 fee || amounts`.
+/// `kind || 0x00 | 0x01 txid || LE64 height || LE64 fee || amounts ||
+/// LE64 time_ms || addresses`; records written before the last two end
+/// after the amounts.
 fn encode_history(h: &HistoryEntry) -> Vec<u8> {
     let mut out = vec![h.kind.code()];
     match h.txid {
@@ -592,6 +702,8 @@ fn encode_history(h: &HistoryEntry) -> Vec<u8> {
     out.extend_from_slice(&h.height.to_le_bytes());
     out.extend_from_slice(&h.fee.to_le_bytes());
     put_amounts(&mut out, &h.amounts);
+    out.extend_from_slice(&h.time_ms.to_le_bytes());
+    put_addresses(&mut out, &h.counterparties);
     out
 }
 
@@ -606,6 +718,15 @@ fn decode_history(bytes: &[u8]) -> Result<HistoryEntry, WalletError> {
     let height = r.u64()?;
     let fee = r.u64()?;
     let amounts = r.amounts()?;
+    let (time_ms, counterparties) = if r.0.is_empty() {
+        (0, Vec::new())
+    } else {
+        let time_ms = r.u64()?;
+        if r.0.is_empty() {
+            return Err(WalletError::Corrupt("history entry without its addresses"));
+        }
+        (time_ms, read_addresses(&mut r)?)
+    };
     r.finish()?;
     Ok(HistoryEntry {
         kind,
@@ -613,6 +734,8 @@ fn decode_history(bytes: &[u8]) -> Result<HistoryEntry, WalletError> {
         height,
         amounts,
         fee,
+        time_ms,
+        counterparties,
     })
 }
 
@@ -716,6 +839,8 @@ mod tests {
                 qty: 77,
             }],
             fee: 12,
+            time_ms: 1_700_000_000_000,
+            counterparties: vec![crate::Keys::new(crate::Seed::from_bytes([4; 64])).address(0)],
         }
     }
 
@@ -726,7 +851,12 @@ mod tests {
         let mut long = bytes.clone();
         long.push(0);
         assert!(decode_history(&long).is_err());
-        for n in 0..bytes.len() {
+        // A record written before times and counterparties were kept
+        // ends after the amounts.
+        let legacy = bytes.len() - 8 - 4 - 69;
+        let old = decode_history(&bytes[..legacy]).unwrap();
+        assert_eq!((old.time_ms, old.counterparties.len()), (0, 0));
+        for n in (0..bytes.len()).filter(|n| *n != legacy) {
             assert!(decode_history(&bytes[..n]).is_err(), "prefix {n}");
         }
         let mut kind = bytes.clone();

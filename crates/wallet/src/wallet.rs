@@ -18,7 +18,7 @@ use crate::lock::{WalletLock, DEFAULT_LOCK_WAIT};
 use crate::note::{value_and_note, NoteOpening};
 use crate::seal::{Secrets, SeedRecord};
 use crate::store::Store;
-use crate::{Address, OfferTag, WalletError};
+use crate::{Address, AssetInfo, OfferTag, WalletError};
 
 /// Addresses beyond the highest one handed out that scanning still
 /// recognizes (docs/spec/wallet.md §Scanning).
@@ -159,6 +159,12 @@ pub struct HistoryEntry {
     pub amounts: Vec<Amount>,
     /// The fee the wallet paid (0 for received).
     pub fee: u64,
+    /// The including block's timestamp (0 in records written before the
+    /// wallet kept it).
+    pub time_ms: u64,
+    /// Where a payment went: the addresses the wallet paid (empty when not
+    /// known, e.g. for what it received: a payment names no sender).
+    pub counterparties: Vec<Address>,
 }
 
 /// A transaction the wallet built that no block has included yet. Its
@@ -179,6 +185,12 @@ pub struct PendingTx {
     pub inputs: Vec<ContractID>,
     /// What it pays back to the wallet (change, issued assets).
     pub incoming: Vec<Amount>,
+    /// The addresses it pays, each once, for the history.
+    pub recipients: Vec<Address>,
+    /// The wallet's own outputs it creates (change, issued value), height
+    /// 0: a later transaction may spend them before a block includes this
+    /// one (docs/spec/wallet.md §Unconfirmed change).
+    pub outputs: Vec<OwnedUtxo>,
 }
 
 /// The wallet's funds of one flavor.
@@ -259,6 +271,9 @@ pub(crate) struct State {
     pub(crate) contracts: BTreeMap<ContractID, HeldContract>,
     /// Labels of addresses handed out, by index.
     pub(crate) labels: BTreeMap<u32, String>,
+    /// Asset metadata read from the chain, by flavor (docs/spec/wallet.md
+    /// §Asset metadata).
+    pub(crate) assets: BTreeMap<[u8; 32], AssetInfo>,
 }
 
 impl State {
@@ -500,6 +515,25 @@ impl Wallet {
             .pending
             .remove(txid)
             .ok_or(WalletError::NotPending(*txid))?;
+        // Transactions spending its outputs (unconfirmed change) cannot be
+        // included without it: they go too, and so on down.
+        let mut gone: HashSet<ContractID> = p.outputs.iter().map(OwnedUtxo::id).collect();
+        loop {
+            let children: Vec<TxID> = new
+                .pending
+                .values()
+                .filter(|c| c.inputs.iter().any(|i| gone.contains(i)))
+                .map(|c| c.txid)
+                .collect();
+            if children.is_empty() {
+                break;
+            }
+            for id in children {
+                if let Some(c) = new.pending.remove(&id) {
+                    gone.extend(c.outputs.iter().map(OwnedUtxo::id));
+                }
+            }
+        }
         self.commit(new)?;
         Ok(p)
     }
@@ -582,23 +616,80 @@ impl Wallet {
         self.state.labels.get(&index).map(String::as_str)
     }
 
+    /// Records the metadata of an asset this wallet issues without a
+    /// transaction log to carry it (a genesis's funding, docs/spec/wallet.md
+    /// §Asset metadata), so that the wallet shows it by name; its flavor.
+    pub fn remember_own_asset(
+        &mut self,
+        metadata: &crate::AssetMetadata,
+        height: u64,
+    ) -> Result<Scalar, WalletError> {
+        let flavor = self.issuance_flavor(&metadata.to_bytes());
+        let mut new = self.state.clone();
+        new.assets.insert(
+            flavor.to_bytes(),
+            AssetInfo {
+                flavor,
+                issuer: self.keys.issuance_predicate().to_point(),
+                metadata: metadata.clone(),
+                height,
+            },
+        );
+        self.commit(new)?;
+        Ok(flavor)
+    }
+
     /// Forgets everything learned from the chain — the chain state, the
     /// wallet's outputs, held contracts, history and pending transactions —
     /// so that the next [`Wallet::sync`] scans again from the genesis
     /// (docs/spec/wallet.md §Rescan). The seed, the addresses handed out,
-    /// their labels and the settings are kept.
+    /// their labels, the settings and the metadata the wallet recorded of its
+    /// own assets ([`Wallet::remember_own_asset`]) are kept.
     pub fn reset_chain(&mut self) -> Result<(), WalletError> {
+        let own = self.keys.issuance_predicate().to_point();
         let new = State {
             following: None,
             utxos: BTreeMap::new(),
             pending: BTreeMap::new(),
             history: Vec::new(),
             contracts: BTreeMap::new(),
+            // What the chain said is read again; what the wallet recorded
+            // of its own issuances outside any log (a genesis) is kept.
+            assets: self
+                .state
+                .assets
+                .iter()
+                .filter(|(_, a)| a.issuer == own)
+                .map(|(k, a)| (*k, a.clone()))
+                .collect(),
             ..self.state.clone()
         };
         self.store.reset(&new)?;
         self.state = new;
         Ok(())
+    }
+
+    /// Asset metadata seen on the chain, by flavor.
+    pub fn assets(&self) -> impl Iterator<Item = &AssetInfo> {
+        self.state.assets.values()
+    }
+
+    /// The metadata of `flavor`, if an issuance of it logged some.
+    pub fn asset(&self, flavor: &Scalar) -> Option<&AssetInfo> {
+        self.state.assets.get(&flavor.to_bytes())
+    }
+
+    /// The assets whose issuers chose `name`, oldest first (several when
+    /// issuers chose the same name).
+    pub fn assets_named(&self, name: &str) -> Vec<&AssetInfo> {
+        let mut list: Vec<&AssetInfo> = self
+            .state
+            .assets
+            .values()
+            .filter(|a| a.metadata.name == name)
+            .collect();
+        list.sort_by_key(|a| (a.height, a.flavor.to_bytes()));
+        list
     }
 
     /// The number of addresses handed out (indices `0 .. n`).
@@ -650,9 +741,30 @@ impl Wallet {
         self.state.utxos.values()
     }
 
-    /// The pending transactions, by ID.
+    /// The pending transactions, each after those whose outputs it spends
+    /// (so that submitting them in this order never sends a child before
+    /// its parent), else by ID.
     pub fn pending(&self) -> impl Iterator<Item = &PendingTx> {
-        self.state.pending.values()
+        let mut left: Vec<&PendingTx> = self.state.pending.values().collect();
+        let mut ordered: Vec<&PendingTx> = Vec::with_capacity(left.len());
+        while !left.is_empty() {
+            let waiting: HashSet<ContractID> = left
+                .iter()
+                .flat_map(|p| p.outputs.iter().map(OwnedUtxo::id))
+                .collect();
+            let (ready, rest): (Vec<&PendingTx>, Vec<&PendingTx>) = left
+                .into_iter()
+                .partition(|p| !p.inputs.iter().any(|i| waiting.contains(i)));
+            if ready.is_empty() {
+                // A cycle cannot be built (a transaction's outputs depend
+                // on its ID); keep whatever is left rather than loop.
+                ordered.extend(rest);
+                break;
+            }
+            ordered.extend(ready);
+            left = rest;
+        }
+        ordered.into_iter()
     }
 
     /// The confirmed history, oldest first.
@@ -698,7 +810,22 @@ impl Wallet {
             map.insert(u.flavor().to_bytes(), b);
         }
         for p in self.state.pending.values() {
-            for a in &p.incoming {
+            // What comes back to the wallet and no other pending
+            // transaction spends yet (records without their outputs: the
+            // incoming amounts).
+            let incoming: Vec<Amount> = if p.outputs.is_empty() {
+                p.incoming.clone()
+            } else {
+                p.outputs
+                    .iter()
+                    .filter(|u| !locked.contains(&u.id()))
+                    .map(|u| Amount {
+                        flavor: u.flavor(),
+                        qty: u.qty(),
+                    })
+                    .collect()
+            };
+            for a in &incoming {
                 let mut b = entry(&mut map, a.flavor);
                 b.pending += u128::from(a.qty);
                 map.insert(a.flavor.to_bytes(), b);
@@ -740,6 +867,7 @@ impl Wallet {
         }
         let mut new = self.state.clone();
         let height = chain.tip.height;
+        let time_ms = chain.tip.timestamp_ms;
         let mut leaves = Vec::with_capacity(genesis.utxos.len());
         let mut remember = Vec::new();
         let mut received = Vec::new();
@@ -762,6 +890,8 @@ impl Wallet {
                 kind: HistoryKind::Received,
                 txid: None,
                 height,
+                time_ms,
+                counterparties: Vec::new(),
                 amounts: received.clone(),
                 fee: 0,
             });
@@ -789,6 +919,7 @@ impl Wallet {
         let mut pollard = f.pollard.clone();
         let mut new = self.state.clone();
         let height = block.header.height;
+        let time_ms = block.header.timestamp_ms;
         let mut summary = ScanSummary {
             height,
             ..ScanSummary::default()
@@ -798,6 +929,10 @@ impl Wallet {
         // Contracts of this block the wallet has a role in.
         let mut fresh_contracts: Vec<ContractID> = Vec::new();
         for tx in &applied.txs {
+            // Every issuance's metadata, whoever issued: names for all.
+            for info in crate::assets_in_log(&tx.log.0, height) {
+                new.assets.entry(info.flavor.to_bytes()).or_insert(info);
+            }
             let mut spent: Vec<Amount> = Vec::new();
             let mut unlocked: Vec<Amount> = Vec::new();
             // Offers of the wallet this transaction takes: the flavors its
@@ -841,6 +976,8 @@ impl Wallet {
                     kind: p.kind,
                     txid: Some(tx.id),
                     height,
+                    time_ms,
+                    counterparties: p.recipients,
                     amounts: p.amounts,
                     fee: p.fee,
                 })
@@ -861,6 +998,8 @@ impl Wallet {
                     kind: HistoryKind::OfferTaken,
                     txid: Some(tx.id),
                     height,
+                    time_ms,
+                    counterparties: Vec::new(),
                     amounts: paid,
                     fee: 0,
                 })
@@ -869,6 +1008,8 @@ impl Wallet {
                     kind: HistoryKind::Unlocked,
                     txid: Some(tx.id),
                     height,
+                    time_ms,
+                    counterparties: Vec::new(),
                     amounts: if received.is_empty() {
                         unlocked
                     } else {
@@ -881,6 +1022,8 @@ impl Wallet {
                     kind: HistoryKind::Sent,
                     txid: Some(tx.id),
                     height,
+                    time_ms,
+                    counterparties: Vec::new(),
                     amounts: net_spent(&spent, &received, tx.log.fee()),
                     fee: tx.log.fee(),
                 })
@@ -892,6 +1035,8 @@ impl Wallet {
                     kind: HistoryKind::Received,
                     txid: Some(tx.id),
                     height,
+                    time_ms,
+                    counterparties: Vec::new(),
                     amounts: received,
                     fee: 0,
                 })
@@ -900,6 +1045,8 @@ impl Wallet {
                     kind: HistoryKind::Locked,
                     txid: Some(tx.id),
                     height,
+                    time_ms,
+                    counterparties: Vec::new(),
                     amounts: locked,
                     fee: 0,
                 })
@@ -929,14 +1076,31 @@ impl Wallet {
         let live = |i: &ContractID| {
             utxos.contains_key(i) || contracts.get(i).is_some_and(|c| c.spent.is_none())
         };
-        let dead: Vec<TxID> = new
-            .pending
-            .values()
-            .filter(|p| p.tx.header.maxtime_ms <= time || p.inputs.iter().any(|i| !live(i)))
-            .map(|p| p.txid)
-            .collect();
-        for id in &dead {
-            new.pending.remove(id);
+        // An input may also be an output of a pending transaction still
+        // there; dropping a parent drops its children on the next round.
+        let mut dead: Vec<TxID> = Vec::new();
+        loop {
+            let created: HashSet<ContractID> = new
+                .pending
+                .values()
+                .flat_map(|p| p.outputs.iter().map(OwnedUtxo::id))
+                .collect();
+            let now: Vec<TxID> = new
+                .pending
+                .values()
+                .filter(|p| {
+                    p.tx.header.maxtime_ms <= time
+                        || p.inputs.iter().any(|i| !live(i) && !created.contains(i))
+                })
+                .map(|p| p.txid)
+                .collect();
+            if now.is_empty() {
+                break;
+            }
+            for id in &now {
+                new.pending.remove(id);
+            }
+            dead.extend(now);
         }
         summary.dropped = dead;
         new.following = Some(Following { chain, pollard });
@@ -987,6 +1151,25 @@ impl Wallet {
         }
         summary.height = self.height();
         Ok(summary)
+    }
+
+    /// [`Wallet::recognize`] for an output of a transaction the wallet
+    /// builds: to a key already handed out, so nothing is extended.
+    pub(crate) fn recognize_own(&self, output: &Contract) -> Option<OwnedUtxo> {
+        let predicate = output.predicate.to_point();
+        let index = *self.known.get(&predicate.0)?;
+        let (value, note) = value_and_note(output)?;
+        let opening = note.open(self.keys.view_key(), &predicate).ok()?;
+        if !opening.opens(value) {
+            return None;
+        }
+        let contract = Contract::from_bytes(&output.encode_to_vec()).ok()?;
+        Some(OwnedUtxo {
+            contract,
+            opening,
+            key_index: index,
+            height: 0,
+        })
     }
 
     /// If `output` pays the wallet (docs/spec/wallet.md §Scanning): its

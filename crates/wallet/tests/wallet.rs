@@ -107,15 +107,45 @@ fn a_wallet_follows_issues_pays_expires_retires_and_reopens() {
     assert_eq!(balance(&a, zero), (500, 1_000_000, 999_900));
     assert_eq!(balance(&a, gold), (0, 0, 1000));
 
-    // The locked output is not selected again: only 500 is spendable.
-    match a.send(&to_b, 600, zero, 0, &mut rng) {
+    // The locked output is not selected again: 500 confirmed, and the
+    // issuance's unconfirmed change (docs/spec/wallet.md §Unconfirmed
+    // change), can be spent.
+    match a.send(&to_b, 2_000_000, zero, 0, &mut rng) {
         Err(WalletError::InsufficientFunds {
             flavor,
-            needed: 600,
-            available: 500,
+            needed: 2_000_000,
+            available: 1_000_400,
         }) if flavor == zero => {}
         other => panic!("expected insufficient funds, got {other:?}"),
     }
+    // Beyond the 500 confirmed, a payment spends that change, whose
+    // proof it leaves to the node's pool: the returned proof covers the
+    // confirmed input alone.
+    let chained = a.send(&to_b, 600, zero, 0, &mut rng).unwrap();
+    assert_eq!(chained.inputs.len(), 2);
+    assert!(chained.inputs.iter().all(|i| !issued.inputs.contains(i)));
+    let confirmed: Vec<ZkvmHash> = chained
+        .inputs
+        .iter()
+        .filter(|i| a.utxos().any(|u| u.id() == **i))
+        .map(utxo_leaf)
+        .collect();
+    assert_eq!(confirmed.len(), 1);
+    chain
+        .state
+        .utxos
+        .verify(&chained.utxo_proof, &confirmed)
+        .unwrap();
+    assert_eq!(balance(&a, zero), (0, 1_000_500, 999_800));
+    // Parents come first; abandoning the issuance drops the payment that
+    // spends its change.
+    let order: Vec<_> = a.pending().map(|p| p.txid).collect();
+    assert_eq!(order, [issued.txid, chained.txid]);
+    a.abandon(&issued.txid).unwrap();
+    assert_eq!(a.pending().count(), 0);
+    assert_eq!(balance(&a, zero), (1_000_500, 0, 0));
+    let issued = a.issue(1000, b"GOLD", 100, &mut rng).unwrap();
+    assert_eq!(balance(&a, zero), (500, 1_000_000, 999_900));
     let paid = a.send(&to_b, 400, zero, 50, &mut rng).unwrap();
     assert!(paid.inputs.iter().all(|i| !issued.inputs.contains(i)));
     assert_eq!(balance(&a, zero), (0, 1_000_500, 999_950));

@@ -112,7 +112,7 @@ pub fn balance(net: &Devnet, dir: &Path, wallet: Option<&str>, asset: &str, fiel
         .unwrap()
         .iter()
         .find(|x| x["asset"] == asset)
-        .map(|x| x[field].as_str().unwrap().parse().unwrap())
+        .map(|x| u128::from(x[field].as_u64().unwrap()))
         .unwrap_or(0)
 }
 
