@@ -599,6 +599,11 @@ impl ChainHandle {
 
     // ---- Consensus (crate::validator, docs/spec/consensus.md §Node).
 
+    /// The validator key (the block key), on a producing node.
+    pub async fn validator_key(&self) -> Result<Option<musig::SecretKey>, NodeError> {
+        self.run(|c| c.block_key().cloned()).await
+    }
+
     /// Makes the next block from the mempool, verified by construction
     /// (no pool transaction is verified again), without storing it
     /// ([`Chain::propose`]): consensus decides whether it becomes the tip.

@@ -379,6 +379,18 @@ impl Chain {
         )
     }
 
+    /// The block key, which is also this node's validator key when
+    /// consensus decides its blocks (docs/spec/consensus.md §Node).
+    pub fn block_key(&self) -> Option<&SecretKey> {
+        match &self.kind {
+            Kind::Full {
+                block_key: Some(key),
+                ..
+            } => Some(key),
+            _ => None,
+        }
+    }
+
     /// Whether this chain was bootstrapped from a snapshot and keeps no
     /// UTXO forest (see the module doc).
     pub fn is_pruned(&self) -> bool {

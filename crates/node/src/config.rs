@@ -77,6 +77,13 @@ pub struct NodeConfig {
     /// or `"*"` for any (docs/api.md §CORS); empty (the default): no
     /// cross-origin access.
     pub cors_origins: Vec<String>,
+    /// Where this validator's consensus engine listens (a multiaddr, e.g.
+    /// `/ip4/127.0.0.1/tcp/27000`): set, a node holding the block key has
+    /// its blocks decided by the engine (docs/spec/consensus.md §Node)
+    /// rather than made alone; unset (the default), it makes them alone.
+    pub consensus_listen: Option<String>,
+    /// The other validators' consensus addresses (multiaddrs).
+    pub consensus_peers: Vec<String>,
 }
 
 impl Default for NodeConfig {
@@ -105,6 +112,8 @@ impl Default for NodeConfig {
             verify_queue: 256,
             verify_wait_ms: 10_000,
             cors_origins: Vec::new(),
+            consensus_listen: None,
+            consensus_peers: Vec::new(),
         }
     }
 }

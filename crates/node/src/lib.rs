@@ -31,4 +31,4 @@ pub use config::{NodeConfig, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR};
 pub use error::NodeError;
 pub use server::{now_ms, RunningNode};
 pub use store::{BlockReader, StoreError, FOREST_CHECKPOINT_INTERVAL, FORMAT_VERSION};
-pub use validator::NodeApp;
+pub use validator::{NodeApp, Pace};

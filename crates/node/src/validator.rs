@@ -12,10 +12,13 @@
 //!   a validator catching up.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use blockchain::{BlockID, VerifiedBlock};
 use consensus::{App, BoxError, CommitCertificate};
+use tokio::time::Instant;
 
+use crate::network::NetworkHandle;
 use crate::{now_ms, ChainHandle, Import, NodeError};
 
 /// Proposals verified and not decided yet that this application keeps,
@@ -29,14 +32,57 @@ const MAX_PENDING: usize = 16;
 pub struct NodeApp {
     chain: ChainHandle,
     pending: HashMap<BlockID, VerifiedBlock>,
+    pace: Pace,
+    last_decided: Instant,
+    net: Option<NetworkHandle>,
+}
+
+/// How fast a proposer makes blocks. The engine asks for a proposal as
+/// soon as a height starts; without pacing a lone validator would decide
+/// empty blocks as fast as its disk allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pace {
+    /// The least time between a decision and the next proposal.
+    pub block_interval: Duration,
+    /// How long a proposer with an empty pool waits for a transaction
+    /// before proposing an empty block. Keep it well under the engine's
+    /// propose timeout, or the round times out and moves on.
+    pub empty_wait: Duration,
+}
+
+impl Pace {
+    /// No waiting at all (tests).
+    pub const NONE: Pace = Pace {
+        block_interval: Duration::ZERO,
+        empty_wait: Duration::ZERO,
+    };
 }
 
 impl NodeApp {
-    /// The application for `chain`.
-    pub fn new(chain: ChainHandle) -> NodeApp {
+    /// The application for `chain`, proposing at `pace`, announcing the
+    /// blocks it stores on `net` (to followers) if given.
+    pub fn new(chain: ChainHandle, pace: Pace, net: Option<NetworkHandle>) -> NodeApp {
         NodeApp {
             chain,
             pending: HashMap::new(),
+            pace,
+            last_decided: Instant::now(),
+            net,
+        }
+    }
+
+    /// Waits out the pace: the block interval since the last decision,
+    /// then, while the pool is empty, up to the empty wait.
+    async fn wait_for_turn(&self) {
+        tokio::time::sleep_until(self.last_decided + self.pace.block_interval).await;
+        let give_up = Instant::now() + self.pace.empty_wait;
+        let mut watch = self.chain.watch();
+        while watch.borrow().mempool_txs == 0 {
+            match tokio::time::timeout_at(give_up, watch.changed()).await {
+                Ok(Ok(())) => {}
+                // Waited long enough, or the chain stopped: propose now.
+                Ok(Err(_)) | Err(_) => break,
+            }
         }
     }
 
@@ -69,6 +115,7 @@ impl App for NodeApp {
 
     async fn propose(&mut self, height: u64) -> Result<Vec<u8>, BoxError> {
         self.check_next(height)?;
+        self.wait_for_turn().await;
         let verified = self.chain.propose_block(now_ms()).await?;
         let bytes = verified.bytes().to_vec();
         self.keep(verified);
@@ -102,12 +149,22 @@ impl App for NodeApp {
             ))));
         }
         self.pending.clear();
-        match self
+        let block = verified.block().clone();
+        let stored = self
             .chain
             .store_decided(verified, certificate.to_bytes())
-            .await?
-        {
-            Import::Stored(_) | Import::Known => Ok(()),
+            .await?;
+        self.last_decided = Instant::now();
+        match stored {
+            Import::Stored(summary) => {
+                // Followers import it as any block (the block key signed
+                // it: a single validator's key is the block key).
+                if let Some(net) = &self.net {
+                    net.publish_block(block, summary.txids);
+                }
+                Ok(())
+            }
+            Import::Known => Ok(()),
             other => Err(Box::new(NodeError::Server(format!(
                 "a decided block was not stored: {other:?}"
             )))),

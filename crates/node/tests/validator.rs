@@ -19,7 +19,7 @@ use consensus::{
 };
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
-use node::{Chain, ChainHandle, Limits, NodeApp};
+use node::{Chain, ChainHandle, Limits, NodeApp, Pace};
 
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -76,7 +76,7 @@ async fn run_validator(
         network_key,
         key.clone(),
         set.clone(),
-        NodeApp::new(chain.clone()),
+        NodeApp::new(chain.clone(), Pace::NONE, None),
     )
     .await
     .unwrap()
@@ -166,7 +166,7 @@ async fn the_application_refuses_what_it_must() {
     drop(net.init(dir.path()));
     let (chain, _thread) = open(dir.path());
     let key = validator_key(&net);
-    let mut app = NodeApp::new(chain.clone());
+    let mut app = NodeApp::new(chain.clone(), Pace::NONE, None);
     assert_eq!(app.tip_height(), 1);
 
     // Proposing or judging for a height other than the tip's successor.
@@ -207,4 +207,79 @@ async fn the_application_refuses_what_it_must() {
     // A block the block key alone made has no certificate to serve.
     chain.produce_blocking(node::now_ms()).unwrap();
     assert!(app.decided_block(3).await.unwrap().is_none());
+}
+
+/// A validating node (the engine deciding its blocks) and a follower:
+/// a payment submitted to the follower is decided, the follower imports
+/// the decided blocks, both agree at every height, and the validator
+/// stores a certificate for each.
+#[test]
+fn a_validating_node_decides_what_a_follower_relays() {
+    use common::node_config;
+    use common::peer::{listen_addr, wait_for};
+    use node::{Client, RunningNode};
+
+    let mut net = Net::new(2);
+    let (vdir, fdir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    drop(net.init(vdir.path()));
+    let path = vdir.path().join("chain.redb");
+    let mut config = node_config(vdir.path(), vec![], 100);
+    config.target_peers = 0;
+    config.consensus_listen = Some(format!("/ip4/127.0.0.1/tcp/{}", free_port()));
+    let v = RunningNode::start(config, move || Chain::open(&path, Limits::default())).unwrap();
+
+    let path = fdir.path().join("chain.redb");
+    drop(Chain::init(&path, net.genesis.clone(), None, Limits::default()).unwrap());
+    let mut config = node_config(fdir.path(), vec![listen_addr(&v).to_string()], 100);
+    config.target_peers = 0;
+    let f = RunningNode::start(config, move || Chain::open(&path, Limits::default())).unwrap();
+    wait_for("peers to connect", 20, || {
+        f.network().info().peers.len() >= 1
+    });
+    // Subscriptions travel after the connection; give the mesh a heartbeat.
+    std::thread::sleep(Duration::from_secs(2));
+
+    let (tx, _) = net.pay(0, 5);
+    Client::new(&f.url())
+        .unwrap()
+        .submit(&tx.to_bytes())
+        .unwrap();
+    let txid = zkvm::Verifier::precompute(&tx).unwrap().id;
+    let confirmed = |n: &RunningNode| {
+        n.chain()
+            .unwrap()
+            .tx_blocking(txid)
+            .unwrap()
+            .is_some_and(|r| r.location.is_some())
+    };
+    wait_for("the payment decided on both nodes", 60, || {
+        confirmed(&v) && confirmed(&f)
+    });
+    let (vc, fc) = (v.chain().unwrap().clone(), f.chain().unwrap().clone());
+    wait_for("the follower at the validator's tip", 30, || {
+        fc.view().height() >= vc.view().height()
+    });
+    let top = vc.view().height().min(fc.view().height());
+    assert!(top >= 2);
+    let key = validator_key(&net);
+    let set = set_of(&key);
+    let ids = check_certificates(&vc, &set);
+    for h in 2..=top {
+        let a = vc.blocks().block_bytes(h).unwrap().unwrap();
+        let b = fc.blocks().block_bytes(h).unwrap().unwrap();
+        assert_eq!(a, b, "the nodes differ at height {h}");
+        assert_eq!(
+            Block::from_bytes(&a).unwrap().header.id(),
+            ids[(h - 2) as usize]
+        );
+    }
+    assert!(vdir
+        .path()
+        .join("consensus")
+        .join("wal")
+        .join("consensus.wal")
+        .exists());
+    drop((vc, fc));
+    f.stop().unwrap();
+    v.stop().unwrap();
 }
