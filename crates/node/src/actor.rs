@@ -113,6 +113,9 @@ impl Counters {
     }
 }
 
+/// A decided block's stored encoding and its encoded commit certificate.
+pub type Decided = (Vec<u8>, Vec<u8>);
+
 /// What became of a block offered for import.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Import {
@@ -672,7 +675,7 @@ impl ChainHandle {
 
     /// The stored block at `height` and its encoded commit certificate,
     /// when both exist (a block the block key alone made has none).
-    pub fn decided(&self, height: u64) -> Result<Option<(Vec<u8>, Vec<u8>)>, NodeError> {
+    pub fn decided(&self, height: u64) -> Result<Option<Decided>, NodeError> {
         let Some(certificate) = self.blocks.certificate_bytes(height)? else {
             return Ok(None);
         };
