@@ -60,6 +60,15 @@ pub struct NodeArgs {
     /// replaces, FEE/BYTES (default 1/2000).
     #[arg(long, value_name = "FEE/BYTES", value_parser = blockchain::parse_fee_rate)]
     pub incremental_relay_fee_rate: Option<FeeRate>,
+    /// Have the consensus engine decide this node's blocks, listening on
+    /// this multiaddr (e.g. /ip4/127.0.0.1/tcp/27000); the node must hold
+    /// the block key, its validator key (docs/spec/consensus.md §Node).
+    #[arg(long, value_name = "MULTIADDR")]
+    pub consensus_listen: Option<String>,
+    /// Another validator's consensus address, a multiaddr (repeatable;
+    /// added to the file's list).
+    #[arg(long = "consensus-peer", value_name = "MULTIADDR")]
+    pub consensus_peers: Vec<String>,
 }
 
 impl NodeArgs {
@@ -100,6 +109,11 @@ impl NodeArgs {
         if let Some(rate) = self.incremental_relay_fee_rate {
             c.incremental_relay_fee_rate = rate;
         }
+        if let Some(addr) = &self.consensus_listen {
+            c.consensus_listen = Some(addr.clone());
+        }
+        c.consensus_peers
+            .extend(self.consensus_peers.iter().cloned());
         c.validate()?;
         Ok(c)
     }

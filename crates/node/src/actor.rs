@@ -113,6 +113,9 @@ impl Counters {
     }
 }
 
+/// A decided block's stored encoding and its encoded commit certificate.
+pub type Decided = (Vec<u8>, Vec<u8>);
+
 /// What became of a block offered for import.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Import {
@@ -595,6 +598,93 @@ impl ChainHandle {
             Some(summary) => Ok(Import::Stored(summary)),
             None => Ok(Import::Known),
         }
+    }
+
+    // ---- Consensus (crate::validator, docs/spec/consensus.md §Node).
+
+    /// The validator key (the block key), on a producing node.
+    pub async fn validator_key(&self) -> Result<Option<musig::SecretKey>, NodeError> {
+        self.run(|c| c.block_key().cloned()).await
+    }
+
+    /// Makes the next block from the mempool, verified by construction
+    /// (no pool transaction is verified again), without storing it
+    /// ([`Chain::propose`]): consensus decides whether it becomes the tip.
+    pub async fn propose_block(&self, now_ms: u64) -> Result<VerifiedBlock, NodeError> {
+        self.run(move |c| c.propose(now_ms)).await?
+    }
+
+    /// Stage 1 of import for a proposed block (docs/spec/blockchain.md
+    /// §Apply block, Two stages): decoded and verified in full on the
+    /// blocking pool against the tip's state, skipping the transactions
+    /// the mempool verified already; nothing is stored. A block that is
+    /// not the tip's successor is [`BlockchainError::BadHeight`].
+    pub async fn verify_proposal(&self, bytes: Vec<u8>) -> Result<VerifiedBlock, NodeError> {
+        let decoded = tokio::task::spawn_blocking(move || {
+            let block = Block::from_bytes(&bytes)?;
+            let witnesses: Vec<[u8; 32]> = block.txs.iter().map(witness_hash).collect();
+            Ok::<_, BlockchainError>((block, bytes, witnesses))
+        })
+        .await
+        .map_err(|e| NodeError::Server(format!("block decoding failed: {e}")))??;
+        let (block, bytes, witnesses) = decoded;
+        let (block, state, known) = self
+            .run(move |c| {
+                c.state().check_header(&block.header)?;
+                Ok::<_, NodeError>((block, c.state().clone(), c.known_verified(&witnesses)))
+            })
+            .await??;
+        let verified = tokio::task::spawn_blocking(move || {
+            VerifiedBlock::verify_decoded(block, bytes, &state, &known)
+        })
+        .await
+        .map_err(|e| NodeError::Server(format!("block verification failed: {e}")))??;
+        Ok(verified)
+    }
+
+    /// Stage 2 for a decided block: stores it as the new tip with its
+    /// encoded commit certificate, in one database transaction
+    /// ([`Chain::import_decided`]). [`Import::Known`] if the tip reached
+    /// its height meanwhile.
+    pub async fn store_decided(
+        &self,
+        verified: VerifiedBlock,
+        certificate: Vec<u8>,
+    ) -> Result<Import, NodeError> {
+        let height = verified.header().height;
+        let (here, txs) = (verified.verified_here(), verified.applied().txs.len());
+        let counters = self.counters.clone();
+        let stored = self
+            .run(move |c| {
+                if c.state().tip.height >= height {
+                    return Ok::<_, NodeError>(None);
+                }
+                let summary = c.import_decided(verified, &certificate)?;
+                counters.count(here, txs);
+                Ok(Some(summary))
+            })
+            .await??;
+        match stored {
+            Some(summary) => {
+                self.metrics.block_accepted(BlockSource::Produced);
+                Ok(Import::Stored(summary))
+            }
+            None => Ok(Import::Known),
+        }
+    }
+
+    /// The stored block at `height` and its encoded commit certificate,
+    /// when both exist (a block the block key alone made has none).
+    pub fn decided(&self, height: u64) -> Result<Option<Decided>, NodeError> {
+        let Some(certificate) = self.blocks.certificate_bytes(height)? else {
+            return Ok(None);
+        };
+        let Some(block) = self.blocks.block_bytes(height)? else {
+            return Err(NodeError::Corrupt(format!(
+                "a certificate without its block at height {height}"
+            )));
+        };
+        Ok(Some((block, certificate)))
     }
 
     /// Makes, stores and returns the next block from the mempool if it

@@ -379,6 +379,18 @@ impl Chain {
         )
     }
 
+    /// The block key, which is also this node's validator key when
+    /// consensus decides its blocks (docs/spec/consensus.md §Node).
+    pub fn block_key(&self) -> Option<&SecretKey> {
+        match &self.kind {
+            Kind::Full {
+                block_key: Some(key),
+                ..
+            } => Some(key),
+            _ => None,
+        }
+    }
+
     /// Whether this chain was bootstrapped from a snapshot and keeps no
     /// UTXO forest (see the module doc).
     pub fn is_pruned(&self) -> bool {
@@ -618,6 +630,18 @@ impl Chain {
     /// [`Chain::produce_block`], returning the block too (to announce it
     /// without reading it back).
     pub fn produce(&mut self, now_ms: u64) -> Result<Produced, NodeError> {
+        let made = self.propose(now_ms)?;
+        let block = made.block().clone();
+        let summary = self.import(made)?;
+        Ok(Produced { summary, block })
+    }
+
+    /// A block for consensus to decide (docs/spec/consensus.md §Node,
+    /// Propose): made from the mempool's best transactions as
+    /// [`Chain::produce`] makes it, so none is verified again, but not
+    /// stored: it becomes the tip only once decided, through
+    /// [`Chain::import_decided`].
+    pub fn propose(&mut self, now_ms: u64) -> Result<VerifiedBlock, NodeError> {
         self.flush();
         self.check_healthy()?;
         let Kind::Full {
@@ -634,12 +658,9 @@ impl Chain {
             .into_iter()
             .map(|e| (e.tx().clone(), e.verified().clone()))
             .collect();
-        let made = self
+        Ok(self
             .state
-            .make_verified_block(forest, txs, timestamp, key)?;
-        let block = made.block().clone();
-        let summary = self.import(made)?;
-        Ok(Produced { summary, block })
+            .make_verified_block(forest, txs, timestamp, key)?)
     }
 
     /// The verified results the mempool holds for these witness hashes:
@@ -671,6 +692,26 @@ impl Chain {
     /// then moves the state, forest and mempool to it. A pruned chain
     /// moves only its state.
     pub fn import(&mut self, verified: VerifiedBlock) -> Result<BlockSummary, NodeError> {
+        self.import_with(verified, None)
+    }
+
+    /// [`Chain::import`] of a block consensus decided: its encoded commit
+    /// certificate is stored with it, in the same database transaction
+    /// (docs/spec/consensus.md §Node), so the store never holds a decided
+    /// block without the proof of its decision.
+    pub fn import_decided(
+        &mut self,
+        verified: VerifiedBlock,
+        certificate: &[u8],
+    ) -> Result<BlockSummary, NodeError> {
+        self.import_with(verified, Some(certificate))
+    }
+
+    fn import_with(
+        &mut self,
+        verified: VerifiedBlock,
+        certificate: Option<&[u8]>,
+    ) -> Result<BlockSummary, NodeError> {
         // The pool's deferred writes go first: the block's commit removes
         // what it includes.
         self.flush();
@@ -715,6 +756,7 @@ impl Chain {
             delta: &delta,
             forest: checkpoint,
             mempool_removed: &removed,
+            certificate,
         };
         if let Err(e) = self.store.commit_block(&commit) {
             // Only a full chain's memory is then ahead of the file.

@@ -80,6 +80,13 @@ pub struct NodeConfig {
     /// Serve the block explorer's pages at `/` on the API address
     /// (docs/explorer.md); `false` leaves only the JSON API.
     pub explorer: bool,
+    /// Where this validator's consensus engine listens (a multiaddr, e.g.
+    /// `/ip4/127.0.0.1/tcp/27000`): set, a node holding the block key has
+    /// its blocks decided by the engine (docs/spec/consensus.md §Node)
+    /// rather than made alone; unset (the default), it makes them alone.
+    pub consensus_listen: Option<String>,
+    /// The other validators' consensus addresses (multiaddrs).
+    pub consensus_peers: Vec<String>,
 }
 
 impl Default for NodeConfig {
@@ -109,6 +116,8 @@ impl Default for NodeConfig {
             verify_wait_ms: 10_000,
             cors_origins: Vec::new(),
             explorer: true,
+            consensus_listen: None,
+            consensus_peers: Vec::new(),
         }
     }
 }

@@ -71,6 +71,10 @@ pub enum NodeError {
     /// prove inputs with, and no blocks below its snapshot.
     #[error("this node bootstrapped from a snapshot and keeps no UTXO set: {0}")]
     Pruned(&'static str),
+    /// Consensus refused something (a certificate, a validator set), or
+    /// its engine failed.
+    #[error("consensus: {0}")]
+    Consensus(#[from] consensus::ConsensusError),
     /// The peer-to-peer network failed or a peer answered badly.
     #[error("network: {0}")]
     Network(String),

@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod network;
 mod server;
 mod store;
+mod validator;
 
 pub use actor::{ChainHandle, ChainView, Import, ImportStats, PoolEntry, Produced};
 pub use admission::{Admission, AdmissionSettings, AdmissionStats, Admitted};
@@ -31,3 +32,4 @@ pub use config::{NodeConfig, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR};
 pub use error::NodeError;
 pub use server::{now_ms, RunningNode};
 pub use store::{BlockReader, StoreError, FOREST_CHECKPOINT_INTERVAL, FORMAT_VERSION};
+pub use validator::{NodeApp, Pace};

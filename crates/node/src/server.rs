@@ -47,7 +47,11 @@ async fn serve_parts(
     (stop_tx, stop_rx): (watch::Sender<bool>, watch::Receiver<bool>),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), NodeError> {
-    let producer = chain.view().producer.then(|| {
+    let engine = match (&config.consensus_listen, chain.view().producer) {
+        (Some(listen), true) => Some(start_validator(&chain, config, listen, &net).await?),
+        _ => None,
+    };
+    let producer = (chain.view().producer && engine.is_none()).then(|| {
         tokio::spawn(produce(
             chain.clone(),
             Some(net.clone()),
@@ -79,6 +83,9 @@ async fn serve_parts(
     info!(%addr, "API listening");
     serve_http(listener, app, config.request_read_timeout(), shutdown).await;
     let _ = stop_tx.send(true);
+    if let Some(engine) = engine {
+        engine.stop().await;
+    }
     if let Some(p) = producer {
         let _ = p.await;
     }
@@ -149,6 +156,63 @@ async fn serve_http(
     let _ = closing_tx.send(true);
     drop(open);
     open_tx.closed().await;
+}
+
+/// Starts this node's consensus engine (docs/spec/consensus.md §Node):
+/// its validator key is the block key, the validator set the genesis's
+/// (the signers key alone, power 1, until the genesis carries a
+/// validators section), its WAL in `<data_dir>/consensus`. Blocks are then
+/// decided by the engine and announced to followers as they are stored.
+async fn start_validator(
+    chain: &ChainHandle,
+    config: &NodeConfig,
+    listen: &str,
+    net: &NetworkHandle,
+) -> Result<consensus::Running, NodeError> {
+    let key = chain.validator_key().await?.ok_or(NodeError::NotProducer)?;
+    let genesis = chain.genesis();
+    let set = consensus::ValidatorSet::new(vec![consensus::Validator::new(
+        consensus::ValidatorKey::new(genesis.signers)?,
+        1,
+    )?])?;
+    let addr = |a: &str| {
+        a.parse::<consensus::Multiaddr>()
+            .map_err(|e| NodeError::Config(format!("consensus address {a}: {e}")))
+    };
+    let peers = config
+        .consensus_peers
+        .iter()
+        .map(|p| addr(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let engine_config = consensus::Config {
+        chain: consensus::ChainId::from_genesis(chain.view().state.initial.id()),
+        moniker: config.data_dir.display().to_string(),
+        home: config.data_dir.join("consensus"),
+        listen: addr(listen)?,
+        peers,
+        timeouts: consensus::Timeouts::default(),
+    };
+    // The engine's network identity is its own, fresh at each start: its
+    // peers are dialled by address, and votes are signed by the validator
+    // key, not by this one.
+    let mut seed = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut seed);
+    let network_key = consensus::NetworkKeypair::ed25519_from_bytes(seed)
+        .map_err(|e| NodeError::Server(format!("consensus network key: {e}")))?;
+    let timeouts = engine_config.timeouts;
+    let pace = crate::Pace {
+        block_interval: config.block_interval(),
+        // At most half the propose timeout: an empty proposal still
+        // arrives in time. The engine decides a block at every height, so
+        // "never an empty block" (0) cannot hold: it waits the most.
+        empty_wait: match config.empty_block_interval_ms {
+            0 => timeouts.propose / 2,
+            ms => (timeouts.propose / 2).min(Duration::from_millis(ms)),
+        },
+    };
+    let app = crate::NodeApp::new(chain.clone(), pace, Some(net.clone()));
+    info!(listen, "consensus engine starting");
+    Ok(consensus::start(engine_config, network_key, key, set, app).await?)
 }
 
 /// The block producer: every `interval`, a block if the mempool holds

@@ -109,6 +109,8 @@ pub struct BlockCommit<'a> {
     /// Mempool transactions the block removed (included, conflicting,
     /// expired).
     pub mempool_removed: &'a [TxID],
+    /// The block's commit certificate (encoded) when consensus decided it.
+    pub certificate: Option<&'a [u8]>,
 }
 
 /// What [`Store::load`] reads back to restart a node.
@@ -195,6 +197,16 @@ impl BlockReader {
         Ok(t.get(height).map_err(StoreError::db)?.map(|v| f(v.value())))
     }
 
+    /// The encoded commit certificate of the block at `height`, if
+    /// consensus decided it (blocks made by the block key alone have none).
+    pub fn certificate_bytes(&self, height: u64) -> Result<Option<Vec<u8>>, NodeError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let t = r.open_table(CERTIFICATES).map_err(StoreError::db)?;
+        Ok(t.get(height)
+            .map_err(StoreError::db)?
+            .map(|v| v.value().to_vec()))
+    }
+
     /// The stored block at `height`, decoded.
     pub fn block(&self, height: u64) -> Result<Option<Block>, NodeError> {
         self.block_bytes(height)?
@@ -274,7 +286,7 @@ fn check_format(db: &Database) -> Result<(), StoreError> {
     }
     tracing::info!(from = found, to = FORMAT_VERSION, "converting the database");
     let w = db.begin_write().map_err(StoreError::db)?;
-    {
+    if found < 2 {
         // 1 to 2: each block's txids, from the txs index.
         let txs = w.open_table(TXS).map_err(StoreError::db)?;
         let mut by_block: std::collections::BTreeMap<u64, Vec<(u32, [u8; 32])>> =
@@ -295,6 +307,10 @@ fn check_format(db: &Database) -> Result<(), StoreError> {
                 .insert(height, flat.as_slice())
                 .map_err(StoreError::db)?;
         }
+    }
+    {
+        // 2 to 3: the certificates table, empty (earlier blocks have none).
+        w.open_table(CERTIFICATES).map_err(StoreError::db)?;
         let mut meta = w.open_table(META).map_err(StoreError::db)?;
         meta.insert(FORMAT, FORMAT_VERSION.to_le_bytes().as_slice())
             .map_err(StoreError::db)?;
@@ -364,6 +380,7 @@ impl Store {
             w.open_table(BLOCK_IDS).map_err(StoreError::db)?;
             w.open_table(TXS).map_err(StoreError::db)?;
             w.open_table(BLOCK_TXIDS).map_err(StoreError::db)?;
+            w.open_table(CERTIFICATES).map_err(StoreError::db)?;
             w.open_table(DELTAS).map_err(StoreError::db)?;
             w.open_table(MEMPOOL).map_err(StoreError::db)?;
             let mut contracts = w.open_table(CONTRACTS).map_err(StoreError::db)?;
@@ -509,6 +526,12 @@ impl Store {
             lists
                 .insert(height, flat.as_slice())
                 .map_err(StoreError::db)?;
+            if let Some(certificate) = c.certificate {
+                let mut certificates = w.open_table(CERTIFICATES).map_err(StoreError::db)?;
+                certificates
+                    .insert(height, certificate)
+                    .map_err(StoreError::db)?;
+            }
             let mut contracts = w.open_table(CONTRACTS).map_err(StoreError::db)?;
             let mut tags = w.open_table(CONTRACT_TAGS).map_err(StoreError::db)?;
             let txs: Vec<(TxID, &TxLog)> = c
@@ -1136,6 +1159,29 @@ mod tests {
         let meta = r.open_table(META).unwrap();
         let format = meta.get(FORMAT).unwrap().unwrap().value().to_vec();
         assert_eq!(format, FORMAT_VERSION.to_le_bytes().to_vec());
+        drop((meta, r, db));
+
+        // A version-2 database (no certificates table) is converted on
+        // open: the table is made, empty, and the block is still there.
+        let db = Database::open(&path).unwrap();
+        let w = db.begin_write().unwrap();
+        assert!(w.delete_table(CERTIFICATES).unwrap());
+        {
+            let mut meta = w.open_table(META).unwrap();
+            meta.insert(FORMAT, 2u32.to_le_bytes().as_slice()).unwrap();
+        }
+        w.commit().unwrap();
+        drop(db);
+        let store = Store::open(&path).unwrap();
+        let blocks = store.block_reader();
+        assert!(blocks.certificate_bytes(2).unwrap().is_none());
+        assert_eq!(blocks.block_txids(2).unwrap().unwrap(), b.txids);
+        drop((store, blocks));
+        let db = Database::open(&path).unwrap();
+        let r = db.begin_read().unwrap();
+        let meta = r.open_table(META).unwrap();
+        let format = meta.get(FORMAT).unwrap().unwrap().value().to_vec();
+        assert_eq!(format, 3u32.to_le_bytes().to_vec());
     }
 
     /// A database of another layout version is refused on open, with the

@@ -13,8 +13,10 @@ use redb::TableDefinition;
 /// Versions: 1, the tables below but `block_txids` (databases written
 /// before the version was stored have it; their contract index is built on
 /// open if missing); 2 adds `block_txids`, which opening a version-1
-/// database fills from the `txs` index.
-pub const FORMAT_VERSION: u32 = 2;
+/// database fills from the `txs` index; 3 adds `certificates`, empty in a
+/// converted database (blocks stored before consensus have none: they were
+/// proven by the block key's signature alone).
+pub const FORMAT_VERSION: u32 = 3;
 
 /// The oldest layout this node converts to [`FORMAT_VERSION`] on open.
 pub(super) const OLDEST_CONVERTED: u32 = 1;
@@ -29,6 +31,10 @@ pub(super) const BLOCK_IDS: TableDefinition<[u8; 32], u64> = TableDefinition::ne
 /// Each block's transaction IDs, in order (32 bytes each), written with
 /// the block: its listing needs no VM run.
 pub(super) const BLOCK_TXIDS: TableDefinition<u64, &[u8]> = TableDefinition::new("block_txids");
+/// Each decided block's commit certificate (docs/spec/consensus.md
+/// §Commit certificate, its strict encoding) by height, written in the
+/// same transaction as the block.
+pub(super) const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certificates");
 /// Each confirmed transaction's block height and position.
 pub(super) const TXS: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("txs");
 /// Each block's UTXO changes: additions then deletions (see [`Delta`]).

@@ -1,0 +1,109 @@
+//! `zkvm devnet` with its blocks decided by the consensus engine (one
+//! validator, the devnet's block key; docs/spec/consensus.md §Node), run
+//! as the built binary: a payment is decided; `kill -9` while deciding,
+//! restarted on the same data directory (store and WAL) three times, the
+//! chain never goes back, nothing accepted is lost, and deciding resumes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::Devnet;
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn height(net: &Devnet) -> u64 {
+    net.ok(&["chain", "status"])["height"].as_u64().unwrap()
+}
+
+/// Waits (bounded) until the chain passes `above`.
+fn wait_above(net: &Devnet, above: u64) -> u64 {
+    let start = Instant::now();
+    loop {
+        let h = height(net);
+        if h > above {
+            return h;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "stuck at height {h}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_consensus_devnet_decides_payments_and_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "block_interval_ms = 20\nempty_block_interval_ms = 50\n\
+         consensus_listen = \"/ip4/127.0.0.1/tcp/{}\"\n",
+        free_port()
+    );
+    let mut net = Devnet::start(dir.path(), &config);
+    let bob_file = dir.path().join("bob.redb");
+    let bob = bob_file.to_str().unwrap().to_string();
+    net.ok(&["wallet", "--wallet", &bob, "new"]);
+    let bob_addr = net.ok(&["wallet", "--wallet", &bob, "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let sent = net.ok(&[
+        "wallet", "send", "--to", &bob_addr, "--qty", "3", "--fee", "1", "--wait",
+    ]);
+    assert_eq!(sent["status"], "confirmed", "{sent}");
+    let mut txids = vec![sent["txid"].as_str().unwrap().to_string()];
+    let mut last = wait_above(&net, 1);
+
+    for round in 0..3u64 {
+        let sent = net.ok(&[
+            "wallet", "send", "--to", &bob_addr, "--qty", "1", "--fee", "1",
+        ]);
+        txids.push(sent["txid"].as_str().unwrap().to_string());
+        std::thread::sleep(Duration::from_millis(41 * (round + 1)));
+        let dir_path = net.dir.clone();
+        net.kill();
+
+        net = Devnet::start(&dir_path, &config);
+        let h = height(&net);
+        assert!(h >= last, "height went back: {h} < {last}");
+        for id in &txids {
+            let tx = net.ok(&["chain", "tx", id]);
+            assert!(
+                tx["status"] == "confirmed" || tx["status"] == "pending",
+                "{tx}"
+            );
+        }
+        // Deciding resumes above what was stored before the kill.
+        last = wait_above(&net, h);
+        let start = Instant::now();
+        while !net.ok(&["chain", "mempool"])["txs"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+        {
+            assert!(start.elapsed() < Duration::from_secs(60));
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    // A fresh light client verifies every block from the genesis, and Bob
+    // holds every payment.
+    let fresh = dir.path().join("fresh.redb");
+    let fresh = fresh.to_str().unwrap();
+    net.ok(&["wallet", "--wallet", fresh, "new"]);
+    let synced = net.ok(&["wallet", "--wallet", fresh, "balance"]);
+    assert!(synced["height"].as_u64().unwrap() >= last);
+    let balance = net.ok(&["wallet", "--wallet", &bob, "balance"]);
+    let native = balance["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["asset"] == "native")
+        .map(|b| b["spendable"].as_str().unwrap().parse::<u64>().unwrap())
+        .unwrap_or(0);
+    assert_eq!(native, 6);
+}

@@ -1,0 +1,184 @@
+//! The node as a consensus application (docs/spec/consensus.md §Node):
+//! Malachite's engine asks, this answers through the [`ChainHandle`].
+//!
+//! - **Propose** builds a block from the verified pool without storing it
+//!   (no pool transaction is verified again).
+//! - **Validate** is stage 1 of import against the tip (size, time, every
+//!   transaction), storing nothing: the engine votes while it runs.
+//! - **Commit** is stage 2: the decided block's received bytes and its
+//!   certificate go to the store in one transaction. The block verified
+//!   by propose or validate is reused, so a decided block is verified once.
+//! - **Decided block** reads a stored block and its certificate back, for
+//!   a validator catching up.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use blockchain::{BlockID, VerifiedBlock};
+use consensus::{App, BoxError, CommitCertificate};
+use tokio::time::Instant;
+
+use crate::network::NetworkHandle;
+use crate::{now_ms, ChainHandle, Import, NodeError};
+
+/// Proposals verified and not decided yet that this application keeps,
+/// at most: one per round in practice; the bound only caps memory if the
+/// engine goes through many rounds at one height.
+const MAX_PENDING: usize = 16;
+
+/// The node's [`consensus::App`]: the chain handle, and the blocks
+/// verified at the height being decided, by block ID.
+#[derive(Debug)]
+pub struct NodeApp {
+    chain: ChainHandle,
+    pending: HashMap<BlockID, VerifiedBlock>,
+    pace: Pace,
+    last_decided: Instant,
+    net: Option<NetworkHandle>,
+}
+
+/// How fast a proposer makes blocks. The engine asks for a proposal as
+/// soon as a height starts; without pacing a lone validator would decide
+/// empty blocks as fast as its disk allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pace {
+    /// The least time between a decision and the next proposal.
+    pub block_interval: Duration,
+    /// How long a proposer with an empty pool waits for a transaction
+    /// before proposing an empty block. Keep it well under the engine's
+    /// propose timeout, or the round times out and moves on.
+    pub empty_wait: Duration,
+}
+
+impl Pace {
+    /// No waiting at all (tests).
+    pub const NONE: Pace = Pace {
+        block_interval: Duration::ZERO,
+        empty_wait: Duration::ZERO,
+    };
+}
+
+impl NodeApp {
+    /// The application for `chain`, proposing at `pace`, announcing the
+    /// blocks it stores on `net` (to followers) if given.
+    pub fn new(chain: ChainHandle, pace: Pace, net: Option<NetworkHandle>) -> NodeApp {
+        NodeApp {
+            chain,
+            pending: HashMap::new(),
+            pace,
+            last_decided: Instant::now(),
+            net,
+        }
+    }
+
+    /// Waits out the pace: the block interval since the last decision,
+    /// then, while the pool is empty, up to the empty wait.
+    async fn wait_for_turn(&self) {
+        tokio::time::sleep_until(self.last_decided + self.pace.block_interval).await;
+        let give_up = Instant::now() + self.pace.empty_wait;
+        let mut watch = self.chain.watch();
+        while watch.borrow().mempool_txs == 0 {
+            match tokio::time::timeout_at(give_up, watch.changed()).await {
+                Ok(Ok(())) => {}
+                // Waited long enough, or the chain stopped: propose now.
+                Ok(Err(_)) | Err(_) => break,
+            }
+        }
+    }
+
+    /// Refuses work for a height other than the tip's successor: the
+    /// engine runs one height past the tip, and a mismatch means the tip
+    /// moved another way (then this round's answer is moot).
+    fn check_next(&self, height: u64) -> Result<(), NodeError> {
+        let next = self.chain.view().height() + 1;
+        if height != next {
+            return Err(NodeError::Chain(blockchain::BlockchainError::BadHeight {
+                expected: next,
+                got: height,
+            }));
+        }
+        Ok(())
+    }
+
+    fn keep(&mut self, verified: VerifiedBlock) {
+        if self.pending.len() >= MAX_PENDING {
+            self.pending.clear();
+        }
+        self.pending.insert(verified.id(), verified);
+    }
+}
+
+impl App for NodeApp {
+    fn tip_height(&self) -> u64 {
+        self.chain.view().height()
+    }
+
+    async fn propose(&mut self, height: u64) -> Result<Vec<u8>, BoxError> {
+        self.check_next(height)?;
+        self.wait_for_turn().await;
+        let verified = self.chain.propose_block(now_ms()).await?;
+        let bytes = verified.bytes().to_vec();
+        self.keep(verified);
+        Ok(bytes)
+    }
+
+    async fn validate(&mut self, height: u64, block: &[u8]) -> Result<(), BoxError> {
+        self.check_next(height)?;
+        let verified = self.chain.verify_proposal(block.to_vec()).await?;
+        self.keep(verified);
+        Ok(())
+    }
+
+    async fn commit(
+        &mut self,
+        block: Vec<u8>,
+        certificate: CommitCertificate,
+    ) -> Result<(), BoxError> {
+        let id = certificate.block_id();
+        let verified = match self.pending.remove(&id) {
+            // The bytes we verified are the bytes decided: the ID names
+            // them (the header commits to the transactions).
+            Some(v) if v.bytes() == block.as_slice() => v,
+            // Decided without our vote on it (we were behind or timed out).
+            _ => self.chain.verify_proposal(block).await?,
+        };
+        if verified.id() != id {
+            return Err(Box::new(NodeError::Corrupt(format!(
+                "the decided block is {}, the certificate names {id}",
+                verified.id()
+            ))));
+        }
+        self.pending.clear();
+        let block = verified.block().clone();
+        let stored = self
+            .chain
+            .store_decided(verified, certificate.to_bytes())
+            .await?;
+        self.last_decided = Instant::now();
+        match stored {
+            Import::Stored(summary) => {
+                // Followers import it as any block (the block key signed
+                // it: a single validator's key is the block key).
+                if let Some(net) = &self.net {
+                    net.publish_block(block, summary.txids);
+                }
+                Ok(())
+            }
+            Import::Known => Ok(()),
+            other => Err(Box::new(NodeError::Server(format!(
+                "a decided block was not stored: {other:?}"
+            )))),
+        }
+    }
+
+    async fn decided_block(
+        &mut self,
+        height: u64,
+    ) -> Result<Option<(Vec<u8>, CommitCertificate)>, BoxError> {
+        let Some((block, certificate)) = self.chain.decided(height)? else {
+            return Ok(None);
+        };
+        let certificate = CommitCertificate::from_bytes(&certificate)?;
+        Ok(Some((block, certificate)))
+    }
+}
