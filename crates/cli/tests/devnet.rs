@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Devnet, FAST};
 use serde_json::Value;
@@ -176,15 +176,7 @@ fn kill_9_during_block_production_restarts_consistent() {
             );
         }
         // Wait for the pending ones before the wallet builds the next payment.
-        let start = Instant::now();
-        while !net.ok(&["chain", "mempool"])["txs"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-        {
-            assert!(start.elapsed() < Duration::from_secs(60));
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        net.wait_for_empty_mempool();
     }
     // A fresh light client verifies every stored block from the genesis.
     let fresh = dir.path().join("fresh.redb");

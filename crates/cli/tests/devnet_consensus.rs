@@ -80,15 +80,7 @@ fn a_consensus_devnet_decides_payments_and_survives_kill_9() {
         }
         // Deciding resumes above what was stored before the kill.
         last = wait_above(&net, h);
-        let start = Instant::now();
-        while !net.ok(&["chain", "mempool"])["txs"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-        {
-            assert!(start.elapsed() < Duration::from_secs(60));
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        net.wait_for_empty_mempool();
     }
     // A fresh light client verifies every block from the genesis, and Bob
     // holds every payment.

@@ -464,14 +464,7 @@ impl ChainHandle {
 
     async fn import_block_unmetered(&self, bytes: Vec<u8>) -> Result<Import, NodeError> {
         let _turn = self.importing.acquire().await.map_err(|_| stopped())?;
-        let decoded = tokio::task::spawn_blocking(move || {
-            let block = Block::from_bytes(&bytes)?;
-            let witnesses: Vec<[u8; 32]> = block.txs.iter().map(witness_hash).collect();
-            Ok::<_, BlockchainError>((block, bytes, witnesses))
-        })
-        .await
-        .map_err(|e| NodeError::Server(format!("block decoding failed: {e}")))??;
-        let (block, bytes, witnesses) = decoded;
+        let (block, bytes, witnesses) = decode_block(bytes).await?;
         let height = block.header.height;
         if let Some(placed) = self.place(height) {
             return Ok(placed);
@@ -620,14 +613,7 @@ impl ChainHandle {
     /// the mempool verified already; nothing is stored. A block that is
     /// not the tip's successor is [`BlockchainError::BadHeight`].
     pub async fn verify_proposal(&self, bytes: Vec<u8>) -> Result<VerifiedBlock, NodeError> {
-        let decoded = tokio::task::spawn_blocking(move || {
-            let block = Block::from_bytes(&bytes)?;
-            let witnesses: Vec<[u8; 32]> = block.txs.iter().map(witness_hash).collect();
-            Ok::<_, BlockchainError>((block, bytes, witnesses))
-        })
-        .await
-        .map_err(|e| NodeError::Server(format!("block decoding failed: {e}")))??;
-        let (block, bytes, witnesses) = decoded;
+        let (block, bytes, witnesses) = decode_block(bytes).await?;
         let (block, state, known) = self
             .run(move |c| {
                 c.state().check_header(&block.header)?;
@@ -727,6 +713,19 @@ impl ChainHandle {
         self.metrics.block_accepted(BlockSource::Produced);
         Ok(made)
     }
+}
+
+/// Decodes a received block on the blocking pool, with its transactions'
+/// witness hashes (what the mempool's verified entries are keyed by).
+async fn decode_block(bytes: Vec<u8>) -> Result<(Block, Vec<u8>, Vec<[u8; 32]>), NodeError> {
+    let decoded = tokio::task::spawn_blocking(move || {
+        let block = Block::from_bytes(&bytes)?;
+        let witnesses: Vec<[u8; 32]> = block.txs.iter().map(witness_hash).collect();
+        Ok::<_, BlockchainError>((block, bytes, witnesses))
+    })
+    .await
+    .map_err(|e| NodeError::Server(format!("block decoding failed: {e}")))?;
+    Ok(decoded?)
 }
 
 fn stopped() -> NodeError {

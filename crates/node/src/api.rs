@@ -36,7 +36,7 @@ use crate::api_types::{
     UtxoProofAnswer,
 };
 use crate::metrics::Gauges;
-use crate::network::NetworkHandle;
+use crate::network::{NetInfo, NetworkHandle};
 use crate::store::{ContractReader, OutputPosition};
 use crate::{json as render, NodeError};
 
@@ -635,21 +635,25 @@ async fn status(State(s): State<ApiState>) -> Answer<Status> {
     }))
 }
 
+/// The connected peers as answered, with their scores and heights.
+pub(crate) fn peer_answers(net: &NetInfo) -> Vec<Peer> {
+    net.peers
+        .iter()
+        .map(|p| Peer {
+            id: p.id.to_string(),
+            address: p.address.to_string(),
+            score: p.score,
+            height: p.height,
+        })
+        .collect()
+}
+
 /// The connected peers with their scores and heights, and the banned ones.
 async fn peers(State(s): State<ApiState>) -> Answer<Peers> {
     let net = s.net.as_ref().map(NetworkHandle::info).unwrap_or_default();
     Ok(Json(Peers {
         peer_id: net.peer_id.map(|p| p.to_string()),
-        peers: net
-            .peers
-            .iter()
-            .map(|p| Peer {
-                id: p.id.to_string(),
-                address: p.address.to_string(),
-                score: p.score,
-                height: p.height,
-            })
-            .collect(),
+        peers: peer_answers(&net),
         banned: net.banned.iter().map(ToString::to_string).collect(),
     }))
 }

@@ -8,6 +8,7 @@ pub mod wallets;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -137,6 +138,23 @@ impl Devnet {
     pub fn ok(&self, args: &[&str]) -> Value {
         self.zkvm(args)
             .unwrap_or_else(|e| panic!("zkvm {args:?} failed: {e}"))
+    }
+
+    /// Waits (at most a minute) until the node's mempool is empty: every
+    /// pending payment is in a block.
+    pub fn wait_for_empty_mempool(&self) {
+        let start = std::time::Instant::now();
+        while !self.ok(&["chain", "mempool"])["txs"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+        {
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "the mempool never emptied"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// Kills the node (SIGKILL) and waits for it.

@@ -366,16 +366,7 @@ pub fn network(s: &ApiState) -> NetworkAnswer {
         producer: view.producer,
         height: view.height(),
         peer_id: net.peer_id.map(|p| p.to_string()),
-        peers: net
-            .peers
-            .iter()
-            .map(|p| Peer {
-                id: p.id.to_string(),
-                address: p.address.to_string(),
-                score: p.score,
-                height: p.height,
-            })
-            .collect(),
+        peers: crate::api::peer_answers(&net),
     }
 }
 
