@@ -95,7 +95,7 @@ fn a_consensus_devnet_decides_payments_and_survives_kill_9() {
         .unwrap()
         .iter()
         .find(|b| b["asset"] == "native")
-        .map(|b| b["spendable"].as_str().unwrap().parse::<u64>().unwrap())
+        .map(|b| b["spendable"].as_u64().unwrap())
         .unwrap_or(0);
     assert_eq!(native, 6);
 }
