@@ -32,7 +32,7 @@ use crate::admission::Admission;
 use crate::api_types::{
     BlockAnswer, BlockList, BlockListItem, ContractAnswer, ContractsPage, ErrorBody, FeeEstimate,
     FeeRateAnswer, GenesisAnswer, Imported, MempoolAnswer, MempoolTx, Offer, OfferCreated,
-    OffersAnswer, Peer, Peers, PoolSize, ProofRef, Status, SubmitRequest, Submitted, TxAnswer,
+    OffersAnswer, PastStateAnswer, Peer, Peers, PoolSize, ProofRef, Status, SubmitRequest, Submitted, TxAnswer,
     UtxoProofAnswer,
 };
 use crate::metrics::Gauges;
@@ -91,6 +91,7 @@ pub fn router(state: ApiState, limits: RequestLimits) -> Router {
         .route("/v1/offers", get(offers))
         .route("/v1/contracts/{id}", get(contract))
         .route("/v1/snapshot", get(snapshot))
+        .route("/v1/snapshots/{height}", get(past_snapshot))
         .fallback(not_found)
         // `read_body` has already read the body within this limit; the
         // extractors keep theirs as a second fence.
@@ -869,6 +870,53 @@ async fn utxo_proof(State(s): State<ApiState>, Path(id): Path<String>) -> Answer
 async fn snapshot(State(s): State<ApiState>) -> Result<Response, ApiError> {
     let bytes = s.chain.view().state.to_snapshot();
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
+/// The chain state at a past height (docs/api.md §`GET
+/// /v1/snapshots/{height}`): the snapshot format of `GET /v1/snapshot` with
+/// the header at `height` as its tip, and that block's signature, so that
+/// a wallet checks it as it checks a snapshot and starts scanning above
+/// it. Every height costs one table lookup and a block's first bytes.
+async fn past_snapshot(
+    State(s): State<ApiState>,
+    Path(height): Path<String>,
+) -> Answer<PastStateAnswer> {
+    let height: u64 = height
+        .parse()
+        .ok()
+        .filter(|h| *h >= 1)
+        .ok_or_else(|| ApiError::bad_request("a height is a number from 1"))?;
+    let view = s.chain.view();
+    let tip = view.state.tip.height;
+    if height > tip {
+        return Err(ApiError::not_found(format!(
+            "no block {height}: the tip is {tip}"
+        )));
+    }
+    let chain = s.chain.clone();
+    let past = blocking(move || chain.blocks().past_state(height)).await?;
+    let Some(past) = past else {
+        return Err(ApiError::not_found(format!(
+            "this node keeps no chain state at height {height} (it starts at {}): ask a full node",
+            view.first_block()
+        )));
+    };
+    let (header, signature) = match past.header {
+        Some((header, signature)) => (header, Some(hex::encode(signature.to_bytes()))),
+        None => (view.state.initial.clone(), None),
+    };
+    let state = blockchain::ChainState {
+        initial: view.state.initial.clone(),
+        tip: header,
+        utxos: past.utxos,
+        signers: view.state.signers,
+    };
+    Ok(Json(PastStateAnswer {
+        height,
+        id: state.tip.id().to_string(),
+        hex: hex::encode(state.to_snapshot()),
+        signature,
+    }))
 }
 
 /// The most outputs one page of `GET /v1/contracts` lists, and how many

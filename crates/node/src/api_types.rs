@@ -330,6 +330,22 @@ pub struct UtxoProofAnswer {
     pub proof: String,
 }
 
+/// `GET /v1/snapshots/{height}`: the chain state at a past height
+/// (docs/api.md), for a wallet that starts scanning there.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PastStateAnswer {
+    /// The height.
+    pub height: u64,
+    /// The ID of the block at that height (the initial header's at 1).
+    pub id: String,
+    /// The snapshot (docs/spec/blockchain.md §Snapshot) whose tip is the
+    /// header at that height, with the accumulator after its block.
+    pub hex: String,
+    /// The block's signature by the block key (docs/spec/blockchain.md
+    /// §Block signature); `null` at height 1, the genesis's header.
+    pub signature: Option<String>,
+}
+
 /// An output from the contract index (`GET /v1/contracts/{id}`, and each
 /// output of `GET /v1/contracts`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -10,7 +10,8 @@ use serde_json::Value;
 use zkvm::ContractID;
 
 use crate::api_types::{
-    BlockAnswer, BlockList, ErrorBody, FeeEstimate, GenesisAnswer, MempoolAnswer, Status,
+    BlockAnswer, BlockList, ErrorBody, FeeEstimate, GenesisAnswer, MempoolAnswer, PastStateAnswer,
+    Status,
     SubmitRequest, Submitted, TxAnswer, UtxoProofAnswer,
 };
 use crate::NodeError;
@@ -169,6 +170,32 @@ impl Client {
         Proof::from_bytes(&bytes)
             .map(Some)
             .map_err(|e| NodeError::Api(format!("bad proof: {e}")))
+    }
+
+    /// `GET /v1/snapshots/{height}`: the snapshot whose tip is the header
+    /// at `height` and that block's signature (none at height 1), as
+    /// served, unchecked (the wallet checks them). A height the node has
+    /// no state for is an error with the node's reason.
+    pub fn past_state(
+        &self,
+        height: u64,
+    ) -> Result<(Vec<u8>, Option<musig::Signature>), NodeError> {
+        let response = self
+            .http
+            .get(format!("{}/v1/snapshots/{height}", self.base))
+            .send()
+            .map_err(|e| self.unreachable(e))?;
+        let v: PastStateAnswer = self.answer(response)?;
+        let snapshot = hex_field(&v.hex, "hex")?;
+        let signature = v
+            .signature
+            .map(|s| {
+                let bytes = hex_field(&s, "signature")?;
+                musig::Signature::from_bytes(&bytes)
+                    .map_err(|e| NodeError::Api(format!("bad block signature: {e}")))
+            })
+            .transpose()?;
+        Ok((snapshot, signature))
     }
 
     /// `GET /v1/snapshot`: the chain state's snapshot bytes.

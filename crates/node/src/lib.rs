@@ -31,5 +31,5 @@ pub use client::Client;
 pub use config::{NodeConfig, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR};
 pub use error::NodeError;
 pub use server::{now_ms, RunningNode};
-pub use store::{BlockReader, StoreError, FOREST_CHECKPOINT_INTERVAL, FORMAT_VERSION};
+pub use store::{BlockReader, PastState, StoreError, FOREST_CHECKPOINT_INTERVAL, FORMAT_VERSION};
 pub use validator::{NodeApp, Pace};

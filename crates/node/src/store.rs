@@ -19,8 +19,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use accumulator::{Accumulator, ZkvmHash};
-use blockchain::{Block, BlockID, ChainState, Genesis};
+use accumulator::{Accumulator, Forest, ZkvmHash};
+use blockchain::{utxo_leaf, Block, BlockHeader, BlockID, ChainState, Genesis};
 use encoding::{DecodeError, Reader};
 use merlin::Transcript;
 use redb::{Database, ReadableTable, ReadableTableMetadata, TableError};
@@ -73,7 +73,11 @@ impl Delta {
     }
 
     fn from_bytes(bytes: &[u8]) -> Result<Delta, NodeError> {
-        let decoded = Reader::read_all(bytes, |r| {
+        Ok(Delta::decode(bytes).map_err(StoreError::decode("utxo delta"))?)
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Delta, DecodeError> {
+        Reader::read_all(bytes, |r| {
             let mut lists = [Vec::new(), Vec::new()];
             for list in &mut lists {
                 let n = r.read_count()?;
@@ -84,8 +88,7 @@ impl Delta {
                 additions,
                 deletions,
             })
-        });
-        Ok(decoded.map_err(StoreError::decode("utxo delta"))?)
+        })
     }
 }
 
@@ -111,6 +114,16 @@ pub struct BlockCommit<'a> {
     pub mempool_removed: &'a [TxID],
     /// The block's commit certificate (encoded) when consensus decided it.
     pub certificate: Option<&'a [u8]>,
+}
+
+/// The chain state at a past height as stored ([`BlockReader::past_state`]).
+#[derive(Clone, Debug)]
+pub struct PastState {
+    /// The block's header and its signature; `None` at height 1, the
+    /// genesis's initial header.
+    pub header: Option<(BlockHeader, musig::Signature)>,
+    /// The accumulator after the block.
+    pub utxos: Accumulator,
 }
 
 /// What [`Store::load`] reads back to restart a node.
@@ -233,6 +246,47 @@ impl BlockReader {
         Ok(Some(ids))
     }
 
+    /// What the chain state at `height` is made of, besides the genesis's
+    /// initial header and key (docs/api.md §`GET /v1/snapshots/{height}`):
+    /// the block's header and signature and the accumulator after it; at
+    /// height 1 (a full node) the accumulator only. `None` when the node
+    /// keeps no such state: above its tip, or at or below a pruned node's
+    /// snapshot. One table lookup and one stored block's first bytes: the
+    /// work is the same for every height.
+    pub fn past_state(&self, height: u64) -> Result<Option<PastState>, NodeError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let roots = r.open_table(UTXO_ROOTS).map_err(StoreError::db)?;
+        let Some(utxos) = roots.get(height).map_err(StoreError::db)? else {
+            return Ok(None);
+        };
+        let utxos = Accumulator::from_bytes(utxos.value()).map_err(|_| corrupt("utxo roots"))?;
+        if height == 1 {
+            return Ok(Some(PastState {
+                header: None,
+                utxos,
+            }));
+        }
+        let blocks = r.open_table(BLOCKS).map_err(StoreError::db)?;
+        let Some(block) = blocks.get(height).map_err(StoreError::db)? else {
+            return Err(corrupt("utxo roots without a block"));
+        };
+        // The header and the signature lead the block's encoding
+        // (docs/spec/blockchain.md §Block): the transactions are not read.
+        let mut r = Reader::new(block.value());
+        let (header, signature) = BlockHeader::decode(&mut r)
+            .and_then(|header| Ok((header, r.read_array::<64>()?)))
+            .map_err(StoreError::decode("block"))?;
+        let signature =
+            musig::Signature::from_bytes(&signature).map_err(|_| corrupt("block signature"))?;
+        if header.height != height {
+            return Err(corrupt("block height"));
+        }
+        Ok(Some(PastState {
+            header: Some((header, signature)),
+            utxos,
+        }))
+    }
+
     /// The height of the stored block `id`.
     pub fn height_of(&self, id: &BlockID) -> Result<Option<u64>, NodeError> {
         let r = self.db.begin_read().map_err(StoreError::db)?;
@@ -308,14 +362,70 @@ fn check_format(db: &Database) -> Result<(), StoreError> {
                 .map_err(StoreError::db)?;
         }
     }
+    // 2 to 3: the certificates table, empty (earlier blocks have none).
+    w.open_table(CERTIFICATES).map_err(StoreError::db)?;
+    // 3 to 4: the accumulator after each stored block.
+    fill_utxo_roots(&w)?;
     {
-        // 2 to 3: the certificates table, empty (earlier blocks have none).
-        w.open_table(CERTIFICATES).map_err(StoreError::db)?;
         let mut meta = w.open_table(META).map_err(StoreError::db)?;
         meta.insert(FORMAT, FORMAT_VERSION.to_le_bytes().as_slice())
             .map_err(StoreError::db)?;
     }
     w.commit().map_err(StoreError::db)?;
+    Ok(())
+}
+
+/// Fills the `utxo_roots` table of a database converted from format 3: on
+/// a full database, the accumulator after the genesis and after each
+/// stored block, rebuilt by replaying the blocks' stored UTXO changes over
+/// a forest of the genesis's outputs (the work a restart does from a
+/// checkpoint, once); the last must be the chain state's, or the file is
+/// corrupt. A pruned database has no state below its first block to
+/// replay from: its table starts empty and fills with the blocks to come.
+fn fill_utxo_roots(w: &redb::WriteTransaction) -> Result<(), StoreError> {
+    let mut roots = w.open_table(UTXO_ROOTS).map_err(StoreError::db)?;
+    let meta = w.open_table(META).map_err(StoreError::db)?;
+    let get = |name: &str| -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(meta
+            .get(name)
+            .map_err(StoreError::db)?
+            .map(|v| v.value().to_vec()))
+    };
+    if get(PRUNED)?.is_some() {
+        return Ok(());
+    }
+    let genesis = get(GENESIS)?.ok_or_else(|| StoreError::Corrupt("no genesis record".into()))?;
+    let genesis = Genesis::from_bytes(&genesis).map_err(StoreError::chain("genesis"))?;
+    let state = get(STATE)?.ok_or_else(|| StoreError::Corrupt("no state record".into()))?;
+    let state = ChainState::from_snapshot(&state, None).map_err(StoreError::chain("state"))?;
+    let replay = |e: accumulator::AccumulatorError| {
+        StoreError::Corrupt(format!("the stored UTXO changes do not replay: {e}"))
+    };
+    let mut forest = Forest::new();
+    let leaves: Vec<ZkvmHash> = genesis.utxo_ids().iter().map(utxo_leaf).collect();
+    forest.modify(&leaves, &[]).map_err(replay)?;
+    roots
+        .insert(1, forest.accumulator().to_bytes().as_slice())
+        .map_err(StoreError::db)?;
+    let deltas = w.open_table(DELTAS).map_err(StoreError::db)?;
+    for height in 2..=state.tip.height {
+        let delta = deltas
+            .get(height)
+            .map_err(StoreError::db)?
+            .ok_or_else(|| StoreError::Corrupt(format!("no utxo delta at height {height}")))?;
+        let delta = Delta::decode(delta.value()).map_err(StoreError::decode("utxo delta"))?;
+        forest
+            .modify(&delta.additions, &delta.deletions)
+            .map_err(replay)?;
+        roots
+            .insert(height, forest.accumulator().to_bytes().as_slice())
+            .map_err(StoreError::db)?;
+    }
+    if forest.accumulator() != state.utxos {
+        return Err(StoreError::Corrupt(
+            "the stored UTXO changes do not lead to the chain state".into(),
+        ));
+    }
     Ok(())
 }
 
@@ -381,6 +491,13 @@ impl Store {
             w.open_table(TXS).map_err(StoreError::db)?;
             w.open_table(BLOCK_TXIDS).map_err(StoreError::db)?;
             w.open_table(CERTIFICATES).map_err(StoreError::db)?;
+            let mut roots = w.open_table(UTXO_ROOTS).map_err(StoreError::db)?;
+            if forest.is_some() {
+                // The genesis's state: a full node serves it as height 1.
+                roots
+                    .insert(state.tip.height, state.utxos.to_bytes().as_slice())
+                    .map_err(StoreError::db)?;
+            }
             w.open_table(DELTAS).map_err(StoreError::db)?;
             w.open_table(MEMPOOL).map_err(StoreError::db)?;
             let mut contracts = w.open_table(CONTRACTS).map_err(StoreError::db)?;
@@ -544,6 +661,10 @@ impl Store {
             let mut deltas = w.open_table(DELTAS).map_err(StoreError::db)?;
             deltas
                 .insert(height, c.delta.to_bytes().as_slice())
+                .map_err(StoreError::db)?;
+            let mut roots = w.open_table(UTXO_ROOTS).map_err(StoreError::db)?;
+            roots
+                .insert(height, c.state.utxos.to_bytes().as_slice())
                 .map_err(StoreError::db)?;
             let mut pool = w.open_table(MEMPOOL).map_err(StoreError::db)?;
             for id in c.mempool_removed {
@@ -1181,7 +1302,58 @@ mod tests {
         let r = db.begin_read().unwrap();
         let meta = r.open_table(META).unwrap();
         let format = meta.get(FORMAT).unwrap().unwrap().value().to_vec();
-        assert_eq!(format, 3u32.to_le_bytes().to_vec());
+        assert_eq!(format, FORMAT_VERSION.to_le_bytes().to_vec());
+        drop((meta, r, db));
+
+        // A version-3 database (no past roots) is converted on open: the
+        // roots after the genesis and after each block are replayed from
+        // the stored UTXO changes, equal to those written with the blocks.
+        let store = Store::open(&path).unwrap();
+        let live: Vec<Accumulator> = (1..=2)
+            .map(|h| store.block_reader().past_state(h).unwrap().unwrap().utxos)
+            .collect();
+        let (header, _) = store
+            .block_reader()
+            .past_state(2)
+            .unwrap()
+            .unwrap()
+            .header
+            .unwrap();
+        assert_eq!(header.height, 2);
+        assert_eq!(blockchain::utxoroot(&live[1]), header.utxoroot);
+        assert!(store.block_reader().past_state(3).unwrap().is_none());
+        drop(store);
+        let db = Database::open(&path).unwrap();
+        let w = db.begin_write().unwrap();
+        assert!(w.delete_table(UTXO_ROOTS).unwrap());
+        {
+            let mut meta = w.open_table(META).unwrap();
+            meta.insert(FORMAT, 3u32.to_le_bytes().as_slice()).unwrap();
+        }
+        w.commit().unwrap();
+        drop(db);
+        let store = Store::open(&path).unwrap();
+        for (h, roots) in (1..=2).zip(&live) {
+            let past = store.block_reader().past_state(h).unwrap().unwrap();
+            assert_eq!(&past.utxos, roots, "height {h}");
+        }
+        drop(store);
+
+        // A version-3 database whose stored changes do not lead to its
+        // state is refused as corrupt, not converted.
+        let db = Database::open(&path).unwrap();
+        let w = db.begin_write().unwrap();
+        assert!(w.delete_table(UTXO_ROOTS).unwrap());
+        {
+            let mut deltas = w.open_table(DELTAS).unwrap();
+            deltas.insert(2, Delta::default().to_bytes().as_slice()).unwrap();
+            let mut meta = w.open_table(META).unwrap();
+            meta.insert(FORMAT, 3u32.to_le_bytes().as_slice()).unwrap();
+        }
+        w.commit().unwrap();
+        drop(db);
+        let err = Store::open(&path).unwrap_err();
+        assert!(err.to_string().contains("do not lead"), "{err}");
     }
 
     /// A database of another layout version is refused on open, with the

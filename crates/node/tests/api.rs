@@ -181,3 +181,91 @@ fn restart_keeps_chain_and_mempool() {
     assert_eq!(chain.state().tip.height, b.height);
     assert!(Chain::init(&path, net.genesis.clone(), None, Limits::default()).is_err());
 }
+
+/// `GET /v1/snapshots/{height}` serves the chain state at every stored
+/// height, which checks as a snapshot does (its roots give the header's
+/// utxoroot, the header is the block's, signed by the genesis's key), and
+/// refuses hostile heights with a 4xx and a reason.
+#[test]
+fn past_states_check_as_snapshots_and_hostile_heights_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut net = Net::new(2);
+    let (tx1, _) = net.pay(0, 10);
+    let (tx2, _) = net.pay(1, 20);
+    drop(net.init(dir.path()));
+    let path = dir.path().join("chain.redb");
+    let node = RunningNode::start(node_config(dir.path(), vec![], 50), move || {
+        Chain::open(&path, Limits::default())
+    })
+    .unwrap();
+    let client = Client::new(&node.url()).unwrap();
+    // One block each, so that the UTXO set differs at every height.
+    for tx in [&tx1, &tx2] {
+        let id = common::json(client.submit(&tx.to_bytes()).unwrap())["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        wait_for("confirmed", 60, || {
+            client
+                .tx(&id)
+                .unwrap()
+                .is_some_and(|t| common::json(t)["status"] == "confirmed")
+        });
+    }
+    let tip = client.status().unwrap().height;
+    assert!(tip >= 3, "{tip}");
+    let start = net.genesis.state().unwrap();
+    let mut leaves = Vec::new();
+    for h in 1..=tip {
+        let (bytes, signature) = client.past_state(h).unwrap();
+        let state = ChainState::from_snapshot(&bytes, None).unwrap();
+        assert_eq!(state.tip.height, h);
+        assert_eq!(state.initial, start.initial);
+        assert_eq!(state.signers, start.signers);
+        let block = common::json(client.block_json(&h.to_string()).unwrap().unwrap());
+        assert_eq!(block["header"]["id"], state.tip.id().to_string());
+        match signature {
+            None => {
+                assert_eq!(h, 1);
+                assert_eq!(state, start);
+            }
+            Some(sig) => {
+                blockchain::verify_header_signature(&state.tip, &sig, &start.signers).unwrap();
+            }
+        }
+        leaves.push(state.utxos.num_leaves());
+    }
+    // Each payment spent one output and made one: the roots moved.
+    let roots: Vec<Vec<u8>> = (1..=tip)
+        .map(|h| ChainState::from_snapshot(&client.past_state(h).unwrap().0, None).unwrap())
+        .map(|s| s.utxos.to_bytes())
+        .collect();
+    assert_ne!(roots[0], roots[1]);
+    assert_ne!(roots[1], roots[2]);
+    // At the tip, the state is the node's snapshot.
+    let (at_tip, _) = client.past_state(tip).unwrap();
+    assert_eq!(
+        ChainState::from_snapshot(&at_tip, None).unwrap(),
+        ChainState::from_snapshot(&client.snapshot().unwrap(), None).unwrap()
+    );
+
+    let beyond = (tip + 1).to_string();
+    for (height, status, words) in [
+        ("0", 400, "from 1"),
+        (beyond.as_str(), 404, "the tip is"),
+        ("18446744073709551615", 404, "the tip is"),
+        ("18446744073709551616", 400, "from 1"),
+        ("99999999999999999999999999999999", 400, "from 1"),
+        ("-1", 400, "from 1"),
+        ("abc", 400, "from 1"),
+        ("1e3", 400, "from 1"),
+    ] {
+        let r = reqwest::blocking::get(format!("{}/v1/snapshots/{height}", node.url())).unwrap();
+        assert_eq!(r.status().as_u16(), status, "{height}");
+        let v: Value = r.json().unwrap();
+        assert!(v["reason"].as_str().unwrap().contains(words), "{height}: {v}");
+    }
+    let e = client.past_state(tip + 1).unwrap_err().to_string();
+    assert!(e.contains("the tip is"), "{e}");
+    assert_eq!(client.status().unwrap().height, tip);
+}

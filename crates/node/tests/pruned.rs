@@ -51,6 +51,12 @@ fn pruned_chain_follows_refuses_bad_blocks_and_restarts() {
     assert!(!pruned.is_producer());
     assert_eq!(pruned.base_height(), 4);
     assert_same_tip(&pruned, &producer);
+    // It keeps no chain state at or below its snapshot (it has no block
+    // there to show a signed header): a wallet's rescan asks a full node.
+    for h in [1, 2, 4] {
+        assert!(pruned.block_reader().past_state(h).unwrap().is_none());
+        assert!(producer.block_reader().past_state(h).unwrap().is_some());
+    }
     // The file exists now: a second start is refused as `init` refuses.
     let again = Chain::init_from_snapshot(&path, net.genesis.clone(), state, Limits::default())
         .unwrap_err();
@@ -99,6 +105,14 @@ fn pruned_chain_follows_refuses_bad_blocks_and_restarts() {
     assert!(s5.evicted.is_empty());
     pruned.apply_block(&b6).unwrap();
     assert_same_tip(&pruned, &producer);
+    // Above its snapshot it keeps the state after each block, as the
+    // producer does.
+    for h in [5, 6] {
+        let mine = pruned.block_reader().past_state(h).unwrap().unwrap();
+        let theirs = producer.block_reader().past_state(h).unwrap().unwrap();
+        assert_eq!(mine.utxos, theirs.utxos);
+        assert_eq!(mine.header.unwrap().0, theirs.header.unwrap().0);
+    }
 
     // Blocks are stored above the snapshot only; stored ones are indexed.
     for h in 0..=4 {

@@ -15,8 +15,11 @@ use redb::TableDefinition;
 /// open if missing); 2 adds `block_txids`, which opening a version-1
 /// database fills from the `txs` index; 3 adds `certificates`, empty in a
 /// converted database (blocks stored before consensus have none: they were
-/// proven by the block key's signature alone).
-pub const FORMAT_VERSION: u32 = 3;
+/// proven by the block key's signature alone); 4 adds `utxo_roots`, which
+/// opening a full version-3 database fills by replaying its stored UTXO
+/// changes from the genesis (a pruned one has no state below its blocks to
+/// start from: its table starts empty).
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The oldest layout this node converts to [`FORMAT_VERSION`] on open.
 pub(super) const OLDEST_CONVERTED: u32 = 1;
@@ -35,6 +38,11 @@ pub(super) const BLOCK_TXIDS: TableDefinition<u64, &[u8]> = TableDefinition::new
 /// §Commit certificate, its strict encoding) by height, written in the
 /// same transaction as the block.
 pub(super) const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::new("certificates");
+/// The accumulator's snapshot (docs/spec/utreexo.md, leaf count and roots)
+/// after each block, by height, written in the same transaction as the
+/// block; height 1 (the genesis's) on a full node. It is what the state at
+/// a past height is made of (docs/api.md §`GET /v1/snapshots/{height}`).
+pub(super) const UTXO_ROOTS: TableDefinition<u64, &[u8]> = TableDefinition::new("utxo_roots");
 /// Each confirmed transaction's block height and position.
 pub(super) const TXS: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("txs");
 /// Each block's UTXO changes: additions then deletions (see [`Delta`]).
