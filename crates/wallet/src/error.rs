@@ -133,6 +133,41 @@ pub enum WalletError {
         /// ID of the initial header given.
         given: BlockID,
     },
+    /// The chain state at a past height that a node served for a rescan
+    /// (docs/spec/wallet.md §Rescan) fails a check: it is not this
+    /// network's, its header is not signed by the network's block key, or
+    /// it is not the block the wallet scanned at that height.
+    #[error("the chain state at height {height} is not trusted: {reason}")]
+    UntrustedPastState {
+        /// The state's height.
+        height: u64,
+        /// The check it fails.
+        reason: &'static str,
+    },
+    /// A rescan asked to start above the blocks the wallet has scanned: the
+    /// blocks between would never be read.
+    #[error(
+        "the wallet has scanned blocks up to height {scanned}: a rescan starts at most at {}",
+        .scanned + 1
+    )]
+    RescanAboveScanned {
+        /// The first block the rescan would read.
+        from: u64,
+        /// The height the wallet has scanned.
+        scanned: u64,
+    },
+    /// A rescan reached the height the wallet had scanned before it, and
+    /// the block there is not the one the wallet had: the node follows
+    /// another chain than the wallet did.
+    #[error("block {height} is {got}, but this wallet had scanned {had} there: the node follows another chain")]
+    ChainDiverged {
+        /// The height.
+        height: u64,
+        /// The block ID the wallet had.
+        had: BlockID,
+        /// The block ID the rescan found.
+        got: BlockID,
+    },
     /// A block (or genesis) does not apply to the chain state.
     #[error("block rejected: {0}")]
     Chain(#[from] BlockchainError),

@@ -298,6 +298,10 @@ pub struct Wallet {
     lock: Option<WalletLock>,
     /// The recovery phrase, if the file keeps it (sealed); else empty.
     phrase: Zeroizing<String>,
+    /// The block a rescan from a past height must meet again: the tip the
+    /// wallet had scanned before it (docs/spec/wallet.md §Rescan). Kept in
+    /// memory for the process that started the rescan.
+    rescan_check: Option<(u64, BlockID)>,
 }
 
 impl core::fmt::Debug for Wallet {
@@ -551,6 +555,7 @@ impl Wallet {
             known: HashMap::new(),
             lock: None,
             phrase: Zeroizing::new(String::new()),
+            rescan_check: None,
         };
         let upto = w.state.next_index;
         w.extend_known(upto);
@@ -646,8 +651,93 @@ impl Wallet {
     /// their labels, the settings and the metadata the wallet recorded of its
     /// own assets ([`Wallet::remember_own_asset`]) are kept.
     pub fn reset_chain(&mut self) -> Result<(), WalletError> {
+        let new = self.forgotten_chain();
+        self.store.reset(&new)?;
+        self.state = new;
+        self.rescan_check = None;
+        Ok(())
+    }
+
+    /// Forgets what the wallet learned from the chain, as
+    /// [`Wallet::reset_chain`] does, and follows the chain from the state
+    /// at a past height instead of the genesis, so that the next
+    /// [`Wallet::sync`] reads only the blocks above it
+    /// (docs/spec/wallet.md §Rescan). Outputs the wallet received at or
+    /// below that height are not found. Returns the state's height.
+    ///
+    /// `snapshot` is the chain state at that height in the snapshot
+    /// encoding (docs/spec/blockchain.md §Snapshot; a node's `GET
+    /// /v1/snapshots/{height}`) and `signature` its block's signature (none
+    /// at height 1). They are checked as a snapshot bootstrap is: the
+    /// accumulator hashes to the header's `utxoroot`; the initial header
+    /// and the block key are those of `genesis`, which must be the network
+    /// the wallet follows, if any; the header is signed by that key (or is
+    /// the initial header at height 1, with the genesis's accumulator); and
+    /// if the wallet has scanned that height, the header is the one it
+    /// scanned when that is its tip, and otherwise the rescan must meet its
+    /// old tip again ([`WalletError::ChainDiverged`] from
+    /// [`Wallet::scan_block`]). A height above the wallet's is
+    /// [`WalletError::RescanAboveScanned`]. Nothing changes on an error.
+    pub fn reset_chain_at(
+        &mut self,
+        genesis: &Genesis,
+        snapshot: &[u8],
+        signature: Option<&musig::Signature>,
+    ) -> Result<u64, WalletError> {
+        let chain = ChainState::from_snapshot(snapshot, None)?;
+        let start = genesis.state()?;
+        let height = chain.tip.height;
+        let untrusted = |reason| WalletError::UntrustedPastState { height, reason };
+        let mut check = None;
+        if let Some(f) = &self.state.following {
+            let following = f.chain.initial.id();
+            let given = start.initial.id();
+            if following != given {
+                return Err(WalletError::OtherNetwork { following, given });
+            }
+            let scanned = f.chain.tip.height;
+            if height > scanned {
+                return Err(WalletError::RescanAboveScanned {
+                    from: height.saturating_add(1),
+                    scanned,
+                });
+            }
+            if height == scanned && chain.tip.id() != f.chain.tip.id() {
+                return Err(untrusted("not the block this wallet scanned at that height"));
+            }
+            if height < scanned {
+                check = Some((scanned, f.chain.tip.id()));
+            }
+        }
+        if chain.initial.id() != start.initial.id() {
+            return Err(untrusted("its initial header is not the genesis's"));
+        }
+        if chain.signers != start.signers {
+            return Err(untrusted("its block key is not the genesis's"));
+        }
+        if height == 1 {
+            if chain.tip.id() != start.tip.id() || chain.utxos != start.utxos {
+                return Err(untrusted("height 1 is the genesis's state"));
+            }
+        } else {
+            let signature = signature.ok_or(untrusted("its block signature is missing"))?;
+            blockchain::verify_header_signature(&chain.tip, signature, &start.signers)
+                .map_err(|_| untrusted("its header is not signed by the network's block key"))?;
+        }
+        let pollard = Pollard::new(chain.utxos.clone());
+        let mut new = self.forgotten_chain();
+        new.following = Some(Following { chain, pollard });
+        self.store.reset(&new)?;
+        self.state = new;
+        self.rescan_check = check;
+        Ok(height)
+    }
+
+    /// The state without what the chain taught the wallet (see
+    /// [`Wallet::reset_chain`]).
+    fn forgotten_chain(&self) -> State {
         let own = self.keys.issuance_predicate().to_point();
-        let new = State {
+        State {
             following: None,
             utxos: BTreeMap::new(),
             pending: BTreeMap::new(),
@@ -663,10 +753,7 @@ impl Wallet {
                 .map(|(k, a)| (*k, a.clone()))
                 .collect(),
             ..self.state.clone()
-        };
-        self.store.reset(&new)?;
-        self.state = new;
-        Ok(())
+        }
     }
 
     /// Asset metadata seen on the chain, by flavor.
@@ -916,6 +1003,12 @@ impl Wallet {
             .as_ref()
             .ok_or(WalletError::NotFollowing)?;
         let (chain, applied) = f.chain.apply_block(block)?;
+        if let Some((height, had)) = self.rescan_check {
+            let got = block.header.id();
+            if block.header.height == height && got != had {
+                return Err(WalletError::ChainDiverged { height, had, got });
+            }
+        }
         let mut pollard = f.pollard.clone();
         let mut new = self.state.clone();
         let height = block.header.height;
@@ -1105,6 +1198,9 @@ impl Wallet {
         summary.dropped = dead;
         new.following = Some(Following { chain, pollard });
         self.commit(new)?;
+        if self.rescan_check.is_some_and(|(h, _)| h <= height) {
+            self.rescan_check = None;
+        }
         Ok(summary)
     }
 
