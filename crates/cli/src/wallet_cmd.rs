@@ -58,6 +58,13 @@ pub enum WalletCommand {
             value_parser = clap::builder::FalseyValueParser::new()
         )]
         no_passphrase: bool,
+        /// The wallet's birthday: start scanning at block HEIGHT, from the
+        /// chain state the node serves for the height below it (checked as
+        /// a snapshot is), instead of from the genesis. Payments to the
+        /// phrase received in blocks below HEIGHT are NOT found; a restored
+        /// wallet gives the height of its first payment or lower.
+        #[arg(long, value_name = "HEIGHT")]
+        from: Option<u64>,
     },
     /// Print the recovery phrase of a wallet made with a passphrase (which
     /// is asked for).
@@ -99,8 +106,17 @@ pub enum WalletCommand {
     Addresses,
     /// Forget what the wallet learned from the chain (outputs, history,
     /// held contracts, pending transactions) and scan it again from the
-    /// genesis; addresses, labels and settings are kept.
-    Rescan,
+    /// genesis, or from block HEIGHT with `--from`; addresses, labels and
+    /// settings are kept.
+    Rescan {
+        /// Read only the blocks from HEIGHT on (at most one above the
+        /// wallet's height and the node's tip), starting from the chain
+        /// state the node serves for the height below, checked as a
+        /// snapshot is. Outputs received in blocks below HEIGHT are NOT
+        /// found, nor their history.
+        #[arg(long, value_name = "HEIGHT")]
+        from: Option<u64>,
+    },
     /// Catch up with the node, then print the balance of every asset.
     Balance,
     /// Catch up with the node, then print what happened, oldest first.
@@ -308,6 +324,7 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
             mnemonic,
             mnemonic_file,
             no_passphrase,
+            from,
         } => {
             let phrase = match mnemonic_file {
                 Some(file) => Some(Zeroizing::new(std::fs::read_to_string(&file).map_err(
@@ -324,7 +341,18 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
                     mnemonic.map(Zeroizing::new)
                 }
             };
-            return create(path, phrase.as_deref().map(String::as_str), no_passphrase);
+            // The state to start from is fetched before any file exists:
+            // a refused height leaves nothing behind.
+            let start = match from.map(|h| start_height(h, None)).transpose()? {
+                Some(h) if h >= 2 => Some(past_state(&Client::new(node)?, h)?),
+                _ => None,
+            };
+            return create(
+                path,
+                phrase.as_deref().map(String::as_str),
+                no_passphrase,
+                start,
+            );
         }
         WalletCommand::Reveal { txid } => {
             let txid = parse_txid(&txid)?;
@@ -416,15 +444,25 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
                 .collect();
             json!({"height": w.height(), "addresses": list})
         }
-        WalletCommand::Rescan => {
+        WalletCommand::Rescan { from } => {
             let mut w = open()?;
             let before = w.height();
-            w.reset_chain()?;
             let client = Client::new(node)?;
-            sync(&mut w, &client)?;
+            let from = match from {
+                None => 1,
+                Some(h) => start_height(h, Some(before))?,
+            };
+            if from >= 2 {
+                let (genesis, snapshot, signature) = past_state(&client, from)?;
+                w.reset_chain_at(&genesis, &snapshot, signature.as_ref())?;
+            } else {
+                w.reset_chain()?;
+            }
+            let blocks = sync(&mut w, &client)?;
             let mut out = balances(&w);
-            out["rescanned_from"] = json!(1);
+            out["rescanned_from"] = json!(from);
             out["previous_height"] = json!(before);
+            out["blocks_scanned"] = json!(blocks);
             out
         }
         WalletCommand::Balance => {
@@ -540,9 +578,51 @@ fn parse_txid(text: &str) -> Result<TxID, Error> {
         .map_err(|_| Error::Usage(format!("{text} is not a transaction ID (64 hex digits)")))
 }
 
+/// The first block a rescan or a restore reads (`--from HEIGHT`,
+/// docs/spec/wallet.md §Rescan): from 1 (the genesis, whose outputs are
+/// then found) up to one above the height the wallet has scanned, if it is
+/// given.
+fn start_height(from: u64, scanned: Option<u64>) -> Result<u64, Error> {
+    if from == 0 {
+        return Err(Error::Usage(
+            "--from is a block height: blocks are numbered from 1 (the genesis)".into(),
+        ));
+    }
+    if let Some(scanned) = scanned.filter(|s| from > s.saturating_add(1)) {
+        return Err(wallet::WalletError::RescanAboveScanned { from, scanned }.into());
+    }
+    Ok(from)
+}
+
+/// The genesis and the chain state below block `from` (2 or more) that a
+/// rescan from `from` starts with, as the node serves them (the wallet
+/// checks them, [`Wallet::reset_chain_at`]). A height beyond the node's tip
+/// is refused here, naming the tip.
+fn past_state(
+    client: &Client,
+    from: u64,
+) -> Result<(Genesis, Vec<u8>, Option<musig::Signature>), Error> {
+    let tip = client.status()?.height;
+    if from > tip {
+        return Err(Error::Usage(format!(
+            "--from {from} is beyond the node's tip (height {tip}): there is nothing to scan there"
+        )));
+    }
+    let genesis = client.genesis()?;
+    let (snapshot, signature) = client.past_state(from - 1)?;
+    Ok((genesis, snapshot, signature))
+}
+
 /// Creates the wallet file (and its directory, mode 0700, if missing):
-/// sealed under a passphrase unless `clear`.
-fn create(path: &Path, mnemonic: Option<&str>, clear: bool) -> Result<Output, Error> {
+/// sealed under a passphrase unless `clear`, following the chain from
+/// `start` (a genesis, snapshot and signature from [`past_state`]) if
+/// given: the file is removed again if that state is refused.
+fn create(
+    path: &Path,
+    mnemonic: Option<&str>,
+    clear: bool,
+    start: Option<(Genesis, Vec<u8>, Option<musig::Signature>)>,
+) -> Result<Output, Error> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.exists() {
             let mut builder = std::fs::DirBuilder::new();
@@ -580,13 +660,34 @@ fn create(path: &Path, mnemonic: Option<&str>, clear: bool) -> Result<Output, Er
     let (mut w, phrase) =
         Wallet::create_with_passphrase(path, mnemonic, passphrase.as_ref().map(|p| p.as_bytes()))?;
     let address = w.new_address()?;
-    Ok(Output::Json(json!({
+    let mut out = json!({
         "wallet": path.display().to_string(),
         "address": address.to_string(),
         "mnemonic": phrase.as_str(),
         "encrypted": !clear,
         "note": "write the mnemonic down: it restores the wallet (zkvm wallet new --mnemonic-file FILE)",
-    })))
+    });
+    if let Some((genesis, snapshot, signature)) = start {
+        match w.reset_chain_at(&genesis, &snapshot, signature.as_ref()) {
+            Ok(height) => {
+                out["scans_from"] = json!(height + 1);
+                out["warning"] = json!(format!(
+                    "payments received before block {} are not found",
+                    height + 1
+                ));
+            }
+            Err(e) => {
+                drop(w);
+                // Nothing of a refused restore stays behind.
+                let _ = std::fs::remove_file(path);
+                let mut lock = path.as_os_str().to_owned();
+                lock.push(".lock");
+                let _ = std::fs::remove_file(lock);
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(Output::Json(out))
 }
 
 /// Submits every pending transaction (or only `only`) again; the answer
@@ -996,8 +1097,8 @@ impl BlockSource for NodeSource<'_> {
 
 /// Brings the wallet up to the node's tip, block by block
 /// ([`Wallet::sync_with_progress`]), with a progress bar when there are
-/// many.
-pub fn sync(w: &mut Wallet, client: &Client) -> Result<(), Error> {
+/// many; the number of blocks it read.
+pub fn sync(w: &mut Wallet, client: &Client) -> Result<u64, Error> {
     let source = NodeSource(client);
     let tip = client.status()?.height;
     let start = w.height();
@@ -1009,7 +1110,7 @@ pub fn sync(w: &mut Wallet, client: &Client) -> Result<(), Error> {
         );
         bar
     });
-    w.sync_with_progress(&source, |height| {
+    let summary = w.sync_with_progress(&source, |height| {
         if let Some(bar) = &bar {
             bar.set_position(height.saturating_sub(start));
         }
@@ -1035,7 +1136,7 @@ pub fn sync(w: &mut Wallet, client: &Client) -> Result<(), Error> {
             to,
         });
     }
-    Ok(())
+    Ok(summary.blocks)
 }
 
 /// Sends a built transaction to the node; with `wait`, polls until a
