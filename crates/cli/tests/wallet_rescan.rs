@@ -42,7 +42,10 @@ fn settled(history: &Value) -> Value {
 fn wait_for_height(net: &Devnet, height: u64) {
     let start = Instant::now();
     while net.ok(&["chain", "status"])["height"].as_u64().unwrap() < height {
-        assert!(start.elapsed() < Duration::from_secs(60), "no block {height}");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no block {height}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -99,7 +102,11 @@ fn a_restore_with_a_birthday_finds_payments_from_it_on_and_rescans_keep_labels()
     // reads exactly the heights from there to the wallet's tip.
     let again = net.ok(&["wallet", "--wallet", &early, "rescan", "--from", &birthday]);
     let height = again["height"].as_u64().unwrap();
-    assert_eq!(again["blocks_scanned"], height - (paid_at - 5) + 1, "{again}");
+    assert_eq!(
+        again["blocks_scanned"],
+        height - (paid_at - 5) + 1,
+        "{again}"
+    );
     assert_eq!(again["rescanned_from"], paid_at - 5);
     assert_eq!(native(&again), 321);
 
@@ -117,10 +124,9 @@ fn a_restore_with_a_birthday_finds_payments_from_it_on_and_rescans_keep_labels()
         &after,
     ]);
     assert!(
-        restored["warning"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("payments received before block {after} are not found")),
+        restored["warning"].as_str().unwrap().contains(&format!(
+            "payments received before block {after} are not found"
+        )),
         "{restored}"
     );
     let balance = net.ok(&["wallet", "--wallet", &late, "balance"]);

@@ -32,8 +32,8 @@ use crate::admission::Admission;
 use crate::api_types::{
     BlockAnswer, BlockList, BlockListItem, ContractAnswer, ContractsPage, ErrorBody, FeeEstimate,
     FeeRateAnswer, GenesisAnswer, Imported, MempoolAnswer, MempoolTx, Offer, OfferCreated,
-    OffersAnswer, PastStateAnswer, Peer, Peers, PoolSize, ProofRef, Status, SubmitRequest, Submitted, TxAnswer,
-    UtxoProofAnswer,
+    OffersAnswer, PastStateAnswer, Peer, Peers, PoolSize, ProofRef, Status, SubmitRequest,
+    Submitted, TxAnswer, UtxoProofAnswer,
 };
 use crate::metrics::Gauges;
 use crate::network::{NetInfo, NetworkHandle};

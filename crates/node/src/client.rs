@@ -11,8 +11,7 @@ use zkvm::ContractID;
 
 use crate::api_types::{
     BlockAnswer, BlockList, ErrorBody, FeeEstimate, GenesisAnswer, MempoolAnswer, PastStateAnswer,
-    Status,
-    SubmitRequest, Submitted, TxAnswer, UtxoProofAnswer,
+    Status, SubmitRequest, Submitted, TxAnswer, UtxoProofAnswer,
 };
 use crate::NodeError;
 

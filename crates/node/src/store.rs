@@ -1346,7 +1346,9 @@ mod tests {
         assert!(w.delete_table(UTXO_ROOTS).unwrap());
         {
             let mut deltas = w.open_table(DELTAS).unwrap();
-            deltas.insert(2, Delta::default().to_bytes().as_slice()).unwrap();
+            deltas
+                .insert(2, Delta::default().to_bytes().as_slice())
+                .unwrap();
             let mut meta = w.open_table(META).unwrap();
             meta.insert(FORMAT, 3u32.to_le_bytes().as_slice()).unwrap();
         }

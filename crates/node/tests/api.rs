@@ -263,7 +263,10 @@ fn past_states_check_as_snapshots_and_hostile_heights_are_refused() {
         let r = reqwest::blocking::get(format!("{}/v1/snapshots/{height}", node.url())).unwrap();
         assert_eq!(r.status().as_u16(), status, "{height}");
         let v: Value = r.json().unwrap();
-        assert!(v["reason"].as_str().unwrap().contains(words), "{height}: {v}");
+        assert!(
+            v["reason"].as_str().unwrap().contains(words),
+            "{height}: {v}"
+        );
     }
     let e = client.past_state(tip + 1).unwrap_err().to_string();
     assert!(e.contains("the tip is"), "{e}");

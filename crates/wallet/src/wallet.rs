@@ -703,7 +703,9 @@ impl Wallet {
                 });
             }
             if height == scanned && chain.tip.id() != f.chain.tip.id() {
-                return Err(untrusted("not the block this wallet scanned at that height"));
+                return Err(untrusted(
+                    "not the block this wallet scanned at that height",
+                ));
             }
             if height < scanned {
                 check = Some((scanned, f.chain.tip.id()));

@@ -232,10 +232,12 @@ fn past_states_that_fail_a_check_change_nothing() {
         .unwrap();
     let (snapshot, sig) = h.past(4);
     match behind.reset_chain_at(genesis, &snapshot, sig.as_ref()) {
-        Err(e @ WalletError::RescanAboveScanned {
-            from: 5,
-            scanned: 2,
-        }) => {
+        Err(
+            e @ WalletError::RescanAboveScanned {
+                from: 5,
+                scanned: 2,
+            },
+        ) => {
             assert!(e.to_string().contains("at most at 3"), "{e}");
         }
         other => panic!("expected above scanned, got {other:?}"),
@@ -248,7 +250,13 @@ fn a_rescan_over_another_chain_stops_at_the_old_tip() {
     let mut rng = StdRng::seed_from_u64(10);
     let payee = Keys::new(Seed::from_phrase(PHRASE).unwrap());
     let key = SecretKey::random(&mut rng);
-    let utxos = vec![genesis_output(&payee.address(0), 1000, b"fork", 0, &mut rng)];
+    let utxos = vec![genesis_output(
+        &payee.address(0),
+        1000,
+        b"fork",
+        0,
+        &mut rng,
+    )];
     // Two chains from one genesis and one key: the key signed two blocks
     // at heights 2 and 3 (an equivocation the wallet must not follow
     // silently).
@@ -272,7 +280,11 @@ fn a_rescan_over_another_chain_stops_at_the_old_tip() {
     w.reset_chain_at(&theirs.chain.genesis, &snapshot, sig.as_ref())
         .unwrap();
     match w.sync(&theirs.chain) {
-        Err(WalletError::ChainDiverged { height: 3, had, got }) => {
+        Err(WalletError::ChainDiverged {
+            height: 3,
+            had,
+            got,
+        }) => {
             assert_eq!(had, ours.chain.state.tip.id());
             assert_eq!(got, theirs.chain.state.tip.id());
         }
