@@ -37,8 +37,8 @@ pub use engine::{start, App, Config, Running, Timeouts};
 pub use error::{BoxError, ConsensusError};
 pub use malachitebft_app_channel::app::net::Multiaddr;
 pub use malachitebft_app_channel::app::types::Keypair as NetworkKeypair;
-pub use status::{ConsensusStatus, Decision, Evidence, EvidenceKind, MAX_EVIDENCE_KEPT};
 pub use signing::{SchnorrScheme, ValidatorSignature, ZkSigner, ZkVerifier};
+pub use status::{ConsensusStatus, Decision, Evidence, EvidenceKind, MAX_EVIDENCE_KEPT};
 pub use validators::{
     Address, GenesisValidator, GenesisValidators, Validator, ValidatorKey, ValidatorSet,
     MAX_TOTAL_VOTING_POWER, MAX_VALIDATORS,

@@ -430,7 +430,10 @@ async fn a_double_voting_validator_leaves_evidence_and_safety_holds() {
         // Only validator 3 equivocated, and only its votes or proposals
         // conflict: two different values at one height and round.
         for e in &records {
-            assert_eq!(e.validator, equivocator, "evidence against an honest validator");
+            assert_eq!(
+                e.validator, equivocator,
+                "evidence against an honest validator"
+            );
             assert_ne!(e.first, e.second);
             assert!(e.height >= consensus::FIRST_HEIGHT && e.height <= height);
         }
