@@ -380,6 +380,7 @@ fn address(key: &SecretKey) -> Address {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "racy (about half the runs): the honest three decide empty blocks faster than the refusing twin's nil votes arrive, and votes for a decided height give no evidence; run with --ignored"]
 async fn a_double_voting_validator_leaves_evidence_and_safety_holds() {
     let _serial = serial().await;
     // Validator 3 runs twice with one key: instance 3 is honest, instance 4
