@@ -28,6 +28,9 @@ pub enum ChainCommand {
     Genesis,
     /// Connected peers with their scores and heights, and banned peers.
     Peers,
+    /// The validator set (address, key, voting power) and who signed the
+    /// tip's commit certificate (docs/api.md §`GET /v1/validators`).
+    Validators,
     /// A contract (an unspent or spent output) by ID: predicate, payload,
     /// and a proof that it is unspent.
     Contract {
@@ -65,6 +68,11 @@ pub fn run(command: ChainCommand, node: &str) -> Result<Output, Error> {
         ChainCommand::Peers => client
             .get("/v1/peers")?
             .ok_or_else(|| Error::NotFound("the node has no peers endpoint".into()))?,
+        ChainCommand::Validators => to_json(
+            client
+                .get::<node::api_types::ValidatorsAnswer>("/v1/validators")?
+                .ok_or_else(|| Error::NotFound("the node has no validators endpoint".into()))?,
+        )?,
         ChainCommand::Contract { id } => client
             .get(&format!("/v1/contracts/{id}"))?
             .ok_or_else(|| Error::NotFound(format!("no contract {id}")))?,

@@ -70,6 +70,12 @@ const COLUMNS: &[Columns] = &[
         only: false,
         short: &[],
     },
+    Columns {
+        key: "validators",
+        first: &["address", "power", "signed_tip", "key"],
+        only: false,
+        short: &["address", "key"],
+    },
 ];
 
 /// `value` as text for a person, ending with a line break.

@@ -2,7 +2,9 @@
 //! validator, the devnet's block key; docs/spec/consensus.md §Node), run
 //! as the built binary: a payment is decided; `kill -9` while deciding,
 //! restarted on the same data directory (store and WAL) three times, the
-//! chain never goes back, nothing accepted is lost, and deciding resumes.
+//! chain never goes back, nothing accepted is lost, and deciding resumes;
+//! `zkvm chain validators` and `chain status` show the set, who signed the
+//! tip and the engine's progress.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -98,4 +100,61 @@ fn a_consensus_devnet_decides_payments_and_survives_kill_9() {
         .map(|b| b["spendable"].as_u64().unwrap())
         .unwrap_or(0);
     assert_eq!(native, 6);
+}
+
+#[test]
+fn chain_validators_names_the_set_and_the_tip_signers() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        "block_interval_ms = 20\nempty_block_interval_ms = 50\n\
+         consensus_listen = \"/ip4/127.0.0.1/tcp/{}\"\n",
+        free_port()
+    );
+    let net = Devnet::start(dir.path(), &config);
+    wait_above(&net, 2);
+    let answer = net.ok(&["chain", "validators"]);
+    let set = answer["validators"].as_array().unwrap();
+    // The devnet's set: its block key alone, power 1.
+    assert_eq!(set.len(), 1, "{answer}");
+    assert_eq!(answer["total_power"], 1);
+    let me = &set[0];
+    assert_eq!(me["power"], 1);
+    assert_eq!(me["key"].as_str().unwrap().len(), 64);
+    let address = me["address"].as_str().unwrap().to_string();
+    assert_eq!(address.len(), 64);
+    // The tip was decided: its certificate, signed by the one validator.
+    let cert = &answer["tip_certificate"];
+    assert_eq!(cert["height"], answer["height"], "{answer}");
+    assert_eq!(cert["signers"], serde_json::json!([address]));
+    assert_eq!(me["signed_tip"], true);
+    let block = net.ok(&["chain", "block", &cert["height"].to_string()]);
+    assert_eq!(block["header"]["id"], cert["block"], "{block}");
+
+    // The engine's progress in the status: past the tip it reported.
+    let status = net.ok(&["chain", "status"]);
+    let consensus = &status["consensus"];
+    assert_eq!(consensus["validator"], address.as_str(), "{status}");
+    assert_eq!(consensus["validators"], 1);
+    assert_eq!(consensus["total_power"], 1);
+    assert!(consensus["height"].as_u64().unwrap() >= cert["height"].as_u64().unwrap());
+    assert!(consensus["round"].is_u64(), "{status}");
+    assert_eq!(consensus["evidence"], serde_json::json!([]));
+    assert_eq!(
+        consensus["last_decision"]["signers"],
+        serde_json::json!([address])
+    );
+
+    // For a person: a table with the shortened address and the signer mark.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .env_remove("ZKVM_JSON")
+        .env("ZKVM_NODE", &net.addr)
+        .args(["chain", "validators"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("SIGNED TIP"), "{text}");
+    assert!(text.contains(&address[..6]), "{text}");
+    assert!(text.contains("total power:"), "{text}");
+    assert!(serde_json::from_str::<serde_json::Value>(&text).is_err());
 }

@@ -8,7 +8,7 @@ use malachitebft_core_types::{
 
 use crate::context::{BlockValue, ChainId, Height, ZkContext};
 use crate::encoding::{Reader, Writer};
-use crate::signing::{precommit_sign_bytes, verify_bytes, ValidatorSignature};
+use crate::signing::{precommit_sign_bytes, verify_many, ValidatorSignature};
 use crate::validators::{Address, ValidatorSet, MAX_VALIDATORS};
 use crate::ConsensusError;
 
@@ -78,8 +78,8 @@ impl CommitCertificate {
     /// first: signers in strictly increasing address order (no
     /// duplicates), each one in the set, their power a quorum (more than
     /// two thirds), then every signature over
-    /// [`precommit_sign_bytes`]. Any bad signature refuses the whole
-    /// certificate.
+    /// [`precommit_sign_bytes`], batched ([`verify_many`]). Any bad
+    /// signature refuses the whole certificate.
     pub fn verify(&self, chain: &ChainId, set: &ValidatorSet) -> Result<(), ConsensusError> {
         let mut power: u64 = 0;
         let mut keys = Vec::with_capacity(self.signatures.len());
@@ -111,13 +111,16 @@ impl CommitCertificate {
             });
         }
         let msg = precommit_sign_bytes(chain, self.height, self.round, &self.block_id);
-        for ((address, sig), key) in self.signatures.iter().zip(&keys) {
-            verify_bytes(key, &msg, sig).map_err(|source| ConsensusError::BadSignature {
-                address: address.to_string(),
-                source,
-            })?;
-        }
-        Ok(())
+        // One batch for all signatures; a failure names the bad signer.
+        let signed: Vec<_> = keys
+            .iter()
+            .zip(&self.signatures)
+            .map(|(key, (_, sig))| (key, sig))
+            .collect();
+        verify_many(&msg, &signed).map_err(|(i, source)| ConsensusError::BadSignature {
+            address: self.signatures[i].0.to_string(),
+            source,
+        })
     }
 
     /// The encoding described in the type's `# Layout`.

@@ -23,6 +23,7 @@ use malachitebft_app_channel::{
     RequestContext, Signer, SyncContext, WalContext,
 };
 use musig::SecretKey;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{debug, info, warn};
 
@@ -32,6 +33,7 @@ use crate::context::{BlockValue, ChainId, Height, ProposalPart, ZkContext, MAX_P
 use crate::signing::{
     block_bytes_hash, sign_bytes, stream_sign_bytes, verify_bytes, ZkSigner, ZkVerifier,
 };
+use crate::status::{evidence_records, ConsensusStatus, Decision, Evidence};
 use crate::validators::{Address, ValidatorKey, ValidatorSet};
 use crate::{BoxError, ConsensusError};
 
@@ -74,6 +76,15 @@ pub trait App: Send + 'static {
         &mut self,
         height: u64,
     ) -> impl Future<Output = Result<Option<(Vec<u8>, CommitCertificate)>, BoxError>> + Send;
+
+    /// Equivocation the engine saw at the height just finalized
+    /// (docs/spec/consensus.md §Evidence): each record's two signatures were
+    /// verified. The engine has already logged it and added it to its
+    /// [`ConsensusStatus`]; an application that keeps or acts on evidence
+    /// overrides this.
+    fn evidence(&mut self, records: &[Evidence]) {
+        let _ = records;
+    }
 }
 
 /// Round timeouts (Tendermint's): each grows by its delta per round.
@@ -166,9 +177,17 @@ impl NodeConfig for EngineConfig {
 pub struct Running {
     engine: EngineHandle,
     app: JoinHandle<Result<(), ConsensusError>>,
+    status: watch::Receiver<ConsensusStatus>,
 }
 
 impl Running {
+    /// The validator's progress, updated as rounds start and blocks are
+    /// decided (docs/spec/consensus.md §Status): `borrow()` reads the
+    /// latest at no cost to the engine; clones are independent readers.
+    pub fn status(&self) -> watch::Receiver<ConsensusStatus> {
+        self.status.clone()
+    }
+
     /// Stops the engine and the application task, and waits for both.
     pub async fn stop(self) {
         self.engine.actor.stop(None);
@@ -254,7 +273,9 @@ pub async fn start<A: App>(
     .await
     .map_err(|e| ConsensusError::Engine(e.into()))?;
 
+    let (status_tx, status) = watch::channel(ConsensusStatus::new(address, &validators));
     let host = Host {
+        status: status_tx,
         chain: config.chain,
         timeouts: config.timeouts.linear(),
         key,
@@ -269,7 +290,11 @@ pub async fn start<A: App>(
         committed: None,
     };
     let app = tokio::spawn(host.run(channels));
-    Ok(Running { engine, app })
+    Ok(Running {
+        engine,
+        app,
+        status,
+    })
 }
 
 /// Most proposal streams buffered at once; the oldest is dropped first.
@@ -342,6 +367,8 @@ struct Host<A> {
     current: u64,
     /// The height committed at the last `Decided`, and whether it worked.
     committed: Option<(u64, bool)>,
+    /// Published progress and evidence.
+    status: watch::Sender<ConsensusStatus>,
 }
 
 impl<A: App> Host<A> {
@@ -378,6 +405,10 @@ impl<A: App> Host<A> {
             } => {
                 debug!(%height, %round, %proposer, ?role, "started round");
                 self.current = height.0;
+                self.status.send_modify(|s| {
+                    s.height = height.0;
+                    s.round = round.as_u32().unwrap_or(0);
+                });
                 self.prune(height.0);
                 let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending)
                     .into_iter()
@@ -475,12 +506,24 @@ impl<A: App> Host<A> {
                 let height = certificate.height.0;
                 let ok = self.commit(&certificate).await;
                 self.committed = Some((height, ok));
+                if ok {
+                    // The application's tip is now `height`: a late stream
+                    // for it must not be judged against that tip, and one
+                    // for the next height may be.
+                    self.current = height + 1;
+                }
                 let _ = reply.send(());
             }
             AppMsg::Finalized {
-                certificate, reply, ..
+                certificate,
+                evidence,
+                reply,
+                ..
             } => {
                 let height = certificate.height.0;
+                if !evidence.is_empty() {
+                    self.evidence(&evidence_records(&evidence));
+                }
                 let ok = matches!(self.committed, Some((h, true)) if h == height);
                 let next = if ok {
                     self.prune(height + 1);
@@ -540,6 +583,24 @@ impl<A: App> Host<A> {
         Ok(())
     }
 
+    /// Logs equivocation, publishes it in the status and hands it to the
+    /// application (docs/spec/consensus.md §Evidence).
+    fn evidence(&mut self, records: &[Evidence]) {
+        for e in records {
+            warn!(
+                validator = %e.validator,
+                height = e.height,
+                round = e.round,
+                kind = e.kind.as_str(),
+                first = ?e.first,
+                second = ?e.second,
+                "equivocation evidence"
+            );
+        }
+        self.status.send_modify(|s| s.record(records));
+        self.app.evidence(records);
+    }
+
     /// The ID of `bytes` if they decode to a block of height `height`.
     fn block_id(&self, height: u64, bytes: &[u8]) -> Option<BlockID> {
         let block = Block::from_bytes(bytes).ok()?;
@@ -594,8 +655,18 @@ impl<A: App> Host<A> {
             warn!(height, "decided block not received");
             return false;
         };
+        let decision = Decision {
+            height,
+            round: ours.round(),
+            block: ours.block_id(),
+            signers: ours.signatures().iter().map(|(a, _)| *a).collect(),
+        };
         match self.app.commit(bytes, ours).await {
-            Ok(()) => true,
+            Ok(()) => {
+                self.status
+                    .send_modify(|s| s.last_decision = Some(decision));
+                true
+            }
             Err(e) => {
                 warn!(height, error = %e, "the application failed to commit");
                 false

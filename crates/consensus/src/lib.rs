@@ -11,10 +11,11 @@
 //!   of the power over exactly specified bytes
 //!   ([`signing::precommit_sign_bytes`]);
 //! - [`start`]: runs a validator's engine for an [`App`] (propose,
-//!   validate, commit, serve decided blocks), its WAL in its own directory.
+//!   validate, commit, serve decided blocks), its WAL in its own directory;
+//! - [`ConsensusStatus`]: a running validator's height, round, last
+//!   decision and the equivocation [`Evidence`] it saw, on a watch channel.
 //!
-//! Not built yet: node wiring, validator-set changes, evidence handling
-//! (the spec's §Not yet built).
+//! Not built yet: validator-set changes (the spec's §Not yet built).
 
 mod certificate;
 mod codec;
@@ -23,6 +24,7 @@ mod encoding;
 mod engine;
 mod error;
 pub mod signing;
+mod status;
 mod validators;
 
 pub use certificate::CommitCertificate;
@@ -36,6 +38,7 @@ pub use error::{BoxError, ConsensusError};
 pub use malachitebft_app_channel::app::net::Multiaddr;
 pub use malachitebft_app_channel::app::types::Keypair as NetworkKeypair;
 pub use signing::{SchnorrScheme, ValidatorSignature, ZkSigner, ZkVerifier};
+pub use status::{ConsensusStatus, Decision, Evidence, EvidenceKind, MAX_EVIDENCE_KEPT};
 pub use validators::{
     Address, GenesisValidator, GenesisValidators, Validator, ValidatorKey, ValidatorSet,
     MAX_TOTAL_VOTING_POWER, MAX_VALIDATORS,

@@ -170,6 +170,42 @@ pub fn verify_bytes(
     sig.0.verify(&mut transcript(msg), key.verification_key())
 }
 
+/// Verifies signatures of one `msg` by several keys (a certificate's
+/// precommits, docs/spec/consensus.md §Commit certificate) as one batch:
+/// each signature's equation `s·B − R − c·X = 0` weighted by a random
+/// scalar, all summed into one multiscalar multiplication. A batch that
+/// fails is checked one signature at a time to name the first bad one, as
+/// its index in `signed` with its error. A single signature is checked
+/// alone (a batch of one only adds the weighting).
+pub fn verify_many(
+    msg: &[u8],
+    signed: &[(&ValidatorKey, &ValidatorSignature)],
+) -> Result<(), (usize, musig::MusigError)> {
+    if signed.len() <= 1 {
+        return signed
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, (key, sig))| verify_bytes(key, msg, sig).map_err(|e| (i, e)));
+    }
+    static GENS: std::sync::OnceLock<r1cs::BulletproofGens> = std::sync::OnceLock::new();
+    let gens = GENS.get_or_init(|| r1cs::BulletproofGens::new(1));
+    let mut batch = r1cs::BatchVerifier::new(gens);
+    for (i, (key, sig)) in signed.iter().enumerate() {
+        let eq = sig
+            .0
+            .verification_equation(&mut transcript(msg), key.verification_key())
+            .map_err(|e| (i, e))?;
+        batch.append(&eq, &mut rand_core::OsRng);
+    }
+    if batch.verify().is_ok() {
+        return Ok(());
+    }
+    signed
+        .iter()
+        .enumerate()
+        .try_for_each(|(i, (key, sig))| verify_bytes(key, msg, sig).map_err(|e| (i, e)))
+}
+
 /// A Schnorr signature by a validator, ordered by its 64-byte encoding.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ValidatorSignature(pub Signature);
@@ -367,5 +403,50 @@ impl Verifier<ZkContext> for ZkVerifier {
             &proof_sign_bytes(&self.chain, &proof.public_key, &proof.peer_id),
             &proof.signature,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn key(i: u64) -> SecretKey {
+        SecretKey::from_scalar(curve25519_dalek::Scalar::from(i + 3))
+    }
+
+    fn public(k: &SecretKey) -> ValidatorKey {
+        ValidatorKey::new(k.verification_key()).unwrap()
+    }
+
+    #[test]
+    fn a_batch_accepts_good_signatures_and_names_the_first_bad_one() {
+        let msg = b"the precommit bytes";
+        let keys: Vec<SecretKey> = (0..6).map(key).collect();
+        let publics: Vec<ValidatorKey> = keys.iter().map(public).collect();
+        let mut sigs: Vec<ValidatorSignature> = keys.iter().map(|k| sign_bytes(k, msg)).collect();
+        let pairs = |sigs: &[ValidatorSignature]| -> Vec<(&ValidatorKey, ValidatorSignature)> {
+            publics.iter().zip(sigs.iter().copied()).collect()
+        };
+        let check = |sigs: &[ValidatorSignature], n: usize| {
+            let owned = pairs(sigs);
+            let refs: Vec<(&ValidatorKey, &ValidatorSignature)> =
+                owned[..n].iter().map(|(k, s)| (*k, s)).collect();
+            verify_many(msg, &refs).map_err(|(i, _)| i)
+        };
+        assert_eq!(check(&sigs, 6), Ok(()));
+        assert_eq!(check(&sigs, 1), Ok(()));
+        assert_eq!(check(&sigs, 0), Ok(()));
+        // Signatures 4 and 2 swapped: each valid, under the wrong keys.
+        sigs.swap(2, 4);
+        assert_eq!(check(&sigs, 6), Err(2));
+        sigs.swap(2, 4);
+        // Another message signed by validator 5.
+        sigs[5] = sign_bytes(&keys[5], b"something else");
+        assert_eq!(check(&sigs, 6), Err(5));
+        assert_eq!(check(&sigs, 5), Ok(()));
+        // Alone, a bad one is named too.
+        let refs = [(&publics[0], &sigs[5])];
+        assert_eq!(verify_many(msg, &refs).map_err(|(i, _)| i), Err(0));
     }
 }

@@ -30,10 +30,11 @@ use zkvm::{ContractID, Encodable, PortableItem, TxID};
 use crate::actor::ChainHandle;
 use crate::admission::Admission;
 use crate::api_types::{
-    BlockAnswer, BlockList, BlockListItem, ContractAnswer, ContractsPage, ErrorBody, FeeEstimate,
-    FeeRateAnswer, GenesisAnswer, Imported, MempoolAnswer, MempoolTx, Offer, OfferCreated,
-    OffersAnswer, PastStateAnswer, Peer, Peers, PoolSize, ProofRef, Status, SubmitRequest,
-    Submitted, TxAnswer, UtxoProofAnswer,
+    BlockAnswer, BlockList, BlockListItem, ConsensusAnswer, ContractAnswer, ContractsPage,
+    DecisionAnswer, ErrorBody, EvidenceAnswer, FeeEstimate, FeeRateAnswer, GenesisAnswer, Imported,
+    MempoolAnswer, MempoolTx, Offer, OfferCreated, OffersAnswer, PastStateAnswer, Peer, Peers,
+    PoolSize, ProofRef, Status, SubmitRequest, Submitted, TxAnswer, UtxoProofAnswer,
+    ValidatorAnswer, ValidatorsAnswer,
 };
 use crate::metrics::Gauges;
 use crate::network::{NetInfo, NetworkHandle};
@@ -56,6 +57,11 @@ pub struct ApiState {
     /// Origins whose browsers may call the API (docs/api.md §CORS): `*`
     /// for any; empty: no CORS headers at all.
     pub cors_origins: Vec<String>,
+    /// The validator set the node runs with (docs/spec/consensus.md
+    /// §Node).
+    pub validators: consensus::ValidatorSet,
+    /// The consensus engine's progress, when this node is a validator.
+    pub consensus: Option<tokio::sync::watch::Receiver<consensus::ConsensusStatus>>,
 }
 
 /// How much of a request body the API reads, and how long it waits for it.
@@ -78,6 +84,7 @@ pub fn router(state: ApiState, limits: RequestLimits) -> Router {
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/status", get(status))
         .route("/v1/peers", get(peers))
+        .route("/v1/validators", get(validators))
         .route("/v1/genesis", get(genesis))
         .route("/v1/blocks", get(blocks))
         .route("/v1/blocks/{reference}", get(block))
@@ -633,6 +640,88 @@ async fn status(State(s): State<ApiState>) -> Answer<Status> {
             txs_verified: imports.txs_verified,
             txs_known: imports.txs_known,
         },
+        consensus: s.consensus.as_ref().map(|c| consensus_answer(&c.borrow())),
+    }))
+}
+
+fn decision_answer(d: &consensus::Decision) -> DecisionAnswer {
+    DecisionAnswer {
+        height: d.height,
+        round: d.round,
+        block: d.block.to_string(),
+        signers: d.signers.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// The engine's published progress as answered (docs/api.md §Status).
+fn consensus_answer(c: &consensus::ConsensusStatus) -> ConsensusAnswer {
+    ConsensusAnswer {
+        height: c.height,
+        round: c.round,
+        validator: c.address.to_string(),
+        validators: c.validators,
+        total_power: c.total_power,
+        last_decision: c.last_decision.as_ref().map(decision_answer),
+        evidence: c
+            .evidence
+            .iter()
+            .map(|e| EvidenceAnswer {
+                kind: e.kind.as_str().to_owned(),
+                validator: e.validator.to_string(),
+                height: e.height,
+                round: e.round,
+                first: e.first.map(|b| b.to_string()),
+                second: e.second.map(|b| b.to_string()),
+            })
+            .collect(),
+    }
+}
+
+/// The validator set and who signed the tip's certificate
+/// (docs/api.md §Validators). A certificate in the store that does not
+/// decode is the store's corruption: `500`.
+async fn validators(State(s): State<ApiState>) -> Answer<ValidatorsAnswer> {
+    let height = s.chain.view().height();
+    let tip_certificate = match s.chain.decided(height)? {
+        None => None,
+        Some((_, bytes)) => {
+            let cert = consensus::CommitCertificate::from_bytes(&bytes)
+                .map_err(|e| NodeError::Corrupt(format!("certificate at {height}: {e}")))?;
+            Some(DecisionAnswer {
+                height: cert.height(),
+                round: cert.round(),
+                block: cert.block_id().to_string(),
+                signers: cert
+                    .signatures()
+                    .iter()
+                    .map(|(a, _)| a.to_string())
+                    .collect(),
+            })
+        }
+    };
+    let signed = |address: &str| {
+        tip_certificate
+            .as_ref()
+            .is_some_and(|c| c.signers.iter().any(|a| a == address))
+    };
+    let set = &s.validators;
+    Ok(Json(ValidatorsAnswer {
+        height,
+        total_power: set.total_power(),
+        validators: set
+            .validators()
+            .iter()
+            .map(|v| {
+                let address = v.address().to_string();
+                ValidatorAnswer {
+                    signed_tip: signed(&address),
+                    address,
+                    key: hex::encode(v.key().to_bytes()),
+                    power: v.power(),
+                }
+            })
+            .collect(),
+        tip_certificate,
     }))
 }
 

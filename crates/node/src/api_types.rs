@@ -37,6 +37,84 @@ pub struct Status {
     pub min_relay_fee_rate: FeeRateAnswer,
     /// Block import's verification work.
     pub imported: Imported,
+    /// The consensus engine's progress; `None` when this node is not a
+    /// validator (docs/api.md §Status).
+    pub consensus: Option<ConsensusAnswer>,
+}
+
+/// A validator's consensus progress (docs/spec/consensus.md §Status).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsensusAnswer {
+    /// The height being decided.
+    pub height: u64,
+    /// The round at that height.
+    pub round: u32,
+    /// This validator's address.
+    pub validator: String,
+    /// How many validators the set has.
+    pub validators: usize,
+    /// Their total voting power.
+    pub total_power: u64,
+    /// The last block this validator committed since it started.
+    pub last_decision: Option<DecisionAnswer>,
+    /// Equivocation seen since start, the newest last (bounded).
+    pub evidence: Vec<EvidenceAnswer>,
+}
+
+/// A decided block: height, deciding round, ID, certificate signers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecisionAnswer {
+    /// The height.
+    pub height: u64,
+    /// The round that decided it.
+    pub round: u32,
+    /// The block's ID.
+    pub block: String,
+    /// Addresses of the certificate's signers.
+    pub signers: Vec<String>,
+}
+
+/// One piece of equivocation evidence (docs/spec/consensus.md §Evidence).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceAnswer {
+    /// `double_prevote`, `double_precommit` or `double_proposal`.
+    pub kind: String,
+    /// The validator that signed twice.
+    pub validator: String,
+    /// The height.
+    pub height: u64,
+    /// The round.
+    pub round: u32,
+    /// The first message's block (`None`: nil).
+    pub first: Option<String>,
+    /// The second message's block (`None`: nil).
+    pub second: Option<String>,
+}
+
+/// `GET /v1/validators`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidatorsAnswer {
+    /// The tip's height.
+    pub height: u64,
+    /// The set's total voting power.
+    pub total_power: u64,
+    /// The validators, in address order.
+    pub validators: Vec<ValidatorAnswer>,
+    /// The tip's commit certificate, when consensus decided the tip.
+    pub tip_certificate: Option<DecisionAnswer>,
+}
+
+/// One validator of the set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidatorAnswer {
+    /// Its address (a hash of its key).
+    pub address: String,
+    /// Its public key.
+    pub key: String,
+    /// Its voting power.
+    pub power: u64,
+    /// Whether it signed the tip's certificate.
+    pub signed_tip: bool,
 }
 
 /// How many transactions and bytes the mempool holds.

@@ -47,8 +47,11 @@ async fn serve_parts(
     (stop_tx, stop_rx): (watch::Sender<bool>, watch::Receiver<bool>),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), NodeError> {
+    let validators = validator_set(&chain)?;
     let engine = match (&config.consensus_listen, chain.view().producer) {
-        (Some(listen), true) => Some(start_validator(&chain, config, listen, &net).await?),
+        (Some(listen), true) => {
+            Some(start_validator(&chain, config, listen, &net, validators.clone()).await?)
+        }
         _ => None,
     };
     let producer = (chain.view().producer && engine.is_none()).then(|| {
@@ -66,6 +69,8 @@ async fn serve_parts(
         net: Some(net),
         block_bytes: config.block_bytes,
         cors_origins: config.cors_origins.clone(),
+        validators,
+        consensus: engine.as_ref().map(consensus::Running::status),
     };
     let mut app = router(
         state.clone(),
@@ -158,23 +163,29 @@ async fn serve_http(
     open_tx.closed().await;
 }
 
+/// The validator set this node runs with (docs/spec/consensus.md §Node):
+/// the genesis's (the signers key alone, power 1, until the genesis
+/// carries a validators section). The engine and `GET /v1/validators`
+/// both take it from here.
+fn validator_set(chain: &ChainHandle) -> Result<consensus::ValidatorSet, NodeError> {
+    let genesis = chain.genesis();
+    Ok(consensus::ValidatorSet::new(vec![
+        consensus::Validator::new(consensus::ValidatorKey::new(genesis.signers)?, 1)?,
+    ])?)
+}
+
 /// Starts this node's consensus engine (docs/spec/consensus.md §Node):
-/// its validator key is the block key, the validator set the genesis's
-/// (the signers key alone, power 1, until the genesis carries a
-/// validators section), its WAL in `<data_dir>/consensus`. Blocks are then
+/// its validator key is the block key, the validator set `set`
+/// ([`validator_set`]), its WAL in `<data_dir>/consensus`. Blocks are then
 /// decided by the engine and announced to followers as they are stored.
 async fn start_validator(
     chain: &ChainHandle,
     config: &NodeConfig,
     listen: &str,
     net: &NetworkHandle,
+    set: consensus::ValidatorSet,
 ) -> Result<consensus::Running, NodeError> {
     let key = chain.validator_key().await?.ok_or(NodeError::NotProducer)?;
-    let genesis = chain.genesis();
-    let set = consensus::ValidatorSet::new(vec![consensus::Validator::new(
-        consensus::ValidatorKey::new(genesis.signers)?,
-        1,
-    )?])?;
     let addr = |a: &str| {
         a.parse::<consensus::Multiaddr>()
             .map_err(|e| NodeError::Config(format!("consensus address {a}: {e}")))

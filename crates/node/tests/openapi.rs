@@ -109,4 +109,20 @@ fn the_node_serves_its_openapi_description() {
     let file: Value = serde_json::from_str(include_str!("../../../docs/openapi.json")).unwrap();
     assert_eq!(served, file);
     assert_eq!(served["openapi"], "3.1.0");
+    // Not a validator: no consensus progress; the set is the genesis's
+    // (its signers key, power 1), and the tip has no certificate.
+    let status: Value = reqwest::blocking::get(format!("{}/v1/status", node.url()))
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(status["consensus"].is_null(), "{status}");
+    let validators: Value = reqwest::blocking::get(format!("{}/v1/validators", node.url()))
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(validators["validators"].as_array().unwrap().len(), 1);
+    assert_eq!(validators["validators"][0]["power"], 1);
+    assert_eq!(validators["validators"][0]["signed_tip"], false);
+    assert_eq!(validators["total_power"], 1);
+    assert!(validators["tip_certificate"].is_null(), "{validators}");
 }
