@@ -47,9 +47,9 @@ async fn serve_parts(
     (stop_tx, stop_rx): (watch::Sender<bool>, watch::Receiver<bool>),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), NodeError> {
-    let engine = match (&config.consensus_listen, chain.view().producer) {
-        (Some(listen), true) => Some(start_validator(&chain, config, listen, &net).await?),
-        _ => None,
+    let engine = match &config.consensus_listen {
+        Some(listen) => start_validator(&chain, config, listen, &net).await?,
+        None => None,
     };
     let producer = (chain.view().producer && engine.is_none()).then(|| {
         tokio::spawn(produce(
@@ -158,23 +158,56 @@ async fn serve_http(
     open_tx.closed().await;
 }
 
-/// Starts this node's consensus engine (docs/spec/consensus.md §Node):
-/// its validator key is the block key, the validator set the genesis's
-/// (the signers key alone, power 1, until the genesis carries a
-/// validators section), its WAL in `<data_dir>/consensus`. Blocks are then
-/// decided by the engine and announced to followers as they are stored.
+/// This node's validator key and the validator set, if it is a validator
+/// (docs/spec/consensus.md §Node): on a validators chain, when the key in
+/// its [`crate::VALIDATOR_KEY_FILE`] is in the genesis's set; on a
+/// block-key chain, when it holds the block key (the set is that key
+/// alone, power 1).
+async fn validator_identity(
+    chain: &ChainHandle,
+    config: &NodeConfig,
+) -> Result<Option<(musig::SecretKey, consensus::ValidatorSet)>, NodeError> {
+    let Some(seal) = chain.seal() else {
+        let Some(key) = chain.validator_key().await? else {
+            return Ok(None);
+        };
+        let set = consensus::ValidatorSet::new(vec![consensus::Validator::new(
+            consensus::ValidatorKey::new(chain.genesis().signers)?,
+            1,
+        )?])?;
+        return Ok(Some((key, set)));
+    };
+    let path = config.data_dir.join(crate::VALIDATOR_KEY_FILE);
+    let Some(key) = crate::read_validator_key(&path)? else {
+        info!("no validator key: following the validators");
+        return Ok(None);
+    };
+    let address = consensus::ValidatorKey::new(key.verification_key())?.address();
+    if seal.set.get(&address).is_none() {
+        warn!(%address, "this node's validator key is not in the genesis's set: following");
+        return Ok(None);
+    }
+    if chain.view().pruned {
+        return Err(NodeError::Config(
+            "a validator needs the full UTXO set to propose blocks: this node bootstrapped from a snapshot".into(),
+        ));
+    }
+    Ok(Some((key, seal.set.clone())))
+}
+
+/// Starts this node's consensus engine (docs/spec/consensus.md §Node) if
+/// it is a validator ([`validator_identity`]), its WAL in
+/// `<data_dir>/consensus`. Blocks are then decided by the engine and
+/// announced to followers as they are stored.
 async fn start_validator(
     chain: &ChainHandle,
     config: &NodeConfig,
     listen: &str,
     net: &NetworkHandle,
-) -> Result<consensus::Running, NodeError> {
-    let key = chain.validator_key().await?.ok_or(NodeError::NotProducer)?;
-    let genesis = chain.genesis();
-    let set = consensus::ValidatorSet::new(vec![consensus::Validator::new(
-        consensus::ValidatorKey::new(genesis.signers)?,
-        1,
-    )?])?;
+) -> Result<Option<consensus::Running>, NodeError> {
+    let Some((key, set)) = validator_identity(chain, config).await? else {
+        return Ok(None);
+    };
     let addr = |a: &str| {
         a.parse::<consensus::Multiaddr>()
             .map_err(|e| NodeError::Config(format!("consensus address {a}: {e}")))
@@ -211,8 +244,10 @@ async fn start_validator(
         },
     };
     let app = crate::NodeApp::new(chain.clone(), pace, Some(net.clone()));
-    info!(listen, "consensus engine starting");
-    Ok(consensus::start(engine_config, network_key, key, set, app).await?)
+    info!(listen, validators = set.validators().len(), "consensus engine starting");
+    Ok(Some(
+        consensus::start(engine_config, network_key, key, set, app).await?,
+    ))
 }
 
 /// The block producer: every `interval`, a block if the mempool holds
