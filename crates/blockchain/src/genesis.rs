@@ -251,7 +251,9 @@ mod tests {
         forest.modify(&leaves, &[]).unwrap();
         let t = g.timestamp_ms + 1;
         // No key is needed: the block is unsigned, and applies as is.
-        let made = state.make_verified_block(&forest, Vec::new(), t, None).unwrap();
+        let made = state
+            .make_verified_block(&forest, Vec::new(), t, None)
+            .unwrap();
         assert!(made.block().is_unsigned());
         assert!(made.block().certificate.is_none());
         let (next, _) = state.apply_block(made.block()).unwrap();
@@ -264,7 +266,8 @@ mod tests {
         assert!(made.clone().with_certificate(Vec::new()).is_err());
         // A block-key signature is refused on a validators chain.
         let mut signed = made.block().clone();
-        signed.signature = crate::sign_header(&signed.header, &SecretKey::from_scalar(Scalar::from(7u64)));
+        signed.signature =
+            crate::sign_header(&signed.header, &SecretKey::from_scalar(Scalar::from(7u64)));
         assert!(matches!(
             state.apply_block(&signed),
             Err(BlockchainError::SignatureOnCertifiedChain)
@@ -283,7 +286,9 @@ mod tests {
         let mut block = plain_state
             .make_block(&plain_forest, Vec::new(), t, &key)
             .unwrap();
-        assert!(plain_state.make_verified_block(&plain_forest, Vec::new(), t, None).is_err());
+        assert!(plain_state
+            .make_verified_block(&plain_forest, Vec::new(), t, None)
+            .is_err());
         block.certificate = Some(vec![1; 48]);
         assert!(matches!(
             plain_state.apply_block(&block),

@@ -197,7 +197,10 @@ impl VerifiedBlock {
     /// the caller checked against the validator set): the same block and
     /// verification, its bytes now ending with the certificate section
     /// (docs/spec/blockchain.md §Block). A certificate it had is replaced.
-    pub fn with_certificate(mut self, certificate: Vec<u8>) -> Result<VerifiedBlock, BlockchainError> {
+    pub fn with_certificate(
+        mut self,
+        certificate: Vec<u8>,
+    ) -> Result<VerifiedBlock, BlockchainError> {
         if certificate.is_empty() || certificate.len() > crate::MAX_CERTIFICATE_SIZE {
             return Err(BlockchainError::CertificateSize(certificate.len()));
         }

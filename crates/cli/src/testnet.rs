@@ -87,7 +87,10 @@ fn init(args: &InitArgs) -> Result<Output, Error> {
     let scalars: Vec<Zeroizing<Scalar>> = (0..n)
         .map(|_| Zeroizing::new(Scalar::random(&mut rng)))
         .collect();
-    let keys: Vec<SecretKey> = scalars.iter().map(|s| SecretKey::from_scalar(**s)).collect();
+    let keys: Vec<SecretKey> = scalars
+        .iter()
+        .map(|s| SecretKey::from_scalar(**s))
+        .collect();
     let set = consensus::ValidatorSet::new(
         keys.iter()
             .map(|k| {

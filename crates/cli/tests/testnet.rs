@@ -43,7 +43,9 @@ fn ok(dir: &Path, api: &str, args: &[&str]) -> Value {
 }
 
 fn height(dir: &Path, api: &str) -> u64 {
-    ok(dir, api, &["chain", "status"])["height"].as_u64().unwrap()
+    ok(dir, api, &["chain", "status"])["height"]
+        .as_u64()
+        .unwrap()
 }
 
 /// Waits (bounded) until the node at `api` reaches `at_least`.
@@ -151,7 +153,11 @@ fn four_validators_decide_payments_survive_one_crash_and_stop_without_a_quorum()
         .args(["--base-port", &base.to_string()])
         .output()
         .unwrap();
-    assert!(init.status.success(), "{}", String::from_utf8_lossy(&init.stderr));
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
     let init: Value = serde_json::from_slice(&init.stdout).unwrap();
     assert_eq!(init["validators"].as_array().unwrap().len(), 4);
     let genesis_hex = std::fs::read_to_string(dir.join("genesis.hex")).unwrap();
@@ -224,7 +230,9 @@ fn four_validators_decide_payments_survive_one_crash_and_stop_without_a_quorum()
     let sent = ok(
         &dir,
         &f_api,
-        &["wallet", "send", "--to", &bob_addr, "--qty", "5", "--fee", "1", "--wait"],
+        &[
+            "wallet", "send", "--to", &bob_addr, "--qty", "5", "--fee", "1", "--wait",
+        ],
     );
     // A figure, not an assertion (docs/spec/consensus.md §Node).
     eprintln!(

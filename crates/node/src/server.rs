@@ -244,7 +244,11 @@ async fn start_validator(
         },
     };
     let app = crate::NodeApp::new(chain.clone(), pace, Some(net.clone()));
-    info!(listen, validators = set.validators().len(), "consensus engine starting");
+    info!(
+        listen,
+        validators = set.validators().len(),
+        "consensus engine starting"
+    );
     Ok(Some(
         consensus::start(engine_config, network_key, key, set, app).await?,
     ))

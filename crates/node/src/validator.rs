@@ -40,7 +40,8 @@ pub const VALIDATOR_KEY_FILE: &str = "validator.key";
 /// permissions, whole before it is renamed into place); an existing file
 /// is an error, so a key is never overwritten.
 pub fn write_validator_key(path: &Path, scalar: &Scalar) -> Result<(), NodeError> {
-    let io = |e: std::io::Error| NodeError::DataDir(format!("cannot write {}: {e}", path.display()));
+    let io =
+        |e: std::io::Error| NodeError::DataDir(format!("cannot write {}: {e}", path.display()));
     if path.exists() {
         return Err(NodeError::DataDir(format!(
             "{} exists: a validator key is never overwritten",
@@ -195,7 +196,10 @@ mod tests {
         }
         assert!(write_validator_key(&path, &scalar).is_err());
         std::fs::write(&path, [0xff; 32]).unwrap();
-        assert!(matches!(read_validator_key(&path), Err(NodeError::Corrupt(_))));
+        assert!(matches!(
+            read_validator_key(&path),
+            Err(NodeError::Corrupt(_))
+        ));
     }
 }
 
