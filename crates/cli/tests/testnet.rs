@@ -145,6 +145,8 @@ impl Testnet {
 fn four_validators_decide_payments_survive_one_crash_and_stop_without_a_quorum() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_path_buf();
+    eprintln!("testnet in {}", dir.display());
+    let _kept = std::env::var_os("ZKVM_KEEP_TESTNET").map(|_| tmp.keep());
     let base = free_base(3 * 5);
     let init = Command::new(env!("CARGO_BIN_EXE_zkvm"))
         .env("ZKVM_JSON", "1")
