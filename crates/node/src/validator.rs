@@ -173,36 +173,6 @@ impl NodeApp {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn the_validator_key_file_is_private_and_never_overwritten() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(VALIDATOR_KEY_FILE);
-        assert!(read_validator_key(&path).unwrap().is_none());
-        let scalar = Scalar::from(42u64);
-        write_validator_key(&path, &scalar).unwrap();
-        let back = read_validator_key(&path).unwrap().unwrap();
-        let key = SecretKey::from_scalar(scalar);
-        assert_eq!(back.verification_key(), key.verification_key());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-        }
-        assert!(write_validator_key(&path, &scalar).is_err());
-        std::fs::write(&path, [0xff; 32]).unwrap();
-        assert!(matches!(
-            read_validator_key(&path),
-            Err(NodeError::Corrupt(_))
-        ));
-    }
-}
-
 impl App for NodeApp {
     fn tip_height(&self) -> u64 {
         self.chain.view().height()
@@ -283,5 +253,35 @@ impl App for NodeApp {
         };
         let certificate = CommitCertificate::from_bytes(&certificate)?;
         Ok(Some((block, certificate)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_validator_key_file_is_private_and_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(VALIDATOR_KEY_FILE);
+        assert!(read_validator_key(&path).unwrap().is_none());
+        let scalar = Scalar::from(42u64);
+        write_validator_key(&path, &scalar).unwrap();
+        let back = read_validator_key(&path).unwrap().unwrap();
+        let key = SecretKey::from_scalar(scalar);
+        assert_eq!(back.verification_key(), key.verification_key());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(write_validator_key(&path, &scalar).is_err());
+        std::fs::write(&path, [0xff; 32]).unwrap();
+        assert!(matches!(
+            read_validator_key(&path),
+            Err(NodeError::Corrupt(_))
+        ));
     }
 }
