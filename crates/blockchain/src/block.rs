@@ -12,6 +12,16 @@ use crate::BlockchainError;
 /// Largest encoded block we accept.
 pub const MAX_BLOCK_SIZE: usize = 16 << 20;
 
+/// Largest certificate section a block may carry (a commit certificate of
+/// 256 signers is 24,624 bytes; docs/spec/consensus.md §Commit
+/// certificate).
+pub const MAX_CERTIFICATE_SIZE: usize = 64 << 10;
+
+/// The signature field of a block on a validators chain: 64 zero bytes
+/// (docs/spec/blockchain.md §Block signature). The block's commit
+/// certificate seals it instead.
+pub const NO_SIGNATURE: [u8; 64] = [0; 64];
+
 /// The current block version.
 pub const CURRENT_BLOCK_VERSION: u64 = 1;
 
@@ -95,8 +105,9 @@ impl Encodable for BlockHeader {
 }
 
 /// A block: the header, the block signers' signature of its ID, the
-/// transactions, and one Utreexo proof of every input that spends an output
-/// of an earlier block.
+/// transactions, one Utreexo proof of every input that spends an output
+/// of an earlier block and, on a validators chain, the commit certificate
+/// that decided it (docs/spec/blockchain.md §Block, §Block signature).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Block {
     /// The header.
@@ -107,11 +118,18 @@ pub struct Block {
     pub txs: Vec<Tx>,
     /// Proof of the spent outputs, against the UTXO set before the block.
     pub utxo_proof: Proof,
+    /// On a validators chain, the encoded commit certificate that seals a
+    /// decided block (docs/spec/consensus.md §Commit certificate; the
+    /// node checks it against the genesis's set). `None` on a block-key
+    /// chain, and on a proposal, which is decided by the very votes the
+    /// certificate gathers.
+    pub certificate: Option<Vec<u8>>,
 }
 
 impl Block {
     /// Encoding: `header || signature(64) || LE32 n || n × (LE32 len || tx)
-    /// || LE32 len || utreexo proof`.
+    /// || LE32 len || utreexo proof`, then, on a sealed block only, `LE32
+    /// len || certificate`.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = self.header.encode_to_vec();
         v.extend_from_slice(&self.signature.to_bytes());
@@ -124,7 +142,16 @@ impl Block {
         let proof = self.utxo_proof.to_bytes();
         v.write_size(b"len", proof.len());
         v.extend_from_slice(&proof);
+        if let Some(certificate) = &self.certificate {
+            v.write_size(b"len", certificate.len());
+            v.extend_from_slice(certificate);
+        }
         v
+    }
+
+    /// Whether the signature field is [`NO_SIGNATURE`].
+    pub fn is_unsigned(&self) -> bool {
+        self.signature.to_bytes() == NO_SIGNATURE
     }
 
     /// Decodes a block spanning all of `bytes` (at most [`MAX_BLOCK_SIZE`]).
@@ -150,12 +177,22 @@ impl Block {
         })?;
         let proof_bytes = r.read_sized_bytes()?;
         let utxo_proof = Proof::from_bytes(proof_bytes).map_err(BlockchainError::Utxo)?;
+        let certificate = if r.remaining() > 0 {
+            let c = r.read_sized_bytes()?;
+            if c.is_empty() || c.len() > MAX_CERTIFICATE_SIZE {
+                return Err(BlockchainError::CertificateSize(c.len()));
+            }
+            Some(c.to_vec())
+        } else {
+            None
+        };
         r.finish()?;
         Ok(Block {
             header,
             signature,
             txs,
             utxo_proof,
+            certificate,
         })
     }
 }
@@ -214,6 +251,30 @@ fn signature_transcript(id: &BlockID) -> Transcript {
 /// key's secret).
 pub fn sign_header(header: &BlockHeader, key: &SecretKey) -> Signature {
     Signature::sign(&mut signature_transcript(&header.id()), key)
+}
+
+/// The seal check of a block's header that stage 1 can make
+/// (docs/spec/blockchain.md §Block signature): on a chain signed by its
+/// block key, no certificate and the signature under `signers`; on a
+/// validators chain (`certified`), the signature field is
+/// [`NO_SIGNATURE`] — the certificate is checked by the caller against
+/// the validator set, which this crate does not know.
+pub fn check_seal(
+    block: &Block,
+    certified: bool,
+    signers: &VerificationKey,
+) -> Result<(), BlockchainError> {
+    if certified {
+        if !block.is_unsigned() {
+            return Err(BlockchainError::SignatureOnCertifiedChain);
+        }
+        Ok(())
+    } else {
+        if block.certificate.is_some() {
+            return Err(BlockchainError::CertificateOnKeyChain);
+        }
+        verify_header_signature(&block.header, &block.signature, signers)
+    }
 }
 
 /// Checks a header's signature by `signers`.

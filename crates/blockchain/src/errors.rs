@@ -75,6 +75,30 @@ pub enum BlockchainError {
     /// The block signature does not verify under the network's block key.
     #[error("block signature is invalid")]
     BadSignature,
+    /// A genesis validator section names no validator or more than 256.
+    #[error("the genesis names {0} validators; 1 to 256 are allowed")]
+    GenesisValidatorCount(usize),
+    /// A genesis validator's key is not a valid Ristretto point.
+    #[error("a genesis validator's key is not a valid Ristretto point")]
+    InvalidValidatorKey,
+    /// A genesis validator has no voting power.
+    #[error("a genesis validator has zero voting power")]
+    ZeroValidatorPower,
+    /// On a chain sealed by commit certificates, a block's signature
+    /// field is not the 64 zero bytes it must be.
+    #[error("a block of a validators chain carries a block-key signature")]
+    SignatureOnCertifiedChain,
+    /// A block of a chain signed by its block key carries a certificate.
+    #[error("a block of a block-key chain carries a commit certificate")]
+    CertificateOnKeyChain,
+    /// A block's certificate section is empty or larger than
+    /// [`crate::MAX_CERTIFICATE_SIZE`].
+    #[error("a block's certificate section of {0} bytes is empty or too large")]
+    CertificateSize(usize),
+    /// Headers alone were to be followed on a validators chain, where no
+    /// header is signed.
+    #[error("the headers of a validators chain are not signed: check their certificates")]
+    HeadersNotSigned,
     /// `txroot` does not commit to the block's transactions.
     #[error("txroot does not match the transactions")]
     TxRootMismatch,

@@ -12,11 +12,17 @@ impl ChainState {
     /// Checks that `headers` extend this state's tip one by one (height,
     /// previd, version, time, signature) and returns the last one (the tip
     /// if there are none). Transactions and the UTXO set are not checked:
-    /// the headers' signatures vouch for them.
+    /// the headers' signatures vouch for them. On a validators chain the
+    /// headers are not signed (their blocks' certificates vouch for them,
+    /// docs/spec/blockchain.md §Block signature): refused as
+    /// [`BlockchainError::HeadersNotSigned`].
     pub fn follow_headers<'a>(
         &self,
         headers: impl IntoIterator<Item = (&'a BlockHeader, &'a Signature)>,
     ) -> Result<BlockHeader, BlockchainError> {
+        if self.certified() {
+            return Err(BlockchainError::HeadersNotSigned);
+        }
         let mut state = ChainState {
             initial: self.initial.clone(),
             tip: self.tip.clone(),

@@ -17,11 +17,12 @@ mod state;
 mod verified;
 
 pub use block::{
-    sign_header, txroot, utxoroot, verify_header_signature, witness_hash, Block, BlockHeader,
-    BlockID, CURRENT_BLOCK_VERSION, MAX_BLOCK_SIZE,
+    check_seal, sign_header, txroot, utxoroot, verify_header_signature, witness_hash, Block,
+    BlockHeader, BlockID, CURRENT_BLOCK_VERSION, MAX_BLOCK_SIZE, MAX_CERTIFICATE_SIZE,
+    NO_SIGNATURE,
 };
 pub use errors::BlockchainError;
-pub use genesis::Genesis;
+pub use genesis::{Genesis, ValidatorEntry, MAX_GENESIS_VALIDATORS};
 pub use mempool::{
     fee_for, format_fee_rate, parse_fee_rate, BlockRemovals, CheckedTx, ExecutedTx, InsertOutcome,
     Mempool, MempoolEntry, MempoolPolicy, DEFAULT_INCREMENTAL_RELAY_FEE_RATE,

@@ -106,9 +106,16 @@ impl ChainState {
             .into_iter()
             .zip(precomputed.into_iter().map(PrecomputedTx::into_verified))
             .collect();
-        let verified = self.make_verified_block(forest, txs, timestamp_ms, key)?;
+        let verified = self.make_verified_block(forest, txs, timestamp_ms, Some(key))?;
         let (block, _, _) = verified.into_parts();
         Ok(block)
+    }
+
+    /// Whether this chain's blocks are sealed by commit certificates: its
+    /// genesis named validators, which the initial header's `ext` commits
+    /// to (docs/spec/blockchain.md §Genesis, §Block signature).
+    pub fn certified(&self) -> bool {
+        !self.initial.ext.is_empty()
     }
 
     /// The checks of a header against this state's tip alone: version,

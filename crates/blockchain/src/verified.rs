@@ -20,10 +20,10 @@
 use std::collections::HashMap;
 
 use accumulator::{Accumulator, Forest, Proof, ZkvmHash};
-use musig::{SecretKey, VerificationKey};
+use musig::{SecretKey, Signature, VerificationKey};
 use zkvm::{PrecomputedTx, Tx, TxLog, VerifiedTx};
 
-use crate::block::{sign_header, txroot_of_witnesses, utxoroot, verify_header_signature};
+use crate::block::{check_seal, sign_header, txroot_of_witnesses, utxoroot, NO_SIGNATURE};
 use crate::state::utxo_changes;
 use crate::{witness_hash, AppliedBlock, Block, BlockHeader, BlockID, BlockchainError, ChainState};
 
@@ -67,6 +67,9 @@ pub struct VerifiedBlock {
     signers: VerificationKey,
     /// The tip it was checked against, and the UTXO set after it there.
     base: BlockID,
+    /// The initial header of the chain it was checked on (which says
+    /// whether blocks are sealed by certificates).
+    base_initial: BlockID,
     utxos: Accumulator,
     /// Transactions whose VM ran and whose proof was checked in stage 1
     /// (the others were known verified).
@@ -98,7 +101,7 @@ impl VerifiedBlock {
     ) -> Result<VerifiedBlock, BlockchainError> {
         let h = &block.header;
         state.check_header(h)?;
-        verify_header_signature(h, &block.signature, &state.signers)?;
+        check_seal(&block, state.certified(), &state.signers)?;
         let witnesses: Vec<[u8; 32]> = block.txs.iter().map(witness_hash).collect();
         if txroot_of_witnesses(&witnesses) != h.txroot {
             return Err(BlockchainError::TxRootMismatch);
@@ -146,6 +149,7 @@ impl VerifiedBlock {
             id: h.id(),
             signers: state.signers,
             base: state.tip.id(),
+            base_initial: state.initial.id(),
             utxos,
             applied: AppliedBlock {
                 txs,
@@ -189,6 +193,22 @@ impl VerifiedBlock {
         self.verified_here
     }
 
+    /// This block sealed by `certificate` (an encoded commit certificate
+    /// the caller checked against the validator set): the same block and
+    /// verification, its bytes now ending with the certificate section
+    /// (docs/spec/blockchain.md §Block). A certificate it had is replaced.
+    pub fn with_certificate(
+        mut self,
+        certificate: Vec<u8>,
+    ) -> Result<VerifiedBlock, BlockchainError> {
+        if certificate.is_empty() || certificate.len() > crate::MAX_CERTIFICATE_SIZE {
+            return Err(BlockchainError::CertificateSize(certificate.len()));
+        }
+        self.block.certificate = Some(certificate);
+        self.bytes = self.block.to_bytes();
+        Ok(self)
+    }
+
     /// The block, its bytes and what applying it changes.
     pub fn into_parts(self) -> (Block, Vec<u8>, AppliedBlock) {
         (self.block, self.bytes, self.applied)
@@ -203,8 +223,8 @@ impl ChainState {
     pub fn apply_verified(&self, block: &VerifiedBlock) -> Result<ChainState, BlockchainError> {
         let h = block.header();
         self.check_header(h)?;
-        if block.signers != self.signers {
-            verify_header_signature(h, &block.block.signature, &self.signers)?;
+        if block.signers != self.signers || block.base_initial != self.initial.id() {
+            check_seal(&block.block, self.certified(), &self.signers)?;
         }
         // The tip's ID commits to its utxoroot, hence to these roots.
         let utxos = if block.base == self.tip.id() {
@@ -240,7 +260,7 @@ impl ChainState {
         forest: &Forest,
         txs: Vec<(Tx, VerifiedTx)>,
         timestamp_ms: u64,
-        key: &SecretKey,
+        key: Option<&SecretKey>,
     ) -> Result<VerifiedBlock, BlockchainError> {
         let (txs, verified): (Vec<Tx>, Vec<VerifiedTx>) = txs.into_iter().unzip();
         let witnesses: Vec<[u8; 32]> = txs.iter().map(witness_hash).collect();
@@ -264,18 +284,29 @@ impl ChainState {
         };
         let utxos = modified(&self.utxos, &additions, &deletions, &utxo_proof)?;
         header.utxoroot = utxoroot(&utxos);
-        let signature = sign_header(&header, key);
+        // A validators chain's block is unsigned: its certificate, made
+        // once it is decided, seals it (docs/spec/blockchain.md §Block
+        // signature). A block-key chain's block needs the key.
+        let signature = match (self.certified(), key) {
+            (true, _) => {
+                Signature::from_bytes(&NO_SIGNATURE).map_err(BlockchainError::SignatureEncoding)?
+            }
+            (false, Some(key)) => sign_header(&header, key),
+            (false, None) => return Err(BlockchainError::BadSignature),
+        };
         let block = Block {
             header,
             signature,
             txs,
             utxo_proof,
+            certificate: None,
         };
         Ok(VerifiedBlock {
             id: block.header.id(),
             bytes: block.to_bytes(),
             signers: self.signers,
             base: self.tip.id(),
+            base_initial: self.initial.id(),
             utxos,
             applied: AppliedBlock {
                 txs: verified,

@@ -308,6 +308,7 @@ fn transaction_rules_are_enforced() {
         signature: first.signature,
         txs: vec![b],
         utxo_proof: stale_proof,
+        certificate: None,
     };
     forged.header.height = 3;
     forged.header.previd = net.state.tip.id();
@@ -519,7 +520,7 @@ fn a_block_made_from_verified_transactions_is_verified_by_construction() {
         .collect();
     let made = net
         .state
-        .make_verified_block(&net.forest, pairs, net.next_time(), &net.block_key)
+        .make_verified_block(&net.forest, pairs, net.next_time(), Some(&net.block_key))
         .unwrap();
     assert_eq!(made.verified_here(), 0);
     let decoded = Block::from_bytes(made.bytes()).unwrap();

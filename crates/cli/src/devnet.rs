@@ -43,13 +43,32 @@ pub fn prepare(config: &NodeConfig) -> Result<bool, Error> {
     let dir = &config.data_dir;
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::Usage(format!("cannot create {}: {e}", dir.display())))?;
-    let wallet_path = dir.join("wallet.redb");
     let mut rng = rand::thread_rng();
-    let (mut w, _) = Wallet::create(&wallet_path, None)?;
-    let address = w.new_address()?;
-    let dev_flavor = w.issuance_flavor(DEV_ASSET_NAME.as_bytes());
     let block_scalar = Zeroizing::new(Scalar::random(&mut rng));
     let signers = SecretKey::from_scalar(*block_scalar).verification_key();
+    let (mut w, utxos) = dev_wallet(&dir.join("wallet.redb"))?;
+    let genesis = Genesis {
+        timestamp_ms: node::now_ms(),
+        signers,
+        utxos,
+        validators: Vec::new(),
+    };
+    follow_dev_genesis(&mut w, &genesis)?;
+    // Other nodes join with it: `zkvm node init --genesis <dir>/genesis.hex`.
+    std::fs::write(dir.join("genesis.hex"), hex::encode(genesis.to_bytes()))
+        .map_err(|e| Error::Usage(format!("cannot write the genesis: {e}")))?;
+    let key = Zeroizing::new(block_scalar.to_bytes());
+    Chain::init(&config.db_path(), genesis, Some(key), config.limits())?;
+    Ok(true)
+}
+
+/// Creates the dev wallet at `path` and the genesis outputs that fund it
+/// ([`DEV_NATIVE`] native units and [`DEV_ASSET`] of [`DEV_ASSET_NAME`]).
+pub fn dev_wallet(path: &Path) -> Result<(Wallet, Vec<zkvm::Contract>), Error> {
+    let mut rng = rand::thread_rng();
+    let (mut w, _) = Wallet::create(path, None)?;
+    let address = w.new_address()?;
+    let dev_flavor = w.issuance_flavor(DEV_ASSET_NAME.as_bytes());
     let utxos = vec![
         pay_to(
             &address,
@@ -66,20 +85,15 @@ pub fn prepare(config: &NodeConfig) -> Result<bool, Error> {
             &mut rng,
         )?,
     ];
-    let genesis = Genesis {
-        timestamp_ms: node::now_ms(),
-        signers,
-        utxos,
-    };
-    w.follow(&genesis)?;
+    Ok((w, utxos))
+}
+
+/// Has the dev wallet follow `genesis`, which funds it.
+pub fn follow_dev_genesis(w: &mut Wallet, genesis: &Genesis) -> Result<(), Error> {
+    w.follow(genesis)?;
     // A genesis has no log to carry DEV's name: the dev wallet records it.
     w.remember_own_asset(&wallet::AssetMetadata::new(DEV_ASSET_NAME, 0, "")?, 1)?;
-    // Other nodes join with it: `zkvm node init --genesis <dir>/genesis.hex`.
-    std::fs::write(dir.join("genesis.hex"), hex::encode(genesis.to_bytes()))
-        .map_err(|e| Error::Usage(format!("cannot write the genesis: {e}")))?;
-    let key = Zeroizing::new(block_scalar.to_bytes());
-    Chain::init(&config.db_path(), genesis, Some(key), config.limits())?;
-    Ok(true)
+    Ok(())
 }
 
 /// Runs the devnet until Ctrl-C.

@@ -27,6 +27,7 @@ mod offer_cmd;
 mod render;
 mod reveal_cmd;
 mod simulate_cmd;
+mod testnet;
 mod tx;
 mod wallet_cmd;
 
@@ -72,6 +73,11 @@ enum Command {
         #[command(subcommand)]
         command: Option<node_cmd::NodeCommand>,
     },
+    /// A federation of validators on this machine: `zkvm testnet init
+    /// --validators N --dir DIR` writes their data directories and shared
+    /// genesis.
+    #[command(subcommand)]
+    Testnet(testnet::TestnetCommand),
     /// Query a running node: status, blocks, transactions, mempool.
     #[command(subcommand)]
     Chain(chain::ChainCommand),
@@ -181,6 +187,7 @@ fn main() -> ExitCode {
             let command = command.unwrap_or(node_cmd::NodeCommand::Run(*run));
             init_logs(command.log_level()).and_then(|()| node_cmd::run(command))
         }
+        Command::Testnet(command) => testnet::run(command),
         Command::Chain(command) => chain::run(command, &cli.node),
         Command::Wallet { args, command } => wallet_cmd::run(command, &args, &cli.node),
         Command::Contract { args, command } => contract_cmd::run(command, &args, &cli.node),

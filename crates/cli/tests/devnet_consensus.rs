@@ -54,9 +54,15 @@ fn a_consensus_devnet_decides_payments_and_survives_kill_9() {
         .as_str()
         .unwrap()
         .to_string();
+    let started = Instant::now();
     let sent = net.ok(&[
         "wallet", "send", "--to", &bob_addr, "--qty", "3", "--fee", "1", "--wait",
     ]);
+    // A figure, not an assertion (docs/spec/consensus.md §Node).
+    eprintln!(
+        "submission to finality with 1 validator (send --wait): {:?}",
+        started.elapsed()
+    );
     assert_eq!(sent["status"], "confirmed", "{sent}");
     let mut txids = vec![sent["txid"].as_str().unwrap().to_string()];
     let mut last = wait_above(&net, 1);

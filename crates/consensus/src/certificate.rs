@@ -1,7 +1,7 @@
 //! Commit certificates: what proves a block decided to anyone holding the
 //! validator set (docs/spec/consensus.md §Commit certificate).
 
-use blockchain::BlockID;
+use blockchain::{BlockHeader, BlockID};
 use malachitebft_core_types::{
     self as mtypes, ExtendedCommitCertificate, ExtendedCommitSignature, Round,
 };
@@ -121,6 +121,36 @@ impl CommitCertificate {
             address: self.signatures[i].0.to_string(),
             source,
         })
+    }
+
+    /// Checks that the block of `header`, on a validators chain, is sealed
+    /// by `certificate` (its encoding, as the block carries it), a
+    /// certificate of `set` on `chain` deciding exactly that block
+    /// (docs/spec/blockchain.md §Block signature): present, decoding
+    /// strictly, naming the header's height and ID, then
+    /// [`CommitCertificate::verify`]. Cheap next to the block's own
+    /// verification (one signature check per signer), so a node runs it
+    /// before any other work on a received block.
+    pub fn check_seal(
+        header: &BlockHeader,
+        certificate: Option<&[u8]>,
+        chain: &ChainId,
+        set: &ValidatorSet,
+    ) -> Result<CommitCertificate, ConsensusError> {
+        let height = header.height;
+        let bytes = certificate.ok_or(ConsensusError::MissingCertificate { height })?;
+        let certificate = CommitCertificate::from_bytes(bytes)?;
+        let id = header.id();
+        if certificate.height != height || certificate.block_id != id {
+            return Err(ConsensusError::CertificateMismatch {
+                height,
+                block: id.to_string(),
+                certified_height: certificate.height,
+                certified: certificate.block_id.to_string(),
+            });
+        }
+        certificate.verify(chain, set)?;
+        Ok(certificate)
     }
 
     /// The encoding described in the type's `# Layout`.
@@ -276,6 +306,48 @@ mod tests {
                 .collect();
             CommitCertificate::new(10, 2, self.block, sigs)
         }
+    }
+
+    #[test]
+    fn a_block_is_sealed_only_by_a_certificate_deciding_it() {
+        let mut f = fixture(&[1, 1, 1, 1]);
+        let header = BlockHeader {
+            version: 1,
+            height: 10,
+            previd: BlockID::from_bytes([1; 32]),
+            timestamp_ms: 5,
+            txroot: [2; 32],
+            utxoroot: [3; 32],
+            ext: Vec::new(),
+        };
+        f.block = header.id();
+        let check = |h: &BlockHeader, c: Option<&[u8]>| {
+            CommitCertificate::check_seal(h, c, &f.chain, &f.set)
+        };
+        assert!(matches!(
+            check(&header, None),
+            Err(ConsensusError::MissingCertificate { height: 10 })
+        ));
+        let good = f.cert(&[0, 1, 2]).to_bytes();
+        let c = check(&header, Some(&good)).unwrap();
+        assert_eq!(c.block_id(), header.id());
+        // Two of four: not a quorum.
+        assert!(matches!(
+            check(&header, Some(&f.cert(&[0, 1]).to_bytes())),
+            Err(ConsensusError::InsufficientPower { .. })
+        ));
+        // A good certificate of another block.
+        let mut other = header.clone();
+        other.timestamp_ms += 1;
+        assert!(matches!(
+            check(&other, Some(&good)),
+            Err(ConsensusError::CertificateMismatch { .. })
+        ));
+        // A forged signature.
+        let mut forged = good.clone();
+        let last = forged.len() - 40;
+        forged[last] ^= 1;
+        assert!(check(&header, Some(&forged)).is_err());
     }
 
     #[test]

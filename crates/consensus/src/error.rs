@@ -103,6 +103,25 @@ pub enum ConsensusError {
     /// A certificate's signatures are not in increasing address order.
     #[error("certificate signatures are not in increasing address order")]
     UnorderedSignatures,
+    /// A block of a validators chain arrived without the certificate that
+    /// seals it (docs/spec/blockchain.md §Block signature).
+    #[error("block {height} carries no commit certificate")]
+    MissingCertificate {
+        /// The block's height.
+        height: u64,
+    },
+    /// A block's certificate decides another height or block.
+    #[error("the certificate decides block {certified} at height {certified_height}, not block {block} at height {height}")]
+    CertificateMismatch {
+        /// The block's height.
+        height: u64,
+        /// The block's ID (hex).
+        block: String,
+        /// The height the certificate names.
+        certified_height: u64,
+        /// The block ID the certificate names (hex).
+        certified: String,
+    },
     /// Malachite handed over a certificate that cannot be ours (a signature
     /// by an address outside the set, or a vote for nil).
     #[error("malachite certificate does not match the validator set: {0}")]

@@ -1,5 +1,6 @@
 //! Validators and validator sets (docs/spec/consensus.md §Validator set).
 
+use blockchain::{Genesis, ValidatorEntry};
 use merlin::Transcript;
 use musig::VerificationKey;
 use serde::{Deserialize, Serialize};
@@ -229,6 +230,28 @@ impl ValidatorSet {
         &self.validators[self.validators.len() - 1]
     }
 
+    /// The set a genesis names (docs/spec/consensus.md §Validator set):
+    /// its validator section is the set's encoding, so the entries must
+    /// be in address order; `None` for a genesis without validators.
+    pub fn from_genesis(genesis: &Genesis) -> Result<Option<ValidatorSet>, ConsensusError> {
+        if !genesis.has_validators() {
+            return Ok(None);
+        }
+        ValidatorSet::from_bytes(&genesis.validators_bytes()).map(Some)
+    }
+
+    /// The genesis entries of this set, in address order (what
+    /// [`ValidatorSet::from_genesis`] reads back).
+    pub fn genesis_entries(&self) -> Vec<ValidatorEntry> {
+        self.validators
+            .iter()
+            .map(|v| ValidatorEntry {
+                key: *v.key.verification_key(),
+                power: v.power,
+            })
+            .collect()
+    }
+
     /// The encoding described in the type's `# Layout`.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut w = Writer::new();
@@ -327,6 +350,27 @@ mod tests {
             .map(|(i, p)| Validator::new(key(i as u64), *p).unwrap())
             .collect();
         ValidatorSet::new(vs).unwrap()
+    }
+
+    #[test]
+    fn a_genesis_section_is_the_set_encoding() {
+        let s = set(&[3, 1, 2]);
+        let mut genesis = Genesis {
+            timestamp_ms: 1,
+            signers: *key(9).verification_key(),
+            utxos: Vec::new(),
+            validators: Vec::new(),
+        };
+        assert_eq!(ValidatorSet::from_genesis(&genesis).unwrap(), None);
+        genesis.validators = s.genesis_entries();
+        assert_eq!(genesis.validators_bytes(), s.to_bytes());
+        assert_eq!(ValidatorSet::from_genesis(&genesis).unwrap(), Some(s));
+        // Out of address order: the section is not the set's encoding.
+        genesis.validators.reverse();
+        assert!(matches!(
+            ValidatorSet::from_genesis(&genesis),
+            Err(ConsensusError::UnorderedValidators)
+        ));
     }
 
     #[test]

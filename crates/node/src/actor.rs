@@ -30,7 +30,7 @@ use blockchain::{
 use tokio::sync::{watch, Semaphore};
 use zkvm::{ContractID, FeeRate, TxID, VerifiedTx};
 
-use crate::chain::{BlockSummary, Chain, TxRecord};
+use crate::chain::{BlockSummary, Chain, Seal, TxRecord};
 use crate::metrics::{BlockRefusal, BlockSource, Metrics};
 use crate::network::CompactBlock;
 use crate::store::{BlockReader, ContractReader};
@@ -157,6 +157,9 @@ pub struct ChainHandle {
     jobs: mpsc::Sender<Job>,
     view: watch::Receiver<Arc<ChainView>>,
     genesis: Arc<Genesis>,
+    /// On a validators chain, what seals its blocks: checked on every
+    /// received block before any other work.
+    seal: Option<Arc<Seal>>,
     blocks: BlockReader,
     contracts: ContractReader,
     /// One block in stage 1 at a time: blocks apply in order anyway, and
@@ -176,6 +179,7 @@ impl ChainHandle {
         type Ready = (
             watch::Receiver<Arc<ChainView>>,
             Genesis,
+            Option<Arc<Seal>>,
             BlockReader,
             ContractReader,
         );
@@ -195,6 +199,7 @@ impl ChainHandle {
                 let _ = ready_tx.send(Ok((
                     view,
                     chain.genesis().clone(),
+                    chain.seal().cloned(),
                     chain.block_reader(),
                     chain.contract_reader(),
                 )));
@@ -226,11 +231,12 @@ impl ChainHandle {
             })
             .map_err(|e| NodeError::Server(format!("cannot start the chain thread: {e}")))?;
         match ready_rx.recv() {
-            Ok(Ok((view, genesis, blocks, contracts))) => Ok((
+            Ok(Ok((view, genesis, seal, blocks, contracts))) => Ok((
                 ChainHandle {
                     jobs,
                     view,
                     genesis: Arc::new(genesis),
+                    seal,
                     blocks,
                     contracts,
                     importing: Arc::new(Semaphore::new(1)),
@@ -294,6 +300,11 @@ impl ChainHandle {
     /// The network's genesis.
     pub fn genesis(&self) -> &Genesis {
         &self.genesis
+    }
+
+    /// On a validators chain, what seals its blocks.
+    pub fn seal(&self) -> Option<&Arc<Seal>> {
+        self.seal.as_ref()
     }
 
     /// Reads stored blocks.
@@ -464,7 +475,7 @@ impl ChainHandle {
 
     async fn import_block_unmetered(&self, bytes: Vec<u8>) -> Result<Import, NodeError> {
         let _turn = self.importing.acquire().await.map_err(|_| stopped())?;
-        let (block, bytes, witnesses) = decode_block(bytes).await?;
+        let (block, bytes, witnesses) = decode_block(bytes, self.seal.clone()).await?;
         let height = block.header.height;
         if let Some(placed) = self.place(height) {
             return Ok(placed);
@@ -515,11 +526,19 @@ impl ChainHandle {
         let context = self
             .run(move |c| {
                 c.state().check_header(&compact.header)?;
-                blockchain::verify_header_signature(
-                    &compact.header,
-                    &compact.signature,
-                    &c.state().signers,
-                )?;
+                match c.seal() {
+                    Some(seal) => {
+                        seal.check(&compact.header, compact.certificate.as_deref())?;
+                    }
+                    None if compact.certificate.is_some() => {
+                        return Err(BlockchainError::CertificateOnKeyChain.into());
+                    }
+                    None => blockchain::verify_header_signature(
+                        &compact.header,
+                        &compact.signature,
+                        &c.state().signers,
+                    )?,
+                }
                 let Some(block) = compact.rebuild(c.mempool()) else {
                     return Ok(None);
                 };
@@ -613,7 +632,8 @@ impl ChainHandle {
     /// the mempool verified already; nothing is stored. A block that is
     /// not the tip's successor is [`BlockchainError::BadHeight`].
     pub async fn verify_proposal(&self, bytes: Vec<u8>) -> Result<VerifiedBlock, NodeError> {
-        let (block, bytes, witnesses) = decode_block(bytes).await?;
+        // A proposal is not sealed yet: the votes it gathers will be.
+        let (block, bytes, witnesses) = decode_block(bytes, None).await?;
         let (block, state, known) = self
             .run(move |c| {
                 c.state().check_header(&block.header)?;
@@ -716,16 +736,25 @@ impl ChainHandle {
 }
 
 /// Decodes a received block on the blocking pool, with its transactions'
-/// witness hashes (what the mempool's verified entries are keyed by).
-async fn decode_block(bytes: Vec<u8>) -> Result<(Block, Vec<u8>, Vec<[u8; 32]>), NodeError> {
+/// witness hashes (what the mempool's verified entries are keyed by). On
+/// a validators chain (`seal`) the block's certificate is checked right
+/// after decoding, before any other work: a block without a quorum's
+/// signatures costs its receiver a few signature checks at most.
+async fn decode_block(
+    bytes: Vec<u8>,
+    seal: Option<Arc<Seal>>,
+) -> Result<(Block, Vec<u8>, Vec<[u8; 32]>), NodeError> {
     let decoded = tokio::task::spawn_blocking(move || {
         let block = Block::from_bytes(&bytes)?;
+        if let Some(seal) = &seal {
+            seal.check(&block.header, block.certificate.as_deref())?;
+        }
         let witnesses: Vec<[u8; 32]> = block.txs.iter().map(witness_hash).collect();
-        Ok::<_, BlockchainError>((block, bytes, witnesses))
+        Ok::<_, NodeError>((block, bytes, witnesses))
     })
     .await
     .map_err(|e| NodeError::Server(format!("block decoding failed: {e}")))?;
-    Ok(decoded?)
+    decoded
 }
 
 fn stopped() -> NodeError {

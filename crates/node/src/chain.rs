@@ -14,6 +14,7 @@
 //! never produces blocks ([`NodeError::Pruned`]).
 
 use std::path::Path;
+use std::sync::Arc;
 
 use accumulator::{Forest, Proof, ZkvmHash};
 use std::collections::HashMap;
@@ -108,6 +109,45 @@ enum Kind {
     Pruned,
 }
 
+/// What seals the blocks of a validators chain (docs/spec/blockchain.md
+/// §Block signature, docs/spec/consensus.md §Commit certificate): the
+/// chain ID certificates are signed for and the genesis's validator set.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Seal {
+    /// The chain ID (the initial header's ID).
+    pub chain: consensus::ChainId,
+    /// The validator set the genesis names.
+    pub set: consensus::ValidatorSet,
+}
+
+impl Seal {
+    /// The seal of `genesis`'s chain: `None` if its blocks are signed by
+    /// the block key; a genesis whose validator section is not a valid set
+    /// is refused ([`NodeError::Consensus`]).
+    pub fn of(genesis: &Genesis) -> Result<Option<Arc<Seal>>, NodeError> {
+        let Some(set) = consensus::ValidatorSet::from_genesis(genesis)? else {
+            return Ok(None);
+        };
+        let chain = consensus::ChainId::from_genesis(genesis.state()?.initial.id());
+        Ok(Some(Arc::new(Seal { chain, set })))
+    }
+
+    /// Checks the certificate a block of this chain carries
+    /// ([`consensus::CommitCertificate::check_seal`]).
+    pub fn check(
+        &self,
+        header: &blockchain::BlockHeader,
+        certificate: Option<&[u8]>,
+    ) -> Result<consensus::CommitCertificate, NodeError> {
+        Ok(consensus::CommitCertificate::check_seal(
+            header,
+            certificate,
+            &self.chain,
+            &self.set,
+        )?)
+    }
+}
+
 /// Why a pruned chain refuses transactions (see the module doc).
 const PRUNED_TXS: &str = "it cannot check transactions' inputs";
 
@@ -115,6 +155,8 @@ const PRUNED_TXS: &str = "it cannot check transactions' inputs";
 pub struct Chain {
     store: Store,
     genesis: Genesis,
+    /// On a validators chain, what seals its blocks.
+    seal: Option<Arc<Seal>>,
     state: ChainState,
     /// Full or pruned, with what only a full chain has.
     kind: Kind,
@@ -180,6 +222,12 @@ impl Chain {
         limits: Limits,
     ) -> Result<Chain, NodeError> {
         let key = block_key_scalar.as_deref().map(block_key).transpose()?;
+        let seal = Seal::of(&genesis)?;
+        if seal.is_some() && key.is_some() {
+            return Err(NodeError::Config(
+                "the genesis names validators: its blocks are sealed by their certificates, and no node holds a block key".into(),
+            ));
+        }
         if let Some(key) = &key {
             if key.verification_key() != genesis.signers {
                 return Err(NodeError::Config(
@@ -202,6 +250,7 @@ impl Chain {
         Ok(Chain {
             store,
             genesis,
+            seal,
             state,
             kind: Kind::Full {
                 forest,
@@ -241,6 +290,7 @@ impl Chain {
                 "the snapshot's signers key is not the genesis's".into(),
             ));
         }
+        let seal = Seal::of(&genesis)?;
         let store = Store::create(path, &genesis, &state, None, None)?;
         let base_height = state.tip.height;
         info!(
@@ -252,6 +302,7 @@ impl Chain {
         Ok(Chain {
             store,
             genesis,
+            seal,
             state,
             kind: Kind::Pruned,
             base_height,
@@ -291,6 +342,7 @@ impl Chain {
         };
         let mut chain = Chain {
             store,
+            seal: Seal::of(&loaded.genesis)?,
             genesis: loaded.genesis,
             state: loaded.state,
             kind,
@@ -366,6 +418,11 @@ impl Chain {
     /// The mempool.
     pub fn mempool(&self) -> &Mempool {
         &self.mempool
+    }
+
+    /// On a validators chain, what seals its blocks.
+    pub fn seal(&self) -> Option<&Arc<Seal>> {
+        self.seal.as_ref()
     }
 
     /// Whether this node holds the block key.
@@ -630,6 +687,10 @@ impl Chain {
     /// [`Chain::produce_block`], returning the block too (to announce it
     /// without reading it back).
     pub fn produce(&mut self, now_ms: u64) -> Result<Produced, NodeError> {
+        // A validators chain's blocks exist only once decided.
+        if self.seal.is_some() {
+            return Err(NodeError::NotProducer);
+        }
         let made = self.propose(now_ms)?;
         let block = made.block().clone();
         let summary = self.import(made)?;
@@ -640,16 +701,19 @@ impl Chain {
     /// Propose): made from the mempool's best transactions as
     /// [`Chain::produce`] makes it, so none is verified again, but not
     /// stored: it becomes the tip only once decided, through
-    /// [`Chain::import_decided`].
+    /// [`Chain::import_decided`]. On a validators chain any full node can
+    /// make one (unsigned: its certificate will seal it); on a block-key
+    /// chain only the holder of the key.
     pub fn propose(&mut self, now_ms: u64) -> Result<VerifiedBlock, NodeError> {
         self.flush();
         self.check_healthy()?;
-        let Kind::Full {
-            forest,
-            block_key: Some(key),
-        } = &self.kind
-        else {
+        let Kind::Full { forest, block_key } = &self.kind else {
             return Err(NodeError::NotProducer);
+        };
+        let key = match (&self.seal, block_key) {
+            (Some(_), _) => None,
+            (None, Some(key)) => Some(key),
+            (None, None) => return Err(NodeError::NotProducer),
         };
         let timestamp = now_ms.max(self.state.tip.timestamp_ms + 1);
         let txs = self
@@ -679,6 +743,9 @@ impl Chain {
     /// again.
     pub fn apply_block(&mut self, block: &Block) -> Result<BlockSummary, NodeError> {
         self.check_healthy()?;
+        if let Some(seal) = &self.seal {
+            seal.check(&block.header, block.certificate.as_deref())?;
+        }
         let witnesses: Vec<[u8; 32]> = block.txs.iter().map(blockchain::witness_hash).collect();
         let known = self.known_verified(&witnesses);
         let verified =
@@ -716,6 +783,22 @@ impl Chain {
         // what it includes.
         self.flush();
         self.check_healthy()?;
+        // A validators chain stores no block without the certificate that
+        // sealed it (checked before stage 1 by whoever received it), and
+        // keeps that certificate in its table too, for validators
+        // catching up (docs/spec/consensus.md §Node).
+        let sealed = match (&self.seal, &verified.block().certificate) {
+            (Some(_), Some(c)) => Some(c.clone()),
+            (Some(_), None) => {
+                return Err(NodeError::Consensus(
+                    consensus::ConsensusError::MissingCertificate {
+                        height: verified.header().height,
+                    },
+                ))
+            }
+            (None, _) => None,
+        };
+        let certificate = certificate.or(sealed.as_deref());
         let state = self.state.apply_verified(&verified)?;
         let (block, bytes, applied) = verified.into_parts();
         let delta = Delta {

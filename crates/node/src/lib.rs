@@ -26,10 +26,10 @@ mod validator;
 
 pub use actor::{ChainHandle, ChainView, Import, ImportStats, PoolEntry, Produced};
 pub use admission::{Admission, AdmissionSettings, AdmissionStats, Admitted};
-pub use chain::{verify_submission, BlockSummary, Chain, Limits, TxRecord};
+pub use chain::{verify_submission, BlockSummary, Chain, Limits, Seal, TxRecord};
 pub use client::Client;
 pub use config::{NodeConfig, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR};
 pub use error::NodeError;
 pub use server::{now_ms, RunningNode};
 pub use store::{BlockReader, PastState, StoreError, FOREST_CHECKPOINT_INTERVAL, FORMAT_VERSION};
-pub use validator::{NodeApp, Pace};
+pub use validator::{read_validator_key, write_validator_key, NodeApp, Pace, VALIDATOR_KEY_FILE};

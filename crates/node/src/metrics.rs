@@ -227,7 +227,9 @@ impl BlockRefusal {
                 | BlockchainError::BadHeight { .. }
                 | BlockchainError::BadPrevId
                 | BlockchainError::TimeNotIncreasing { .. } => BlockRefusal::BadHeader,
-                BlockchainError::BadSignature => BlockRefusal::BadSignature,
+                BlockchainError::BadSignature
+                | BlockchainError::SignatureOnCertifiedChain
+                | BlockchainError::CertificateOnKeyChain => BlockRefusal::BadSignature,
                 BlockchainError::TxRootMismatch | BlockchainError::UtxoRootMismatch => {
                     BlockRefusal::BadRoot
                 }
@@ -238,6 +240,8 @@ impl BlockRefusal {
                 | BlockchainError::Utxo(_) => BlockRefusal::InvalidTx,
                 _ => BlockRefusal::Other,
             },
+            // The certificate that should seal the block does not.
+            NodeError::Consensus(_) => BlockRefusal::BadSignature,
             _ => BlockRefusal::Other,
         }
     }

@@ -48,11 +48,9 @@ async fn serve_parts(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), NodeError> {
     let validators = validator_set(&chain)?;
-    let engine = match (&config.consensus_listen, chain.view().producer) {
-        (Some(listen), true) => {
-            Some(start_validator(&chain, config, listen, &net, validators.clone()).await?)
-        }
-        _ => None,
+    let engine = match &config.consensus_listen {
+        Some(listen) => start_validator(&chain, config, listen, &net, validators.clone()).await?,
+        None => None,
     };
     let producer = (chain.view().producer && engine.is_none()).then(|| {
         tokio::spawn(produce(
@@ -163,29 +161,64 @@ async fn serve_http(
     open_tx.closed().await;
 }
 
-/// The validator set this node runs with (docs/spec/consensus.md §Node):
-/// the genesis's (the signers key alone, power 1, until the genesis
-/// carries a validators section). The engine and `GET /v1/validators`
-/// both take it from here.
+/// The validator set of this node's chain (docs/spec/consensus.md §Node):
+/// on a validators chain, the genesis's set; on a block-key chain, the
+/// signers key alone, power 1. The engine and `GET /v1/validators` both
+/// take it from here, on validators and followers alike.
 fn validator_set(chain: &ChainHandle) -> Result<consensus::ValidatorSet, NodeError> {
-    let genesis = chain.genesis();
+    if let Some(seal) = chain.seal() {
+        return Ok(seal.set.clone());
+    }
     Ok(consensus::ValidatorSet::new(vec![
-        consensus::Validator::new(consensus::ValidatorKey::new(genesis.signers)?, 1)?,
+        consensus::Validator::new(consensus::ValidatorKey::new(chain.genesis().signers)?, 1)?,
     ])?)
 }
 
-/// Starts this node's consensus engine (docs/spec/consensus.md §Node):
-/// its validator key is the block key, the validator set `set`
-/// ([`validator_set`]), its WAL in `<data_dir>/consensus`. Blocks are then
-/// decided by the engine and announced to followers as they are stored.
+/// This node's validator key, if it is a validator of `set`
+/// (docs/spec/consensus.md §Node): on a validators chain, when the key in
+/// its [`crate::VALIDATOR_KEY_FILE`] is in the genesis's set; on a
+/// block-key chain, when it holds the block key.
+async fn validator_identity(
+    chain: &ChainHandle,
+    config: &NodeConfig,
+    set: &consensus::ValidatorSet,
+) -> Result<Option<musig::SecretKey>, NodeError> {
+    if chain.seal().is_none() {
+        return chain.validator_key().await;
+    }
+    let path = config.data_dir.join(crate::VALIDATOR_KEY_FILE);
+    let Some(key) = crate::read_validator_key(&path)? else {
+        info!("no validator key: following the validators");
+        return Ok(None);
+    };
+    let address = consensus::ValidatorKey::new(key.verification_key())?.address();
+    if set.get(&address).is_none() {
+        warn!(%address, "this node's validator key is not in the genesis's set: following");
+        return Ok(None);
+    }
+    if chain.view().pruned {
+        return Err(NodeError::Config(
+            "a validator needs the full UTXO set to propose blocks: this node bootstrapped from a snapshot".into(),
+        ));
+    }
+    Ok(Some(key))
+}
+
+/// Starts this node's consensus engine (docs/spec/consensus.md §Node) for
+/// the validator set `set` ([`validator_set`]) if it is a validator
+/// ([`validator_identity`]), its WAL in `<data_dir>/consensus`. Blocks are
+/// then decided by the engine and announced to followers as they are
+/// stored.
 async fn start_validator(
     chain: &ChainHandle,
     config: &NodeConfig,
     listen: &str,
     net: &NetworkHandle,
     set: consensus::ValidatorSet,
-) -> Result<consensus::Running, NodeError> {
-    let key = chain.validator_key().await?.ok_or(NodeError::NotProducer)?;
+) -> Result<Option<consensus::Running>, NodeError> {
+    let Some(key) = validator_identity(chain, config, &set).await? else {
+        return Ok(None);
+    };
     let addr = |a: &str| {
         a.parse::<consensus::Multiaddr>()
             .map_err(|e| NodeError::Config(format!("consensus address {a}: {e}")))
@@ -222,8 +255,14 @@ async fn start_validator(
         },
     };
     let app = crate::NodeApp::new(chain.clone(), pace, Some(net.clone()));
-    info!(listen, "consensus engine starting");
-    Ok(consensus::start(engine_config, network_key, key, set, app).await?)
+    info!(
+        listen,
+        validators = set.validators().len(),
+        "consensus engine starting"
+    );
+    Ok(Some(
+        consensus::start(engine_config, network_key, key, set, app).await?,
+    ))
 }
 
 /// The block producer: every `interval`, a block if the mempool holds

@@ -1212,6 +1212,7 @@ mod tests {
             timestamp_ms: 1_700_000_000_000,
             signers: block_key.verification_key(),
             utxos: vec![input.clone()],
+            validators: Vec::new(),
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("chain.redb");
@@ -1370,6 +1371,7 @@ mod tests {
             timestamp_ms: 1_700_000_000_000,
             signers: key.verification_key(),
             utxos: vec![],
+            validators: Vec::new(),
         };
         drop(crate::Chain::init(&path, genesis, None, crate::Limits::default()).unwrap());
         let set = |v: Option<u32>| {

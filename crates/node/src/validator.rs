@@ -10,16 +10,81 @@
 //!   by propose or validate is reused, so a decided block is verified once.
 //! - **Decided block** reads a stored block and its certificate back, for
 //!   a validator catching up.
+//!
+//! On a validators chain (a genesis naming validators) the decided block
+//! is sealed by its certificate before it is stored: the certificate ends
+//! the block's bytes, and followers check it (docs/spec/blockchain.md
+//! §Block signature). Each validator's key is its own, in
+//! [`VALIDATOR_KEY_FILE`] in its data directory.
 
 use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
 use std::time::Duration;
 
 use blockchain::{BlockID, VerifiedBlock};
 use consensus::{App, BoxError, CommitCertificate};
+use curve25519_dalek::scalar::Scalar;
+use musig::SecretKey;
 use tokio::time::Instant;
+use zeroize::Zeroizing;
 
 use crate::network::NetworkHandle;
 use crate::{now_ms, ChainHandle, Import, NodeError};
+
+/// The validator key's file in a data directory: the key's 32-byte
+/// canonical scalar, owner-only (docs/spec/consensus.md §Node).
+pub const VALIDATOR_KEY_FILE: &str = "validator.key";
+
+/// Writes a validator key, its secret scalar, to `path` (owner-only
+/// permissions, whole before it is renamed into place); an existing file
+/// is an error, so a key is never overwritten.
+pub fn write_validator_key(path: &Path, scalar: &Scalar) -> Result<(), NodeError> {
+    let io =
+        |e: std::io::Error| NodeError::DataDir(format!("cannot write {}: {e}", path.display()));
+    if path.exists() {
+        return Err(NodeError::DataDir(format!(
+            "{} exists: a validator key is never overwritten",
+            path.display()
+        )));
+    }
+    let tmp = path.with_extension("key.tmp");
+    {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp).map_err(io)?;
+        file.write_all(Zeroizing::new(scalar.to_bytes()).as_ref())
+            .map_err(io)?;
+        file.sync_all().map_err(io)?;
+    }
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+/// Reads the validator key at `path`, `None` if there is no such file.
+pub fn read_validator_key(path: &Path) -> Result<Option<SecretKey>, NodeError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => Zeroizing::new(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(NodeError::DataDir(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )))
+        }
+    };
+    let scalar = <[u8; 32]>::try_from(bytes.as_slice())
+        .ok()
+        .and_then(|b| Option::<Scalar>::from(Scalar::from_canonical_bytes(b)))
+        .ok_or_else(|| {
+            NodeError::Corrupt(format!(
+                "{} must hold a 32-byte canonical scalar",
+                path.display()
+            ))
+        })?;
+    Ok(Some(SecretKey::from_scalar(scalar)))
+}
 
 /// Proposals verified and not decided yet that this application keeps,
 /// at most: one per round in practice; the bound only caps memory if the
@@ -149,6 +214,13 @@ impl App for NodeApp {
             ))));
         }
         self.pending.clear();
+        // On a validators chain the certificate seals the block: it ends
+        // the bytes stored, served and announced.
+        let verified = if self.chain.seal().is_some() {
+            verified.with_certificate(certificate.to_bytes())?
+        } else {
+            verified
+        };
         let block = verified.block().clone();
         let stored = self
             .chain
@@ -157,8 +229,9 @@ impl App for NodeApp {
         self.last_decided = Instant::now();
         match stored {
             Import::Stored(summary) => {
-                // Followers import it as any block (the block key signed
-                // it: a single validator's key is the block key).
+                // Followers import it as any block: signed by the block
+                // key (a single validator's key is the block key), or
+                // sealed by its certificate on a validators chain.
                 if let Some(net) = &self.net {
                     net.publish_block(block, summary.txids);
                 }
@@ -180,5 +253,35 @@ impl App for NodeApp {
         };
         let certificate = CommitCertificate::from_bytes(&certificate)?;
         Ok(Some((block, certificate)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn the_validator_key_file_is_private_and_never_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(VALIDATOR_KEY_FILE);
+        assert!(read_validator_key(&path).unwrap().is_none());
+        let scalar = Scalar::from(42u64);
+        write_validator_key(&path, &scalar).unwrap();
+        let back = read_validator_key(&path).unwrap().unwrap();
+        let key = SecretKey::from_scalar(scalar);
+        assert_eq!(back.verification_key(), key.verification_key());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert!(write_validator_key(&path, &scalar).is_err());
+        std::fs::write(&path, [0xff; 32]).unwrap();
+        assert!(matches!(
+            read_validator_key(&path),
+            Err(NodeError::Corrupt(_))
+        ));
     }
 }

@@ -262,6 +262,7 @@ fn forged_block(prev: &BlockHeader, utxoroot: [u8; 32], time_offset: u64) -> Vec
         signature,
         txs: Vec::new(),
         utxo_proof: Proof::empty(),
+        certificate: None,
     }
     .to_bytes()
 }

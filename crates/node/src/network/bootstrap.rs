@@ -2,10 +2,13 @@
 //! the snapshot's UTXO roots must match its tip header's utxoroot, and the
 //! tip must be the header the node trusts: given by ID, or reached from the
 //! genesis through a chain of signed headers fetched from the same peer.
+//! On a validators chain, whose headers are not signed, the tip's block is
+//! fetched instead and its commit certificate checked against the
+//! genesis's validator set (docs/spec/network.md §Bootstrap).
 
 use std::time::Duration;
 
-use blockchain::{BlockID, ChainState, Genesis};
+use blockchain::{Block, BlockID, ChainState, Genesis};
 use futures::StreamExt;
 use libp2p::identity::Keypair;
 use libp2p::request_response::{self, Message};
@@ -16,7 +19,7 @@ use tracing::info;
 use super::behaviour::{build_swarm, Behaviour, BehaviourEvent};
 use super::messages::{SyncRequest, SyncResponse, MAX_HEADERS};
 use super::protocol::Names;
-use crate::NodeError;
+use crate::{NodeError, Seal};
 
 /// Fetches a snapshot of the network of `genesis` from the first of
 /// `peers` that answers, and checks it: against `trusted` (a block ID) if
@@ -34,6 +37,7 @@ pub async fn fetch_snapshot(
         ));
     }
     let start = genesis.state()?;
+    let seal = Seal::of(genesis)?;
     let names = Names::new(&start.initial.id())?;
     let mut swarm = build_swarm(Keypair::generate_ed25519(), &names, 0)?;
     for addr in peers {
@@ -41,7 +45,7 @@ pub async fn fetch_snapshot(
             .dial(addr.clone())
             .map_err(|e| NodeError::Network(format!("cannot dial {addr}: {e}")))?;
     }
-    tokio::time::timeout(timeout, fetch(&mut swarm, &start, trusted))
+    tokio::time::timeout(timeout, fetch(&mut swarm, &start, seal.as_deref(), trusted))
         .await
         .map_err(|_| NodeError::Network("no peer gave a snapshot in time".into()))?
 }
@@ -49,6 +53,7 @@ pub async fn fetch_snapshot(
 async fn fetch(
     swarm: &mut Swarm<Behaviour>,
     start: &ChainState,
+    seal: Option<&Seal>,
     trusted: Option<BlockID>,
 ) -> Result<ChainState, NodeError> {
     let peer = connected(swarm).await?;
@@ -63,7 +68,33 @@ async fn fetch(
             "the snapshot is of another network".into(),
         ));
     }
-    if trusted.is_none() {
+    if let Some(seal) = seal {
+        // The tip's certificate vouches for the tip, hence (through the
+        // header's utxoroot) for the snapshot's roots.
+        if state.tip.height > start.tip.height {
+            let from = state.tip.height;
+            let SyncResponse::Blocks(blocks) =
+                request(swarm, peer, SyncRequest::Blocks { from, count: 1 }).await?
+            else {
+                return Err(NodeError::Network("the peer sent no tip block".into()));
+            };
+            let bytes = blocks.first().ok_or_else(|| {
+                NodeError::Network("the peer has no block at its snapshot's tip".into())
+            })?;
+            let block = Block::from_bytes(bytes)?;
+            if block.header != state.tip {
+                return Err(NodeError::Network(
+                    "the peer's tip block is not its snapshot's tip".into(),
+                ));
+            }
+            let certificate = seal.check(&block.header, block.certificate.as_deref())?;
+            info!(
+                height = state.tip.height,
+                signers = certificate.signatures().len(),
+                "snapshot tip's certificate verified"
+            );
+        }
+    } else if trusted.is_none() {
         // Walk the signed headers from the genesis to the snapshot's tip.
         let mut tip = start.clone();
         while tip.tip.height < state.tip.height {

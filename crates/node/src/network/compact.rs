@@ -28,6 +28,9 @@ pub struct CompactBlock {
     pub short_ids: Vec<ShortID>,
     /// The block's Utreexo proof of its inputs.
     pub utxo_proof: Proof,
+    /// The block's commit certificate, on a validators chain (checked
+    /// before the block is rebuilt).
+    pub certificate: Option<Vec<u8>>,
 }
 
 /// SipHash-2-4 of the transaction ID with `k0 = nonce` and `k1` the first 8
@@ -53,11 +56,13 @@ impl CompactBlock {
             nonce,
             short_ids: txids.iter().map(|t| short_id(nonce, &id, t)).collect(),
             utxo_proof: block.utxo_proof.clone(),
+            certificate: block.certificate.clone(),
         }
     }
 
     /// `header || signature(64) || LE64 nonce || LE32 n || n × short ID(6)
-    /// || LE32 len || utreexo proof`.
+    /// || LE32 len || utreexo proof`, then on a sealed block `LE32 len ||
+    /// certificate` (as in the block's encoding).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut v = self.header.encode_to_vec();
         v.write(b"signature", &self.signature.to_bytes());
@@ -69,6 +74,10 @@ impl CompactBlock {
         let proof = self.utxo_proof.to_bytes();
         v.write_size(b"len", proof.len());
         v.write(b"proof", &proof);
+        if let Some(c) = &self.certificate {
+            v.write_size(b"len", c.len());
+            v.write(b"certificate", c);
+        }
         v
     }
 
@@ -84,12 +93,22 @@ impl CompactBlock {
             let proof = r.read_sized_bytes()?;
             let utxo_proof = Proof::from_bytes(proof)
                 .map_err(|_| DecodeError::Invalid("compact block: utreexo proof"))?;
+            let certificate = if r.remaining() > 0 {
+                let c = r.read_sized_bytes()?;
+                if c.is_empty() || c.len() > blockchain::MAX_CERTIFICATE_SIZE {
+                    return Err(DecodeError::Invalid("compact block: certificate size"));
+                }
+                Some(c.to_vec())
+            } else {
+                None
+            };
             Ok(CompactBlock {
                 header,
                 signature,
                 nonce,
                 short_ids,
                 utxo_proof,
+                certificate,
             })
         })
     }
@@ -115,6 +134,7 @@ impl CompactBlock {
             signature: self.signature,
             txs,
             utxo_proof: self.utxo_proof.clone(),
+            certificate: self.certificate.clone(),
         })
     }
 }

@@ -272,7 +272,9 @@ impl BlockSync {
 /// Whether a chain error means the block itself is invalid (rather than
 /// this node failing to store it).
 pub(super) fn block_is_invalid(e: &NodeError) -> bool {
-    matches!(e, NodeError::Chain(_))
+    // A certificate that does not seal the block (forged, short of a
+    // quorum, of another block, missing) is the sender's fault too.
+    matches!(e, NodeError::Chain(_) | NodeError::Consensus(_))
 }
 
 /// Whether a chain error means the block's bytes do not decode.

@@ -47,6 +47,7 @@ impl Net {
             timestamp_ms: T0,
             signers: block_key.verification_key(),
             utxos: utxos.clone(),
+            validators: Vec::new(),
         };
         Net {
             block_key: Zeroizing::new(block_scalar.to_bytes()),

@@ -82,6 +82,7 @@ impl Chain {
             timestamp_ms: T0,
             signers: key.verification_key(),
             utxos,
+            validators: Vec::new(),
         };
         let state = genesis.state().unwrap();
         let mut forest = Forest::new();

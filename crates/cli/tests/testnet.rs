@@ -1,0 +1,298 @@
+//! `zkvm testnet init --validators 4` run as the built binary: four
+//! validator processes and a follower on loopback (docs/spec/consensus.md
+//! §Node). A payment submitted to the follower is decided, every node
+//! holds the same block at every height, sealed by a certificate of the
+//! genesis's set; one validator killed with `kill -9`, the other three
+//! keep deciding and the restarted one catches up; two killed, no block
+//! is decided and none forks; restarted, the chain resumes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use blockchain::{Block, Genesis};
+use common::NodeProcess;
+use serde_json::Value;
+
+/// Every wait of this test is bounded by this.
+const BOUND: Duration = Duration::from_secs(90);
+
+/// `zkvm <args>` against the node at `api`, with the testnet's dev wallet.
+fn zkvm(dir: &Path, api: &str, args: &[&str]) -> Result<Value, String> {
+    let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .env("ZKVM_JSON", "1")
+        .env("ZKVM_NODE", api)
+        .env("ZKVM_WALLET", dir.join("wallet.redb"))
+        .env("ZKVM_NO_PASSPHRASE", "1")
+        .args(args)
+        .output()
+        .unwrap();
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).to_string())
+    }
+}
+
+fn ok(dir: &Path, api: &str, args: &[&str]) -> Value {
+    zkvm(dir, api, args).unwrap_or_else(|e| panic!("zkvm {args:?}: {e}"))
+}
+
+fn height(dir: &Path, api: &str) -> u64 {
+    ok(dir, api, &["chain", "status"])["height"]
+        .as_u64()
+        .unwrap()
+}
+
+/// Waits (bounded) until the node at `api` reaches `at_least`.
+fn wait_height(dir: &Path, api: &str, at_least: u64) -> u64 {
+    let start = Instant::now();
+    loop {
+        if let Ok(v) = zkvm(dir, api, &["chain", "status"]) {
+            let h = v["height"].as_u64().unwrap();
+            if h >= at_least {
+                return h;
+            }
+        }
+        assert!(
+            start.elapsed() < BOUND,
+            "{api} never reached height {at_least}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A base port with `count` free ports above it.
+fn free_base(count: u16) -> u16 {
+    let seed = u32::from(std::process::id() as u16);
+    for attempt in 0..200u32 {
+        let base = 20_000 + ((seed * 7 + attempt * 97) % 30_000) as u16;
+        let free = (0..count).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
+        if free {
+            return base;
+        }
+    }
+    panic!("no free port range");
+}
+
+/// The block at `h` from the node at `api`, decoded, with its header ID.
+fn block(dir: &Path, api: &str, h: u64) -> Block {
+    let answer = ok(dir, api, &["chain", "block", &h.to_string()]);
+    let bytes = hex::decode(answer["hex"].as_str().unwrap()).unwrap();
+    Block::from_bytes(&bytes).unwrap()
+}
+
+/// Every node in `apis` has the same block at heights 2..=`to`, each
+/// sealed by a certificate of the genesis's validators deciding it.
+fn same_certified_blocks(dir: &Path, apis: &[String], seal: &node::Seal, to: u64) {
+    for h in 2..=to {
+        let first = block(dir, &apis[0], h);
+        for api in apis {
+            let b = block(dir, api, h);
+            assert_eq!(b.header, first.header, "{api} differs at height {h}");
+            assert_eq!(b.txs, first.txs);
+            assert!(b.is_unsigned());
+            let c = seal
+                .check(&b.header, b.certificate.as_deref())
+                .unwrap_or_else(|e| panic!("{api} at {h}: {e}"));
+            assert!(c.signatures().len() >= 3, "a quorum of four is three");
+        }
+    }
+}
+
+struct Testnet {
+    dir: PathBuf,
+    validators: Vec<Option<NodeProcess>>,
+    apis: Vec<String>,
+}
+
+impl Testnet {
+    fn start(&mut self, k: usize) {
+        let data = self.dir.join(format!("v{}", k + 1));
+        let log = self.dir.join(format!("v{}.log", k + 1));
+        let p = NodeProcess::spawn(&["node", "run", "--data-dir", data.to_str().unwrap()], &log);
+        self.apis[k] = p.api.clone();
+        self.validators[k] = Some(p);
+    }
+
+    fn kill(&mut self, k: usize) {
+        let mut p = self.validators[k].take().unwrap();
+        p.child.kill().unwrap(); // SIGKILL
+        p.child.wait().unwrap();
+    }
+
+    fn alive(&self) -> Vec<String> {
+        (0..self.apis.len())
+            .filter(|k| self.validators[*k].is_some())
+            .map(|k| self.apis[k].clone())
+            .collect()
+    }
+
+    fn max_height(&self) -> u64 {
+        self.alive()
+            .iter()
+            .map(|a| height(&self.dir, a))
+            .max()
+            .unwrap()
+    }
+}
+
+#[test]
+fn four_validators_decide_payments_survive_one_crash_and_stop_without_a_quorum() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    eprintln!("testnet in {}", dir.display());
+    let _kept = std::env::var_os("ZKVM_KEEP_TESTNET").map(|_| tmp.keep());
+    let base = free_base(3 * 5);
+    let init = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .env("ZKVM_JSON", "1")
+        .args(["testnet", "init", "--validators", "4", "--dir"])
+        .arg(&dir)
+        .args(["--base-port", &base.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let init: Value = serde_json::from_slice(&init.stdout).unwrap();
+    assert_eq!(init["validators"].as_array().unwrap().len(), 4);
+    let genesis_hex = std::fs::read_to_string(dir.join("genesis.hex")).unwrap();
+    let genesis = Genesis::from_bytes(&hex::decode(genesis_hex.trim()).unwrap()).unwrap();
+    assert_eq!(genesis.validators.len(), 4);
+    let seal = node::Seal::of(&genesis).unwrap().unwrap();
+    for k in 1..=4 {
+        let key = dir.join(format!("v{k}/validator.key"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&key).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    let mut net = Testnet {
+        dir: dir.clone(),
+        validators: (0..4).map(|_| None).collect(),
+        apis: vec![String::new(); 4],
+    };
+    for k in 0..4 {
+        net.start(k);
+    }
+    // A follower, peered with every validator's p2p address.
+    let follower_dir = dir.join("follower");
+    ok(
+        &dir,
+        &net.apis[0],
+        &[
+            "node",
+            "init",
+            "--data-dir",
+            follower_dir.to_str().unwrap(),
+            "--genesis",
+            dir.join("genesis.hex").to_str().unwrap(),
+        ],
+    );
+    let mut args: Vec<String> = [
+        "node",
+        "run",
+        "--data-dir",
+        follower_dir.to_str().unwrap(),
+        "--api-addr",
+        "127.0.0.1:0",
+        "--listen",
+        "127.0.0.1:0",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for k in 0..4u16 {
+        args.push("--peer".into());
+        args.push(format!("127.0.0.1:{}", base + 3 * k + 1));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let follower = NodeProcess::spawn(&args, &dir.join("follower.log"));
+    let f_api = follower.api.clone();
+    wait_height(&dir, &f_api, 3);
+
+    // A payment submitted to the follower is decided.
+    let bob = dir.join("bob.redb");
+    let bob = bob.to_str().unwrap();
+    ok(&dir, &f_api, &["wallet", "--wallet", bob, "new"]);
+    let bob_addr = ok(&dir, &f_api, &["wallet", "--wallet", bob, "address"])["address"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let started = Instant::now();
+    let sent = ok(
+        &dir,
+        &f_api,
+        &[
+            "wallet", "send", "--to", &bob_addr, "--qty", "5", "--fee", "1", "--wait",
+        ],
+    );
+    // A figure, not an assertion (docs/spec/consensus.md §Node).
+    eprintln!(
+        "submission to finality with 4 validators (send --wait via a follower): {:?}",
+        started.elapsed()
+    );
+    assert_eq!(sent["status"], "confirmed", "{sent}");
+    let txid = sent["txid"].as_str().unwrap().to_string();
+    let at = ok(&dir, &f_api, &["chain", "tx", &txid])["height"]
+        .as_u64()
+        .unwrap();
+    let mut all: Vec<String> = net.apis.clone();
+    all.push(f_api.clone());
+    for api in &all {
+        wait_height(&dir, api, at);
+    }
+    same_certified_blocks(&dir, &all, &seal, at);
+
+    // One validator killed: the other three keep deciding.
+    net.kill(3);
+    let h0 = net.max_height();
+    wait_height(&dir, &net.apis[0], h0 + 3);
+    wait_height(&dir, &f_api, h0 + 3);
+    // Restarted, it catches up.
+    net.start(3);
+    let target = net.max_height();
+    wait_height(&dir, &net.apis[3], target);
+
+    // Two killed: no quorum, no new height, no fork.
+    net.kill(2);
+    net.kill(3);
+    // A decision under way when they died may still land.
+    std::thread::sleep(Duration::from_secs(2));
+    let stalled = net.max_height();
+    std::thread::sleep(Duration::from_secs(8));
+    assert_eq!(net.max_height(), stalled, "decided without a quorum");
+    let alive = net.alive();
+    let low = alive.iter().map(|a| height(&dir, a)).min().unwrap();
+    same_certified_blocks(&dir, &alive, &seal, low);
+    // Restarted: the chain resumes.
+    net.start(2);
+    net.start(3);
+    wait_height(&dir, &net.apis[0], stalled + 2);
+    let end = wait_height(&dir, &f_api, stalled + 2);
+    for api in &net.apis {
+        wait_height(&dir, api, end);
+    }
+    let mut all: Vec<String> = net.apis.clone();
+    all.push(f_api.clone());
+    same_certified_blocks(&dir, &all, &seal, end);
+    let balance = ok(&dir, &f_api, &["wallet", "--wallet", bob, "balance"]);
+    let native = balance["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["asset"] == "native")
+        .map(|b| b["spendable"].as_u64().unwrap())
+        .unwrap_or(0);
+    assert_eq!(native, 5);
+    drop(follower);
+}

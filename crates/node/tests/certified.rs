@@ -1,0 +1,231 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! A validators chain (docs/spec/consensus.md §Node, docs/spec/blockchain.md
+//! §Block signature), in process: four validator nodes, each with its own
+//! key in its data directory, and a follower, on loopback. Payments
+//! submitted to the follower are decided; every node holds the same block
+//! at every height, sealed by a certificate of the genesis's set; a
+//! follower fed blocks whose certificate is forged, short of a quorum or
+//! missing refuses them and scores the sender down. Every wait is bounded.
+
+mod common;
+
+use std::time::Instant;
+
+use blockchain::{Block, BlockHeader};
+use common::peer::{wait_for, Attacker};
+use common::{node_config, Net};
+use consensus::{signing, ChainId, CommitCertificate, Validator, ValidatorKey, ValidatorSet};
+use curve25519_dalek::scalar::Scalar;
+use musig::SecretKey;
+use node::{Chain, Client, Limits, NodeConfig, RunningNode, Seal};
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// Four validator keys and the set they make, power 1 each.
+fn validators() -> (Vec<Scalar>, Vec<SecretKey>, ValidatorSet) {
+    let scalars: Vec<Scalar> = (0..4u64).map(|i| Scalar::from(1000 + i)).collect();
+    let keys: Vec<SecretKey> = scalars.iter().map(|s| SecretKey::from_scalar(*s)).collect();
+    let set = ValidatorSet::new(
+        keys.iter()
+            .map(|k| Validator::new(ValidatorKey::new(k.verification_key()).unwrap(), 1).unwrap())
+            .collect(),
+    )
+    .unwrap();
+    (scalars, keys, set)
+}
+
+fn start(config: NodeConfig, genesis: &blockchain::Genesis) -> RunningNode {
+    let path = config.db_path();
+    let genesis = genesis.clone();
+    RunningNode::start(config, move || {
+        Chain::init(&path, genesis, None, Limits::default())
+    })
+    .unwrap()
+}
+
+fn height(node: &RunningNode) -> u64 {
+    node.chain().unwrap().view().height()
+}
+
+/// A certificate deciding `header` signed by `keys`.
+fn certify(chain: &ChainId, header: &BlockHeader, keys: &[&SecretKey]) -> Vec<u8> {
+    let msg = signing::precommit_sign_bytes(chain, header.height, 0, &header.id());
+    let mut sigs: Vec<_> = keys
+        .iter()
+        .map(|k| {
+            let address = ValidatorKey::new(k.verification_key()).unwrap().address();
+            (address, signing::sign_bytes(k, &msg))
+        })
+        .collect();
+    sigs.sort_by_key(|(a, _)| *a);
+    CommitCertificate::new(header.height, 0, header.id(), sigs).to_bytes()
+}
+
+#[test]
+fn four_validators_and_a_follower_agree_on_every_certified_block() {
+    let mut net = Net::new(3);
+    let (scalars, keys, set) = validators();
+    net.genesis.validators = set.genesis_entries();
+    let genesis = net.genesis.clone();
+    let dirs: Vec<tempfile::TempDir> = (0..5).map(|_| tempfile::tempdir().unwrap()).collect();
+    let p2p: Vec<u16> = (0..5).map(|_| free_port()).collect();
+    let cons: Vec<u16> = (0..4).map(|_| free_port()).collect();
+    let mut nodes = Vec::new();
+    for i in 0..4 {
+        let peers = (0..4)
+            .filter(|j| *j != i)
+            .map(|j| format!("127.0.0.1:{}", p2p[j]))
+            .collect();
+        let mut config = node_config(dirs[i].path(), peers, 50);
+        config.listen = vec![format!("127.0.0.1:{}", p2p[i])];
+        config.empty_block_interval_ms = 300;
+        config.consensus_listen = Some(format!("/ip4/127.0.0.1/tcp/{}", cons[i]));
+        config.consensus_peers = (0..4)
+            .filter(|j| *j != i)
+            .map(|j| format!("/ip4/127.0.0.1/tcp/{}", cons[j]))
+            .collect();
+        node::write_validator_key(&dirs[i].path().join(node::VALIDATOR_KEY_FILE), &scalars[i])
+            .unwrap();
+        nodes.push(start(config, &genesis));
+    }
+    let peers = (0..4).map(|j| format!("127.0.0.1:{}", p2p[j])).collect();
+    let mut config = node_config(dirs[4].path(), peers, 50);
+    config.listen = vec![format!("127.0.0.1:{}", p2p[4])];
+    let follower = start(config, &genesis);
+    // A block key on a validators chain is refused.
+    let other = tempfile::tempdir().unwrap();
+    assert!(Chain::init(
+        &other.path().join("c.redb"),
+        genesis.clone(),
+        Some(net.block_key.clone()),
+        Limits::default()
+    )
+    .is_err());
+
+    wait_for("the follower at height 3", 60, || height(&follower) >= 3);
+
+    // Payments submitted to the follower are decided.
+    let client = Client::new(&follower.url()).unwrap();
+    let started = Instant::now();
+    let mut txids = Vec::new();
+    for i in 0..3 {
+        let (tx, _) = net.pay(i, 1);
+        let submitted = client.submit(&tx.to_bytes()).unwrap();
+        txids.push(submitted.id);
+    }
+    let mut at = 0;
+    wait_for("the payments decided", 60, || {
+        txids.iter().all(|id| {
+            let answer = client.tx(id).unwrap();
+            match answer.and_then(|a| a.height) {
+                Some(h) => {
+                    at = at.max(h);
+                    true
+                }
+                None => false,
+            }
+        })
+    });
+    eprintln!(
+        "three payments submitted to the follower and decided in {:?}",
+        started.elapsed()
+    );
+    let mut all: Vec<&RunningNode> = nodes.iter().collect();
+    all.push(&follower);
+    for n in &all {
+        wait_for("every node at the payments' height", 60, || height(n) >= at);
+    }
+    let seal = Seal::of(&genesis).unwrap().unwrap();
+    for h in 2..=at {
+        let first = all[0]
+            .chain()
+            .unwrap()
+            .blocks()
+            .block_bytes(h)
+            .unwrap()
+            .unwrap();
+        let first = Block::from_bytes(&first).unwrap();
+        for n in &all {
+            let bytes = n.chain().unwrap().blocks().block_bytes(h).unwrap().unwrap();
+            let b = Block::from_bytes(&bytes).unwrap();
+            assert_eq!(b.header, first.header, "a node differs at height {h}");
+            assert!(b.is_unsigned());
+            let c = seal.check(&b.header, b.certificate.as_deref()).unwrap();
+            assert!(c.signatures().len() >= 3);
+            // The certificate is also in the certificates table.
+            let (_, stored) = n.chain().unwrap().decided(h).unwrap().unwrap();
+            assert_eq!(Some(stored), b.certificate);
+        }
+    }
+
+    // Forged seals, gossiped to the follower at the next height: each
+    // refused before any other work, the sender scored down.
+    let chain_id = ChainId::from_genesis(genesis.state().unwrap().initial.id());
+    let tip = follower.chain().unwrap().view().state.tip.clone();
+    let header = BlockHeader {
+        version: 1,
+        height: tip.height + 1,
+        previd: tip.id(),
+        timestamp_ms: tip.timestamp_ms + 1,
+        txroot: blockchain::txroot(&[]),
+        utxoroot: tip.utxoroot,
+        ext: Vec::new(),
+    };
+    let forged = |certificate: Option<Vec<u8>>| Block {
+        header: header.clone(),
+        signature: musig::Signature::from_bytes(&blockchain::NO_SIGNATURE).unwrap(),
+        txs: Vec::new(),
+        utxo_proof: accumulator::Proof::empty(),
+        certificate,
+    };
+    // Two of four validators: not a quorum.
+    let short = certify(&chain_id, &header, &[&keys[0], &keys[1]]);
+    // Three, one signature altered.
+    let mut bad = certify(&chain_id, &header, &[&keys[0], &keys[1], &keys[2]]);
+    let len = bad.len();
+    bad[len - 10] ^= 1;
+    // Three keys outside the set.
+    let strangers: Vec<SecretKey> = (0..3u64)
+        .map(|i| SecretKey::from_scalar(Scalar::from(9 + i)))
+        .collect();
+    let unknown = certify(&chain_id, &header, &strangers.iter().collect::<Vec<_>>());
+    // A good certificate of another block.
+    let mut other_header = header.clone();
+    other_header.timestamp_ms += 1;
+    let elsewhere = certify(&chain_id, &other_header, &[&keys[0], &keys[1], &keys[2]]);
+    for certificate in [Some(short), Some(bad), Some(unknown), Some(elsewhere), None] {
+        let mut attacker = Attacker::connect(&genesis, &follower);
+        assert!(attacker.publish(true, forged(certificate).to_bytes()));
+        // An invalid block's penalty.
+        attacker.wait_score(&follower, -60, true);
+    }
+    // The follower's chain holds no forged block.
+    let h = tip.height + 1;
+    wait_for("the follower past the forged height", 60, || {
+        height(&follower) >= h
+    });
+    let stored = follower
+        .chain()
+        .unwrap()
+        .blocks()
+        .block_bytes(h)
+        .unwrap()
+        .unwrap();
+    let stored = Block::from_bytes(&stored).unwrap();
+    assert_ne!(stored.header.id(), header.id());
+    seal.check(&stored.header, stored.certificate.as_deref())
+        .unwrap();
+
+    // The follower's chain reopens as a validators chain.
+    let dir = dirs[4].path().to_path_buf();
+    follower.stop().unwrap();
+    let reopened = Chain::open(&dir.join("chain.redb"), Limits::default()).unwrap();
+    assert!(reopened.seal().is_some());
+    assert!(reopened.state().certified());
+    for n in nodes {
+        n.stop().unwrap();
+    }
+}
