@@ -41,8 +41,20 @@ const MAX_PER_PEER: u32 = 2;
 pub const DEFAULT_MAX_INBOUND: u32 = 64;
 
 /// The node's network behaviours.
+///
+/// The two that deny connections come first: the derive asks each field in
+/// order whether to accept a connection, and a request-response behaviour
+/// asked before a later field denies it keeps the refused connection as
+/// live, then trips its own debug assertion when the peer's last real
+/// connection closes (rust-libp2p issue #4773; seen as validators killed
+/// with `kill -9` in `crates/cli/tests/testnet.rs`), and meanwhile sends
+/// requests to a connection that does not exist.
 #[derive(NetworkBehaviour)]
 pub struct Behaviour {
+    /// Peers cut off for misbehaving.
+    pub blocked: allow_block_list::Behaviour<BlockedPeers>,
+    /// Caps on connections.
+    pub limits: connection_limits::Behaviour,
     /// Transactions and blocks.
     pub gossip: gossipsub::Behaviour,
     /// Status, headers, blocks and snapshots on request.
@@ -55,10 +67,6 @@ pub struct Behaviour {
     pub identify: identify::Behaviour,
     /// Liveness.
     pub ping: ping::Behaviour,
-    /// Peers cut off for misbehaving.
-    pub blocked: allow_block_list::Behaviour<BlockedPeers>,
-    /// Caps on connections.
-    pub limits: connection_limits::Behaviour,
 }
 
 /// A swarm for the network `names`, with identity `key`, accepting at most
@@ -114,12 +122,6 @@ pub fn build_swarm(
                     .with_agent_version(format!("zkvm/{}", env!("CARGO_PKG_VERSION"))),
             );
             Ok(Behaviour {
-                gossip,
-                sync,
-                pool,
-                peers,
-                identify,
-                ping: ping::Behaviour::default(),
                 blocked: allow_block_list::Behaviour::default(),
                 limits: connection_limits::Behaviour::new(
                     ConnectionLimits::default()
@@ -127,6 +129,12 @@ pub fn build_swarm(
                         .with_max_established_incoming(Some(max_inbound))
                         .with_max_established_per_peer(Some(MAX_PER_PEER)),
                 ),
+                gossip,
+                sync,
+                pool,
+                peers,
+                identify,
+                ping: ping::Behaviour::default(),
             })
         })
         .map_err(|e| net(&e))?
