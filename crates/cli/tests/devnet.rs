@@ -9,18 +9,6 @@ mod common;
 use std::time::Duration;
 
 use common::{Devnet, FAST};
-use serde_json::Value;
-
-/// `spendable` of `asset` in a `wallet balance` answer (0 if absent).
-fn spendable(balance: &Value, asset: &str) -> u128 {
-    balance["balances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["asset"] == asset)
-        .map(|b| u128::from(b["spendable"].as_u64().unwrap()))
-        .unwrap_or(0)
-}
 
 #[test]
 fn devnet_issue_pay_retire_and_restart() {
@@ -32,7 +20,7 @@ fn devnet_issue_pay_retire_and_restart() {
     let status = net.ok(&["chain", "status"]);
     assert_eq!(status["height"], 1);
     let dev = net.ok(&["wallet", "balance"]);
-    assert_eq!(spendable(&dev, "native"), 1_000_000_000);
+    assert_eq!(common::spendable(&dev, "native"), 1_000_000_000);
 
     let created = net.ok(&["wallet", "--wallet", bob, "new"]);
     assert_eq!(created["mnemonic"].as_str().unwrap().split(' ').count(), 24);
@@ -57,11 +45,14 @@ fn devnet_issue_pay_retire_and_restart() {
     ]);
 
     let bob_balance = net.ok(&["wallet", "--wallet", bob, "balance"]);
-    assert_eq!(spendable(&bob_balance, &gold), 1200);
-    assert_eq!(spendable(&bob_balance, "native"), 100);
+    assert_eq!(common::spendable(&bob_balance, &gold), 1200);
+    assert_eq!(common::spendable(&bob_balance, "native"), 100);
     let dev = net.ok(&["wallet", "balance"]);
-    assert_eq!(spendable(&dev, &gold), 3800);
-    assert_eq!(spendable(&dev, "native"), 1_000_000_000 - 100 - 7 - 9 - 9);
+    assert_eq!(common::spendable(&dev, &gold), 3800);
+    assert_eq!(
+        common::spendable(&dev, "native"),
+        1_000_000_000 - 100 - 7 - 9 - 9
+    );
 
     // Bob pays some back with a fee from his native units, and retires some.
     let dev_addr = net.ok(&["wallet", "address"])["address"]
@@ -77,8 +68,8 @@ fn devnet_issue_pay_retire_and_restart() {
         "--wait",
     ]);
     let bob_balance = net.ok(&["wallet", "--wallet", bob, "balance"]);
-    assert_eq!(spendable(&bob_balance, &gold), 950);
-    assert_eq!(spendable(&bob_balance, "native"), 95);
+    assert_eq!(common::spendable(&bob_balance, &gold), 950);
+    assert_eq!(common::spendable(&bob_balance, "native"), 95);
     let kinds: Vec<String> = net.ok(&["wallet", "--wallet", bob, "history"])["history"]
         .as_array()
         .unwrap()
@@ -87,7 +78,7 @@ fn devnet_issue_pay_retire_and_restart() {
         .collect();
     assert_eq!(kinds, ["received", "received", "sent", "retired"]);
     let dev = net.ok(&["wallet", "balance"]);
-    assert_eq!(spendable(&dev, &gold), 4000);
+    assert_eq!(common::spendable(&dev, &gold), 4000);
 
     // Refusals are one line and a non-zero exit.
     let e = net
@@ -113,7 +104,7 @@ fn devnet_issue_pay_retire_and_restart() {
     let block = net.ok(&["chain", "block", &before["height"].to_string()]);
     assert_eq!(block["header"]["id"], before["tip"]);
     let bob_balance = net.ok(&["wallet", "--wallet", bob, "balance"]);
-    assert_eq!(spendable(&bob_balance, &gold), 950);
+    assert_eq!(common::spendable(&bob_balance, &gold), 950);
 
     // Bob's phrase, from a file, restores his funds in a new wallet file.
     let phrase_file = dir.path().join("phrase.txt");
@@ -129,8 +120,8 @@ fn devnet_issue_pay_retire_and_restart() {
         phrase_file.to_str().unwrap(),
     ]);
     let restored_balance = net.ok(&["wallet", "--wallet", restored, "balance"]);
-    assert_eq!(spendable(&restored_balance, &gold), 950);
-    assert_eq!(spendable(&restored_balance, "native"), 95);
+    assert_eq!(common::spendable(&restored_balance, &gold), 950);
+    assert_eq!(common::spendable(&restored_balance, "native"), 95);
 }
 
 #[test]
@@ -185,5 +176,5 @@ fn kill_9_during_block_production_restarts_consistent() {
     let synced = net.ok(&["wallet", "--wallet", fresh, "balance"]);
     assert!(synced["height"].as_u64().unwrap() >= last_height);
     let bob_balance = net.ok(&["wallet", "--wallet", &bob, "balance"]);
-    assert_eq!(spendable(&bob_balance, "native"), 5);
+    assert_eq!(common::spendable(&bob_balance, "native"), 5);
 }

@@ -98,14 +98,7 @@ fn a_consensus_devnet_decides_payments_and_survives_kill_9() {
     let synced = net.ok(&["wallet", "--wallet", fresh, "balance"]);
     assert!(synced["height"].as_u64().unwrap() >= last);
     let balance = net.ok(&["wallet", "--wallet", &bob, "balance"]);
-    let native = balance["balances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["asset"] == "native")
-        .map(|b| b["spendable"].as_u64().unwrap())
-        .unwrap_or(0);
-    assert_eq!(native, 6);
+    assert_eq!(common::spendable(&balance, "native"), 6);
 }
 
 #[test]

@@ -9,7 +9,6 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -88,19 +87,7 @@ impl Node {
 
 /// `zkvm <args>` against the node at `api`: stdout as JSON, or the error.
 fn zkvm(args: &[&str], api: &str) -> Result<Value, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-        .env("ZKVM_JSON", "1")
-        .args(args)
-        .env("ZKVM_NODE", api)
-        // Test wallets keep their seed in the clear (`--no-passphrase`).
-        .env("ZKVM_NO_PASSPHRASE", "1")
-        .output()
-        .unwrap();
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).to_string())
-    }
+    common::zkvm_at(api, None, args)
 }
 
 fn ok(args: &[&str], api: &str) -> Value {

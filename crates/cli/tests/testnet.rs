@@ -23,19 +23,7 @@ const BOUND: Duration = Duration::from_secs(90);
 
 /// `zkvm <args>` against the node at `api`, with the testnet's dev wallet.
 fn zkvm(dir: &Path, api: &str, args: &[&str]) -> Result<Value, String> {
-    let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-        .env("ZKVM_JSON", "1")
-        .env("ZKVM_NODE", api)
-        .env("ZKVM_WALLET", dir.join("wallet.redb"))
-        .env("ZKVM_NO_PASSPHRASE", "1")
-        .args(args)
-        .output()
-        .unwrap();
-    if out.status.success() {
-        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).to_string())
-    }
+    common::zkvm_at(api, Some(&dir.join("wallet.redb")), args)
 }
 
 fn ok(dir: &Path, api: &str, args: &[&str]) -> Value {
@@ -286,13 +274,6 @@ fn four_validators_decide_payments_survive_one_crash_and_stop_without_a_quorum()
     all.push(f_api.clone());
     same_certified_blocks(&dir, &all, &seal, end);
     let balance = ok(&dir, &f_api, &["wallet", "--wallet", bob, "balance"]);
-    let native = balance["balances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["asset"] == "native")
-        .map(|b| b["spendable"].as_u64().unwrap())
-        .unwrap_or(0);
-    assert_eq!(native, 5);
+    assert_eq!(common::spendable(&balance, "native"), 5);
     drop(follower);
 }

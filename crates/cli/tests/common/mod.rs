@@ -12,6 +12,38 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+/// `spendable` of `asset` in a `wallet balance` answer (0 if absent).
+pub fn spendable(balance: &Value, asset: &str) -> u128 {
+    balance["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["asset"] == asset)
+        .map(|b| u128::from(b["spendable"].as_u64().unwrap()))
+        .unwrap_or(0)
+}
+
+/// Runs `zkvm <args>` against the node at `api` (with the wallet file
+/// `wallet` if given): stdout as JSON (`null` if it is not JSON), or the
+/// error output.
+pub fn zkvm_at(api: &str, wallet: Option<&Path>, args: &[&str]) -> Result<Value, String> {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zkvm"));
+    cmd.env("ZKVM_JSON", "1")
+        .env("ZKVM_NODE", api)
+        // Test wallets keep their seed in the clear (`--no-passphrase`).
+        .env("ZKVM_NO_PASSPHRASE", "1")
+        .args(args);
+    if let Some(wallet) = wallet {
+        cmd.env("ZKVM_WALLET", wallet);
+    }
+    let out = cmd.output().unwrap();
+    if out.status.success() {
+        Ok(serde_json::from_slice(&out.stdout).unwrap_or(Value::Null))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).to_string())
+    }
+}
+
 /// Blocks every 100 ms when there are transactions.
 pub const FAST: &str = "block_interval_ms = 100\n";
 
