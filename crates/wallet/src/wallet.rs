@@ -1261,6 +1261,7 @@ impl Wallet {
         if !opening.opens(value) {
             return None;
         }
+        // Keep the closed form, as the chain logs it.
         let contract = Contract::from_bytes(&output.encode_to_vec()).ok()?;
         Some(OwnedUtxo {
             contract,
@@ -1280,25 +1281,12 @@ impl Wallet {
         height: u64,
         next_index: &mut u32,
     ) -> Option<OwnedUtxo> {
-        let predicate = output.predicate.to_point();
-        let index = *self.known.get(&predicate.0)?;
-        let (value, note) = value_and_note(output)?;
-        let opening = note.open(self.keys.view_key(), &predicate).ok()?;
-        if !opening.opens(value) {
-            return None;
-        }
-        // Keep the closed form, as the chain logs it.
-        let contract = Contract::from_bytes(&output.encode_to_vec()).ok()?;
-        if index >= *next_index {
-            *next_index = index.saturating_add(1);
+        let utxo = self.recognize_own(output)?;
+        if utxo.key_index >= *next_index {
+            *next_index = utxo.key_index.saturating_add(1);
             self.extend_known(*next_index);
         }
-        Some(OwnedUtxo {
-            contract,
-            opening,
-            key_index: index,
-            height,
-        })
+        Some(OwnedUtxo { height, ..utxo })
     }
 }
 
