@@ -2,7 +2,7 @@
 //! Validators deciding real blocks over loopback TCP, each with its own
 //! WAL directory, bounded by timeouts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,10 +28,29 @@ enum Behaviour {
     /// Proposes blocks with a non-empty header extension, which every
     /// honest validator refuses.
     InvalidProposals,
-    /// Refuses every proposal (so its engine votes nil on all of them)
-    /// but commits what is decided: with the same key as an honest
-    /// instance, the key signs two different votes in every round.
+    /// Refuses every proposal the first time it judges it (so its engine
+    /// votes nil on it) but accepts the same block when value sync brings
+    /// it again after the decision, and commits what is decided: with the
+    /// same key as an honest instance, the key signs two different votes
+    /// in every round, height after height.
     RefuseAll,
+    /// Honest, but judges each proposal only after a pause
+    /// ([`deliberation`]): the refusing twin's instant nil votes then reach
+    /// everyone while the height is still open, so its equivocation is
+    /// seen (without the pause, empty blocks are decided before those
+    /// votes arrive, and votes for a decided height raise no evidence).
+    Deliberate,
+}
+
+/// How long a [`Behaviour::Deliberate`] validator takes to judge a block
+/// at `height`: longer at the first height, while the validators' gossip
+/// mesh is still forming, and always below the propose timeout.
+fn deliberation(height: u64) -> Duration {
+    if height == consensus::FIRST_HEIGHT {
+        Duration::from_millis(1000)
+    } else {
+        Duration::from_millis(300)
+    }
 }
 
 /// A test application on a real chain state (no transactions): proposes
@@ -41,6 +60,8 @@ struct ChainApp {
     state: ChainState,
     block_key: SecretKey,
     behaviour: Behaviour,
+    /// Blocks a [`Behaviour::RefuseAll`] application has refused once.
+    refused: BTreeSet<Vec<u8>>,
     stored: BTreeMap<u64, (Vec<u8>, CommitCertificate)>,
     log: Log,
     evidence: EvidenceLog,
@@ -73,8 +94,11 @@ impl App for ChainApp {
 
     async fn validate(&mut self, height: u64, block: &[u8]) -> Result<(), BoxError> {
         assert_eq!(height, self.state.tip.height + 1);
-        if self.behaviour == Behaviour::RefuseAll {
+        if self.behaviour == Behaviour::RefuseAll && self.refused.insert(block.to_vec()) {
             return Err("refusing everything".into());
+        }
+        if self.behaviour == Behaviour::Deliberate {
+            tokio::time::sleep(deliberation(height)).await;
         }
         VerifiedBlock::verify(block.to_vec(), &self.state, &())?;
         Ok(())
@@ -217,6 +241,7 @@ impl Net {
             state: self.genesis.clone(),
             block_key: self.block_key.clone(),
             behaviour,
+            refused: BTreeSet::new(),
             stored: BTreeMap::new(),
             log: self.logs[i].clone(),
             evidence: self.evidence[i].clone(),
@@ -380,19 +405,22 @@ fn address(key: &SecretKey) -> Address {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "racy (about half the runs): the honest three decide empty blocks faster than the refusing twin's nil votes arrive, and votes for a decided height give no evidence; run with --ignored"]
 async fn a_double_voting_validator_leaves_evidence_and_safety_holds() {
     let _serial = serial().await;
     // Validator 3 runs twice with one key: instance 3 is honest, instance 4
-    // refuses every block, so at each round one prevotes (and precommits)
+    // refuses every block it is proposed, so at each round one prevotes (and precommits)
     // a block and the other nil, both signed by validator 3's key; when 3
-    // proposes, the two instances propose different blocks.
+    // proposes, the two instances propose different blocks. The honest
+    // instances deliberate before voting, so the twin's votes arrive while
+    // the height they conflict in is still open.
     let net = Net::with_twins(4, &[3]);
+    // The twin starts first, so that it is there from the first height.
+    let twin = net.start_as(4, Behaviour::RefuseAll).await;
     let mut running = Vec::new();
     for i in 0..4 {
-        running.push(net.start_as(i, Behaviour::Honest).await);
+        running.push(net.start_as(i, Behaviour::Deliberate).await);
     }
-    running.push(net.start_as(4, Behaviour::RefuseAll).await);
+    running.push(twin);
     let honest = [0, 1, 2];
     let equivocator = address(&net.keys[3]);
     let limit = Duration::from_secs(180);
@@ -412,7 +440,12 @@ async fn a_double_voting_validator_leaves_evidence_and_safety_holds() {
         }
         assert!(
             start.elapsed() < limit,
-            "no evidence against validator 3 by height {height}"
+            "no evidence against validator 3 by height {height}: evidence records per honest validator {:?}, the twin's last commit {:?}",
+            honest
+                .iter()
+                .map(|i| net.evidence[*i].lock().unwrap().len())
+                .collect::<Vec<_>>(),
+            net.committed(4).keys().max()
         );
         height += 1;
     }
