@@ -315,6 +315,11 @@ impl Metrics {
         self.txs_accepted.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Blocks refused for `reason` so far.
+    pub fn blocks_refused(&self, reason: BlockRefusal) -> u64 {
+        self.blocks_refused[reason.index()].load(Ordering::Relaxed)
+    }
+
     /// Counts a transaction refused.
     pub fn tx_refused(&self, reason: TxRefusal) {
         self.txs_refused[reason.index()].fetch_add(1, Ordering::Relaxed);

@@ -5,7 +5,9 @@
 //! submitted to the follower are decided; every node holds the same block
 //! at every height, sealed by a certificate of the genesis's set; a
 //! follower fed blocks whose certificate is forged, short of a quorum or
-//! missing refuses them and scores the sender down. Every wait is bounded.
+//! missing refuses them and scores the sender down; a follower started late
+//! refuses a syncing peer's tampered certificates, then syncs every block
+//! from the validators and checks every certificate. Every wait is bounded.
 
 mod common;
 
@@ -17,6 +19,7 @@ use common::{node_config, Net};
 use consensus::{signing, ChainId, CommitCertificate, Validator, ValidatorKey, ValidatorSet};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
+use node::network::messages::{PeerStatus, SignedHeader, SyncRequest, SyncResponse};
 use node::{Chain, Client, Limits, NodeConfig, RunningNode, Seal};
 
 fn free_port() -> u16 {
@@ -218,6 +221,104 @@ fn four_validators_and_a_follower_agree_on_every_certified_block() {
     assert_ne!(stored.header.id(), header.id());
     seal.check(&stored.header, stored.certificate.as_deref())
         .unwrap();
+
+    // A follower started late, first peered only with a node whose blocks
+    // carry tampered certificates (real headers, real blocks): it stores
+    // none of them and scores that peer down. Restarted with the
+    // validators as peers, it syncs every block and checks every
+    // certificate.
+    let late_dir = tempfile::tempdir().unwrap();
+    let late = start(node_config(late_dir.path(), vec![], 50), &genesis);
+    let source = nodes[0].chain().unwrap();
+    let (top, top_id) = {
+        let view = source.view();
+        (view.height(), view.state.tip.id())
+    };
+    let real =
+        |h: u64| Block::from_bytes(&source.blocks().block_bytes(h).unwrap().unwrap()).unwrap();
+    let network = genesis.state().unwrap().initial.id();
+    let zero = musig::Signature::from_bytes(&blockchain::NO_SIGNATURE).unwrap();
+    let mut liar = Attacker::connect(&genesis, &late);
+    let liar_id = liar.peer_id();
+    liar.serve_until(
+        &late,
+        |n| {
+            let info = n.network().info();
+            info.banned.contains(&liar_id)
+                || info.peers.iter().any(|p| p.id == liar_id && p.score <= -60)
+        },
+        |request| match request {
+            SyncRequest::Status => Some(SyncResponse::Status(PeerStatus {
+                network,
+                height: top,
+                tip: top_id,
+                first_block: 2,
+            })),
+            SyncRequest::Headers { from, count } => Some(SyncResponse::Headers(
+                (*from..=top)
+                    .take(*count as usize)
+                    .map(|h| SignedHeader {
+                        header: real(h).header,
+                        signature: zero,
+                    })
+                    .collect(),
+            )),
+            SyncRequest::Blocks { from, count } => Some(SyncResponse::Blocks(
+                (*from..=top)
+                    .take(*count as usize)
+                    .map(|h| {
+                        let mut b = real(h);
+                        let c = b.certificate.as_mut().unwrap();
+                        let n = c.len();
+                        c[n - 10] ^= 1;
+                        b.to_bytes()
+                    })
+                    .collect(),
+            )),
+            _ => None,
+        },
+        |_| None,
+    );
+    assert_eq!(
+        height(&late),
+        1,
+        "a block with a tampered certificate was stored"
+    );
+    // Refused for their seal, and the liar banned after two such answers.
+    let refused = late
+        .chain()
+        .unwrap()
+        .metrics()
+        .blocks_refused(node::metrics::BlockRefusal::BadSignature);
+    assert!(refused >= 1, "no block refused for its certificate");
+    assert!(late.network().info().banned.contains(&liar_id));
+    drop(liar);
+    late.stop().unwrap();
+    let peers = (0..4).map(|j| format!("127.0.0.1:{}", p2p[j])).collect();
+    let late_path = late_dir.path().join("chain.redb");
+    let late = RunningNode::start(node_config(late_dir.path(), peers, 50), move || {
+        Chain::open(&late_path, Limits::default())
+    })
+    .unwrap();
+    let target = height(&nodes[0]);
+    wait_for("the late follower synced", 60, || height(&late) >= target);
+    for h in 2..=target {
+        let ours = real(h);
+        let bytes = late
+            .chain()
+            .unwrap()
+            .blocks()
+            .block_bytes(h)
+            .unwrap()
+            .unwrap();
+        let b = Block::from_bytes(&bytes).unwrap();
+        assert_eq!(
+            b.header, ours.header,
+            "the late follower differs at height {h}"
+        );
+        seal.check(&b.header, b.certificate.as_deref()).unwrap();
+    }
+    late.stop().unwrap();
 
     // The follower's chain reopens as a validators chain.
     let dir = dirs[4].path().to_path_buf();

@@ -171,12 +171,26 @@ impl Attacker {
         pool: impl Fn(&PoolRequest) -> Option<PoolResponse>,
     ) {
         let peer = self.peer_id();
+        self.serve_until(node, |n| score_of(n, &peer) == Some(score), sync, pool);
+    }
+
+    /// Answers the target's sync and pool exchange requests with `sync`
+    /// and `pool` until `done(node)`, for at most 20 s.
+    pub fn serve_until(
+        &mut self,
+        node: &RunningNode,
+        done: impl Fn(&RunningNode) -> bool,
+        sync: impl Fn(&SyncRequest) -> Option<SyncResponse>,
+        pool: impl Fn(&PoolRequest) -> Option<PoolResponse>,
+    ) {
+        let peer = self.peer_id();
         let deadline = Instant::now() + Duration::from_secs(20);
-        while score_of(node, &peer) != Some(score) {
+        while !done(node) {
             assert!(
                 Instant::now() < deadline,
-                "score {:?}",
-                score_of(node, &peer)
+                "score {:?}: {:?}",
+                score_of(node, &peer),
+                node.network().info()
             );
             let swarm = &mut self.swarm;
             self.runtime.block_on(async {
