@@ -133,6 +133,10 @@ fn node_stop_is_graceful_and_the_node_restarts_at_its_tip() {
     let line = common::binary::one_line_error(&out, "stop without a node");
     assert!(line.contains("no node is running"), "{line}");
 
+    // A pid file left by a killed node whose process ID was reused by a
+    // live process (this test's): nobody holds its lock, so it is stale
+    // and the node starts.
+    std::fs::write(data.join("node.pid"), format!("{}\n", std::process::id())).unwrap();
     let (mut child, addr) = node_run(
         &[
             "--data-dir",
@@ -147,6 +151,8 @@ fn node_stop_is_graceful_and_the_node_restarts_at_its_tip() {
         &log,
     );
     assert_eq!(get(&addr, "/v1/status")["tip"], tip);
+    let pid = std::fs::read_to_string(data.join("node.pid")).unwrap();
+    assert_eq!(pid.trim(), child.id().to_string());
     stop(&data);
     assert_eq!(wait_exit(&mut child, 30), Some(0));
 }

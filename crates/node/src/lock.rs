@@ -2,15 +2,17 @@
 //! (docs/api.md §Running, §Stopping).
 //!
 //! A running node holds `<data-dir>/node.pid`, created exclusively and
-//! holding its process ID; it is removed when the node ends. A file left
-//! by a node that was killed names a process that no longer exists and is
-//! replaced. To stop a node, a process that can write to its data
+//! holding its process ID, and keeps it locked (`flock`) while it runs; it
+//! is removed when the node ends. A file left by a node that was killed is
+//! locked by nobody and is taken over, even if its process ID now names
+//! another live process. To stop a node, a process that can write to its data
 //! directory creates `<data-dir>/stop`; the node looks for it a few times a
 //! second, removes it and shuts down as on SIGTERM (the API stops taking
 //! requests, the producer and the network stop, the database is closed).
 //! Only whoever may write the data directory, which is who may delete the
 //! chain anyway, can stop the node: no credential and no API endpoint.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -25,48 +27,64 @@ pub const STOP_FILE: &str = "stop";
 /// How often a running node looks for [`STOP_FILE`].
 const STOP_POLL: Duration = Duration::from_millis(200);
 
-/// The data directory's lock, held while the node runs; removes the pid
-/// file when dropped.
+/// The data directory's lock, held while the node runs: an exclusive
+/// advisory lock (`flock`) on the pid file, which the operating system
+/// releases when the process ends however it ends. A pid file nobody
+/// holds locked is stale whatever its process ID names, even a process
+/// that reused that ID. Removes the pid file when dropped.
 #[derive(Debug)]
 pub struct DataDirLock {
     pid_file: PathBuf,
+    /// The open pid file, whose lock is the node's claim.
+    _held: File,
 }
 
 impl DataDirLock {
     /// Takes the lock of `data_dir` (which must exist) for this process,
     /// and removes a stale stop request. Fails with
     /// [`NodeError::DataDir`] "a node is already running here (pid N)"
-    /// when another live process holds it.
+    /// when another process holds it.
     pub fn acquire(data_dir: &Path) -> Result<DataDirLock, NodeError> {
         let pid_file = data_dir.join(PID_FILE);
         let io = |e: std::io::Error| {
             NodeError::DataDir(format!("cannot write {}: {e}", pid_file.display()))
         };
-        // Twice at most: once more after removing a stale file.
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new()
+        // A few times at most: the file may be removed by a node ending
+        // between our opening it and locking it.
+        for _ in 0..3 {
+            let mut file = std::fs::OpenOptions::new()
+                .read(true)
                 .write(true)
-                .create_new(true)
+                .create(true)
+                .truncate(false)
                 .open(&pid_file)
-            {
-                Ok(mut file) => {
-                    use std::io::Write;
-                    file.write_all(format!("{}\n", std::process::id()).as_bytes())
-                        .map_err(io)?;
-                    let _ = std::fs::remove_file(data_dir.join(STOP_FILE));
-                    return Ok(DataDirLock { pid_file });
+                .map_err(io)?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let pid = read_pid(&pid_file).unwrap_or(0);
+                    return Err(already_running(data_dir, pid));
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    if let Some(pid) = running_pid(data_dir) {
-                        return Err(already_running(data_dir, pid));
-                    }
-                    let _ = std::fs::remove_file(&pid_file);
-                }
-                Err(e) => return Err(io(e)),
+                Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
             }
+            // Locked; but if the path was removed (or replaced) meanwhile,
+            // the lock is on a file nobody else will look at.
+            if !same_file(&file, &pid_file) {
+                continue;
+            }
+            use std::io::Write;
+            file.set_len(0).map_err(io)?;
+            file.write_all(format!("{}\n", std::process::id()).as_bytes())
+                .map_err(io)?;
+            file.flush().map_err(io)?;
+            let _ = std::fs::remove_file(data_dir.join(STOP_FILE));
+            return Ok(DataDirLock {
+                pid_file,
+                _held: file,
+            });
         }
         Err(NodeError::DataDir(format!(
-            "cannot take {}: another process keeps creating it",
+            "cannot take {}: it keeps being removed",
             pid_file.display()
         )))
     }
@@ -74,8 +92,32 @@ impl DataDirLock {
 
 impl Drop for DataDirLock {
     fn drop(&mut self) {
+        // Removed while still locked, so that no process can lock this
+        // file between the unlock and the removal.
         let _ = std::fs::remove_file(&self.pid_file);
     }
+}
+
+/// Whether the open `file` is the file at `path`.
+#[cfg(unix)]
+fn same_file(file: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+/// Whether the open `file` is the file at `path` (elsewhere: that the path
+/// still exists).
+#[cfg(not(unix))]
+fn same_file(_file: &File, path: &Path) -> bool {
+    path.exists()
+}
+
+/// The process ID written in a pid file.
+fn read_pid(pid_file: &Path) -> Option<u32> {
+    std::fs::read_to_string(pid_file).ok()?.trim().parse().ok()
 }
 
 /// The error for a data directory a live node holds.
@@ -88,27 +130,17 @@ pub fn already_running(data_dir: &Path, pid: u32) -> NodeError {
     ))
 }
 
-/// The process ID in `data_dir`'s pid file, if there is one and that
-/// process is alive.
+/// The process ID in `data_dir`'s pid file, if a running node holds it
+/// (its lock is taken; [`DataDirLock`]).
 pub fn running_pid(data_dir: &Path) -> Option<u32> {
-    let text = std::fs::read_to_string(data_dir.join(PID_FILE)).ok()?;
-    let pid: u32 = text.trim().parse().ok()?;
-    is_alive(pid).then_some(pid)
-}
-
-/// Whether process `pid` exists: `/proc/<pid>` where there is a `/proc`,
-/// else `kill -0`.
-fn is_alive(pid: u32) -> bool {
-    let proc = Path::new("/proc");
-    if proc.join("self").exists() {
-        return proc.join(pid.to_string()).exists();
+    let pid_file = data_dir.join(PID_FILE);
+    let file = File::open(&pid_file).ok()?;
+    match file.try_lock_shared() {
+        // Nobody holds it: stale. The shared lock ends with `file`.
+        Ok(()) => None,
+        Err(std::fs::TryLockError::WouldBlock) => read_pid(&pid_file),
+        Err(std::fs::TryLockError::Error(_)) => None,
     }
-    std::process::Command::new("kill")
-        .arg("-0")
-        .arg(pid.to_string())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
 }
 
 /// Asks the node running in `data_dir` to stop, and waits up to `wait`
@@ -171,10 +203,25 @@ mod tests {
         );
         drop(lock);
         assert_eq!(running_pid(dir.path()), None);
-        // A pid that cannot be alive (above the kernel's maximum).
-        std::fs::write(dir.path().join(PID_FILE), "4294967295\n").unwrap();
+        // A file left by a killed node, naming a live process (this one:
+        // its pid reused) that does not hold the lock: stale, taken over.
+        std::fs::write(
+            dir.path().join(PID_FILE),
+            format!("{}\n", std::process::id()),
+        )
+        .unwrap();
+        assert_eq!(running_pid(dir.path()), None);
         std::fs::write(dir.path().join(STOP_FILE), "").unwrap();
-        let _lock = DataDirLock::acquire(dir.path()).unwrap();
+        let lock = DataDirLock::acquire(dir.path()).unwrap();
         assert!(!dir.path().join(STOP_FILE).exists());
+        assert_eq!(running_pid(dir.path()), Some(std::process::id()));
+        // A longer stale content is fully replaced.
+        drop(lock);
+        std::fs::write(dir.path().join(PID_FILE), "4294967295\n").unwrap();
+        let _lock = DataDirLock::acquire(dir.path()).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join(PID_FILE)).unwrap(),
+            format!("{}\n", std::process::id())
+        );
     }
 }
