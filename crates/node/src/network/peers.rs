@@ -104,10 +104,10 @@ impl Peers {
     pub fn on_tick(&mut self) -> Vec<Action> {
         self.ticks += 1;
         let mut actions = Vec::new();
-        if self.ticks % REDIAL_TICKS == 0 {
+        if self.ticks.is_multiple_of(REDIAL_TICKS) {
             actions.extend(self.redial());
         }
-        if self.ticks % DISCOVERY_TICKS == 0 {
+        if self.ticks.is_multiple_of(DISCOVERY_TICKS) {
             actions.extend(self.ask_for_peers());
         }
         actions

@@ -398,7 +398,7 @@ fn hex_bytes(field: &str, s: &str) -> Result<Vec<u8>, WitnessError> {
         .strip_prefix("0x")
         .or_else(|| s.strip_prefix("0X"))
         .unwrap_or(s);
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err(err(field, "hex with an odd number of digits"));
     }
     s.as_bytes()
