@@ -201,7 +201,13 @@ fn a_rescan_on_a_validators_chain_checks_the_certificate_at_its_height() {
     // The state after block 2 and block 2's certificate: what a node's
     // `GET /v1/snapshots/2` serves on a validators chain.
     let block2 = chain.blocks.borrow()[0].clone();
-    let at2 = chain.genesis.state().unwrap().apply_block(&block2).unwrap().0;
+    let at2 = chain
+        .genesis
+        .state()
+        .unwrap()
+        .apply_block(&block2)
+        .unwrap()
+        .0;
     chain.produce(vec![]);
     let snapshot = at2.to_snapshot();
     let genesis = chain.genesis.clone();
@@ -302,7 +308,13 @@ fn scan_cost_with_and_without_the_certificate_check() {
     let mut chain = network(&mut payer, &payee_keys, &mut rng);
     for i in 0..BLOCKS {
         let paid = payer
-            .send(&payee_keys.address(0), 10 + i as u64, Scalar::ZERO, 0, &mut rng)
+            .send(
+                &payee_keys.address(0),
+                10 + i as u64,
+                Scalar::ZERO,
+                0,
+                &mut rng,
+            )
             .unwrap();
         chain.produce(vec![paid.tx]);
         payer.sync(&chain).unwrap();

@@ -101,7 +101,9 @@ impl Chain {
         let set = (!validators.is_empty()).then(|| {
             let list = validators
                 .iter()
-                .map(|k| Validator::new(ValidatorKey::new(k.verification_key()).unwrap(), 1).unwrap())
+                .map(|k| {
+                    Validator::new(ValidatorKey::new(k.verification_key()).unwrap(), 1).unwrap()
+                })
                 .collect();
             ValidatorSet::new(list).unwrap()
         });
