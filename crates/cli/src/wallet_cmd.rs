@@ -11,7 +11,7 @@ use blockchain::{Block, Genesis};
 use clap::{Args, Subcommand};
 use curve25519_dalek::scalar::Scalar;
 use indicatif::{ProgressBar, ProgressStyle};
-use node::{Client, NodeError};
+use node::{Client, NodeError, PastChainState};
 use serde_json::{json, Value as Json};
 use wallet::{Access, Address, Amount, BlockSource, Built, Fee, HistoryKind, Wallet};
 use zeroize::Zeroizing;
@@ -453,8 +453,13 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
                 Some(h) => start_height(h, Some(before))?,
             };
             if from >= 2 {
-                let (genesis, snapshot, signature) = past_state(&client, from)?;
-                w.reset_chain_at(&genesis, &snapshot, signature.as_ref())?;
+                let (genesis, past) = past_state(&client, from)?;
+                w.reset_chain_at(
+                    &genesis,
+                    &past.snapshot,
+                    past.signature.as_ref(),
+                    past.certificate.as_deref(),
+                )?;
             } else {
                 w.reset_chain()?;
             }
@@ -595,13 +600,10 @@ fn start_height(from: u64, scanned: Option<u64>) -> Result<u64, Error> {
 }
 
 /// The genesis and the chain state below block `from` (2 or more) that a
-/// rescan from `from` starts with, as the node serves them (the wallet
-/// checks them, [`Wallet::reset_chain_at`]). A height beyond the node's tip
-/// is refused here, naming the tip.
-fn past_state(
-    client: &Client,
-    from: u64,
-) -> Result<(Genesis, Vec<u8>, Option<musig::Signature>), Error> {
+/// rescan from `from` starts with, as the node serves them with what seals
+/// its block (the wallet checks them, [`Wallet::reset_chain_at`]). A height
+/// beyond the node's tip is refused here, naming the tip.
+fn past_state(client: &Client, from: u64) -> Result<(Genesis, PastChainState), Error> {
     let tip = client.status()?.height;
     if from > tip {
         return Err(Error::Usage(format!(
@@ -609,19 +611,19 @@ fn past_state(
         )));
     }
     let genesis = client.genesis()?;
-    let (snapshot, signature) = client.past_state(from - 1)?;
-    Ok((genesis, snapshot, signature))
+    let past = client.past_state(from - 1)?;
+    Ok((genesis, past))
 }
 
 /// Creates the wallet file (and its directory, mode 0700, if missing):
 /// sealed under a passphrase unless `clear`, following the chain from
-/// `start` (a genesis, snapshot and signature from [`past_state`]) if
+/// `start` (a genesis and the past state from [`past_state`]) if
 /// given: the file is removed again if that state is refused.
 fn create(
     path: &Path,
     mnemonic: Option<&str>,
     clear: bool,
-    start: Option<(Genesis, Vec<u8>, Option<musig::Signature>)>,
+    start: Option<(Genesis, PastChainState)>,
 ) -> Result<Output, Error> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         if !dir.exists() {
@@ -667,8 +669,13 @@ fn create(
         "encrypted": !clear,
         "note": "write the mnemonic down: it restores the wallet (zkvm wallet new --mnemonic-file FILE)",
     });
-    if let Some((genesis, snapshot, signature)) = start {
-        match w.reset_chain_at(&genesis, &snapshot, signature.as_ref()) {
+    if let Some((genesis, past)) = start {
+        match w.reset_chain_at(
+            &genesis,
+            &past.snapshot,
+            past.signature.as_ref(),
+            past.certificate.as_deref(),
+        ) {
             Ok(height) => {
                 out["scans_from"] = json!(height + 1);
                 out["warning"] = json!(format!(

@@ -4,7 +4,11 @@
 //! holds the same block at every height, sealed by a certificate of the
 //! genesis's set; one validator killed with `kill -9`, the other three
 //! keep deciding and the restarted one catches up; two killed, no block
-//! is decided and none forks; restarted, the chain resumes.
+//! is decided and none forks; restarted, the chain resumes. The wallets
+//! check every block's certificate (docs/spec/wallet.md §Scanning): the
+//! payee's balance is right, and it rescans from the payment's height and
+//! is restored with that birthday, which checks the certificate of the
+//! block below (docs/spec/wallet.md §Rescan).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -211,7 +215,10 @@ fn four_validators_decide_payments_survive_one_crash_and_stop_without_a_quorum()
     // A payment submitted to the follower is decided.
     let bob = dir.join("bob.redb");
     let bob = bob.to_str().unwrap();
-    ok(&dir, &f_api, &["wallet", "--wallet", bob, "new"]);
+    let created = ok(&dir, &f_api, &["wallet", "--wallet", bob, "new"]);
+    let phrase = dir.join("bob.phrase");
+    std::fs::write(&phrase, created["mnemonic"].as_str().unwrap()).unwrap();
+    let phrase = phrase.to_str().unwrap();
     let bob_addr = ok(&dir, &f_api, &["wallet", "--wallet", bob, "address"])["address"]
         .as_str()
         .unwrap()
@@ -240,6 +247,70 @@ fn four_validators_decide_payments_survive_one_crash_and_stop_without_a_quorum()
         wait_height(&dir, api, at);
     }
     same_certified_blocks(&dir, &all, &seal, at);
+
+    // Light wallets check every certificate: the payee's balance is the
+    // payment, and so after a rescan from its height (the state below it
+    // checked through block `at - 1`'s certificate, served by
+    // `GET /v1/snapshots/{height}`) and after a restore with that birthday.
+    assert!(at >= 3, "the state below the payment is a decided block's");
+    let balance = ok(&dir, &f_api, &["wallet", "--wallet", bob, "balance"]);
+    assert_eq!(common::spendable(&balance, "native"), 5);
+    let from = at.to_string();
+    let rescanned = ok(
+        &dir,
+        &f_api,
+        &["wallet", "--wallet", bob, "rescan", "--from", &from],
+    );
+    assert_eq!(rescanned["rescanned_from"], at, "{rescanned}");
+    assert_eq!(common::spendable(&rescanned, "native"), 5, "{rescanned}");
+    let restored = dir.join("bob-restored.redb");
+    let restored = restored.to_str().unwrap();
+    let new = ok(
+        &dir,
+        &f_api,
+        &[
+            "wallet",
+            "--wallet",
+            restored,
+            "new",
+            "--mnemonic-file",
+            phrase,
+            "--from",
+            &from,
+        ],
+    );
+    assert_eq!(new["scans_from"], at, "{new}");
+    let balance = ok(&dir, &f_api, &["wallet", "--wallet", restored, "balance"]);
+    assert_eq!(common::spendable(&balance, "native"), 5, "{balance}");
+    // A birthday above the payment does not find it.
+    wait_height(&dir, &f_api, at + 1);
+    let late = dir.join("bob-late.redb");
+    let late = late.to_str().unwrap();
+    let after = (at + 1).to_string();
+    ok(
+        &dir,
+        &f_api,
+        &[
+            "wallet",
+            "--wallet",
+            late,
+            "new",
+            "--mnemonic-file",
+            phrase,
+            "--from",
+            &after,
+        ],
+    );
+    let balance = ok(&dir, &f_api, &["wallet", "--wallet", late, "balance"]);
+    assert_eq!(common::spendable(&balance, "native"), 0, "{balance}");
+    // The dev wallet rescans the whole chain, every certificate checked.
+    let before = ok(&dir, &f_api, &["wallet", "balance"]);
+    let full = ok(&dir, &f_api, &["wallet", "rescan"]);
+    assert_eq!(
+        common::spendable(&full, "native"),
+        common::spendable(&before, "native"),
+        "{full}"
+    );
 
     // One validator killed: the other three keep deciding.
     net.kill(3);

@@ -15,29 +15,46 @@
 //! - [`ConsensusStatus`]: a running validator's height, round, last
 //!   decision and the equivocation [`Evidence`] it saw, on a watch channel.
 //!
+//! The engine ([`start`], its codec and [`ConsensusStatus`]) is the
+//! default cargo feature `engine`, which brings Malachite's engine,
+//! network and sync (libp2p, ractor). Without it the crate holds what a
+//! light client needs to check decided blocks — [`ValidatorSet`],
+//! [`GenesisValidators`], [`CommitCertificate`] (`from_bytes`, `verify`,
+//! `check_seal`), the signed messages of [`signing`] and
+//! [`signing::verify_many`] — on Malachite's light `core-types` and
+//! `signing` crates (docs/spec/consensus.md §Node, API and light clients).
+//!
 //! Not built yet: validator-set changes (the spec's §Not yet built).
 
 mod certificate;
+#[cfg(feature = "engine")]
 mod codec;
 mod context;
 mod encoding;
+#[cfg(feature = "engine")]
 mod engine;
 mod error;
 pub mod signing;
+#[cfg(feature = "engine")]
 mod status;
 mod validators;
 
 pub use certificate::CommitCertificate;
+#[cfg(feature = "engine")]
 pub use codec::ZkCodec;
 pub use context::{
     BlockValue, ChainId, Height, Proposal, ProposalPart, Vote, ZkContext, FIRST_HEIGHT,
     MAX_PART_SIZE,
 };
+#[cfg(feature = "engine")]
 pub use engine::{start, App, Config, Running, Timeouts};
 pub use error::{BoxError, ConsensusError};
+#[cfg(feature = "engine")]
 pub use malachitebft_app_channel::app::net::Multiaddr;
+#[cfg(feature = "engine")]
 pub use malachitebft_app_channel::app::types::Keypair as NetworkKeypair;
 pub use signing::{SchnorrScheme, ValidatorSignature, ZkSigner, ZkVerifier};
+#[cfg(feature = "engine")]
 pub use status::{ConsensusStatus, Decision, Evidence, EvidenceKind, MAX_EVIDENCE_KEPT};
 pub use validators::{
     Address, GenesisValidator, GenesisValidators, Validator, ValidatorKey, ValidatorSet,

@@ -963,9 +963,12 @@ async fn snapshot(State(s): State<ApiState>) -> Result<Response, ApiError> {
 
 /// The chain state at a past height (docs/api.md §`GET
 /// /v1/snapshots/{height}`): the snapshot format of `GET /v1/snapshot` with
-/// the header at `height` as its tip, and that block's signature, so that
-/// a wallet checks it as it checks a snapshot and starts scanning above
-/// it. Every height costs one table lookup and a block's first bytes.
+/// the header at `height` as its tip, and what seals that block — its
+/// signature on a block-key chain, its commit certificate on a validators
+/// chain (docs/spec/consensus.md §Node) — so that a wallet checks it as it
+/// checks a snapshot and starts scanning above it. Every height costs one
+/// table lookup, a block's first bytes and, on a validators chain, one
+/// certificate lookup.
 async fn past_snapshot(
     State(s): State<ApiState>,
     Path(height): Path<String>,
@@ -983,17 +986,39 @@ async fn past_snapshot(
         )));
     }
     let chain = s.chain.clone();
-    let past = blocking(move || chain.blocks().past_state(height)).await?;
-    let Some(past) = past else {
+    let certified = view.state.certified();
+    let past = blocking(move || {
+        let blocks = chain.blocks();
+        let past = blocks.past_state(height)?;
+        // The certificate is stored with the block, in the same database
+        // transaction (docs/spec/consensus.md §Node, Commit).
+        let certificate = match (&past, certified) {
+            (Some(p), true) if p.header.is_some() => {
+                Some(blocks.certificate_bytes(height)?.ok_or_else(|| {
+                    NodeError::Store(crate::StoreError::Corrupt(format!(
+                        "block {height} of this validators chain has no certificate"
+                    )))
+                })?)
+            }
+            _ => None,
+        };
+        Ok(past.map(|p| (p, certificate)))
+    })
+    .await?;
+    let Some((past, certificate)) = past else {
         return Err(ApiError::not_found(format!(
             "this node keeps no chain state at height {height} (it starts at {}): ask a full node",
             view.first_block()
         )));
     };
+    // A validators chain's blocks carry no signature (the field is zero):
+    // their certificate seals them.
     let (header, signature) = match past.header {
+        Some((header, _)) if certified => (header, None),
         Some((header, signature)) => (header, Some(hex::encode(signature.to_bytes()))),
         None => (view.state.initial.clone(), None),
     };
+
     let state = blockchain::ChainState {
         initial: view.state.initial.clone(),
         tip: header,
@@ -1005,6 +1030,7 @@ async fn past_snapshot(
         id: state.tip.id().to_string(),
         hex: hex::encode(state.to_snapshot()),
         signature,
+        certificate: certificate.map(hex::encode),
     }))
 }
 

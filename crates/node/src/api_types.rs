@@ -420,8 +420,14 @@ pub struct PastStateAnswer {
     /// header at that height, with the accumulator after its block.
     pub hex: String,
     /// The block's signature by the block key (docs/spec/blockchain.md
-    /// §Block signature); `null` at height 1, the genesis's header.
+    /// §Block signature); `null` at height 1, the genesis's header, and on
+    /// a validators chain.
     pub signature: Option<String>,
+    /// On a validators chain, the block's commit certificate
+    /// (docs/spec/consensus.md §Commit certificate); absent (`null`) at
+    /// height 1 and on a block-key chain.
+    #[serde(default)]
+    pub certificate: Option<String>,
 }
 
 /// An output from the contract index (`GET /v1/contracts/{id}`, and each

@@ -172,13 +172,11 @@ impl Client {
     }
 
     /// `GET /v1/snapshots/{height}`: the snapshot whose tip is the header
-    /// at `height` and that block's signature (none at height 1), as
-    /// served, unchecked (the wallet checks them). A height the node has
-    /// no state for is an error with the node's reason.
-    pub fn past_state(
-        &self,
-        height: u64,
-    ) -> Result<(Vec<u8>, Option<musig::Signature>), NodeError> {
+    /// at `height` and what seals that block (its signature or its commit
+    /// certificate; neither at height 1), as served, unchecked (the wallet
+    /// checks them). A height the node has no state for is an error with
+    /// the node's reason.
+    pub fn past_state(&self, height: u64) -> Result<PastChainState, NodeError> {
         let response = self
             .http
             .get(format!("{}/v1/snapshots/{height}", self.base))
@@ -194,7 +192,15 @@ impl Client {
                     .map_err(|e| NodeError::Api(format!("bad block signature: {e}")))
             })
             .transpose()?;
-        Ok((snapshot, signature))
+        let certificate = v
+            .certificate
+            .map(|c| hex_field(&c, "certificate"))
+            .transpose()?;
+        Ok(PastChainState {
+            snapshot,
+            signature,
+            certificate,
+        })
     }
 
     /// `GET /v1/snapshot`: the chain state's snapshot bytes.
@@ -216,4 +222,20 @@ impl Client {
 
 fn hex_field(s: &str, field: &str) -> Result<Vec<u8>, NodeError> {
     hex::decode(s).map_err(|e| NodeError::Api(format!("`{field}` is not hex: {e}")))
+}
+
+/// A node's answer to `GET /v1/snapshots/{height}` ([`Client::past_state`]),
+/// decoded but unchecked: a wallet checks it before starting there
+/// (docs/spec/wallet.md §Rescan).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PastChainState {
+    /// The snapshot (docs/spec/blockchain.md §Snapshot) whose tip is the
+    /// header at the height asked.
+    pub snapshot: Vec<u8>,
+    /// That block's signature by the block key, on a block-key chain above
+    /// height 1.
+    pub signature: Option<musig::Signature>,
+    /// That block's encoded commit certificate, on a validators chain above
+    /// height 1 (docs/spec/consensus.md §Commit certificate).
+    pub certificate: Option<Vec<u8>>,
 }

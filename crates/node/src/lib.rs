@@ -27,7 +27,7 @@ mod validator;
 pub use actor::{ChainHandle, ChainView, Import, ImportStats, PoolEntry, Produced};
 pub use admission::{Admission, AdmissionSettings, AdmissionStats, Admitted};
 pub use chain::{verify_submission, BlockSummary, Chain, Limits, Seal, TxRecord};
-pub use client::Client;
+pub use client::{Client, PastChainState};
 pub use config::{NodeConfig, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR};
 pub use error::NodeError;
 pub use server::{now_ms, RunningNode};

@@ -217,8 +217,11 @@ fn past_states_check_as_snapshots_and_hostile_heights_are_refused() {
     let start = net.genesis.state().unwrap();
     let mut leaves = Vec::new();
     for h in 1..=tip {
-        let (bytes, signature) = client.past_state(h).unwrap();
-        let state = ChainState::from_snapshot(&bytes, None).unwrap();
+        let past = client.past_state(h).unwrap();
+        // A block-key chain: no certificates.
+        assert_eq!(past.certificate, None);
+        let signature = past.signature;
+        let state = ChainState::from_snapshot(&past.snapshot, None).unwrap();
         assert_eq!(state.tip.height, h);
         assert_eq!(state.initial, start.initial);
         assert_eq!(state.signers, start.signers);
@@ -237,13 +240,13 @@ fn past_states_check_as_snapshots_and_hostile_heights_are_refused() {
     }
     // Each payment spent one output and made one: the roots moved.
     let roots: Vec<Vec<u8>> = (1..=tip)
-        .map(|h| ChainState::from_snapshot(&client.past_state(h).unwrap().0, None).unwrap())
+        .map(|h| ChainState::from_snapshot(&client.past_state(h).unwrap().snapshot, None).unwrap())
         .map(|s| s.utxos.to_bytes())
         .collect();
     assert_ne!(roots[0], roots[1]);
     assert_ne!(roots[1], roots[2]);
     // At the tip, the state is the node's snapshot.
-    let (at_tip, _) = client.past_state(tip).unwrap();
+    let at_tip = client.past_state(tip).unwrap().snapshot;
     assert_eq!(
         ChainState::from_snapshot(&at_tip, None).unwrap(),
         ChainState::from_snapshot(&client.snapshot().unwrap(), None).unwrap()

@@ -144,6 +144,27 @@ pub enum WalletError {
         /// The check it fails.
         reason: &'static str,
     },
+    /// A block of a validators chain is not sealed by a commit certificate
+    /// of the validator set in force at its height (docs/spec/consensus.md
+    /// §Commit certificate): missing, malformed, deciding another block or
+    /// height, signed by too little power, or with a bad signature. The
+    /// block (or past state) is not applied.
+    #[error("block {height} is not final: {source}")]
+    BadCertificate {
+        /// The block's height.
+        height: u64,
+        /// Which check the certificate fails.
+        #[source]
+        source: consensus::ConsensusError,
+    },
+    /// A genesis's validator section is not a valid validator set.
+    #[error("the genesis's validator set is invalid")]
+    ValidatorSet(#[source] consensus::ConsensusError),
+    /// The wallet follows a validators chain without knowing its validator
+    /// set (a file written before wallets checked certificates): syncing
+    /// reads it from the genesis.
+    #[error("the validator set of the followed chain is unknown: sync from a node first")]
+    ValidatorSetUnknown,
     /// A rescan asked to start above the blocks the wallet has scanned: the
     /// blocks between would never be read.
     #[error(

@@ -22,6 +22,7 @@
 mod address;
 mod asset;
 mod build;
+mod certified;
 mod contract_note;
 mod contracts;
 mod error;

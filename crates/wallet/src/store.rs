@@ -46,6 +46,10 @@ const NEXT_INDEX: &str = "next_index";
 const WINDOW: &str = "validity_window_ms";
 const CHAIN: &str = "chain";
 const POLLARD: &str = "pollard";
+/// On a validators chain, the validator set in force (its binary encoding,
+/// docs/spec/consensus.md §Validator set); absent on a block-key chain and
+/// in files written before wallets checked certificates.
+const VALIDATORS: &str = "validators";
 
 /// The version of the file's layout: 2 added the contracts table; a
 /// format 1 file is upgraded on open.
@@ -153,7 +157,23 @@ impl Store {
                         "pollard does not match the chain state",
                     ));
                 }
-                Some(Following { chain, pollard })
+                let validators = match get(VALIDATORS)? {
+                    None => None,
+                    Some(_) if !chain.certified() => {
+                        return Err(WalletError::Corrupt(
+                            "a validator set for a block-key chain",
+                        ))
+                    }
+                    Some(bytes) => Some(
+                        consensus::ValidatorSet::from_bytes(&bytes)
+                            .map_err(|_| WalletError::Corrupt("validator set"))?,
+                    ),
+                };
+                Some(Following {
+                    chain,
+                    pollard,
+                    validators,
+                })
             }
             _ => return Err(WalletError::Corrupt("chain state without pollard")),
         };
@@ -364,10 +384,16 @@ fn write_diff(
                         .map_err(WalletError::storage)?;
                     meta.insert(POLLARD, f.pollard.to_bytes().as_slice())
                         .map_err(WalletError::storage)?;
+                    match &f.validators {
+                        Some(set) => meta.insert(VALIDATORS, set.to_bytes().as_slice()),
+                        None => meta.remove(VALIDATORS),
+                    }
+                    .map_err(WalletError::storage)?;
                 }
                 None => {
                     meta.remove(CHAIN).map_err(WalletError::storage)?;
                     meta.remove(POLLARD).map_err(WalletError::storage)?;
+                    meta.remove(VALIDATORS).map_err(WalletError::storage)?;
                 }
             }
         }

@@ -251,12 +251,18 @@ pub trait BlockSource {
     fn block(&self, height: u64) -> Result<Option<Block>, Self::Error>;
 }
 
-/// The chain the wallet follows: the light chain state and the pollard of
-/// its own outputs.
+/// The chain the wallet follows: the light chain state, the pollard of
+/// its own outputs and, on a validators chain, the validator set whose
+/// certificates seal its blocks (docs/spec/wallet.md §Wallet state).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Following {
     pub(crate) chain: ChainState,
     pub(crate) pollard: Pollard,
+    /// The validator set in force (see [`Following::validators_at`]);
+    /// `None` on a block-key chain, and on a validators chain followed by
+    /// a file written before wallets checked certificates (filled in from
+    /// the genesis by [`Wallet::sync`]).
+    pub(crate) validators: Option<consensus::ValidatorSet>,
 }
 
 /// Everything persisted besides the seed.
@@ -667,12 +673,17 @@ impl Wallet {
     ///
     /// `snapshot` is the chain state at that height in the snapshot
     /// encoding (docs/spec/blockchain.md §Snapshot; a node's `GET
-    /// /v1/snapshots/{height}`) and `signature` its block's signature (none
-    /// at height 1). They are checked as a snapshot bootstrap is: the
-    /// accumulator hashes to the header's `utxoroot`; the initial header
-    /// and the block key are those of `genesis`, which must be the network
-    /// the wallet follows, if any; the header is signed by that key (or is
-    /// the initial header at height 1, with the genesis's accumulator); and
+    /// /v1/snapshots/{height}`), `signature` its block's signature on a
+    /// block-key chain and `certificate` its commit certificate on a
+    /// validators chain (neither at height 1). They are checked as a
+    /// snapshot bootstrap is: the accumulator hashes to the header's
+    /// `utxoroot`; the initial header and the block key are those of
+    /// `genesis`, which must be the network the wallet follows, if any; the
+    /// header is signed by that key, or on a validators chain sealed by a
+    /// certificate of the validator set in force at that height
+    /// ([`WalletError::BadCertificate`] otherwise; docs/spec/consensus.md
+    /// §Commit certificate), or is the initial header at height 1, with the
+    /// genesis's accumulator; and
     /// if the wallet has scanned that height, the header is the one it
     /// scanned when that is its tip, and otherwise the rescan must meet its
     /// old tip again ([`WalletError::ChainDiverged`] from
@@ -683,6 +694,7 @@ impl Wallet {
         genesis: &Genesis,
         snapshot: &[u8],
         signature: Option<&musig::Signature>,
+        certificate: Option<&[u8]>,
     ) -> Result<u64, WalletError> {
         let chain = ChainState::from_snapshot(snapshot, None)?;
         let start = genesis.state()?;
@@ -717,18 +729,31 @@ impl Wallet {
         if chain.signers != start.signers {
             return Err(untrusted("its block key is not the genesis's"));
         }
+        let pollard = Pollard::new(chain.utxos.clone());
+        let following = Following {
+            validators: crate::certified::genesis_validators(genesis)?,
+            chain,
+            pollard,
+        };
+        let chain = &following.chain;
         if height == 1 {
             if chain.tip.id() != start.tip.id() || chain.utxos != start.utxos {
                 return Err(untrusted("height 1 is the genesis's state"));
             }
+        } else if chain.certified() {
+            crate::certified::check_certificate(
+                chain,
+                following.validators_at(height)?,
+                &chain.tip,
+                certificate,
+            )?;
         } else {
             let signature = signature.ok_or(untrusted("its block signature is missing"))?;
             blockchain::verify_header_signature(&chain.tip, signature, &start.signers)
                 .map_err(|_| untrusted("its header is not signed by the network's block key"))?;
         }
-        let pollard = Pollard::new(chain.utxos.clone());
         let mut new = self.forgotten_chain();
-        new.following = Some(Following { chain, pollard });
+        new.following = Some(following);
         self.store.reset(&new)?;
         self.state = new;
         self.rescan_check = check;
@@ -943,6 +968,7 @@ impl Wallet {
     /// the same network again changes nothing; another is `OtherNetwork`.
     pub fn follow(&mut self, genesis: &Genesis) -> Result<ScanSummary, WalletError> {
         let chain = genesis.state()?;
+        let validators = crate::certified::genesis_validators(genesis)?;
         if let Some(f) = &self.state.following {
             let following = f.chain.initial.id();
             let given = chain.initial.id();
@@ -985,7 +1011,11 @@ impl Wallet {
                 fee: 0,
             });
         }
-        new.following = Some(Following { chain, pollard });
+        new.following = Some(Following {
+            chain,
+            pollard,
+            validators,
+        });
         self.commit(new)?;
         Ok(ScanSummary {
             height,
@@ -994,7 +1024,10 @@ impl Wallet {
         })
     }
 
-    /// Applies the next block (docs/spec/wallet.md §Scanning): validates it
+    /// Applies the next block (docs/spec/wallet.md §Scanning): on a
+    /// validators chain first checks its commit certificate against the
+    /// validator set in force ([`WalletError::BadCertificate`] naming the
+    /// height), then validates it
     /// in full against the followed state, records the wallet's new
     /// outputs and spent ones, confirms and expires pending transactions,
     /// updates the pollard and the history; one write to the file.
@@ -1004,7 +1037,11 @@ impl Wallet {
             .following
             .as_ref()
             .ok_or(WalletError::NotFollowing)?;
+        // The certificate before the transactions: one batched signature
+        // check per block, next to a proof check per transaction.
+        f.check_final(block)?;
         let (chain, applied) = f.chain.apply_block(block)?;
+        let validators = f.validators.clone();
         if let Some((height, had)) = self.rescan_check {
             let got = block.header.id();
             if block.header.height == height && got != had {
@@ -1198,7 +1235,11 @@ impl Wallet {
             dead.extend(now);
         }
         summary.dropped = dead;
-        new.following = Some(Following { chain, pollard });
+        new.following = Some(Following {
+            chain,
+            pollard,
+            validators,
+        });
         self.commit(new)?;
         if self.rescan_check.is_some_and(|(h, _)| h <= height) {
             self.rescan_check = None;
@@ -1223,12 +1264,21 @@ impl Wallet {
         mut progress: impl FnMut(u64),
     ) -> Result<SyncSummary, WalletError> {
         let mut summary = SyncSummary::default();
-        if self.state.following.is_none() {
-            let genesis = source
-                .genesis()
-                .map_err(|e| WalletError::Source(Box::new(e)))?;
-            let s = self.follow(&genesis)?;
-            summary.received.extend(s.received);
+        match &self.state.following {
+            None => {
+                let genesis = source
+                    .genesis()
+                    .map_err(|e| WalletError::Source(Box::new(e)))?;
+                let s = self.follow(&genesis)?;
+                summary.received.extend(s.received);
+            }
+            Some(f) if f.chain.certified() && f.validators.is_none() => {
+                let genesis = source
+                    .genesis()
+                    .map_err(|e| WalletError::Source(Box::new(e)))?;
+                self.learn_validators(&genesis)?;
+            }
+            Some(_) => {}
         }
         loop {
             let next = self.height().saturating_add(1);
@@ -1249,6 +1299,24 @@ impl Wallet {
         }
         summary.height = self.height();
         Ok(summary)
+    }
+
+    /// Keeps the validator set of `genesis` for a validators chain followed
+    /// without one (a file written before wallets checked certificates).
+    /// The genesis must be the network's: its initial header, whose `ext`
+    /// commits to the set, is the one the wallet follows.
+    fn learn_validators(&mut self, genesis: &Genesis) -> Result<(), WalletError> {
+        let given = genesis.state()?.initial.id();
+        let mut new = self.state.clone();
+        let Some(f) = new.following.as_mut() else {
+            return Err(WalletError::NotFollowing);
+        };
+        let following = f.chain.initial.id();
+        if following != given {
+            return Err(WalletError::OtherNetwork { following, given });
+        }
+        f.validators = crate::certified::genesis_validators(genesis)?;
+        self.commit(new)
     }
 
     /// [`Wallet::recognize`] for an output of a transaction the wallet
