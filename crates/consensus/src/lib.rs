@@ -15,7 +15,8 @@
 //! - [`ConsensusStatus`]: a running validator's height, round, last
 //!   decision and the equivocation [`Evidence`] it saw, on a watch channel.
 //!
-//! Not built yet: validator-set changes (the spec's §Not yet built).
+//! - [`ApprovedSetChange`], [`ValidatorSchedule`]: validator-set changes
+//!   approved by a quorum of the set in force, and each height's set.
 
 mod certificate;
 mod codec;
@@ -23,6 +24,7 @@ mod context;
 mod encoding;
 mod engine;
 mod error;
+mod set_change;
 pub mod signing;
 mod status;
 mod validators;
@@ -37,6 +39,10 @@ pub use engine::{start, App, Config, Running, Timeouts};
 pub use error::{BoxError, ConsensusError};
 pub use malachitebft_app_channel::app::net::Multiaddr;
 pub use malachitebft_app_channel::app::types::Keypair as NetworkKeypair;
+pub use set_change::{
+    set_change_sign_bytes, set_hash, Approval, ApprovedSetChange, SetChange, ValidatorSchedule,
+    SET_CHANGE_PREFIX,
+};
 pub use signing::{SchnorrScheme, ValidatorSignature, ZkSigner, ZkVerifier};
 pub use status::{ConsensusStatus, Decision, Evidence, EvidenceKind, MAX_EVIDENCE_KEPT};
 pub use validators::{
