@@ -1361,6 +1361,26 @@ mod tests {
         }
         drop(store);
 
+        // A version-4 database (no set changes) is converted on open: the
+        // table is made, empty (its chain has the genesis's set), and the
+        // state loads.
+        let db = Database::open(&path).unwrap();
+        let w = db.begin_write().unwrap();
+        assert!(w.delete_table(SET_CHANGES).unwrap());
+        {
+            let mut meta = w.open_table(META).unwrap();
+            meta.insert(FORMAT, 4u32.to_le_bytes().as_slice()).unwrap();
+        }
+        w.commit().unwrap();
+        drop(db);
+        let store = Store::open(&path).unwrap();
+        assert!(store.load().unwrap().set_changes.is_empty());
+        assert_eq!(
+            store.block_reader().past_state(2).unwrap().unwrap().utxos,
+            live[1]
+        );
+        drop(store);
+
         // A version-3 database whose stored changes do not lead to its
         // state is refused as corrupt, not converted.
         let db = Database::open(&path).unwrap();

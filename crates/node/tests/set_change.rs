@@ -235,3 +235,29 @@ fn a_change_approved_by_the_set_in_force_hands_the_blocks_to_the_new_set() {
         n.stop().unwrap();
     }
 }
+
+#[test]
+fn a_block_key_chain_refuses_a_set_change() {
+    let mut net = Net::new(1);
+    let dir = tempfile::tempdir().unwrap();
+    let mut chain = net.init(dir.path());
+    let keys: Vec<SecretKey> = (0..2u64)
+        .map(|i| SecretKey::from_scalar(Scalar::from(3000 + i)))
+        .collect();
+    let set = set_of(&keys);
+    let chain_id = ChainId::from_genesis(net.genesis.state().unwrap().initial.id());
+    let change = SetChange::new(10, set.clone());
+    let data = approved(&chain_id, &change, &set, &[&keys[0], &keys[1]]).to_log_data();
+    let tx = pay_logging(&mut net, 0, data);
+    let err = chain.submit(&tx.to_bytes()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            node::NodeError::Consensus(consensus::ConsensusError::SetChangeOnKeyChain)
+        ),
+        "{err}"
+    );
+    // An ordinary log entry is fine.
+    let tx = pay_logging(&mut net, 0, b"hello".to_vec());
+    chain.submit(&tx.to_bytes()).unwrap();
+}
