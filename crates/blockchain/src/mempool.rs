@@ -597,6 +597,12 @@ impl ExecutedTx {
         self.run.log.inputs()
     }
 
+    /// Its log, as the VM run made it (what node rules on `data` entries
+    /// read before the proof is checked).
+    pub fn log(&self) -> &zkvm::TxLog {
+        &self.run.log
+    }
+
     /// Checks the proof and signatures (the multiscalar check).
     pub fn verify(self) -> Result<CheckedTx, VMError> {
         let verified = self.run.verify()?;

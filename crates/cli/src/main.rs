@@ -29,6 +29,7 @@ mod reveal_cmd;
 mod simulate_cmd;
 mod testnet;
 mod tx;
+mod validators_cmd;
 mod wallet_cmd;
 
 use std::io::Write;
@@ -81,6 +82,11 @@ enum Command {
     /// Query a running node: status, blocks, transactions, mempool.
     #[command(subcommand)]
     Chain(chain::ChainCommand),
+    /// Validator-set changes: approve one with a validator's key, submit
+    /// one approved by a quorum (docs/spec/consensus.md §Validator-set
+    /// changes).
+    #[command(subcommand)]
+    Validators(validators_cmd::ValidatorsCommand),
     /// A wallet: addresses, balances, history, issue, send, retire.
     Wallet {
         #[command(flatten)]
@@ -189,6 +195,7 @@ fn main() -> ExitCode {
         }
         Command::Testnet(command) => testnet::run(command),
         Command::Chain(command) => chain::run(command, &cli.node),
+        Command::Validators(command) => validators_cmd::run(command, &cli.node),
         Command::Wallet { args, command } => wallet_cmd::run(command, &args, &cli.node),
         Command::Contract { args, command } => contract_cmd::run(command, &args, &cli.node),
         Command::Escrow { args, command } => escrow_cmd::run_escrow(command, &args, &cli.node),

@@ -85,6 +85,17 @@ pub trait App: Send + 'static {
     fn evidence(&mut self, records: &[Evidence]) {
         let _ = records;
     }
+
+    /// The validator set deciding `height` (docs/spec/consensus.md
+    /// §Validator-set changes): the engine asks at each height it starts
+    /// and uses the answer for proposer selection, stream
+    /// authentication, certificate checks and its status. `None` (the
+    /// default) means the set given to [`start`], for a chain whose set
+    /// never changes.
+    fn validator_set(&self, height: u64) -> Option<ValidatorSet> {
+        let _ = height;
+        None
+    }
 }
 
 /// Round timeouts (Tendermint's): each grows by its delta per round.
@@ -206,8 +217,11 @@ impl Running {
 }
 
 /// Starts a validator: Malachite's network, consensus, sync and WAL
-/// actors, and a task answering the engine with `app`. `key` must be in
-/// `validators` for the node to vote (otherwise it only follows).
+/// actors, and a task answering the engine with `app`. `validators` is the
+/// set used where [`App::validator_set`] gives none. `key` must be in a
+/// height's set for the node to vote at that height (otherwise it only
+/// follows: a key joining the set votes from the change's effective
+/// height on, a key leaving it stops).
 pub async fn start<A: App>(
     config: Config,
     network_key: Keypair,
@@ -372,8 +386,19 @@ struct Host<A> {
 }
 
 impl<A: App> Host<A> {
-    fn params(&self) -> HeightParams<ZkContext> {
-        HeightParams::new(self.validators.clone(), self.timeouts, None)
+    /// The set deciding `height`: the application's, else the one given
+    /// at start.
+    fn set_at(&self, height: u64) -> ValidatorSet {
+        self.app
+            .validator_set(height)
+            .unwrap_or_else(|| self.validators.clone())
+    }
+
+    /// The parameters of `height`, its set published in the status.
+    fn params(&self, height: u64) -> HeightParams<ZkContext> {
+        let set = self.set_at(height);
+        self.status.send_modify(|s| s.set_validators(&set));
+        HeightParams::new(set, self.timeouts, None)
     }
 
     async fn run(mut self, mut channels: Channels<ZkContext>) -> Result<(), ConsensusError> {
@@ -394,7 +419,7 @@ impl<A: App> Host<A> {
             AppMsg::ConsensusReady { reply } => {
                 let start = Height(self.app.tip_height() + 1);
                 info!(height = %start, "consensus ready");
-                let _ = reply.send((start, self.params()));
+                let _ = reply.send((start, self.params(start.0)));
             }
             AppMsg::StartedRound {
                 height,
@@ -527,10 +552,10 @@ impl<A: App> Host<A> {
                 let ok = matches!(self.committed, Some((h, true)) if h == height);
                 let next = if ok {
                     self.prune(height + 1);
-                    Next::Start(Height(height + 1), self.params())
+                    Next::Start(Height(height + 1), self.params(height + 1))
                 } else {
                     warn!(height, "decided block not committed; restarting the height");
-                    Next::Restart(Height(height), self.params())
+                    Next::Restart(Height(height), self.params(height))
                 };
                 let _ = reply.send(next);
             }
@@ -647,7 +672,7 @@ impl<A: App> Host<A> {
                 return false;
             }
         };
-        if let Err(e) = ours.verify(&self.chain, &self.validators) {
+        if let Err(e) = ours.verify(&self.chain, &self.set_at(height)) {
             warn!(height, error = %e, "decided certificate does not verify");
             return false;
         }
@@ -794,7 +819,8 @@ impl<A: App> Host<A> {
             return None;
         };
         let round_n = round.as_u32()?;
-        let expected = self.validators.proposer(height.0, round_n);
+        let set = self.set_at(height.0);
+        let expected = set.proposer(height.0, round_n);
         if expected.address() != proposer {
             debug!(%height, %round, "stream from a validator who is not the proposer");
             return None;

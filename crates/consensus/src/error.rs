@@ -122,6 +122,41 @@ pub enum ConsensusError {
         /// The block ID the certificate names (hex).
         certified: String,
     },
+    /// A validator-set change takes effect too soon after the block that
+    /// includes it (docs/spec/consensus.md §Validator-set changes).
+    #[error("a validator-set change effective at {effective} cannot be included at height {height}: the earliest is {earliest}")]
+    SetChangeTooEarly {
+        /// The change's effective height.
+        effective: u64,
+        /// The height of the block including it.
+        height: u64,
+        /// The least effective height allowed there.
+        earliest: u64,
+    },
+    /// A validator-set change while another is pending.
+    #[error("a validator-set change effective at {effective} is already pending")]
+    SetChangePending {
+        /// The pending change's effective height.
+        effective: u64,
+    },
+    /// A block carries more than one validator-set change.
+    #[error("block {height} carries more than one validator-set change")]
+    TwoSetChanges {
+        /// The block's height.
+        height: u64,
+    },
+    /// A validator-set change on a chain whose blocks the block key signs.
+    #[error("this chain has no validator set to change: its blocks are signed by the block key")]
+    SetChangeOnKeyChain,
+    /// The set in force at a height is not known yet (a block too far
+    /// ahead of the tip: a change included since could apply to it).
+    #[error("the validator set of height {height} is not known yet (known through {known})")]
+    SetUnknown {
+        /// The height asked for.
+        height: u64,
+        /// The highest height whose set is known.
+        known: u64,
+    },
     /// Malachite handed over a certificate that cannot be ours (a signature
     /// by an address outside the set, or a vote for nil).
     #[error("malachite certificate does not match the validator set: {0}")]

@@ -13,7 +13,9 @@
 //! - [`start`]: runs a validator's engine for an [`App`] (propose,
 //!   validate, commit, serve decided blocks), its WAL in its own directory;
 //! - [`ConsensusStatus`]: a running validator's height, round, last
-//!   decision and the equivocation [`Evidence`] it saw, on a watch channel.
+//!   decision and the equivocation [`Evidence`] it saw, on a watch channel;
+//! - [`ApprovedSetChange`], [`ValidatorSchedule`]: validator-set changes
+//!   approved by a quorum of the set in force, and each height's set.
 //!
 //! The engine ([`start`], its codec and [`ConsensusStatus`]) is the
 //! default cargo feature `engine`, which brings Malachite's engine,
@@ -23,8 +25,6 @@
 //! `check_seal`), the signed messages of [`signing`] and
 //! [`signing::verify_many`] — on Malachite's light `core-types` and
 //! `signing` crates (docs/spec/consensus.md §Node, API and light clients).
-//!
-//! Not built yet: validator-set changes (the spec's §Not yet built).
 
 mod certificate;
 #[cfg(feature = "engine")]
@@ -34,6 +34,7 @@ mod encoding;
 #[cfg(feature = "engine")]
 mod engine;
 mod error;
+mod set_change;
 pub mod signing;
 #[cfg(feature = "engine")]
 mod status;
@@ -53,6 +54,10 @@ pub use error::{BoxError, ConsensusError};
 pub use malachitebft_app_channel::app::net::Multiaddr;
 #[cfg(feature = "engine")]
 pub use malachitebft_app_channel::app::types::Keypair as NetworkKeypair;
+pub use set_change::{
+    set_change_sign_bytes, set_hash, Approval, ApprovedSetChange, SetChange, ValidatorSchedule,
+    SET_CHANGE_PREFIX,
+};
 pub use signing::{SchnorrScheme, ValidatorSignature, ZkSigner, ZkVerifier};
 #[cfg(feature = "engine")]
 pub use status::{ConsensusStatus, Decision, Evidence, EvidenceKind, MAX_EVIDENCE_KEPT};

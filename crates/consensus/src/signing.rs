@@ -29,6 +29,9 @@ pub const TAG_STREAM: u8 = 0x04;
 pub const TAG_VALIDATOR_PROOF: u8 = 0x05;
 /// Tag of a vote extension's signed bytes (extensions are disabled).
 pub const TAG_EXTENSION: u8 = 0x06;
+/// Tag of a validator-set change approval's signed bytes
+/// (docs/spec/consensus.md §Validator-set changes).
+pub const TAG_SET_CHANGE: u8 = 0x07;
 
 /// A round as signed: `LE64`, `r` for round `r`, `2^64 − 1` for nil.
 fn round_code(r: Round) -> u64 {

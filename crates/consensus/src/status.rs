@@ -19,7 +19,7 @@ pub const MAX_EVIDENCE_KEPT: usize = 32;
 pub struct ConsensusStatus {
     /// This validator's address.
     pub address: Address,
-    /// How many validators the set has.
+    /// How many validators the set of the height being decided has.
     pub validators: usize,
     /// Their total voting power.
     pub total_power: u64,
@@ -46,6 +46,13 @@ impl ConsensusStatus {
             last_decision: None,
             evidence: Vec::new(),
         }
+    }
+
+    /// The set of the height being started (docs/spec/consensus.md
+    /// §Validator-set changes): its size and power.
+    pub(crate) fn set_validators(&mut self, set: &ValidatorSet) {
+        self.validators = set.validators().len();
+        self.total_power = set.total_power();
     }
 
     /// Appends `records`, dropping the oldest beyond [`MAX_EVIDENCE_KEPT`].

@@ -267,6 +267,15 @@ impl ValidatorSet {
     /// powers >= 1, increasing addresses, bounded total.
     pub fn from_bytes(bytes: &[u8]) -> Result<ValidatorSet, ConsensusError> {
         let mut r = Reader::new(bytes, "validator set");
+        let set = ValidatorSet::read(&mut r)?;
+        r.finish()?;
+        Ok(set)
+    }
+
+    /// Reads a set's encoding from `r` (inside a larger encoding, such as
+    /// a set change's), with the checks of [`ValidatorSet::from_bytes`]
+    /// but leaving what follows.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<ValidatorSet, ConsensusError> {
         let n = r.count(MAX_VALIDATORS, 40)?;
         let mut validators = Vec::with_capacity(n);
         for _ in 0..n {
@@ -274,7 +283,6 @@ impl ValidatorSet {
             let power = r.u64()?;
             validators.push(Validator::new(key, power)?);
         }
-        r.finish()?;
         ValidatorSet::from_sorted(validators)
     }
 }

@@ -475,7 +475,16 @@ impl ChainHandle {
 
     async fn import_block_unmetered(&self, bytes: Vec<u8>) -> Result<Import, NodeError> {
         let _turn = self.importing.acquire().await.map_err(|_| stopped())?;
-        let (block, bytes, witnesses) = decode_block(bytes, self.seal.clone()).await?;
+        let (block, bytes, witnesses) = match decode_block(bytes, self.seal.clone()).await {
+            Ok(decoded) => decoded,
+            // Too far above the tip for its validator set to be known
+            // (docs/spec/consensus.md §Validator-set changes): a block
+            // ahead, not a bad one.
+            Err(NodeError::Consensus(consensus::ConsensusError::SetUnknown { height, .. })) => {
+                return Ok(Import::Ahead(height))
+            }
+            Err(e) => return Err(e),
+        };
         let height = block.header.height;
         if let Some(placed) = self.place(height) {
             return Ok(placed);
@@ -645,6 +654,13 @@ impl ChainHandle {
         })
         .await
         .map_err(|e| NodeError::Server(format!("block verification failed: {e}")))??;
+        // A validator votes for no block that the chain would refuse to
+        // store: its validator-set change is judged here too.
+        crate::chain::check_set_change(
+            self.seal.as_deref(),
+            verified.header().height,
+            &verified.applied().txs,
+        )?;
         Ok(verified)
     }
 

@@ -33,8 +33,8 @@ use crate::api_types::{
     BlockAnswer, BlockList, BlockListItem, ConsensusAnswer, ContractAnswer, ContractsPage,
     DecisionAnswer, ErrorBody, EvidenceAnswer, FeeEstimate, FeeRateAnswer, GenesisAnswer, Imported,
     MempoolAnswer, MempoolTx, Offer, OfferCreated, OffersAnswer, PastStateAnswer, Peer, Peers,
-    PoolSize, ProofRef, Status, SubmitRequest, Submitted, TxAnswer, UtxoProofAnswer,
-    ValidatorAnswer, ValidatorsAnswer,
+    PoolSize, ProofRef, SetChangeAnswer, SetMemberAnswer, Status, SubmitRequest, Submitted,
+    TxAnswer, UtxoProofAnswer, ValidatorAnswer, ValidatorsAnswer,
 };
 use crate::metrics::Gauges;
 use crate::network::{NetInfo, NetworkHandle};
@@ -575,6 +575,10 @@ impl From<NodeError> for ApiError {
             NodeError::Busy(_) => (StatusCode::SERVICE_UNAVAILABLE, "busy"),
             NodeError::NotProducer => (StatusCode::CONFLICT, "not_producer"),
             NodeError::Pruned(_) => (StatusCode::NOT_IMPLEMENTED, "pruned"),
+            // Refused by the consensus rules: a validator-set change
+            // (docs/spec/consensus.md §Validator-set changes) or a
+            // block's certificate.
+            NodeError::Consensus(_) => (StatusCode::BAD_REQUEST, "consensus"),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         };
         ApiError::new(status, code, reason)
@@ -704,9 +708,26 @@ async fn validators(State(s): State<ApiState>) -> Answer<ValidatorsAnswer> {
             .as_ref()
             .is_some_and(|c| c.signers.iter().any(|a| a == address))
     };
-    let set = &s.validators;
+    // On a validators chain, the set that decided the tip and the
+    // chain's changes; on a block-key chain, the fixed set.
+    let (set, changes, pending) = match s.chain.seal() {
+        Some(seal) => {
+            let schedule = seal.schedule();
+            let pending = schedule.pending_at(height).is_some();
+            let changes: Vec<SetChangeAnswer> = schedule
+                .changes()
+                .iter()
+                .map(|(included, c)| set_change_answer(*included, c))
+                .collect();
+            let pending = pending.then(|| changes.last().cloned()).flatten();
+            (schedule.set_at(height).clone(), changes, pending)
+        }
+        None => (s.validators.clone(), Vec::new(), None),
+    };
     Ok(Json(ValidatorsAnswer {
         height,
+        pending,
+        changes,
         total_power: set.total_power(),
         validators: set
             .validators()
@@ -723,6 +744,30 @@ async fn validators(State(s): State<ApiState>) -> Answer<ValidatorsAnswer> {
             .collect(),
         tip_certificate,
     }))
+}
+
+/// A validator-set change as answered (docs/api.md §Validators).
+fn set_change_answer(included: u64, c: &consensus::ApprovedSetChange) -> SetChangeAnswer {
+    SetChangeAnswer {
+        included_height: included,
+        effective_height: c.change().effective_height(),
+        validators: c
+            .change()
+            .validators()
+            .validators()
+            .iter()
+            .map(|v| SetMemberAnswer {
+                address: v.address().to_string(),
+                key: hex::encode(v.key().to_bytes()),
+                power: v.power(),
+            })
+            .collect(),
+        approvals: c
+            .approvals()
+            .iter()
+            .map(|a| a.address.to_string())
+            .collect(),
+    }
 }
 
 /// The connected peers as answered, with their scores and heights.

@@ -102,6 +102,37 @@ pub struct ValidatorsAnswer {
     pub validators: Vec<ValidatorAnswer>,
     /// The tip's commit certificate, when consensus decided the tip.
     pub tip_certificate: Option<DecisionAnswer>,
+    /// The validator-set change included but not yet in force, if any
+    /// (docs/spec/consensus.md §Validator-set changes).
+    #[serde(default)]
+    pub pending: Option<SetChangeAnswer>,
+    /// Every applied change, oldest first (the pending one included).
+    #[serde(default)]
+    pub changes: Vec<SetChangeAnswer>,
+}
+
+/// A validator-set change as applied by the chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetChangeAnswer {
+    /// The height of the block that included it.
+    pub included_height: u64,
+    /// The first height the new set decides.
+    pub effective_height: u64,
+    /// The new set, in address order.
+    pub validators: Vec<SetMemberAnswer>,
+    /// The addresses of the validators that approved it.
+    pub approvals: Vec<String>,
+}
+
+/// A validator of a set, without its signing state.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetMemberAnswer {
+    /// Its address (a hash of its key).
+    pub address: String,
+    /// Its public key.
+    pub key: String,
+    /// Its voting power.
+    pub power: u64,
 }
 
 /// One validator of the set.

@@ -110,42 +110,218 @@ enum Kind {
 }
 
 /// What seals the blocks of a validators chain (docs/spec/blockchain.md
-/// §Block signature, docs/spec/consensus.md §Commit certificate): the
-/// chain ID certificates are signed for and the genesis's validator set.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// §Block signature, docs/spec/consensus.md §Commit certificate and
+/// §Validator-set changes): the chain ID certificates are signed for and
+/// the schedule of validator sets (the genesis's and every applied
+/// change), so that each block is checked against the set in force at its
+/// height. Shared by the chain's thread, which records changes as it
+/// stores blocks, and the readers that check received blocks.
 pub struct Seal {
     /// The chain ID (the initial header's ID).
     pub chain: consensus::ChainId,
     /// The validator set the genesis names.
     pub set: consensus::ValidatorSet,
+    schedule: std::sync::RwLock<Known>,
+}
+
+/// The schedule and the tip height it is complete for: `None` for a
+/// seal no chain keeps up to date ([`Seal::of`] alone), which knows the
+/// genesis's set only and answers it for every height.
+struct Known {
+    schedule: consensus::ValidatorSchedule,
+    tip: Option<u64>,
+}
+
+impl std::fmt::Debug for Seal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Seal")
+            .field("chain", &self.chain)
+            .field("genesis_validators", &self.set.validators().len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Seal {
-    /// The seal of `genesis`'s chain: `None` if its blocks are signed by
-    /// the block key; a genesis whose validator section is not a valid set
-    /// is refused ([`NodeError::Consensus`]).
+    /// The seal of `genesis`'s chain, with no change applied yet: `None`
+    /// if its blocks are signed by the block key; a genesis whose
+    /// validator section is not a valid set is refused
+    /// ([`NodeError::Consensus`]). Until a chain records its blocks in it,
+    /// it checks every height against the genesis's set.
     pub fn of(genesis: &Genesis) -> Result<Option<Arc<Seal>>, NodeError> {
         let Some(set) = consensus::ValidatorSet::from_genesis(genesis)? else {
             return Ok(None);
         };
         let chain = consensus::ChainId::from_genesis(genesis.state()?.initial.id());
-        Ok(Some(Arc::new(Seal { chain, set })))
+        Ok(Some(Arc::new(Seal {
+            chain,
+            schedule: std::sync::RwLock::new(Known {
+                schedule: consensus::ValidatorSchedule::new(set.clone()),
+                tip: None,
+            }),
+            set,
+        })))
     }
 
-    /// Checks the certificate a block of this chain carries
+    fn known(&self) -> std::sync::RwLockReadGuard<'_, Known> {
+        // A writer never panics while holding the lock (it pushes one
+        // entry); a poisoned lock still holds a consistent schedule.
+        self.schedule
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The validator sets known: the genesis's and the applied changes.
+    pub fn schedule(&self) -> consensus::ValidatorSchedule {
+        self.known().schedule.clone()
+    }
+
+    /// The set deciding the block at `height`, known for every height up
+    /// to two above the stored tip (a change included later takes effect
+    /// later still); [`consensus::ConsensusError::SetUnknown`] above.
+    pub fn set_at(&self, height: u64) -> Result<consensus::ValidatorSet, NodeError> {
+        let known = self.known();
+        if let Some(tip) = known.tip {
+            let through = tip.saturating_add(2);
+            if height > through {
+                return Err(consensus::ConsensusError::SetUnknown {
+                    height,
+                    known: through,
+                }
+                .into());
+            }
+        }
+        Ok(known.schedule.set_at(height).clone())
+    }
+
+    /// Records that the block at `height` is stored, with the change it
+    /// includes (checked by [`Seal::check_block`]).
+    fn advance(&self, height: u64, change: Option<consensus::ApprovedSetChange>) {
+        let mut known = self
+            .schedule
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(change) = change {
+            known.schedule.apply(height, change);
+        }
+        known.tip = Some(known.tip.map_or(height, |t| t.max(height)));
+    }
+
+    /// Checks the certificate a block of this chain carries against the
+    /// set in force at its height
     /// ([`consensus::CommitCertificate::check_seal`]).
     pub fn check(
         &self,
         header: &blockchain::BlockHeader,
         certificate: Option<&[u8]>,
     ) -> Result<consensus::CommitCertificate, NodeError> {
+        let set = self.set_at(header.height)?;
         Ok(consensus::CommitCertificate::check_seal(
             header,
             certificate,
             &self.chain,
-            &self.set,
+            &set,
         )?)
     }
+
+    /// The validator-set change a verified block at `height` includes, if
+    /// any, judged by the chain's rules (docs/spec/consensus.md
+    /// §Validator-set changes, Validity): at most one, decoding strictly,
+    /// effective two heights later at the earliest, none pending, approved
+    /// by a quorum of the set in force at `height`.
+    pub fn check_block(
+        &self,
+        height: u64,
+        txs: &[VerifiedTx],
+    ) -> Result<Option<consensus::ApprovedSetChange>, NodeError> {
+        let mut found = None;
+        for tx in txs {
+            if let Some(change) = set_change_of(&tx.log)? {
+                if found.is_some() {
+                    return Err(consensus::ConsensusError::TwoSetChanges { height }.into());
+                }
+                found = Some(change);
+            }
+        }
+        if let Some(change) = &found {
+            self.known().schedule.check(&self.chain, height, change)?;
+        }
+        Ok(found)
+    }
+}
+
+/// The validator-set change a transaction's log carries: its `data`
+/// entry that starts with [`consensus::SET_CHANGE_PREFIX`], decoded
+/// strictly; two such entries in one transaction are refused (as two
+/// changes; the height is not known here and reads 0).
+pub fn set_change_of(log: &zkvm::TxLog) -> Result<Option<consensus::ApprovedSetChange>, NodeError> {
+    let mut found = None;
+    for entry in &log.0 {
+        let zkvm::TxEntry::Data(data) = entry else {
+            continue;
+        };
+        if let Some(change) = consensus::ApprovedSetChange::from_log_data(data) {
+            if found.is_some() {
+                return Err(consensus::ConsensusError::TwoSetChanges { height: 0 }.into());
+            }
+            found = Some(change?);
+        }
+    }
+    Ok(found)
+}
+
+/// Whether a log carries a `data` entry with the set-change prefix.
+fn logs_set_change(log: &zkvm::TxLog) -> bool {
+    log.0
+        .iter()
+        .any(|e| matches!(e, zkvm::TxEntry::Data(d) if d.starts_with(consensus::SET_CHANGE_PREFIX)))
+}
+
+/// The validator-set change of a verified block at `height` under the
+/// chain's rules (docs/spec/consensus.md §Validator-set changes,
+/// Validity): on a validators chain, [`Seal::check_block`]; on a block-key
+/// chain, which has no set to change, any such entry is refused.
+pub fn check_set_change(
+    seal: Option<&Seal>,
+    height: u64,
+    txs: &[VerifiedTx],
+) -> Result<Option<consensus::ApprovedSetChange>, NodeError> {
+    match seal {
+        Some(seal) => seal.check_block(height, txs),
+        None if txs.iter().any(|t| logs_set_change(&t.log)) => {
+            Err(consensus::ConsensusError::SetChangeOnKeyChain.into())
+        }
+        None => Ok(None),
+    }
+}
+
+/// Keeps, of the transactions selected for the block at `height`, the
+/// first validator-set change the rules accept there and no other
+/// (docs/spec/consensus.md §Validator-set changes: one per block; a pool
+/// change may have gone stale since its admission), dropping with them
+/// the selected transactions that spend their outputs.
+fn one_valid_set_change(
+    seal: Option<&Seal>,
+    height: u64,
+    selected: Vec<(Tx, VerifiedTx)>,
+) -> Vec<(Tx, VerifiedTx)> {
+    let mut kept = Vec::with_capacity(selected.len());
+    let mut chosen = false;
+    let mut dropped: std::collections::HashSet<ContractID> = std::collections::HashSet::new();
+    for (tx, v) in selected {
+        let spends_dropped = v.log.inputs().any(|i| dropped.contains(i));
+        let keep = !spends_dropped
+            && (!logs_set_change(&v.log)
+                || (!chosen
+                    && check_set_change(seal, height, std::slice::from_ref(&v))
+                        .is_ok_and(|c| c.is_some())));
+        if keep {
+            chosen |= logs_set_change(&v.log);
+            kept.push((tx, v));
+        } else {
+            dropped.extend(v.log.outputs().map(|c| c.id()));
+        }
+    }
+    kept
 }
 
 /// Why a pruned chain refuses transactions (see the module doc).
@@ -236,6 +412,9 @@ impl Chain {
             }
         }
         let state = genesis.state()?;
+        if let Some(seal) = &seal {
+            seal.advance(state.tip.height, None);
+        }
         let mut forest = Forest::new();
         let leaves: Vec<ZkvmHash> = genesis.utxo_ids().iter().map(utxo_leaf).collect();
         forest.modify(&leaves, &[])?;
@@ -291,6 +470,12 @@ impl Chain {
             ));
         }
         let seal = Seal::of(&genesis)?;
+        if let Some(seal) = &seal {
+            // The bootstrap checked the tip's certificate against the
+            // genesis's set: no change is known below the snapshot
+            // (docs/spec/consensus.md §Validator-set changes, Snapshots).
+            seal.advance(state.tip.height, None);
+        }
         let store = Store::create(path, &genesis, &state, None, None)?;
         let base_height = state.tip.height;
         info!(
@@ -340,9 +525,23 @@ impl Chain {
                 }
             }
         };
+        let seal = Seal::of(&loaded.genesis)?;
+        if let Some(seal) = &seal {
+            for (height, bytes) in &loaded.set_changes {
+                let change = consensus::ApprovedSetChange::from_bytes(bytes).map_err(|e| {
+                    NodeError::Corrupt(format!("stored validator-set change at {height}: {e}"))
+                })?;
+                seal.advance(*height, Some(change));
+            }
+            seal.advance(loaded.state.tip.height, None);
+        } else if !loaded.set_changes.is_empty() {
+            return Err(NodeError::Corrupt(
+                "validator-set changes stored on a block-key chain".into(),
+            ));
+        }
         let mut chain = Chain {
             store,
-            seal: Seal::of(&loaded.genesis)?,
+            seal,
             genesis: loaded.genesis,
             state: loaded.state,
             kind,
@@ -614,6 +813,7 @@ impl Chain {
         {
             return Err(NodeError::UnknownInput(*id));
         }
+        self.check_pool_change(run.log())?;
         self.mempool.check(run, &self.state)?;
         // The next block is stamped with this node's clock (or later): a
         // transaction whose maxtime has passed could never be included.
@@ -629,17 +829,38 @@ impl Chain {
         Ok(())
     }
 
+    /// Refuses a transaction whose validator-set change could not be
+    /// included in the next block (docs/spec/consensus.md §Validator-set
+    /// changes, Validity), so that a bad one never enters the pool.
+    fn check_pool_change(&self, log: &zkvm::TxLog) -> Result<(), NodeError> {
+        if !logs_set_change(log) {
+            return Ok(());
+        }
+        let Some(seal) = &self.seal else {
+            return Err(consensus::ConsensusError::SetChangeOnKeyChain.into());
+        };
+        if let Some(change) = set_change_of(log)? {
+            let next = self.state.tip.height + 1;
+            seal.known().schedule.check(&seal.chain, next, &change)?;
+        }
+        Ok(())
+    }
+
     /// The mempool insertion, with the Utreexo proof of the inputs that
     /// are not pool outputs derived from the forest (so none without one).
     fn admit(&mut self, tx: Tx, verified: Option<CheckedTx>) -> Result<InsertOutcome, NodeError> {
         let forest = self.forest(PRUNED_TXS)?;
         let (txid, inputs): (TxID, Vec<ContractID>) = match &verified {
-            Some(v) => (
-                v.verified().id,
-                v.verified().log.inputs().copied().collect(),
-            ),
+            Some(v) => {
+                self.check_pool_change(&v.verified().log)?;
+                (
+                    v.verified().id,
+                    v.verified().log.inputs().copied().collect(),
+                )
+            }
             None => {
                 let p = Verifier::precompute(&tx).map_err(NodeError::InvalidTx)?;
+                self.check_pool_change(&p.log)?;
                 (p.id, p.log.inputs().copied().collect())
             }
         };
@@ -716,12 +937,13 @@ impl Chain {
             (None, None) => return Err(NodeError::NotProducer),
         };
         let timestamp = now_ms.max(self.state.tip.timestamp_ms + 1);
-        let txs = self
+        let selected: Vec<(Tx, VerifiedTx)> = self
             .mempool
             .select_entries(self.limits.block_bytes, timestamp)
             .into_iter()
             .map(|e| (e.tx().clone(), e.verified().clone()))
             .collect();
+        let txs = one_valid_set_change(self.seal.as_deref(), self.state.tip.height + 1, selected);
         Ok(self
             .state
             .make_verified_block(forest, txs, timestamp, key)?)
@@ -800,6 +1022,12 @@ impl Chain {
         };
         let certificate = certificate.or(sealed.as_deref());
         let state = self.state.apply_verified(&verified)?;
+        let set_change = check_set_change(
+            self.seal.as_deref(),
+            verified.header().height,
+            &verified.applied().txs,
+        )?;
+        let set_change_bytes = set_change.as_ref().map(|c| c.to_bytes());
         let (block, bytes, applied) = verified.into_parts();
         let delta = Delta {
             additions: applied.additions.clone(),
@@ -840,6 +1068,7 @@ impl Chain {
             forest: checkpoint,
             mempool_removed: &removed,
             certificate,
+            set_change: set_change_bytes.as_deref(),
         };
         if let Err(e) = self.store.commit_block(&commit) {
             // Only a full chain's memory is then ahead of the file.
@@ -849,6 +1078,17 @@ impl Chain {
             return Err(e);
         }
         self.state = state;
+        if let Some(seal) = &self.seal {
+            if let Some(change) = &set_change {
+                info!(
+                    height,
+                    effective = change.change().effective_height(),
+                    validators = change.change().validators().validators().len(),
+                    "validator-set change applied"
+                );
+            }
+            seal.advance(height, set_change);
+        }
         let id = block.header.id();
         info!(height, id = %id, txs = txids.len(), "block stored");
         let evicted = removed

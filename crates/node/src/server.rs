@@ -161,13 +161,15 @@ async fn serve_http(
     open_tx.closed().await;
 }
 
-/// The validator set of this node's chain (docs/spec/consensus.md §Node):
-/// on a validators chain, the genesis's set; on a block-key chain, the
-/// signers key alone, power 1. The engine and `GET /v1/validators` both
-/// take it from here, on validators and followers alike.
+/// The validator set of this node's chain at its start (docs/spec/
+/// consensus.md §Node): on a validators chain, the set in force at the
+/// tip's successor (the genesis's until a change takes effect); on a
+/// block-key chain, the signers key alone, power 1. The engine and `GET
+/// /v1/validators` both start from it, on validators and followers alike;
+/// on a validators chain both then follow the chain's schedule.
 fn validator_set(chain: &ChainHandle) -> Result<consensus::ValidatorSet, NodeError> {
     if let Some(seal) = chain.seal() {
-        return Ok(seal.set.clone());
+        return seal.set_at(chain.view().height() + 1);
     }
     Ok(consensus::ValidatorSet::new(vec![
         consensus::Validator::new(consensus::ValidatorKey::new(chain.genesis().signers)?, 1)?,
@@ -193,8 +195,10 @@ async fn validator_identity(
     };
     let address = consensus::ValidatorKey::new(key.verification_key())?.address();
     if set.get(&address).is_none() {
-        warn!(%address, "this node's validator key is not in the genesis's set: following");
-        return Ok(None);
+        // The engine runs anyway: it follows, and votes from the height a
+        // validator-set change adds this key at (docs/spec/consensus.md
+        // §Validator-set changes, Engine).
+        warn!(%address, "this node's validator key is not in the current set: the engine follows until a change adds it");
     }
     if chain.view().pruned {
         return Err(NodeError::Config(

@@ -114,6 +114,8 @@ pub struct BlockCommit<'a> {
     pub mempool_removed: &'a [TxID],
     /// The block's commit certificate (encoded) when consensus decided it.
     pub certificate: Option<&'a [u8]>,
+    /// The validator-set change the block includes (its encoding), if any.
+    pub set_change: Option<&'a [u8]>,
 }
 
 /// The chain state at a past height as stored ([`BlockReader::past_state`]).
@@ -142,6 +144,9 @@ pub struct Loaded {
     pub mempool: Vec<Vec<u8>>,
     /// The block-signing key's scalar, if this node produces blocks.
     pub block_key: Option<Zeroizing<[u8; 32]>>,
+    /// The applied validator-set changes (encodings) by inclusion height,
+    /// in order.
+    pub set_changes: Vec<(u64, Vec<u8>)>,
 }
 
 /// The database.
@@ -365,7 +370,11 @@ fn check_format(db: &Database) -> Result<(), StoreError> {
     // 2 to 3: the certificates table, empty (earlier blocks have none).
     w.open_table(CERTIFICATES).map_err(StoreError::db)?;
     // 3 to 4: the accumulator after each stored block.
-    fill_utxo_roots(&w)?;
+    if found < 4 {
+        fill_utxo_roots(&w)?;
+    }
+    // 4 to 5: the set changes, none (the genesis's set is in force).
+    w.open_table(SET_CHANGES).map_err(StoreError::db)?;
     {
         let mut meta = w.open_table(META).map_err(StoreError::db)?;
         meta.insert(FORMAT, FORMAT_VERSION.to_le_bytes().as_slice())
@@ -491,6 +500,7 @@ impl Store {
             w.open_table(TXS).map_err(StoreError::db)?;
             w.open_table(BLOCK_TXIDS).map_err(StoreError::db)?;
             w.open_table(CERTIFICATES).map_err(StoreError::db)?;
+            w.open_table(SET_CHANGES).map_err(StoreError::db)?;
             let mut roots = w.open_table(UTXO_ROOTS).map_err(StoreError::db)?;
             if forest.is_some() {
                 // The genesis's state: a full node serves it as height 1.
@@ -598,6 +608,12 @@ impl Store {
             let (_, v) = item.map_err(StoreError::db)?;
             mempool.push(v.value().to_vec());
         }
+        let changes = r.open_table(SET_CHANGES).map_err(StoreError::db)?;
+        let mut set_changes = Vec::new();
+        for item in changes.iter().map_err(StoreError::db)? {
+            let (height, v) = item.map_err(StoreError::db)?;
+            set_changes.push((height.value(), v.value().to_vec()));
+        }
         Ok(Loaded {
             genesis,
             state,
@@ -605,6 +621,7 @@ impl Store {
             base_height,
             mempool,
             block_key,
+            set_changes,
         })
     }
 
@@ -648,6 +665,10 @@ impl Store {
                 certificates
                     .insert(height, certificate)
                     .map_err(StoreError::db)?;
+            }
+            if let Some(change) = c.set_change {
+                let mut changes = w.open_table(SET_CHANGES).map_err(StoreError::db)?;
+                changes.insert(height, change).map_err(StoreError::db)?;
             }
             let mut contracts = w.open_table(CONTRACTS).map_err(StoreError::db)?;
             let mut tags = w.open_table(CONTRACT_TAGS).map_err(StoreError::db)?;
@@ -1338,6 +1359,26 @@ mod tests {
             let past = store.block_reader().past_state(h).unwrap().unwrap();
             assert_eq!(&past.utxos, roots, "height {h}");
         }
+        drop(store);
+
+        // A version-4 database (no set changes) is converted on open: the
+        // table is made, empty (its chain has the genesis's set), and the
+        // state loads.
+        let db = Database::open(&path).unwrap();
+        let w = db.begin_write().unwrap();
+        assert!(w.delete_table(SET_CHANGES).unwrap());
+        {
+            let mut meta = w.open_table(META).unwrap();
+            meta.insert(FORMAT, 4u32.to_le_bytes().as_slice()).unwrap();
+        }
+        w.commit().unwrap();
+        drop(db);
+        let store = Store::open(&path).unwrap();
+        assert!(store.load().unwrap().set_changes.is_empty());
+        assert_eq!(
+            store.block_reader().past_state(2).unwrap().unwrap().utxos,
+            live[1]
+        );
         drop(store);
 
         // A version-3 database whose stored changes do not lead to its

@@ -254,6 +254,20 @@ impl App for NodeApp {
         let certificate = CommitCertificate::from_bytes(&certificate)?;
         Ok(Some((block, certificate)))
     }
+    /// On a validators chain, the set in force at `height` from the
+    /// chain's schedule (docs/spec/consensus.md §Validator-set changes);
+    /// the engine only asks for the tip's successor, whose set is known.
+    /// On a block-key chain the set never changes (`None`).
+    fn validator_set(&self, height: u64) -> Option<consensus::ValidatorSet> {
+        let seal = self.chain.seal()?;
+        match seal.set_at(height) {
+            Ok(set) => Some(set),
+            Err(e) => {
+                tracing::warn!(height, error = %e, "no validator set for the height");
+                None
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -87,7 +87,24 @@ async fn fetch(
                     "the peer's tip block is not its snapshot's tip".into(),
                 ));
             }
-            let certificate = seal.check(&block.header, block.certificate.as_deref())?;
+            // Against the genesis's set: the bootstrap knows no change
+            // (docs/spec/consensus.md §Validator-set changes, Snapshots).
+            let checked = consensus::CommitCertificate::check_seal(
+                &block.header,
+                block.certificate.as_deref(),
+                &seal.chain,
+                &seal.set,
+            );
+            let certificate = match checked {
+                Ok(c) => c,
+                // Signers outside the genesis's set, or too few of them:
+                // the set may have changed since the genesis.
+                Err(
+                    e @ (consensus::ConsensusError::UnknownSigner { .. }
+                    | consensus::ConsensusError::InsufficientPower { .. }),
+                ) => return Err(NodeError::SnapshotAcrossSetChange(e)),
+                Err(e) => return Err(e.into()),
+            };
             info!(
                 height = state.tip.height,
                 signers = certificate.signatures().len(),

@@ -18,8 +18,10 @@ use redb::TableDefinition;
 /// proven by the block key's signature alone); 4 adds `utxo_roots`, which
 /// opening a full version-3 database fills by replaying its stored UTXO
 /// changes from the genesis (a pruned one has no state below its blocks to
-/// start from: its table starts empty).
-pub const FORMAT_VERSION: u32 = 4;
+/// start from: its table starts empty); 5 adds `set_changes`, empty in a
+/// converted database: a chain stored before validator-set changes existed
+/// has only its genesis's set, which is the state a conversion derives.
+pub const FORMAT_VERSION: u32 = 5;
 
 /// The oldest layout this node converts to [`FORMAT_VERSION`] on open.
 pub(super) const OLDEST_CONVERTED: u32 = 1;
@@ -43,6 +45,11 @@ pub(super) const CERTIFICATES: TableDefinition<u64, &[u8]> = TableDefinition::ne
 /// block; height 1 (the genesis's) on a full node. It is what the state at
 /// a past height is made of (docs/api.md §`GET /v1/snapshots/{height}`).
 pub(super) const UTXO_ROOTS: TableDefinition<u64, &[u8]> = TableDefinition::new("utxo_roots");
+/// Each applied validator-set change (docs/spec/consensus.md
+/// §Validator-set changes, the `ApprovedSetChange` encoding) by the height
+/// of the block that included it, written in the same transaction as the
+/// block: with the genesis's set, every height's set.
+pub(super) const SET_CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("set_changes");
 /// Each confirmed transaction's block height and position.
 pub(super) const TXS: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("txs");
 /// Each block's UTXO changes: additions then deletions (see [`Delta`]).

@@ -1,0 +1,247 @@
+//! A validator-set change run as the built binary (docs/spec/consensus.md
+//! §Validator-set changes): `zkvm testnet init --validators 4`, a fifth
+//! node with its own validator key outside the set, started with the
+//! consensus engine configured; three validators approve a set of five
+//! (`zkvm validators approve-change`), the dev wallet submits it (`zkvm
+//! validators submit-change`); after the effective height the fifth's
+//! signature appears in the tip's certificate (`zkvm chain validators`),
+//! and with one old validator killed (`kill -9`) the four left still
+//! decide. Every wait is bounded.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::NodeProcess;
+use curve25519_dalek::scalar::Scalar;
+use serde_json::{json, Value};
+
+/// Every wait of this test is bounded by this.
+const BOUND: Duration = Duration::from_secs(90);
+
+fn zkvm(dir: &Path, api: &str, args: &[&str]) -> Result<Value, String> {
+    common::zkvm_at(api, Some(&dir.join("wallet.redb")), args)
+}
+
+fn ok(dir: &Path, api: &str, args: &[&str]) -> Value {
+    zkvm(dir, api, args).unwrap_or_else(|e| panic!("zkvm {args:?}: {e}"))
+}
+
+fn height(dir: &Path, api: &str) -> u64 {
+    ok(dir, api, &["chain", "status"])["height"]
+        .as_u64()
+        .unwrap()
+}
+
+fn wait_height(dir: &Path, api: &str, at_least: u64) -> u64 {
+    let start = Instant::now();
+    loop {
+        if let Ok(v) = zkvm(dir, api, &["chain", "status"]) {
+            let h = v["height"].as_u64().unwrap();
+            if h >= at_least {
+                return h;
+            }
+        }
+        assert!(
+            start.elapsed() < BOUND,
+            "{api} never reached height {at_least}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// A base port with `count` free ports above it.
+fn free_base(count: u16) -> u16 {
+    let seed = u32::from(std::process::id() as u16);
+    for attempt in 0..200u32 {
+        let base = 20_000 + ((seed * 13 + attempt * 101) % 30_000) as u16;
+        let free = (0..count).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
+        if free {
+            return base;
+        }
+    }
+    panic!("no free port range");
+}
+
+#[test]
+fn a_fifth_validator_joins_by_a_change_and_signs_after_its_effective_height() {
+    let started = Instant::now();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    let base = free_base(3 * 6);
+    let init = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .env("ZKVM_JSON", "1")
+        .args(["testnet", "init", "--validators", "4", "--dir"])
+        .arg(&dir)
+        .args(["--base-port", &base.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let init: Value = serde_json::from_slice(&init.stdout).unwrap();
+    let mut members: Vec<Value> = init["validators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| json!({"public_key": v["validator_key"], "power": 1}))
+        .collect();
+    let mut validators: Vec<Option<NodeProcess>> = (1..=4)
+        .map(|k| {
+            let data = dir.join(format!("v{k}"));
+            Some(NodeProcess::spawn(
+                &["node", "run", "--data-dir", data.to_str().unwrap()],
+                &dir.join(format!("v{k}.log")),
+            ))
+        })
+        .collect();
+    let api = validators[0].as_ref().unwrap().api.clone();
+    wait_height(&dir, &api, 3);
+
+    // A fifth node, its key outside the genesis's set, running the engine.
+    let v5 = dir.join("v5");
+    ok(
+        &dir,
+        &api,
+        &[
+            "node",
+            "init",
+            "--data-dir",
+            v5.to_str().unwrap(),
+            "--genesis",
+            dir.join("genesis.hex").to_str().unwrap(),
+        ],
+    );
+    let scalar = Scalar::from(0x5eed_0005u64);
+    node::write_validator_key(&v5.join(node::VALIDATOR_KEY_FILE), &scalar).unwrap();
+    let key5 = hex::encode(
+        musig::SecretKey::from_scalar(scalar)
+            .verification_key()
+            .to_bytes(),
+    );
+    let cons5 = format!("/ip4/127.0.0.1/tcp/{}", base + 3 * 4 + 2);
+    let mut args: Vec<String> = [
+        "node",
+        "run",
+        "--data-dir",
+        v5.to_str().unwrap(),
+        "--api-addr",
+        "127.0.0.1:0",
+        "--listen",
+        &format!("127.0.0.1:{}", base + 3 * 4 + 1),
+        "--consensus-listen",
+        &cons5,
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for k in 0..4u16 {
+        args.extend([
+            "--peer".to_string(),
+            format!("127.0.0.1:{}", base + 3 * k + 1),
+            "--consensus-peer".to_string(),
+            format!("/ip4/127.0.0.1/tcp/{}", base + 3 * k + 2),
+        ]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let fifth = NodeProcess::spawn(&args, &dir.join("v5.log"));
+
+    // Three of four approve the set of five; the dev wallet submits it.
+    members.push(json!({"public_key": key5, "power": 1}));
+    let set_file = dir.join("new-set.json");
+    std::fs::write(&set_file, json!({"validators": members}).to_string()).unwrap();
+    let effective = height(&dir, &api) + 10;
+    let effective_s = effective.to_string();
+    let mut approvals = Vec::new();
+    for k in 1..=3 {
+        let out = dir.join(format!("approval{k}.json"));
+        let approval = ok(
+            &dir,
+            &api,
+            &[
+                "validators",
+                "approve-change",
+                "--set",
+                set_file.to_str().unwrap(),
+                "--effective",
+                &effective_s,
+                "--data-dir",
+                dir.join(format!("v{k}")).to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(approval["effective_height"], effective);
+        approvals.push(out);
+    }
+    // Two approvals are not a quorum: refused before anything is paid.
+    let short = zkvm(
+        &dir,
+        &api,
+        &[
+            "validators",
+            "submit-change",
+            "--set",
+            set_file.to_str().unwrap(),
+            "--effective",
+            &effective_s,
+            "--approval",
+            approvals[0].to_str().unwrap(),
+            "--approval",
+            approvals[1].to_str().unwrap(),
+        ],
+    )
+    .unwrap_err();
+    assert!(short.contains("two thirds"), "{short}");
+    let mut submit: Vec<&str> = vec![
+        "validators",
+        "submit-change",
+        "--set",
+        set_file.to_str().unwrap(),
+        "--effective",
+        &effective_s,
+        "--wait",
+    ];
+    for a in &approvals {
+        submit.extend(["--approval", a.to_str().unwrap()]);
+    }
+    let submitted = ok(&dir, &api, &submit);
+    assert_eq!(submitted["status"], "confirmed", "{submitted}");
+    let listed = ok(&dir, &api, &["chain", "validators"]);
+    assert_eq!(listed["pending"]["effective_height"], effective, "{listed}");
+
+    // From the effective height on, the fifth signs.
+    wait_height(&dir, &api, effective);
+    let start = Instant::now();
+    loop {
+        let listed = ok(&dir, &api, &["chain", "validators"]);
+        let vs = listed["validators"].as_array().unwrap();
+        assert_eq!(vs.len(), 5, "{listed}");
+        let me = vs.iter().find(|v| v["key"] == key5).unwrap();
+        if me["signed_tip"] == true {
+            break;
+        }
+        assert!(
+            start.elapsed() < BOUND,
+            "the fifth validator never signed a tip: {listed}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+
+    // One old validator killed: four of five remain, a quorum.
+    let mut killed = validators[3].take().unwrap();
+    killed.child.kill().unwrap();
+    killed.child.wait().unwrap();
+    let h = height(&dir, &api);
+    wait_height(&dir, &api, h + 3);
+    wait_height(&dir, &fifth.api, h + 3);
+    eprintln!("set change test took {:?}", started.elapsed());
+    drop(fifth);
+    drop(validators);
+}
