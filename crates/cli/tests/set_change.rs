@@ -6,7 +6,9 @@
 //! validators submit-change`); after the effective height the fifth's
 //! signature appears in the tip's certificate (`zkvm chain validators`),
 //! and with one old validator killed (`kill -9`) the four left still
-//! decide. Every wait is bounded.
+//! decide. The dev wallet, a light client checking every certificate,
+//! rescans across the change, in full and from just after it. Every wait
+//! is bounded.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -72,6 +74,8 @@ fn a_fifth_validator_joins_by_a_change_and_signs_after_its_effective_height() {
     let started = Instant::now();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().to_path_buf();
+    eprintln!("set change testnet in {}", dir.display());
+    let _kept = std::env::var_os("ZKVM_KEEP_TESTNET").map(|_| tmp.keep());
     let base = free_base(3 * 6);
     let init = Command::new(env!("CARGO_BIN_EXE_zkvm"))
         .env("ZKVM_JSON", "1")
@@ -241,6 +245,21 @@ fn a_fifth_validator_joins_by_a_change_and_signs_after_its_effective_height() {
     let h = height(&dir, &api);
     wait_height(&dir, &api, h + 3);
     wait_height(&dir, &fifth.api, h + 3);
+
+    // The dev wallet, a light client checking every certificate, follows
+    // the chain across the change: blocks from the effective height are
+    // sealed by the new set, which it learned from the change's block.
+    let included = listed["changes"][0]["included_height"].as_u64().unwrap();
+    let full = ok(&dir, &api, &["wallet", "rescan"]);
+    let tip = full["height"].as_u64().unwrap();
+    assert!(tip > effective, "{full}");
+    assert_eq!(full["blocks_scanned"], tip - 1, "{full}");
+    // From a height after the change's block, the change stays known.
+    let from = (included + 1).to_string();
+    let again = ok(&dir, &api, &["wallet", "rescan", "--from", &from]);
+    let tip = again["height"].as_u64().unwrap();
+    assert!(tip > effective, "{again}");
+    assert_eq!(again["blocks_scanned"], tip - included, "{again}");
     eprintln!("set change test took {:?}", started.elapsed());
     drop(fifth);
     drop(validators);

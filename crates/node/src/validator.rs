@@ -91,6 +91,11 @@ pub fn read_validator_key(path: &Path) -> Result<Option<SecretKey>, NodeError> {
 /// engine goes through many rounds at one height.
 const MAX_PENDING: usize = 16;
 
+/// How long judging a block waits for the node's own sync to store its
+/// parent when the engine is ahead of the chain (a validator that starts
+/// or rejoins while its node catches up over the p2p network).
+const PARENT_WAIT: Duration = Duration::from_secs(3);
+
 /// The node's [`consensus::App`]: the chain handle, and the blocks
 /// verified at the height being decided, by block ID.
 #[derive(Debug)]
@@ -165,6 +170,36 @@ impl NodeApp {
         Ok(())
     }
 
+    /// Whether the chain already holds the block `bytes` at `height`: the
+    /// node's own sync stored it meanwhile, after checking its seal. The
+    /// engine, behind its node (a validator joining or rejoining), then
+    /// walks through the heights the node has instead of judging their
+    /// blocks against a tip they no longer follow.
+    fn already_stored(&self, height: u64, bytes: &[u8]) -> Result<bool, NodeError> {
+        if height > self.chain.view().height() {
+            return Ok(false);
+        }
+        let id = blockchain::Block::from_bytes(bytes)
+            .map_err(NodeError::Chain)?
+            .header
+            .id();
+        let Some(stored) = self.chain.blocks().block_bytes(height)? else {
+            return Ok(false);
+        };
+        let stored = blockchain::Block::from_bytes(&stored).map_err(NodeError::Chain)?;
+        Ok(stored.header.id() == id)
+    }
+
+    /// Waits, at most [`PARENT_WAIT`], until the chain's tip is the parent
+    /// of `height` or above: the engine may be handed a block (by value
+    /// sync) while the node's own sync is still storing the ones before.
+    async fn wait_for_parent(&self, height: u64) {
+        let deadline = Instant::now() + PARENT_WAIT;
+        while self.chain.view().height().saturating_add(1) < height && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     fn keep(&mut self, verified: VerifiedBlock) {
         if self.pending.len() >= MAX_PENDING {
             self.pending.clear();
@@ -188,6 +223,10 @@ impl App for NodeApp {
     }
 
     async fn validate(&mut self, height: u64, block: &[u8]) -> Result<(), BoxError> {
+        if self.already_stored(height, block)? {
+            return Ok(());
+        }
+        self.wait_for_parent(height).await;
         self.check_next(height)?;
         let verified = self.chain.verify_proposal(block.to_vec()).await?;
         self.keep(verified);
@@ -200,6 +239,12 @@ impl App for NodeApp {
         certificate: CommitCertificate,
     ) -> Result<(), BoxError> {
         let id = certificate.block_id();
+        if self.already_stored(certificate.height(), &block)? {
+            self.pending.clear();
+            self.last_decided = Instant::now();
+            return Ok(());
+        }
+        self.wait_for_parent(certificate.height()).await;
         let verified = match self.pending.remove(&id) {
             // The bytes we verified are the bytes decided: the ID names
             // them (the header commits to the transactions).

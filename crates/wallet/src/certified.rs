@@ -4,26 +4,26 @@
 //! certificate of the validator set in force at its height, and the wallet
 //! checks it before anything else about the block.
 
-use blockchain::{Block, BlockHeader, ChainState, Genesis};
-use consensus::{ChainId, CommitCertificate, ValidatorSet};
+use blockchain::{AppliedBlock, Block, BlockHeader, ChainState, Genesis};
+use consensus::{ApprovedSetChange, ChainId, CommitCertificate, ValidatorSchedule, ValidatorSet};
 
 use crate::wallet::Following;
 use crate::WalletError;
 
 impl Following {
     /// The validator set whose certificates seal the block at `height` of
-    /// the followed validators chain. The set is the genesis's for the
-    /// chain's life (docs/spec/consensus.md §Validator set), so every
-    /// height has the one set the wallet keeps; this is the one place that
-    /// answers the question, so validator-set changes need change only it
-    /// (and what keeps [`Following::validators`] current).
+    /// the followed validators chain: the genesis's, or the last change
+    /// the wallet scanned whose effective height is at most `height`
+    /// (docs/spec/consensus.md §Validator-set changes). This is the one
+    /// place that answers the question.
     ///
     /// [`WalletError::ValidatorSetUnknown`] when the wallet keeps no set
     /// (a file written before wallets checked certificates, until
     /// [`crate::Wallet::sync`] reads the genesis again).
-    pub(crate) fn validators_at(&self, _height: u64) -> Result<&ValidatorSet, WalletError> {
+    pub(crate) fn validators_at(&self, height: u64) -> Result<&ValidatorSet, WalletError> {
         self.validators
             .as_ref()
+            .map(|schedule| schedule.set_at(height))
             .ok_or(WalletError::ValidatorSetUnknown)
     }
 
@@ -68,7 +68,53 @@ pub(crate) fn check_certificate(
         })
 }
 
-/// The validator set of `genesis`: `None` on a block-key chain.
-pub(crate) fn genesis_validators(genesis: &Genesis) -> Result<Option<ValidatorSet>, WalletError> {
-    ValidatorSet::from_genesis(genesis).map_err(WalletError::ValidatorSet)
+/// The validator schedule of `genesis` with no change yet: `None` on a
+/// block-key chain.
+pub(crate) fn genesis_validators(
+    genesis: &Genesis,
+) -> Result<Option<ValidatorSchedule>, WalletError> {
+    Ok(ValidatorSet::from_genesis(genesis)
+        .map_err(WalletError::ValidatorSet)?
+        .map(ValidatorSchedule::new))
+}
+
+/// Applies to `schedule` the validator-set change the block at `height`
+/// carries, if any, judged as the validators judged it
+/// (docs/spec/consensus.md §Validator-set changes, Validity): at most one
+/// per block, strictly decoded, effective at least two heights later, no
+/// change pending, approved by a quorum of the set in force. `chain` is
+/// the state the block was applied to (its initial header names the
+/// chain). A block the validators decided never fails here; a forged one
+/// with a valid certificate cannot exist, so a failure means the chain's
+/// rules were broken and nothing is applied.
+pub(crate) fn apply_set_changes(
+    chain: &ChainState,
+    schedule: &mut ValidatorSchedule,
+    height: u64,
+    applied: &AppliedBlock,
+) -> Result<(), WalletError> {
+    let mut found: Option<ApprovedSetChange> = None;
+    for tx in &applied.txs {
+        for entry in &tx.log.0 {
+            let zkvm::TxEntry::Data(data) = entry else {
+                continue;
+            };
+            let Some(change) = ApprovedSetChange::from_log_data(data) else {
+                continue;
+            };
+            let bad = |source| WalletError::BadSetChange { height, source };
+            if found.is_some() {
+                return Err(bad(consensus::ConsensusError::TwoSetChanges { height }));
+            }
+            found = Some(change.map_err(bad)?);
+        }
+    }
+    if let Some(change) = found {
+        let id = ChainId::from_genesis(chain.initial.id());
+        schedule
+            .check(&id, height, &change)
+            .map_err(|source| WalletError::BadSetChange { height, source })?;
+        schedule.apply(height, change);
+    }
+    Ok(())
 }

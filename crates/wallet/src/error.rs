@@ -165,6 +165,16 @@ pub enum WalletError {
     /// reads it from the genesis.
     #[error("the validator set of the followed chain is unknown: sync from a node first")]
     ValidatorSetUnknown,
+    /// A scanned block carries a validator-set change that breaks the
+    /// chain's rules (docs/spec/consensus.md §Validator-set changes).
+    #[error("block {height} carries an invalid validator-set change: {source}")]
+    BadSetChange {
+        /// The block's height.
+        height: u64,
+        /// The rule it breaks.
+        #[source]
+        source: consensus::ConsensusError,
+    },
     /// A rescan asked to start above the blocks the wallet has scanned: the
     /// blocks between would never be read.
     #[error(

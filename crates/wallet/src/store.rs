@@ -46,10 +46,13 @@ const NEXT_INDEX: &str = "next_index";
 const WINDOW: &str = "validity_window_ms";
 const CHAIN: &str = "chain";
 const POLLARD: &str = "pollard";
-/// On a validators chain, the validator set in force (its binary encoding,
+/// On a validators chain, the genesis's validator set (its binary encoding,
 /// docs/spec/consensus.md §Validator set); absent on a block-key chain and
 /// in files written before wallets checked certificates.
 const VALIDATORS: &str = "validators";
+/// On a validators chain, the validator-set changes scanned blocks applied
+/// ([`encode_set_changes`]); absent when there were none.
+const SET_CHANGES: &str = "set_changes";
 
 /// The version of the file's layout: 2 added the contracts table; a
 /// format 1 file is upgraded on open.
@@ -164,10 +167,17 @@ impl Store {
                             "a validator set for a block-key chain",
                         ))
                     }
-                    Some(bytes) => Some(
-                        consensus::ValidatorSet::from_bytes(&bytes)
-                            .map_err(|_| WalletError::Corrupt("validator set"))?,
-                    ),
+                    Some(bytes) => {
+                        let genesis = consensus::ValidatorSet::from_bytes(&bytes)
+                            .map_err(|_| WalletError::Corrupt("validator set"))?;
+                        let mut schedule = consensus::ValidatorSchedule::new(genesis);
+                        if let Some(bytes) = get(SET_CHANGES)? {
+                            for (height, change) in decode_set_changes(&bytes)? {
+                                schedule.apply(height, change);
+                            }
+                        }
+                        Some(schedule)
+                    }
                 };
                 Some(Following {
                     chain,
@@ -385,8 +395,20 @@ fn write_diff(
                     meta.insert(POLLARD, f.pollard.to_bytes().as_slice())
                         .map_err(WalletError::storage)?;
                     match &f.validators {
-                        Some(set) => meta.insert(VALIDATORS, set.to_bytes().as_slice()),
-                        None => meta.remove(VALIDATORS),
+                        Some(schedule) => {
+                            meta.insert(VALIDATORS, schedule.genesis().to_bytes().as_slice())
+                                .map_err(WalletError::storage)?;
+                            if schedule.changes().is_empty() {
+                                meta.remove(SET_CHANGES)
+                            } else {
+                                let bytes = encode_set_changes(schedule.changes());
+                                meta.insert(SET_CHANGES, bytes.as_slice())
+                            }
+                        }
+                        None => {
+                            meta.remove(VALIDATORS).map_err(WalletError::storage)?;
+                            meta.remove(SET_CHANGES)
+                        }
                     }
                     .map_err(WalletError::storage)?;
                 }
@@ -394,6 +416,7 @@ fn write_diff(
                     meta.remove(CHAIN).map_err(WalletError::storage)?;
                     meta.remove(POLLARD).map_err(WalletError::storage)?;
                     meta.remove(VALIDATORS).map_err(WalletError::storage)?;
+                    meta.remove(SET_CHANGES).map_err(WalletError::storage)?;
                 }
             }
         }
@@ -849,10 +872,101 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// The applied validator-set changes as stored: `LE32 n`, then for each
+/// `LE64 height of the including block · LE32 len · the change's encoding`
+/// (docs/spec/consensus.md §Validator-set changes, Encoding).
+fn encode_set_changes(changes: &[(u64, consensus::ApprovedSetChange)]) -> Vec<u8> {
+    let mut out = (changes.len() as u32).to_le_bytes().to_vec();
+    for (height, change) in changes {
+        let bytes = change.to_bytes();
+        out.extend_from_slice(&height.to_le_bytes());
+        out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+        out.extend_from_slice(&bytes);
+    }
+    out
+}
+
+/// Reads [`encode_set_changes`]'s bytes strictly: no trailing bytes, every
+/// length checked against what remains.
+fn decode_set_changes(
+    bytes: &[u8],
+) -> Result<Vec<(u64, consensus::ApprovedSetChange)>, WalletError> {
+    fn take<'a>(rest: &mut &'a [u8], n: usize) -> Result<&'a [u8], WalletError> {
+        if rest.len() < n {
+            return Err(WalletError::Corrupt("validator-set changes"));
+        }
+        let (head, tail) = rest.split_at(n);
+        *rest = tail;
+        Ok(head)
+    }
+    fn le<const N: usize>(rest: &mut &[u8]) -> Result<[u8; N], WalletError> {
+        take(rest, N)?
+            .try_into()
+            .map_err(|_| WalletError::Corrupt("validator-set changes"))
+    }
+    let mut rest = bytes;
+    let n = u32::from_le_bytes(le(&mut rest)?);
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let height = u64::from_le_bytes(le(&mut rest)?);
+        let len = u32::from_le_bytes(le(&mut rest)?) as usize;
+        let change = consensus::ApprovedSetChange::from_bytes(take(&mut rest, len)?)
+            .map_err(|_| WalletError::Corrupt("validator-set changes"))?;
+        out.push((height, change));
+    }
+    if !rest.is_empty() {
+        return Err(WalletError::Corrupt("validator-set changes"));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
+    #[test]
+    fn set_changes_round_trip_and_refuse_bad_bytes() {
+        use consensus::{
+            ApprovedSetChange, ChainId, SetChange, Validator, ValidatorKey, ValidatorSet,
+        };
+        use curve25519_dalek::scalar::Scalar;
+        let keys: Vec<musig::SecretKey> = (0..4u64)
+            .map(|i| musig::SecretKey::from_scalar(Scalar::from(70 + i)))
+            .collect();
+        let set = |n: usize| {
+            ValidatorSet::new(
+                keys[..n]
+                    .iter()
+                    .map(|k| {
+                        Validator::new(ValidatorKey::new(k.verification_key()).unwrap(), 1).unwrap()
+                    })
+                    .collect(),
+            )
+            .unwrap()
+        };
+        let chain = ChainId([5; 32]);
+        let current = set(3);
+        let change = SetChange::new(9, set(4));
+        let approvals = keys[..3]
+            .iter()
+            .map(|k| change.approve(&chain, &current, k))
+            .collect();
+        let approved = ApprovedSetChange::new(change, approvals);
+        let changes = vec![(7u64, approved)];
+        let bytes = encode_set_changes(&changes);
+        assert_eq!(decode_set_changes(&bytes).unwrap(), changes);
+        assert_eq!(decode_set_changes(&0u32.to_le_bytes()).unwrap(), vec![]);
+        for cut in 0..bytes.len() {
+            assert!(decode_set_changes(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        let mut long = bytes.clone();
+        long.push(0);
+        assert!(decode_set_changes(&long).is_err());
+        let mut many = bytes;
+        many[..4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(decode_set_changes(&many).is_err());
+    }
+
     use proptest::prelude::*;
 
     fn entry() -> HistoryEntry {

@@ -258,11 +258,12 @@ pub trait BlockSource {
 pub(crate) struct Following {
     pub(crate) chain: ChainState,
     pub(crate) pollard: Pollard,
-    /// The validator set in force (see [`Following::validators_at`]);
+    /// The validator sets of the chain's life: the genesis's and each
+    /// change applied by a scanned block (see [`Following::validators_at`]);
     /// `None` on a block-key chain, and on a validators chain followed by
     /// a file written before wallets checked certificates (filled in from
     /// the genesis by [`Wallet::sync`]).
-    pub(crate) validators: Option<consensus::ValidatorSet>,
+    pub(crate) validators: Option<consensus::ValidatorSchedule>,
 }
 
 /// Everything persisted besides the seed.
@@ -730,8 +731,24 @@ impl Wallet {
             return Err(untrusted("its block key is not the genesis's"));
         }
         let pollard = Pollard::new(chain.utxos.clone());
+        // The set changes this wallet scanned up to that height stay known:
+        // the blocks above it are read again and apply theirs.
+        let mut validators = crate::certified::genesis_validators(genesis)?;
+        if let (Some(schedule), Some(known)) = (
+            validators.as_mut(),
+            self.state
+                .following
+                .as_ref()
+                .and_then(|f| f.validators.as_ref()),
+        ) {
+            for (included, change) in known.changes() {
+                if *included <= height {
+                    schedule.apply(*included, change.clone());
+                }
+            }
+        }
         let following = Following {
-            validators: crate::certified::genesis_validators(genesis)?,
+            validators,
             chain,
             pollard,
         };
@@ -1041,7 +1058,10 @@ impl Wallet {
         // check per block, next to a proof check per transaction.
         f.check_final(block)?;
         let (chain, applied) = f.chain.apply_block(block)?;
-        let validators = f.validators.clone();
+        let mut validators = f.validators.clone();
+        if let Some(schedule) = validators.as_mut() {
+            crate::certified::apply_set_changes(&f.chain, schedule, block.header.height, &applied)?;
+        }
         if let Some((height, had)) = self.rescan_check {
             let got = block.header.id();
             if block.header.height == height && got != had {
