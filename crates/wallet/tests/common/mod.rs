@@ -83,6 +83,7 @@ impl Chain {
             signers: key.verification_key(),
             utxos,
             validators: Vec::new(),
+            assets: Vec::new(),
         };
         let state = genesis.state().unwrap();
         let mut forest = Forest::new();
