@@ -76,7 +76,7 @@ fn qty_and_asset(w: &Wallet, pair: &[String], flag: &str) -> Result<(u64, Scalar
         )));
     };
     let flavor = parse_asset(w, asset)?;
-    let qty = wallet::parse_units(qty.trim(), crate::wallet_cmd::decimals(w, &flavor))
+    let qty = wallet::parse_units(qty.trim(), wallet_cmd::decimals(w, &flavor))
         .map_err(|e| Error::Usage(format!("--{flag}: {e}")))?;
     Ok((qty, flavor))
 }

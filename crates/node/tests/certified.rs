@@ -12,43 +12,13 @@ mod common;
 use std::time::Instant;
 
 use blockchain::{Block, BlockHeader};
+use common::federation::{height, validators, Federation};
 use common::peer::{wait_for, Attacker};
-use common::{node_config, Net};
-use consensus::{signing, ChainId, CommitCertificate, Validator, ValidatorKey, ValidatorSet};
+use common::Net;
+use consensus::{signing, ChainId, CommitCertificate, ValidatorKey};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
-use node::{Chain, Client, Limits, NodeConfig, RunningNode, Seal};
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-/// Four validator keys and the set they make, power 1 each.
-fn validators() -> (Vec<Scalar>, Vec<SecretKey>, ValidatorSet) {
-    let scalars: Vec<Scalar> = (0..4u64).map(|i| Scalar::from(1000 + i)).collect();
-    let keys: Vec<SecretKey> = scalars.iter().map(|s| SecretKey::from_scalar(*s)).collect();
-    let set = ValidatorSet::new(
-        keys.iter()
-            .map(|k| Validator::new(ValidatorKey::new(k.verification_key()).unwrap(), 1).unwrap())
-            .collect(),
-    )
-    .unwrap();
-    (scalars, keys, set)
-}
-
-fn start(config: NodeConfig, genesis: &blockchain::Genesis) -> RunningNode {
-    let path = config.db_path();
-    let genesis = genesis.clone();
-    RunningNode::start(config, move || {
-        Chain::init(&path, genesis, None, Limits::default())
-    })
-    .unwrap()
-}
-
-fn height(node: &RunningNode) -> u64 {
-    node.chain().unwrap().view().height()
-}
+use node::{Chain, Client, Limits, RunningNode, Seal};
 
 /// A certificate deciding `header` signed by `keys`.
 fn certify(chain: &ChainId, header: &BlockHeader, keys: &[&SecretKey]) -> Vec<u8> {
@@ -70,31 +40,13 @@ fn four_validators_and_a_follower_agree_on_every_certified_block() {
     let (scalars, keys, set) = validators();
     net.genesis.validators = set.genesis_entries();
     let genesis = net.genesis.clone();
-    let dirs: Vec<tempfile::TempDir> = (0..5).map(|_| tempfile::tempdir().unwrap()).collect();
-    let p2p: Vec<u16> = (0..5).map(|_| free_port()).collect();
-    let cons: Vec<u16> = (0..4).map(|_| free_port()).collect();
-    let mut nodes = Vec::new();
-    for i in 0..4 {
-        let peers = (0..4)
-            .filter(|j| *j != i)
-            .map(|j| format!("127.0.0.1:{}", p2p[j]))
-            .collect();
-        let mut config = node_config(dirs[i].path(), peers, 50);
-        config.listen = vec![format!("127.0.0.1:{}", p2p[i])];
-        config.empty_block_interval_ms = 300;
-        config.consensus_listen = Some(format!("/ip4/127.0.0.1/tcp/{}", cons[i]));
-        config.consensus_peers = (0..4)
-            .filter(|j| *j != i)
-            .map(|j| format!("/ip4/127.0.0.1/tcp/{}", cons[j]))
-            .collect();
-        node::write_validator_key(&dirs[i].path().join(node::VALIDATOR_KEY_FILE), &scalars[i])
-            .unwrap();
-        nodes.push(start(config, &genesis));
-    }
-    let peers = (0..4).map(|j| format!("127.0.0.1:{}", p2p[j])).collect();
-    let mut config = node_config(dirs[4].path(), peers, 50);
-    config.listen = vec![format!("127.0.0.1:{}", p2p[4])];
-    let follower = start(config, &genesis);
+    // Validators propose every 50 ms when payments wait, an empty block
+    // after 300 ms.
+    let Federation {
+        dirs,
+        validators: nodes,
+        follower,
+    } = Federation::start(&genesis, &scalars, 50, 300);
     // A block key on a validators chain is refused.
     let other = tempfile::tempdir().unwrap();
     assert!(Chain::init(
