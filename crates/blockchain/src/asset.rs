@@ -139,8 +139,7 @@ pub fn parse_units(text: &str, decimals: u8) -> Result<u64, BlockchainError> {
     let Some((whole, fraction)) = text.split_once('.') else {
         if !digits(text) {
             return refuse(
-                "is not a quantity: base units (1250) or units with a decimal point (12.50)"
-                    .into(),
+                "is not a quantity: base units (1250) or units with a decimal point (12.50)".into(),
             );
         }
         return text.parse::<u64>().map_or_else(|_| too_large(), Ok);
@@ -326,9 +325,9 @@ mod tests {
             "the most decimals"
         );
         for (text, decimals) in [
-            ("12.505", 2),   // more digits than declared
-            ("1.5", 0),      // no decimals declared
-            ("1.0", 0),      // not even a zero
+            ("12.505", 2), // more digits than declared
+            ("1.5", 0),    // no decimals declared
+            ("1.0", 0),    // not even a zero
             ("18446744073709551616", 0),
             ("1844674407370955161.6", 1),
             ("99999999999999999999999999999999999999999.1", 2),
@@ -354,9 +353,8 @@ mod tests {
 
     #[test]
     fn a_genesis_entry_checks_its_flavor() {
-        let issuer = Predicate::opaque(
-            curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT.compress(),
-        );
+        let issuer =
+            Predicate::opaque(curve25519_dalek::constants::RISTRETTO_BASEPOINT_POINT.compress());
         let entry = GenesisAsset::new(&issuer, AssetMetadata::new("DEV", 2, "dev").unwrap());
         assert_eq!(
             entry.flavor,

@@ -99,17 +99,8 @@ fn a_wallet_from_a_fresh_phrase_knows_dev_by_the_genesis() {
         &net,
         work,
         &[
-            "wallet",
-            "--wallet",
-            "bob.redb",
-            "send",
-            "--to",
-            &carol,
-            "--qty",
-            "120",
-            "--asset",
-            "DEV",
-            "--wait",
+            "wallet", "--wallet", "bob.redb", "send", "--to", &carol, "--qty", "120", "--asset",
+            "DEV", "--wait",
         ],
     );
     let c = ok(&net, work, &["wallet", "--wallet", &carol_file, "balance"]);
@@ -196,8 +187,7 @@ fn amounts_are_typed_in_units_with_the_declared_decimals() {
         &net,
         work,
         &[
-            "wallet", "--wallet", &bob_file, "retire", "--qty", "0.07", "--asset", "GOLD",
-            "--wait",
+            "wallet", "--wallet", &bob_file, "retire", "--qty", "0.07", "--asset", "GOLD", "--wait",
         ],
     );
     let b = ok(&net, work, &["wallet", "--wallet", &bob_file, "balance"]);
@@ -213,7 +203,11 @@ fn amounts_are_typed_in_units_with_the_declared_decimals() {
         ],
     );
     assert!(e.contains("more than the 2 decimals"), "{e}");
-    let e = fails(&net, work, &["wallet", "send", "--to", &bob, "--qty", "1.5"]);
+    let e = fails(
+        &net,
+        work,
+        &["wallet", "send", "--to", &bob, "--qty", "1.5"],
+    );
     assert!(e.contains("declares none"), "{e}");
     let e = fails(
         &net,
@@ -230,7 +224,14 @@ fn amounts_are_typed_in_units_with_the_declared_decimals() {
         &net,
         work,
         &[
-            "wallet", "issue", "--qty", "1.001", "--name", "SILVER", "--decimals", "2",
+            "wallet",
+            "issue",
+            "--qty",
+            "1.001",
+            "--name",
+            "SILVER",
+            "--decimals",
+            "2",
         ],
     );
     assert!(e.contains("more than the 2 decimals"), "{e}");

@@ -48,7 +48,9 @@ pub fn known_assets(chain: &ChainHandle) -> Result<AssetList, NodeError> {
             found.insert(key, info);
         }
     };
-    genesis_assets(chain.genesis()).into_iter().for_each(&mut learn);
+    genesis_assets(chain.genesis())
+        .into_iter()
+        .for_each(&mut learn);
     let mut from = low;
     for height in low..=tip {
         let Some(bytes) = chain.blocks().block_bytes(height)? else {

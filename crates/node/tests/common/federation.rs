@@ -65,8 +65,7 @@ impl Federation {
         empty_block_interval_ms: u64,
     ) -> Federation {
         let n = scalars.len();
-        let dirs: Vec<tempfile::TempDir> =
-            (0..=n).map(|_| tempfile::tempdir().unwrap()).collect();
+        let dirs: Vec<tempfile::TempDir> = (0..=n).map(|_| tempfile::tempdir().unwrap()).collect();
         let p2p: Vec<u16> = (0..=n).map(|_| free_port()).collect();
         let cons: Vec<u16> = (0..n).map(|_| free_port()).collect();
         let mut validators = Vec::new();
@@ -83,11 +82,8 @@ impl Federation {
                 .filter(|j| *j != i)
                 .map(|j| format!("/ip4/127.0.0.1/tcp/{}", cons[j]))
                 .collect();
-            node::write_validator_key(
-                &dirs[i].path().join(node::VALIDATOR_KEY_FILE),
-                &scalars[i],
-            )
-            .unwrap();
+            node::write_validator_key(&dirs[i].path().join(node::VALIDATOR_KEY_FILE), &scalars[i])
+                .unwrap();
             validators.push(start(config, genesis));
         }
         let peers = (0..n).map(|j| format!("127.0.0.1:{}", p2p[j])).collect();
