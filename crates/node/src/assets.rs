@@ -43,9 +43,9 @@ pub fn known_assets(chain: &ChainHandle) -> Result<AssetList, NodeError> {
     let mut order: Vec<[u8; 32]> = Vec::new();
     let mut learn = |info: AssetInfo| {
         let key = info.flavor.to_bytes();
-        if !found.contains_key(&key) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = found.entry(key) {
             order.push(key);
-            found.insert(key, info);
+            slot.insert(info);
         }
     };
     genesis_assets(chain.genesis())
