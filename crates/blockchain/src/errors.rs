@@ -84,6 +84,47 @@ pub enum BlockchainError {
     /// A genesis validator has no voting power.
     #[error("a genesis validator has zero voting power")]
     ZeroValidatorPower,
+    /// A genesis asset section (docs/spec/blockchain.md §Genesis) describes
+    /// no asset or more than [`crate::MAX_GENESIS_ASSETS`].
+    #[error("the genesis describes {0} assets; 1 to 256 are allowed")]
+    GenesisAssetCount(usize),
+    /// A genesis asset's issuer is not a valid Ristretto point.
+    #[error("genesis asset #{index}: the issuer is not a valid Ristretto point")]
+    GenesisAssetIssuer {
+        /// Its position in the section.
+        index: usize,
+    },
+    /// A genesis asset's metadata breaks docs/spec/wallet.md §Asset
+    /// metadata, or is not in its one encoding.
+    #[error("genesis asset #{index}: bad metadata: {reason}")]
+    GenesisAssetMetadata {
+        /// Its position in the section.
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A genesis asset's flavor is not the one its issuer and metadata
+    /// give: the entry names an asset that issuer never made.
+    #[error("genesis asset #{index}: the flavor is not the issuer's for that metadata")]
+    GenesisAssetFlavor {
+        /// Its position in the section.
+        index: usize,
+    },
+    /// Two entries of a genesis asset section describe one flavor.
+    #[error("genesis asset #{index} describes a flavor described before it")]
+    GenesisAssetDuplicate {
+        /// The position of the second entry.
+        index: usize,
+    },
+    /// Asset metadata that breaks the rules of docs/spec/wallet.md §Asset
+    /// metadata.
+    #[error("bad asset metadata: {0}")]
+    BadAsset(String),
+    /// An amount typed by a person that is not a quantity of its asset
+    /// (docs/spec/wallet.md §Asset metadata: digits past the declared
+    /// decimals, beyond 64 bits, not a number).
+    #[error("{0}")]
+    BadAmount(String),
     /// On a chain sealed by commit certificates, a block's signature
     /// field is not the 64 zero bytes it must be.
     #[error("a block of a validators chain carries a block-key signature")]

@@ -7,6 +7,7 @@
 //! signature of the block in one batched multiscalar multiplication;
 //! [`ChainState::make_block`] builds and signs the next block.
 
+mod asset;
 mod block;
 mod errors;
 mod genesis;
@@ -16,6 +17,10 @@ mod snapshot;
 mod state;
 mod verified;
 
+pub use asset::{
+    check_name, format_units, parse_units, AssetMetadata, GenesisAsset, MAX_ASSET_DESCRIPTION,
+    MAX_ASSET_METADATA, MAX_ASSET_NAME, MAX_DECIMALS, MAX_GENESIS_ASSETS,
+};
 pub use block::{
     check_seal, sign_header, txroot, utxoroot, verify_header_signature, witness_hash, Block,
     BlockHeader, BlockID, CURRENT_BLOCK_VERSION, MAX_BLOCK_SIZE, MAX_CERTIFICATE_SIZE,

@@ -112,10 +112,15 @@ impl ChainState {
     }
 
     /// Whether this chain's blocks are sealed by commit certificates: its
-    /// genesis named validators, which the initial header's `ext` commits
-    /// to (docs/spec/blockchain.md §Genesis, §Block signature).
+    /// genesis named validators, which the first 32 bytes of the initial
+    /// header's `ext` commit to; they are zero when only the genesis's
+    /// asset section is committed (docs/spec/blockchain.md §Genesis,
+    /// §Block signature).
     pub fn certified(&self) -> bool {
-        !self.initial.ext.is_empty()
+        self.initial
+            .ext
+            .get(..32)
+            .is_some_and(|validators| validators != [0u8; 32])
     }
 
     /// The checks of a header against this state's tip alone: version,

@@ -26,6 +26,10 @@ pub enum ChainCommand {
     Mempool,
     /// The network's genesis, in hex (for `zkvm node init --genesis`).
     Genesis,
+    /// The assets whose metadata the node knows: those the genesis
+    /// describes, then those issued with a record in the newest blocks
+    /// (docs/api.md §`GET /v1/assets`).
+    Assets,
     /// Connected peers with their scores and heights, and banned peers.
     Peers,
     /// The validator set (address, key, voting power) and who signed the
@@ -68,6 +72,11 @@ pub fn run(command: ChainCommand, node: &str) -> Result<Output, Error> {
         ChainCommand::Peers => client
             .get("/v1/peers")?
             .ok_or_else(|| Error::NotFound("the node has no peers endpoint".into()))?,
+        ChainCommand::Assets => to_json(
+            client
+                .get::<node::api_types::AssetList>("/v1/assets")?
+                .ok_or_else(|| Error::NotFound("the node has no assets endpoint".into()))?,
+        )?,
         ChainCommand::Validators => to_json(
             client
                 .get::<node::api_types::ValidatorsAnswer>("/v1/validators")?

@@ -26,9 +26,10 @@ use crate::{Error, Output};
 /// `zkvm wallet lock`: what to lock and under which terms.
 #[derive(Debug, Args)]
 pub struct LockArgs {
-    /// Quantity to lock.
+    /// Quantity to lock: base units, or units with a decimal point for an
+    /// asset that declares decimals (as `wallet send`).
     #[arg(long)]
-    qty: u64,
+    qty: String,
     /// The asset: `native`, the name of an asset this wallet issued, or a
     /// flavor as 64 hex digits.
     #[arg(long, default_value = "native")]
@@ -140,7 +141,7 @@ pub fn lock(args: LockArgs, wallet: &WalletArgs, node: &str) -> Result<Output, E
         node,
         terms,
         notify,
-        args.qty,
+        &args.qty,
         &args.asset,
         tags,
         &args.tx,
@@ -155,13 +156,14 @@ pub(crate) fn lock_terms(
     node: &str,
     terms: Terms,
     notify: Vec<Address>,
-    qty: u64,
+    qty: &str,
     asset: &str,
     tags: Vec<Vec<u8>>,
     tx: &TxArgs,
 ) -> Result<Output, Error> {
     let (mut w, client) = synced(wallet_cmd::open_at(&wallet.wallet)?, node)?;
     let flavor = parse_asset(&w, asset)?;
+    let qty = wallet_cmd::parse_qty(&w, &flavor, qty)?;
     let lock = Lock {
         terms,
         amount: Amount { flavor, qty },

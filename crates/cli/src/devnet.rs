@@ -46,14 +46,15 @@ pub fn prepare(config: &NodeConfig) -> Result<bool, Error> {
     let mut rng = rand::thread_rng();
     let block_scalar = Zeroizing::new(Scalar::random(&mut rng));
     let signers = SecretKey::from_scalar(*block_scalar).verification_key();
-    let (mut w, utxos) = dev_wallet(&dir.join("wallet.redb"))?;
+    let (mut w, utxos, assets) = dev_wallet(&dir.join("wallet.redb"))?;
     let genesis = Genesis {
         timestamp_ms: node::now_ms(),
         signers,
         utxos,
         validators: Vec::new(),
+        assets,
     };
-    follow_dev_genesis(&mut w, &genesis)?;
+    w.follow(&genesis)?;
     // Other nodes join with it: `zkvm node init --genesis <dir>/genesis.hex`.
     std::fs::write(dir.join("genesis.hex"), hex::encode(genesis.to_bytes()))
         .map_err(|e| Error::Usage(format!("cannot write the genesis: {e}")))?;
@@ -62,13 +63,19 @@ pub fn prepare(config: &NodeConfig) -> Result<bool, Error> {
     Ok(true)
 }
 
-/// Creates the dev wallet at `path` and the genesis outputs that fund it
-/// ([`DEV_NATIVE`] native units and [`DEV_ASSET`] of [`DEV_ASSET_NAME`]).
-pub fn dev_wallet(path: &Path) -> Result<(Wallet, Vec<zkvm::Contract>), Error> {
+/// Creates the dev wallet at `path`, the genesis outputs that fund it
+/// ([`DEV_NATIVE`] native units and [`DEV_ASSET`] of [`DEV_ASSET_NAME`]),
+/// and the genesis's asset section that names DEV for every wallet and
+/// node (docs/spec/blockchain.md §Genesis).
+pub fn dev_wallet(
+    path: &Path,
+) -> Result<(Wallet, Vec<zkvm::Contract>, Vec<wallet::GenesisAsset>), Error> {
     let mut rng = rand::thread_rng();
     let (mut w, _) = Wallet::create(path, None)?;
     let address = w.new_address()?;
-    let dev_flavor = w.issuance_flavor(DEV_ASSET_NAME.as_bytes());
+    let metadata = wallet::AssetMetadata::new(DEV_ASSET_NAME, 0, "")
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    let dev = w.genesis_asset(metadata);
     let utxos = vec![
         pay_to(
             &address,
@@ -80,20 +87,12 @@ pub fn dev_wallet(path: &Path) -> Result<(Wallet, Vec<zkvm::Contract>), Error> {
         pay_to(
             &address,
             DEV_ASSET,
-            dev_flavor,
+            dev.flavor,
             genesis_anchor(NETWORK_NAME, 1),
             &mut rng,
         )?,
     ];
-    Ok((w, utxos))
-}
-
-/// Has the dev wallet follow `genesis`, which funds it.
-pub fn follow_dev_genesis(w: &mut Wallet, genesis: &Genesis) -> Result<(), Error> {
-    w.follow(genesis)?;
-    // A genesis has no log to carry DEV's name: the dev wallet records it.
-    w.remember_own_asset(&wallet::AssetMetadata::new(DEV_ASSET_NAME, 0, "")?, 1)?;
-    Ok(())
+    Ok((w, utxos, vec![dev]))
 }
 
 /// Runs the devnet until Ctrl-C.

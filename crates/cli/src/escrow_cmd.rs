@@ -26,9 +26,10 @@ pub enum EscrowCommand {
         /// The arbiter's address.
         #[arg(long)]
         arbiter: String,
-        /// Quantity to hold.
+        /// Quantity to hold: base units, or units with a decimal point for
+        /// an asset that declares decimals.
         #[arg(long)]
-        qty: u64,
+        qty: String,
         /// The asset (`native`, an issued asset's name, or a flavor).
         #[arg(long, default_value = "native")]
         asset: String,
@@ -98,9 +99,10 @@ pub enum AccountCommand {
         /// The other parties' addresses (repeatable).
         #[arg(long = "with", required = true)]
         with: Vec<String>,
-        /// Quantity to lock.
+        /// Quantity to lock: base units, or units with a decimal point for
+        /// an asset that declares decimals.
         #[arg(long)]
-        qty: u64,
+        qty: String,
         /// The asset (`native`, an issued asset's name, or a flavor).
         #[arg(long, default_value = "native")]
         asset: String,
@@ -245,7 +247,7 @@ pub fn run_escrow(
             };
             let terms = escrow.terms(random_key()).map_err(contracts_error)?;
             let notify = vec![escrow.buyer, escrow.seller, escrow.arbiter];
-            let mut out = lock_terms(wallet, node, terms, notify, qty, &asset, Vec::new(), &tx)?;
+            let mut out = lock_terms(wallet, node, terms, notify, &qty, &asset, Vec::new(), &tx)?;
             if let Output::Json(json) = &mut out {
                 json["deadline_ms"] = deadline_ms.into();
             }
@@ -334,7 +336,7 @@ pub fn run_account(
                 recovery,
             };
             let terms = account.terms(random_key()).map_err(contracts_error)?;
-            let mut out = lock_terms(wallet, node, terms, parties, qty, &asset, Vec::new(), &tx)?;
+            let mut out = lock_terms(wallet, node, terms, parties, &qty, &asset, Vec::new(), &tx)?;
             if let (Output::Json(json), Some(r)) = (&mut out, recovery) {
                 json["recovery_after_ms"] = r.after_ms.into();
             }

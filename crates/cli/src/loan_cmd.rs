@@ -223,7 +223,8 @@ pub fn run(command: LoanCommand, wallet: &WalletArgs, node: &str) -> Result<Outp
                 node,
                 c.offer,
                 notify,
-                loan.principal.qty,
+                // Base units: a whole number is read as such.
+                &loan.principal.qty.to_string(),
                 &hex::encode(loan.principal.flavor.as_bytes()),
                 Vec::new(),
                 &tx,

@@ -75,10 +75,10 @@ fn qty_and_asset(w: &Wallet, pair: &[String], flag: &str) -> Result<(u64, Scalar
             "--{flag} takes a quantity and an asset"
         )));
     };
-    let qty: u64 = qty
-        .parse()
-        .map_err(|_| Error::Usage(format!("--{flag}: {qty:?} is not a quantity")))?;
-    Ok((qty, parse_asset(w, asset)?))
+    let flavor = parse_asset(w, asset)?;
+    let qty = wallet::parse_units(qty.trim(), wallet_cmd::decimals(w, &flavor))
+        .map_err(|e| Error::Usage(format!("--{flag}: {e}")))?;
+    Ok((qty, flavor))
 }
 
 fn contracts_error(e: contracts::ContractsError) -> Error {

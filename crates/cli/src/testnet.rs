@@ -15,7 +15,7 @@ use musig::SecretKey;
 use node::{Chain, NodeConfig};
 use zeroize::Zeroizing;
 
-use crate::devnet::{dev_wallet, follow_dev_genesis};
+use crate::devnet::dev_wallet;
 use crate::{Error, Output};
 
 /// Most validators `testnet init` writes (each runs a node on this
@@ -100,7 +100,7 @@ fn init(args: &InitArgs) -> Result<Output, Error> {
             .map_err(node::NodeError::Consensus)?,
     )
     .map_err(node::NodeError::Consensus)?;
-    let (mut wallet, utxos) = dev_wallet(&dir.join("wallet.redb"))?;
+    let (mut wallet, utxos, assets) = dev_wallet(&dir.join("wallet.redb"))?;
     let genesis = Genesis {
         timestamp_ms: node::now_ms(),
         // Unused on a validators chain (blocks are sealed by
@@ -108,8 +108,9 @@ fn init(args: &InitArgs) -> Result<Output, Error> {
         signers: keys[0].verification_key(),
         utxos,
         validators: set.genesis_entries(),
+        assets,
     };
-    follow_dev_genesis(&mut wallet, &genesis)?;
+    wallet.follow(&genesis)?;
     drop(wallet);
     std::fs::write(dir.join("genesis.hex"), hex::encode(genesis.to_bytes()))
         .map_err(|e| Error::Usage(format!("cannot write the genesis: {e}")))?;

@@ -129,9 +129,10 @@ pub enum WalletCommand {
     /// Issue a new asset named `name` (its metadata); the flavor depends on
     /// the wallet's issuance key and the name.
     Issue {
-        /// Quantity to issue.
+        /// Quantity to issue: base units (`1250`), or units with a decimal
+        /// point when `--decimals` are declared (`12.50`).
         #[arg(long)]
-        qty: u64,
+        qty: String,
         /// The asset's name (issuance metadata, logged for every wallet and
         /// node to read): letters, digits, `-`, `_`, `.`; up to 32 bytes.
         #[arg(long)]
@@ -154,9 +155,11 @@ pub enum WalletCommand {
         /// `ADDRESS:QTY[:ASSET]` (repeat for several recipients).
         #[arg(long, required = true)]
         to: Vec<String>,
-        /// Quantity to pay, with a single `--to ADDRESS`.
+        /// Quantity to pay, with a single `--to ADDRESS`: base units
+        /// (`1250`), or units with a decimal point for an asset that
+        /// declares decimals (`12.50`).
         #[arg(long)]
-        qty: Option<u64>,
+        qty: Option<String>,
         /// The asset of payments that name none: `native`, the name of an
         /// asset this wallet issued, or a flavor as 64 hex digits.
         #[arg(long, default_value = "native")]
@@ -178,9 +181,9 @@ pub enum WalletCommand {
     },
     /// Retire (destroy) `qty` of an asset.
     Retire {
-        /// Quantity to retire.
+        /// Quantity to retire, as for `send`.
         #[arg(long)]
-        qty: u64,
+        qty: String,
         /// The asset, as for `send`.
         #[arg(long)]
         asset: String,
@@ -499,7 +502,10 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
             description,
             tx,
         } => {
-            let metadata = wallet::AssetMetadata::new(&name, decimals, &description)?;
+            let metadata = wallet::AssetMetadata::new(&name, decimals, &description)
+                .map_err(|e| Error::Usage(e.to_string()))?;
+            let qty = wallet::parse_units(qty.trim(), decimals)
+                .map_err(|e| Error::Usage(format!("--qty: {e}")))?;
             let (mut w, client) = synced(open()?, node)?;
             let fee = fee(&client, &tx)?;
             let built = w.issue_asset_with_fee(qty, &metadata, fee, &mut rand::thread_rng())?;
@@ -538,6 +544,7 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
         WalletCommand::Retire { qty, asset, tx } => {
             let (mut w, client) = synced(open()?, node)?;
             let flavor = parse_asset(&w, &asset)?;
+            let qty = parse_qty(&w, &flavor, &qty)?;
             let fee = fee(&client, &tx)?;
             let built = w.retire_with_fee(qty, flavor, fee, &mut rand::thread_rng())?;
             submit(&mut w, &client, &built, tx.wait)?
@@ -745,7 +752,7 @@ fn rebroadcast(w: &Wallet, client: &Client, only: Option<TxID>) -> Result<Output
 fn payments(
     w: &Wallet,
     to: &[String],
-    qty: Option<u64>,
+    qty: Option<String>,
     default_asset: &str,
 ) -> Result<Vec<(Address, Amount)>, Error> {
     let address = |text: &str| -> Result<Address, Error> {
@@ -755,13 +762,11 @@ fn payments(
     };
     if let Some(qty) = qty {
         return match to {
-            [one] if !one.contains(':') => Ok(vec![(
-                address(one)?,
-                Amount {
-                    flavor: parse_asset(w, default_asset)?,
-                    qty,
-                },
-            )]),
+            [one] if !one.contains(':') => {
+                let flavor = parse_asset(w, default_asset)?;
+                let qty = parse_qty(w, &flavor, &qty)?;
+                Ok(vec![(address(one)?, Amount { flavor, qty })])
+            }
             _ => Err(Error::Usage(
                 "--qty goes with a single --to ADDRESS; for several payments give \
                  --to ADDRESS:QTY[:ASSET] each"
@@ -777,14 +782,26 @@ fn payments(
                     "--to {item}: give ADDRESS:QTY[:ASSET], or one ADDRESS with --qty"
                 )));
             };
-            let qty = q
-                .trim()
-                .parse::<u64>()
-                .map_err(|_| Error::Usage(format!("--to {item}: {q:?} is not a quantity")))?;
             let flavor = parse_asset(w, parts.next().unwrap_or(default_asset))?;
+            let qty = wallet::parse_units(q.trim(), decimals(w, &flavor))
+                .map_err(|e| Error::Usage(format!("--to {item}: {e}")))?;
             Ok((address(a)?, Amount { flavor, qty }))
         })
         .collect()
+}
+
+/// The decimals `flavor`'s issuer declared, as far as the wallet knows (0
+/// for `native` and for assets without metadata).
+pub(crate) fn decimals(w: &Wallet, flavor: &Scalar) -> u8 {
+    w.asset(flavor).map_or(0, |a| a.metadata.decimals)
+}
+
+/// A quantity of `flavor` as typed after `--qty` (docs/spec/wallet.md
+/// §Asset metadata): base units as a whole number (`1250`), or units with
+/// a decimal point and at most the declared decimals (`12.50`).
+pub(crate) fn parse_qty(w: &Wallet, flavor: &Scalar, text: &str) -> Result<u64, Error> {
+    wallet::parse_units(text.trim(), decimals(w, flavor))
+        .map_err(|e| Error::Usage(format!("--qty: {e}")))
 }
 
 /// An asset as the user names it (docs/spec/wallet.md §Asset metadata):

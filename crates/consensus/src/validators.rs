@@ -368,6 +368,7 @@ mod tests {
             signers: *key(9).verification_key(),
             utxos: Vec::new(),
             validators: Vec::new(),
+            assets: Vec::new(),
         };
         assert_eq!(ValidatorSet::from_genesis(&genesis).unwrap(), None);
         genesis.validators = s.genesis_entries();

@@ -86,6 +86,7 @@ pub fn router(state: ApiState, limits: RequestLimits) -> Router {
         .route("/v1/peers", get(peers))
         .route("/v1/validators", get(validators))
         .route("/v1/genesis", get(genesis))
+        .route("/v1/assets", get(assets))
         .route("/v1/blocks", get(blocks))
         .route("/v1/blocks/{reference}", get(block))
         .route("/v1/fee-estimate", get(fee_estimate))
@@ -791,6 +792,15 @@ async fn peers(State(s): State<ApiState>) -> Answer<Peers> {
         peers: peer_answers(&net),
         banned: net.banned.iter().map(ToString::to_string).collect(),
     }))
+}
+
+/// `GET /v1/assets`: the assets the genesis describes, then those whose
+/// issuance records the newest blocks carry (docs/api.md).
+async fn assets(State(s): State<ApiState>) -> Answer<crate::api_types::AssetList> {
+    let chain = s.chain.clone();
+    Ok(Json(
+        blocking(move || crate::assets::known_assets(&chain)).await?,
+    ))
 }
 
 async fn genesis(State(s): State<ApiState>) -> Answer<GenesisAnswer> {

@@ -295,6 +295,31 @@ pub struct AssetAnswer {
     pub issuer: String,
 }
 
+/// `GET /v1/assets`: the assets whose metadata the node knows (docs/api.md
+/// §`GET /v1/assets`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssetList {
+    /// The assets the genesis describes, then those whose issuance records
+    /// the blocks read carry, by height of the first issuance seen.
+    pub assets: Vec<ListedAsset>,
+    /// The lowest block height read for issuance records (the genesis's
+    /// asset section is always read).
+    pub scanned_from: u64,
+    /// The highest height read.
+    pub scanned_to: u64,
+}
+
+/// One asset of [`AssetList`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedAsset {
+    /// Its metadata.
+    #[serde(flatten)]
+    pub asset: AssetAnswer,
+    /// The height of the first issuance seen: 1 for an asset of the
+    /// genesis's asset section (docs/spec/blockchain.md §Genesis).
+    pub height: u64,
+}
+
 /// Whether a transaction is in a block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

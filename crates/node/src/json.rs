@@ -133,16 +133,22 @@ pub fn tx(tx: &Tx, location: Option<(u64, u32)>) -> Result<TxAnswer, NodeError> 
         height: location.map(|(h, _)| h),
         index: location.map(|(_, i)| i),
         assets: wallet::assets_in_log(&p.log.0, location.map_or(0, |(h, _)| h))
-            .into_iter()
-            .map(|a| AssetAnswer {
-                flavor: hex::encode(a.flavor.as_bytes()),
-                name: a.metadata.name,
-                decimals: a.metadata.decimals,
-                description: a.metadata.description,
-                issuer: hex::encode(a.issuer.as_bytes()),
-            })
+            .iter()
+            .map(asset)
             .collect(),
     })
+}
+
+/// An asset's metadata as the chain gave it (an issuance record or the
+/// genesis's asset section).
+pub fn asset(a: &wallet::AssetInfo) -> AssetAnswer {
+    AssetAnswer {
+        flavor: hex::encode(a.flavor.as_bytes()),
+        name: a.metadata.name.clone(),
+        decimals: a.metadata.decimals,
+        description: a.metadata.description.clone(),
+        issuer: hex::encode(a.issuer.as_bytes()),
+    }
 }
 
 /// A stored output from the contract index: the contract, where it was

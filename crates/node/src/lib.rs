@@ -11,6 +11,7 @@ mod actor;
 pub mod admission;
 pub mod api;
 pub mod api_types;
+pub mod assets;
 mod chain;
 mod client;
 mod config;

@@ -1234,6 +1234,7 @@ mod tests {
             signers: block_key.verification_key(),
             utxos: vec![input.clone()],
             validators: Vec::new(),
+            assets: Vec::new(),
         };
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("chain.redb");
@@ -1413,6 +1414,7 @@ mod tests {
             signers: key.verification_key(),
             utxos: vec![],
             validators: Vec::new(),
+            assets: Vec::new(),
         };
         drop(crate::Chain::init(&path, genesis, None, crate::Limits::default()).unwrap());
         let set = |v: Option<u32>| {

@@ -14,44 +14,14 @@ mod common;
 use std::time::Instant;
 
 use blockchain::{Block, BlockHeader};
-use common::peer::{wait_for, Attacker};
+use common::federation::{height, start, validators, Federation};
+use common::peer::{listen_addr, wait_for, Attacker};
 use common::{node_config, Net};
-use consensus::{signing, ChainId, CommitCertificate, Validator, ValidatorKey, ValidatorSet};
+use consensus::{signing, ChainId, CommitCertificate, ValidatorKey};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
 use node::network::messages::{PeerStatus, SignedHeader, SyncRequest, SyncResponse};
-use node::{Chain, Client, Limits, NodeConfig, RunningNode, Seal};
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-/// Four validator keys and the set they make, power 1 each.
-fn validators() -> (Vec<Scalar>, Vec<SecretKey>, ValidatorSet) {
-    let scalars: Vec<Scalar> = (0..4u64).map(|i| Scalar::from(1000 + i)).collect();
-    let keys: Vec<SecretKey> = scalars.iter().map(|s| SecretKey::from_scalar(*s)).collect();
-    let set = ValidatorSet::new(
-        keys.iter()
-            .map(|k| Validator::new(ValidatorKey::new(k.verification_key()).unwrap(), 1).unwrap())
-            .collect(),
-    )
-    .unwrap();
-    (scalars, keys, set)
-}
-
-fn start(config: NodeConfig, genesis: &blockchain::Genesis) -> RunningNode {
-    let path = config.db_path();
-    let genesis = genesis.clone();
-    RunningNode::start(config, move || {
-        Chain::init(&path, genesis, None, Limits::default())
-    })
-    .unwrap()
-}
-
-fn height(node: &RunningNode) -> u64 {
-    node.chain().unwrap().view().height()
-}
+use node::{Chain, Client, Limits, RunningNode, Seal};
 
 /// A certificate deciding `header` signed by `keys`.
 fn certify(chain: &ChainId, header: &BlockHeader, keys: &[&SecretKey]) -> Vec<u8> {
@@ -73,31 +43,13 @@ fn four_validators_and_a_follower_agree_on_every_certified_block() {
     let (scalars, keys, set) = validators();
     net.genesis.validators = set.genesis_entries();
     let genesis = net.genesis.clone();
-    let dirs: Vec<tempfile::TempDir> = (0..5).map(|_| tempfile::tempdir().unwrap()).collect();
-    let p2p: Vec<u16> = (0..5).map(|_| free_port()).collect();
-    let cons: Vec<u16> = (0..4).map(|_| free_port()).collect();
-    let mut nodes = Vec::new();
-    for i in 0..4 {
-        let peers = (0..4)
-            .filter(|j| *j != i)
-            .map(|j| format!("127.0.0.1:{}", p2p[j]))
-            .collect();
-        let mut config = node_config(dirs[i].path(), peers, 50);
-        config.listen = vec![format!("127.0.0.1:{}", p2p[i])];
-        config.empty_block_interval_ms = 300;
-        config.consensus_listen = Some(format!("/ip4/127.0.0.1/tcp/{}", cons[i]));
-        config.consensus_peers = (0..4)
-            .filter(|j| *j != i)
-            .map(|j| format!("/ip4/127.0.0.1/tcp/{}", cons[j]))
-            .collect();
-        node::write_validator_key(&dirs[i].path().join(node::VALIDATOR_KEY_FILE), &scalars[i])
-            .unwrap();
-        nodes.push(start(config, &genesis));
-    }
-    let peers = (0..4).map(|j| format!("127.0.0.1:{}", p2p[j])).collect();
-    let mut config = node_config(dirs[4].path(), peers, 50);
-    config.listen = vec![format!("127.0.0.1:{}", p2p[4])];
-    let follower = start(config, &genesis);
+    // Validators propose every 50 ms when payments wait, an empty block
+    // after 300 ms.
+    let Federation {
+        dirs,
+        validators: nodes,
+        follower,
+    } = Federation::start(&genesis, &scalars, 50, 300);
     // A block key on a validators chain is refused.
     let other = tempfile::tempdir().unwrap();
     assert!(Chain::init(
@@ -294,7 +246,7 @@ fn four_validators_and_a_follower_agree_on_every_certified_block() {
     assert!(late.network().info().banned.contains(&liar_id));
     drop(liar);
     late.stop().unwrap();
-    let peers = (0..4).map(|j| format!("127.0.0.1:{}", p2p[j])).collect();
+    let peers = nodes.iter().map(|n| listen_addr(n).to_string()).collect();
     let late_path = late_dir.path().join("chain.redb");
     let late = RunningNode::start(node_config(late_dir.path(), peers, 50), move || {
         Chain::open(&late_path, Limits::default())

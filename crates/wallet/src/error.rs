@@ -230,10 +230,6 @@ pub enum WalletError {
     /// unlocked confirmed output at all.
     #[error("no unlocked output to anchor the transaction")]
     NothingToSpend,
-    /// Asset metadata that breaks the rules of docs/spec/wallet.md §Asset
-    /// metadata.
-    #[error("bad asset metadata: {0}")]
-    BadAsset(String),
     /// A payment, issuance or retirement of quantity zero.
     #[error("the quantity must be positive")]
     ZeroAmount,

@@ -37,8 +37,8 @@ mod wallet;
 
 pub use address::{Address, ADDRESS_LENGTH, ADDRESS_PREFIX, ADDRESS_VERSION};
 pub use asset::{
-    asset_record, assets_in_log, check_name, format_units, AssetInfo, AssetMetadata,
-    ASSET_RECORD_TAG, MAX_ASSET_DESCRIPTION, MAX_ASSET_NAME, MAX_DECIMALS,
+    asset_record, assets_in_log, check_name, format_units, parse_units, AssetInfo, AssetMetadata,
+    GenesisAsset, ASSET_RECORD_TAG, MAX_ASSET_DESCRIPTION, MAX_ASSET_NAME, MAX_DECIMALS,
 };
 pub use build::{Built, Fee, Prepared, FIRST_FEE_ESTIMATE_BYTES};
 pub use contract_note::{

@@ -628,35 +628,12 @@ impl Wallet {
         self.state.labels.get(&index).map(String::as_str)
     }
 
-    /// Records the metadata of an asset this wallet issues without a
-    /// transaction log to carry it (a genesis's funding, docs/spec/wallet.md
-    /// §Asset metadata), so that the wallet shows it by name; its flavor.
-    pub fn remember_own_asset(
-        &mut self,
-        metadata: &crate::AssetMetadata,
-        height: u64,
-    ) -> Result<Scalar, WalletError> {
-        let flavor = self.issuance_flavor(&metadata.to_bytes());
-        let mut new = self.state.clone();
-        new.assets.insert(
-            flavor.to_bytes(),
-            AssetInfo {
-                flavor,
-                issuer: self.keys.issuance_predicate().to_point(),
-                metadata: metadata.clone(),
-                height,
-            },
-        );
-        self.commit(new)?;
-        Ok(flavor)
-    }
-
     /// Forgets everything learned from the chain — the chain state, the
     /// wallet's outputs, held contracts, history and pending transactions —
     /// so that the next [`Wallet::sync`] scans again from the genesis
     /// (docs/spec/wallet.md §Rescan). The seed, the addresses handed out,
-    /// their labels, the settings and the metadata the wallet recorded of its
-    /// own assets ([`Wallet::remember_own_asset`]) are kept.
+    /// their labels, the settings and the metadata of the wallet's own
+    /// assets are kept.
     pub fn reset_chain(&mut self) -> Result<(), WalletError> {
         let new = self.forgotten_chain();
         self.store.reset(&new)?;
@@ -770,6 +747,7 @@ impl Wallet {
                 .map_err(|_| untrusted("its header is not signed by the network's block key"))?;
         }
         let mut new = self.forgotten_chain();
+        learn_genesis_assets(&mut new, genesis);
         new.following = Some(following);
         self.store.reset(&new)?;
         self.state = new;
@@ -787,8 +765,9 @@ impl Wallet {
             pending: BTreeMap::new(),
             history: Vec::new(),
             contracts: BTreeMap::new(),
-            // What the chain said is read again; what the wallet recorded
-            // of its own issuances outside any log (a genesis) is kept.
+            // What the chain said is read again; the wallet's own assets
+            // are kept (a devnet's wallet made before the genesis's asset
+            // section recorded DEV itself, and no chain says it again).
             assets: self
                 .state
                 .assets
@@ -826,6 +805,14 @@ impl Wallet {
     /// The number of addresses handed out (indices `0 .. n`).
     pub fn addresses_issued(&self) -> u32 {
         self.state.next_index
+    }
+
+    /// The genesis's description of an asset this wallet's issuance key
+    /// creates with `metadata` (docs/spec/blockchain.md §Genesis): what a
+    /// network's genesis that funds the wallet with that asset carries so
+    /// that every wallet knows its name.
+    pub fn genesis_asset(&self, metadata: crate::AssetMetadata) -> crate::GenesisAsset {
+        crate::GenesisAsset::new(&self.keys.issuance_predicate(), metadata)
     }
 
     /// The flavor [`Wallet::issue`] creates for `metadata`.
@@ -1017,6 +1004,9 @@ impl Wallet {
         if pollard.accumulator() != &chain.utxos {
             return Err(WalletError::Corrupt("genesis accumulator"));
         }
+        // The genesis's assets have no issuance log: its asset section
+        // names them, for every wallet.
+        learn_genesis_assets(&mut new, genesis);
         if !received.is_empty() {
             new.history.push(HistoryEntry {
                 kind: HistoryKind::Received,
@@ -1442,6 +1432,18 @@ impl Wallet {
 
 /// Adds `qty` of `flavor` to `list` (a new entry if the sum would pass
 /// 2^64 − 1).
+/// Records the metadata of the assets `genesis` describes
+/// (docs/spec/blockchain.md §Genesis), which its decoder checked; an
+/// asset the wallet already knows keeps what it knew.
+fn learn_genesis_assets(state: &mut State, genesis: &Genesis) {
+    for entry in &genesis.assets {
+        state
+            .assets
+            .entry(entry.flavor.to_bytes())
+            .or_insert_with(|| AssetInfo::from_genesis(entry));
+    }
+}
+
 pub(crate) fn add_amount(list: &mut Vec<Amount>, flavor: Scalar, qty: u64) {
     for a in list.iter_mut() {
         if a.flavor == flavor {

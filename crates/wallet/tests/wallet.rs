@@ -336,3 +336,46 @@ fn a_wallet_that_follows_nothing_cannot_scan_or_build() {
         Err(WalletError::NothingToSpend)
     ));
 }
+
+#[test]
+fn the_genesis_names_its_assets_for_every_wallet_and_a_rescan_learns_them_again() {
+    let mut rng = StdRng::seed_from_u64(3);
+    // The issuer's wallet funds itself with GOLD at genesis and names it
+    // in the genesis's asset section.
+    let issuer_path = TempPath::new("gen-issuer");
+    let (issuer, _) = Wallet::create(&issuer_path.0, Some(PHRASE)).unwrap();
+    let gold = issuer.genesis_asset(wallet::AssetMetadata::new("GOLD", 2, "ounces").unwrap());
+    let mut chain = network(issuer.keys(), &mut rng);
+    chain.genesis.utxos.push(
+        pay_to(
+            &issuer.keys().address(1),
+            1250,
+            gold.flavor,
+            genesis_anchor(b"test", 3),
+            &mut rng,
+        )
+        .unwrap(),
+    );
+    chain.genesis.assets = vec![gold.clone()];
+    chain.state = chain.genesis.state().unwrap();
+    chain.forest = accumulator::Forest::new();
+    let leaves: Vec<ZkvmHash> = chain.genesis.utxo_ids().iter().map(utxo_leaf).collect();
+    chain.forest.modify(&leaves, &[]).unwrap();
+    // A wallet of another seed, which holds none of it, knows it by name.
+    let path = TempPath::new("gen-other");
+    let (mut other, _) = Wallet::create(&path.0, None).unwrap();
+    other.sync(&chain).unwrap();
+    let known = other.asset(&gold.flavor).unwrap();
+    assert_eq!(known.metadata.name, "GOLD");
+    assert_eq!(known.metadata.decimals, 2);
+    assert_eq!(known.height, 1);
+    assert_eq!(known.issuer, gold.issuer);
+    assert_eq!(other.assets_named("GOLD").len(), 1);
+    // Forgotten with the rest of the chain, learned again from the genesis.
+    other.reset_chain().unwrap();
+    assert!(other.asset(&gold.flavor).is_none());
+    chain.produce(vec![]);
+    other.sync(&chain).unwrap();
+    assert_eq!(other.asset(&gold.flavor).unwrap().metadata.name, "GOLD");
+    assert_in_step(&other, &chain);
+}

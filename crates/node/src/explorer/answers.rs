@@ -279,6 +279,13 @@ pub struct AssetAnswer {
     /// Its unblinded commitment (hex), as issuance logs it
     /// (docs/spec/zkvm.md §issue).
     pub flavor_commitment: String,
+    /// Its name, decimals, description and issuer: from the genesis's
+    /// asset section (docs/spec/blockchain.md §Genesis), else from the
+    /// oldest issuance record read (docs/spec/wallet.md §Asset metadata);
+    /// `null` when neither names it.
+    pub metadata: Option<crate::api_types::AssetAnswer>,
+    /// Whether the genesis creates it (its asset section describes it).
+    pub in_genesis: bool,
     /// Issuances, and retirements whose flavor is public, newest first.
     pub events: Vec<AssetEvent>,
     /// The lowest height read.
@@ -295,6 +302,9 @@ pub fn asset(chain: &ChainHandle, flavor: Scalar) -> Result<AssetAnswer, NodeErr
     let tip = chain.view().height();
     let low = tip.saturating_sub(ASSET_SCAN_BLOCKS - 1).max(2);
     let mut events = Vec::new();
+    let in_genesis = crate::assets::genesis_asset(chain.genesis(), &flavor);
+    // Blocks are read newest first: the last record seen is the oldest.
+    let mut recorded = None;
     for height in (low..=tip).rev() {
         let Some(bytes) = chain.blocks().block_bytes(height)? else {
             break; // Below a pruned node's first block.
@@ -305,6 +315,12 @@ pub fn asset(chain: &ChainHandle, flavor: Scalar) -> Result<AssetAnswer, NodeErr
             let Ok(p) = Verifier::precompute(tx) else {
                 continue;
             };
+            if let Some(info) = wallet::assets_in_log(&p.log.0, height)
+                .into_iter()
+                .find(|a| a.flavor == flavor)
+            {
+                recorded = Some(info);
+            }
             for entry in &p.log.0 {
                 let (kind, qty) = match entry {
                     TxEntry::Issue(q, f) if *f == point => ("issue", q),
@@ -332,6 +348,11 @@ pub fn asset(chain: &ChainHandle, flavor: Scalar) -> Result<AssetAnswer, NodeErr
     Ok(AssetAnswer {
         flavor: hex::encode(flavor.as_bytes()),
         flavor_commitment: hex::encode(point.as_bytes()),
+        metadata: in_genesis
+            .as_ref()
+            .or(recorded.as_ref())
+            .map(crate::json::asset),
+        in_genesis: in_genesis.is_some(),
         events,
         scanned_from: low.min(tip),
         scanned_to: tip,

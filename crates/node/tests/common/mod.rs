@@ -2,6 +2,7 @@
 //! openings and keys the test holds, and payments spending them.
 #![allow(dead_code)]
 
+pub mod federation;
 pub mod http;
 pub mod peer;
 
@@ -48,6 +49,7 @@ impl Net {
             signers: block_key.verification_key(),
             utxos: utxos.clone(),
             validators: Vec::new(),
+            assets: Vec::new(),
         };
         Net {
             block_key: Zeroizing::new(block_scalar.to_bytes()),

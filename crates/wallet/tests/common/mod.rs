@@ -120,6 +120,7 @@ impl Chain {
             signers: key.verification_key(),
             utxos,
             validators: set.map(|s| s.genesis_entries()).unwrap_or_default(),
+            assets: Vec::new(),
         };
         let state = genesis.state().unwrap();
         let mut forest = Forest::new();

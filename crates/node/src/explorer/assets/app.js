@@ -390,18 +390,29 @@ async function assetPage(flavor) {
   const a = await getJSON(`/explorer/api/asset/${encodeURIComponent(flavor)}`);
   setTitle(`Asset ${short(a.flavor)}`);
   const native = /^0+$/.test(a.flavor);
-  // Its name, when an issuance committed to printable metadata.
+  // Its name: the checked metadata (the genesis's asset section or an
+  // issuance record), else printable metadata an issuance committed to.
   const named = a.events.find((e) => e.metadata_text);
-  const title = native ? "native" : named ? esc(named.metadata_text) : `<span class="id">${esc(a.flavor)}</span>`;
+  const m = a.metadata;
+  const title = native ? "native" : m ? `<span id="asset-name">${esc(m.name)}</span>`
+    : named ? esc(named.metadata_text) : `<span class="id">${esc(a.flavor)}</span>`;
+  const described = m ? [
+    ["Name", esc(m.name)],
+    ["Decimals", esc(m.decimals)],
+    ["Description", m.description ? esc(m.description) : "—"],
+    ["Issuer", `<span class="id">${esc(m.issuer)}</span>`],
+  ] : [];
   render(`<h1>Asset ${title}</h1>
     <div class="card">${kv([
       ["Flavor", `<span class="id">${esc(a.flavor)}</span>`],
+      ...described,
+      ...(a.in_genesis ? [["Created by", "the genesis (its asset section names it)"]] : []),
       ["Flavor commitment", `<span class="id">${esc(a.flavor_commitment)}</span>`],
       ["Blocks read", `${esc(a.scanned_from)} to ${esc(a.scanned_to)}`],
     ])}</div>
     <p class="muted">Issuance logs the flavor in the clear, so issuances are public, with the metadata their programs committed to; their quantities, and retirements of blinded values, are not.</p>
     <h2>Issuances and public retirements</h2>
-    <div class="card">${a.events.length === 0 ? `<p class="muted">${native ? "The native asset is created by the genesis only." : "None in the blocks read."}</p>`
+    <div class="card">${a.events.length === 0 ? `<p class="muted">${native ? "The native asset is created by the genesis only." : a.in_genesis ? "Created by the genesis; none in the blocks read." : "None in the blocks read."}</p>`
       : `<table id="asset-events"><thead><tr><th>Kind</th><th>Transaction</th><th>Block</th><th>Quantity</th><th>Metadata</th></tr></thead><tbody>${
         a.events.map((e) => `<tr><td>${esc(e.kind)}</td><td>${link("tx", e.txid, short(e.txid))}</td><td>${link("block", String(e.height), e.height)}</td><td>${CONFIDENTIAL}</td><td>${
           e.metadata_text ? `<span class="metadata">${esc(e.metadata_text)}</span>` : e.metadata_hex ? `<span class="id">${esc(e.metadata_hex)}</span>` : "—"
