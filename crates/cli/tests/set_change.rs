@@ -13,61 +13,13 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::testnet::{free_base, height, ok, wait_height, zkvm, BOUND};
 use common::NodeProcess;
 use curve25519_dalek::scalar::Scalar;
 use serde_json::{json, Value};
-
-/// Every wait of this test is bounded by this.
-const BOUND: Duration = Duration::from_secs(90);
-
-fn zkvm(dir: &Path, api: &str, args: &[&str]) -> Result<Value, String> {
-    common::zkvm_at(api, Some(&dir.join("wallet.redb")), args)
-}
-
-fn ok(dir: &Path, api: &str, args: &[&str]) -> Value {
-    zkvm(dir, api, args).unwrap_or_else(|e| panic!("zkvm {args:?}: {e}"))
-}
-
-fn height(dir: &Path, api: &str) -> u64 {
-    ok(dir, api, &["chain", "status"])["height"]
-        .as_u64()
-        .unwrap()
-}
-
-fn wait_height(dir: &Path, api: &str, at_least: u64) -> u64 {
-    let start = Instant::now();
-    loop {
-        if let Ok(v) = zkvm(dir, api, &["chain", "status"]) {
-            let h = v["height"].as_u64().unwrap();
-            if h >= at_least {
-                return h;
-            }
-        }
-        assert!(
-            start.elapsed() < BOUND,
-            "{api} never reached height {at_least}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// A base port with `count` free ports above it.
-fn free_base(count: u16) -> u16 {
-    let seed = u32::from(std::process::id() as u16);
-    for attempt in 0..200u32 {
-        let base = 20_000 + ((seed * 13 + attempt * 101) % 30_000) as u16;
-        let free = (0..count).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
-        if free {
-            return base;
-        }
-    }
-    panic!("no free port range");
-}
 
 #[test]
 fn a_fifth_validator_joins_by_a_change_and_signs_after_its_effective_height() {

@@ -223,14 +223,24 @@ impl App for NodeApp {
     }
 
     async fn validate(&mut self, height: u64, block: &[u8]) -> Result<(), BoxError> {
+        self.wait_for_parent(height).await;
         if self.already_stored(height, block)? {
             return Ok(());
         }
-        self.wait_for_parent(height).await;
-        self.check_next(height)?;
-        let verified = self.chain.verify_proposal(block.to_vec()).await?;
-        self.keep(verified);
-        Ok(())
+        let judged = match self.check_next(height) {
+            Ok(()) => self.chain.verify_proposal(block.to_vec()).await,
+            Err(e) => Err(e),
+        };
+        match judged {
+            Ok(verified) => {
+                self.keep(verified);
+                Ok(())
+            }
+            // The node's own sync may have stored this very block while it
+            // was judged against the tip before it.
+            Err(_) if self.already_stored(height, block)? => Ok(()),
+            Err(e) => Err(Box::new(e)),
+        }
     }
 
     async fn commit(
@@ -239,18 +249,28 @@ impl App for NodeApp {
         certificate: CommitCertificate,
     ) -> Result<(), BoxError> {
         let id = certificate.block_id();
-        if self.already_stored(certificate.height(), &block)? {
+        let height = certificate.height();
+        self.wait_for_parent(height).await;
+        if self.already_stored(height, &block)? {
             self.pending.clear();
             self.last_decided = Instant::now();
             return Ok(());
         }
-        self.wait_for_parent(certificate.height()).await;
         let verified = match self.pending.remove(&id) {
             // The bytes we verified are the bytes decided: the ID names
             // them (the header commits to the transactions).
             Some(v) if v.bytes() == block.as_slice() => v,
             // Decided without our vote on it (we were behind or timed out).
-            _ => self.chain.verify_proposal(block).await?,
+            _ => match self.chain.verify_proposal(block.clone()).await {
+                Ok(v) => v,
+                // Stored meanwhile by the node's own sync.
+                Err(_) if self.already_stored(height, &block)? => {
+                    self.pending.clear();
+                    self.last_decided = Instant::now();
+                    return Ok(());
+                }
+                Err(e) => return Err(Box::new(e)),
+            },
         };
         if verified.id() != id {
             return Err(Box::new(NodeError::Corrupt(format!(

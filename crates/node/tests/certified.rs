@@ -23,6 +23,18 @@ use musig::SecretKey;
 use node::network::messages::{PeerStatus, SignedHeader, SyncRequest, SyncResponse};
 use node::{Chain, Client, Limits, RunningNode, Seal};
 
+/// The block `node` stores at `h`, decoded.
+fn stored_block(node: &RunningNode, h: u64) -> Block {
+    let bytes = node
+        .chain()
+        .unwrap()
+        .blocks()
+        .block_bytes(h)
+        .unwrap()
+        .unwrap();
+    Block::from_bytes(&bytes).unwrap()
+}
+
 /// A certificate deciding `header` signed by `keys`.
 fn certify(chain: &ChainId, header: &BlockHeader, keys: &[&SecretKey]) -> Vec<u8> {
     let msg = signing::precommit_sign_bytes(chain, header.height, 0, &header.id());
@@ -95,17 +107,9 @@ fn four_validators_and_a_follower_agree_on_every_certified_block() {
     }
     let seal = Seal::of(&genesis).unwrap().unwrap();
     for h in 2..=at {
-        let first = all[0]
-            .chain()
-            .unwrap()
-            .blocks()
-            .block_bytes(h)
-            .unwrap()
-            .unwrap();
-        let first = Block::from_bytes(&first).unwrap();
+        let first = stored_block(all[0], h);
         for n in &all {
-            let bytes = n.chain().unwrap().blocks().block_bytes(h).unwrap().unwrap();
-            let b = Block::from_bytes(&bytes).unwrap();
+            let b = stored_block(n, h);
             assert_eq!(b.header, first.header, "a node differs at height {h}");
             assert!(b.is_unsigned());
             let c = seal.check(&b.header, b.certificate.as_deref()).unwrap();
@@ -162,14 +166,7 @@ fn four_validators_and_a_follower_agree_on_every_certified_block() {
     wait_for("the follower past the forged height", 60, || {
         height(&follower) >= h
     });
-    let stored = follower
-        .chain()
-        .unwrap()
-        .blocks()
-        .block_bytes(h)
-        .unwrap()
-        .unwrap();
-    let stored = Block::from_bytes(&stored).unwrap();
+    let stored = stored_block(&follower, h);
     assert_ne!(stored.header.id(), header.id());
     seal.check(&stored.header, stored.certificate.as_deref())
         .unwrap();
@@ -181,13 +178,11 @@ fn four_validators_and_a_follower_agree_on_every_certified_block() {
     // certificate.
     let late_dir = tempfile::tempdir().unwrap();
     let late = start(node_config(late_dir.path(), vec![], 50), &genesis);
-    let source = nodes[0].chain().unwrap();
     let (top, top_id) = {
-        let view = source.view();
+        let view = nodes[0].chain().unwrap().view();
         (view.height(), view.state.tip.id())
     };
-    let real =
-        |h: u64| Block::from_bytes(&source.blocks().block_bytes(h).unwrap().unwrap()).unwrap();
+    let real = |h: u64| stored_block(&nodes[0], h);
     let network = genesis.state().unwrap().initial.id();
     let zero = musig::Signature::from_bytes(&blockchain::NO_SIGNATURE).unwrap();
     let mut liar = Attacker::connect(&genesis, &late);
@@ -256,14 +251,7 @@ fn four_validators_and_a_follower_agree_on_every_certified_block() {
     wait_for("the late follower synced", 60, || height(&late) >= target);
     for h in 2..=target {
         let ours = real(h);
-        let bytes = late
-            .chain()
-            .unwrap()
-            .blocks()
-            .block_bytes(h)
-            .unwrap()
-            .unwrap();
-        let b = Block::from_bytes(&bytes).unwrap();
+        let b = stored_block(&late, h);
         assert_eq!(
             b.header, ours.header,
             "the late follower differs at height {h}"

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod testnet;
 pub mod wallets;
 
 use std::io::{BufRead, BufReader};
