@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use blockchain::{BlockID, ChainState, Genesis};
+use blockchain::{BlockID, Genesis};
 use clap::{Args, Subcommand};
 use curve25519_dalek::scalar::Scalar;
 use node::{Chain, NodeConfig};
@@ -240,11 +240,12 @@ pub fn run(command: NodeCommand) -> Result<Output, Error> {
                 Error::Usage(format!("cannot create {}: {e}", config.data_dir.display()))
             })?;
             let made = if from_snapshot {
-                fetch_snapshot(&config, &genesis, trusted).and_then(|state| {
+                fetch_snapshot(&config, &genesis, trusted).and_then(|snapshot| {
                     Ok(Chain::init_from_snapshot(
                         &config.db_path(),
                         genesis,
-                        state,
+                        snapshot.state,
+                        &snapshot.set_changes,
                         config.limits(),
                     )?)
                 })
@@ -278,7 +279,7 @@ fn fetch_snapshot(
     config: &NodeConfig,
     genesis: &Genesis,
     trusted: Option<BlockID>,
-) -> Result<ChainState, Error> {
+) -> Result<node::network::VerifiedSnapshot, Error> {
     let peers = config.network_settings()?.peers;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

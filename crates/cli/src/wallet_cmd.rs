@@ -462,6 +462,7 @@ pub fn run(command: WalletCommand, args: &WalletArgs, node: &str) -> Result<Outp
                     &past.snapshot,
                     past.signature.as_ref(),
                     past.certificate.as_deref(),
+                    &past.set_changes,
                 )?;
             } else {
                 w.reset_chain()?;
@@ -682,6 +683,7 @@ fn create(
             &past.snapshot,
             past.signature.as_ref(),
             past.certificate.as_deref(),
+            &past.set_changes,
         ) {
             Ok(height) => {
                 out["scans_from"] = json!(height + 1);

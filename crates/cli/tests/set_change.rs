@@ -7,8 +7,10 @@
 //! signature appears in the tip's certificate (`zkvm chain validators`),
 //! and with one old validator killed (`kill -9`) the four left still
 //! decide. The dev wallet, a light client checking every certificate,
-//! rescans across the change, in full and from just after it. Every wait
-//! is bounded.
+//! rescans across the change, in full and from just after it; wallets
+//! born above the change's block, and a node bootstrapped from a snapshot
+//! above it, learn the change from the node's list, replayed from the
+//! genesis's set. Every wait is bounded.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -212,7 +214,78 @@ fn a_fifth_validator_joins_by_a_change_and_signs_after_its_effective_height() {
     let tip = again["height"].as_u64().unwrap();
     assert!(tip > effective, "{again}");
     assert_eq!(again["blocks_scanned"], tip - included, "{again}");
+
+    // Wallets born above the change's block never scan it: they replay
+    // the changes the node serves with the past state from the genesis's
+    // set, then check every certificate (the one of their first state
+    // included) against the set in force.
+    let now = height(&dir, &api);
+    for (name, from) in [("late", included + 1), ("later", now)] {
+        let wallet = dir.join(format!("{name}.redb"));
+        let wallet = wallet.to_str().unwrap();
+        let from_s = from.to_string();
+        let made = ok(
+            &dir,
+            &api,
+            &["wallet", "--wallet", wallet, "new", "--from", &from_s],
+        );
+        assert_eq!(made["scans_from"], from, "{made}");
+        let balance = ok(&dir, &api, &["wallet", "--wallet", wallet, "balance"]);
+        assert!(balance["height"].as_u64().unwrap() >= now, "{balance}");
+    }
+
+    // A node bootstrapped from a snapshot above the change replays the
+    // same changes from a validator, checks the tip's certificate against
+    // the set they put in force, and follows with every certificate
+    // checked against it.
+    let snap = dir.join("snap");
+    let peer = format!("127.0.0.1:{}", base + 1);
+    let init = ok(
+        &dir,
+        &api,
+        &[
+            "node",
+            "init",
+            "--data-dir",
+            snap.to_str().unwrap(),
+            "--genesis",
+            dir.join("genesis.hex").to_str().unwrap(),
+            "--from-snapshot",
+            "--peer",
+            &peer,
+        ],
+    );
+    assert_eq!(init["pruned"], true, "{init}");
+    let from = init["height"].as_u64().unwrap();
+    assert!(from > effective, "{init}");
+    let pruned = NodeProcess::spawn(
+        &[
+            "node",
+            "run",
+            "--data-dir",
+            snap.to_str().unwrap(),
+            "--api-addr",
+            "127.0.0.1:0",
+            "--listen",
+            &format!("127.0.0.1:{}", base + 16),
+            "--peer",
+            &peer,
+        ],
+        &dir.join("snap.log"),
+    );
+    wait_height(&dir, &pruned.api, from + 3);
+    let seen = ok(&dir, &pruned.api, &["chain", "validators"]);
+    assert_eq!(seen["changes"][0]["included_height"], included, "{seen}");
+    assert_eq!(seen["validators"].as_array().unwrap().len(), 5, "{seen}");
+    let theirs = ok(&dir, &api, &["chain", "block", &(from + 3).to_string()]);
+    let mine = ok(
+        &dir,
+        &pruned.api,
+        &["chain", "block", &(from + 3).to_string()],
+    );
+    assert_eq!(mine["id"], theirs["id"], "{mine}");
     eprintln!("set change test took {:?}", started.elapsed());
+    drop(pruned);
     drop(fifth);
     drop(validators);
 }

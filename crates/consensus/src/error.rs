@@ -139,6 +139,10 @@ pub enum ConsensusError {
         /// The pending change's effective height.
         effective: u64,
     },
+    /// A validator-set change said to be included in the genesis's block
+    /// (height 1), which carries none.
+    #[error("no validator-set change is included at height 1: the genesis carries none")]
+    SetChangeAtGenesis,
     /// A block carries more than one validator-set change.
     #[error("block {height} carries more than one validator-set change")]
     TwoSetChanges {

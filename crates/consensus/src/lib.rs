@@ -56,7 +56,7 @@ pub use malachitebft_app_channel::app::net::Multiaddr;
 pub use malachitebft_app_channel::app::types::Keypair as NetworkKeypair;
 pub use set_change::{
     set_change_sign_bytes, set_hash, Approval, ApprovedSetChange, SetChange, ValidatorSchedule,
-    SET_CHANGE_PREFIX,
+    MAX_SET_CHANGE_BYTES, SET_CHANGE_PREFIX,
 };
 pub use signing::{SchnorrScheme, ValidatorSignature, ZkSigner, ZkVerifier};
 #[cfg(feature = "engine")]

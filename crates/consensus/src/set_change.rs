@@ -18,6 +18,11 @@ use crate::ConsensusError;
 /// validator-set change; the encoded [`ApprovedSetChange`] follows.
 pub const SET_CHANGE_PREFIX: &[u8] = b"ZkVM.validators.change/1";
 
+/// The longest encoding of an [`ApprovedSetChange`]: the effective height,
+/// a largest set (count, then key and power per validator) and as many
+/// approvals (count, then address and signature each).
+pub const MAX_SET_CHANGE_BYTES: usize = 8 + 4 + MAX_VALIDATORS * (32 + 8) + 4 + MAX_VALIDATORS * 96;
+
 /// The hash of a set's binary encoding (docs/spec/consensus.md §Validator
 /// set): `Transcript("ZkVM.consensus.set")`, message `"set"` = the
 /// encoding, challenge `"hash"` (32 bytes).
@@ -378,6 +383,45 @@ impl ValidatorSchedule {
     pub fn apply(&mut self, height: u64, change: ApprovedSetChange) {
         self.changes.push((height, change));
     }
+
+    /// Judges and records `change`, said by someone else (a peer serving a
+    /// snapshot, a node answering a wallet) to be included at `height`
+    /// after the changes this schedule holds (docs/spec/consensus.md
+    /// §Validator-set changes, Snapshots): [`ValidatorSchedule::check`],
+    /// then [`ValidatorSchedule::apply`]. A list adopted one by one from
+    /// the genesis's schedule verifies as a chain of approvals from the
+    /// genesis's set: nothing else needs trusting, since every change is
+    /// signed by a quorum of the set before it. The rules also force the
+    /// inclusion heights to grow (a change is included only once the
+    /// previous one is in force). A change said to be included at height 1,
+    /// the genesis's, is refused.
+    pub fn adopt(
+        &mut self,
+        chain: &ChainId,
+        height: u64,
+        change: ApprovedSetChange,
+    ) -> Result<(), ConsensusError> {
+        if height < crate::FIRST_HEIGHT {
+            return Err(ConsensusError::SetChangeAtGenesis);
+        }
+        self.check(chain, height, &change)?;
+        self.apply(height, change);
+        Ok(())
+    }
+
+    /// The schedule of a chain whose genesis names `genesis`, rebuilt from
+    /// the changes it applied, in order, each [adopted](Self::adopt).
+    pub fn replay(
+        genesis: ValidatorSet,
+        chain: &ChainId,
+        changes: impl IntoIterator<Item = (u64, ApprovedSetChange)>,
+    ) -> Result<ValidatorSchedule, ConsensusError> {
+        let mut schedule = ValidatorSchedule::new(genesis);
+        for (height, change) in changes {
+            schedule.adopt(chain, height, change)?;
+        }
+        Ok(schedule)
+    }
 }
 
 #[cfg(test)]
@@ -663,6 +707,63 @@ mod tests {
             schedule.check(&CHAIN, 10, &second),
             Err(ConsensusError::BadSignature { .. })
         ));
+    }
+
+    #[test]
+    fn a_reported_list_of_changes_replays_only_as_a_chain_of_approvals_from_the_genesis_set() {
+        let f = fixture();
+        let first = f.approved(&[0, 1, 2]);
+        // The second change is approved by the set the first put in force
+        // (the genesis's four and key 99), back to the genesis's four.
+        let mut five = f.keys.clone();
+        five.extend(keys(1, 99));
+        let in_force = f.change.validators().clone();
+        let back = SetChange::new(20, f.current.clone());
+        let second = ApprovedSetChange::new(
+            back.clone(),
+            [0, 1, 2, 4]
+                .iter()
+                .map(|i| back.approve(&CHAIN, &in_force, &five[*i]))
+                .collect(),
+        );
+        let list = vec![(8, first.clone()), (12, second.clone())];
+        let schedule = ValidatorSchedule::replay(f.current.clone(), &CHAIN, list.clone()).unwrap();
+        assert_eq!(schedule.changes(), list.as_slice());
+        assert_eq!(schedule.set_at(9), &f.current);
+        assert_eq!(schedule.set_at(15), &in_force);
+        assert_eq!(schedule.set_at(20), &f.current);
+        // Left out, reordered, moved or on another chain, it fails.
+        let cases: Vec<(Vec<(u64, ApprovedSetChange)>, ChainId)> = vec![
+            (vec![(12, second.clone())], CHAIN),
+            (vec![(12, second.clone()), (8, first.clone())], CHAIN),
+            (vec![(9, first.clone()), (12, second.clone())], CHAIN),
+            (vec![(8, first.clone()), (9, second.clone())], CHAIN),
+            (list.clone(), ChainId([4; 32])),
+        ];
+        for (i, (list, chain)) in cases.into_iter().enumerate() {
+            assert!(
+                ValidatorSchedule::replay(f.current.clone(), &chain, list).is_err(),
+                "case {i} replayed"
+            );
+        }
+        assert!(matches!(
+            ValidatorSchedule::replay(f.current.clone(), &CHAIN, vec![(1, first)]),
+            Err(ConsensusError::SetChangeAtGenesis)
+        ));
+    }
+
+    #[test]
+    fn a_largest_change_encodes_in_exactly_the_bound() {
+        let keys = keys(MAX_VALIDATORS, 1_000);
+        let set = set_of(&keys, 1);
+        let change = SetChange::new(u64::MAX, set.clone());
+        let approvals = keys
+            .iter()
+            .map(|k| change.approve(&CHAIN, &set, k))
+            .collect();
+        let bytes = ApprovedSetChange::new(change, approvals).to_bytes();
+        assert_eq!(bytes.len(), MAX_SET_CHANGE_BYTES);
+        assert!(ApprovedSetChange::from_bytes(&bytes).is_ok());
     }
 
     impl Fixture {

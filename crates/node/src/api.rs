@@ -31,10 +31,10 @@ use crate::actor::ChainHandle;
 use crate::admission::Admission;
 use crate::api_types::{
     BlockAnswer, BlockList, BlockListItem, ConsensusAnswer, ContractAnswer, ContractsPage,
-    DecisionAnswer, ErrorBody, EvidenceAnswer, FeeEstimate, FeeRateAnswer, GenesisAnswer, Imported,
-    MempoolAnswer, MempoolTx, Offer, OfferCreated, OffersAnswer, PastStateAnswer, Peer, Peers,
-    PoolSize, ProofRef, SetChangeAnswer, SetMemberAnswer, Status, SubmitRequest, Submitted,
-    TxAnswer, UtxoProofAnswer, ValidatorAnswer, ValidatorsAnswer,
+    DecisionAnswer, EncodedSetChange, ErrorBody, EvidenceAnswer, FeeEstimate, FeeRateAnswer,
+    GenesisAnswer, Imported, MempoolAnswer, MempoolTx, Offer, OfferCreated, OffersAnswer,
+    PastStateAnswer, Peer, Peers, PoolSize, ProofRef, SetChangeAnswer, SetMemberAnswer, Status,
+    SubmitRequest, Submitted, TxAnswer, UtxoProofAnswer, ValidatorAnswer, ValidatorsAnswer,
 };
 use crate::metrics::Gauges;
 use crate::network::{NetInfo, NetworkHandle};
@@ -1086,6 +1086,18 @@ async fn past_snapshot(
         hex: hex::encode(state.to_snapshot()),
         signature,
         certificate: certificate.map(hex::encode),
+        set_changes: s
+            .chain
+            .seal()
+            .map(|seal| seal.changes_from(consensus::FIRST_HEIGHT, usize::MAX))
+            .unwrap_or_default()
+            .into_iter()
+            .take_while(|(included, _)| *included <= height)
+            .map(|(included_height, bytes)| EncodedSetChange {
+                included_height,
+                hex: hex::encode(bytes),
+            })
+            .collect(),
     }))
 }
 

@@ -484,6 +484,24 @@ pub struct PastStateAnswer {
     /// height 1 and on a block-key chain.
     #[serde(default)]
     pub certificate: Option<String>,
+    /// On a validators chain, the validator-set changes included at or
+    /// below that height, oldest first: what a wallet replays from the
+    /// genesis's set to know the set sealing that block and those after
+    /// it (docs/spec/consensus.md §Validator-set changes, Snapshots).
+    /// Empty on a block-key chain.
+    #[serde(default)]
+    pub set_changes: Vec<EncodedSetChange>,
+}
+
+/// A validator-set change as applied, encoded (`GET
+/// /v1/snapshots/{height}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EncodedSetChange {
+    /// The height of the block that included it.
+    pub included_height: u64,
+    /// Its encoding (docs/spec/consensus.md §Validator-set changes,
+    /// Encoding), hex.
+    pub hex: String,
 }
 
 /// An output from the contract index (`GET /v1/contracts/{id}`, and each

@@ -175,6 +175,22 @@ impl Seal {
         self.known().schedule.clone()
     }
 
+    /// At most `max` of the applied changes included at `from` or above,
+    /// oldest first, each with its inclusion height and encoding: what a
+    /// peer bootstrapping from a snapshot, or a wallet starting above the
+    /// genesis, replays from the genesis's set
+    /// ([`consensus::ValidatorSchedule::replay`]).
+    pub fn changes_from(&self, from: u64, max: usize) -> Vec<(u64, Vec<u8>)> {
+        self.known()
+            .schedule
+            .changes()
+            .iter()
+            .filter(|(included, _)| *included >= from)
+            .take(max)
+            .map(|(included, change)| (*included, change.to_bytes()))
+            .collect()
+    }
+
     /// The set deciding the block at `height`, known for every height up
     /// to two above the stored tip (a change included later takes effect
     /// later still); [`consensus::ConsensusError::SetUnknown`] above.
@@ -424,6 +440,7 @@ impl Chain {
             &state,
             Some(&forest.to_bytes()),
             block_key_scalar.as_deref(),
+            &[],
         )?;
         info!(network = %state.initial.id(), "new chain");
         Ok(Chain {
@@ -446,7 +463,12 @@ impl Chain {
     /// Starts a pruned chain (see the module doc) in the database file
     /// `path` (which must not exist) from `state`, a snapshot's chain state
     /// the caller has verified (`ChainState::from_snapshot` with the tip
-    /// ID it trusts), on the network of `genesis`.
+    /// ID it trusts, or [`crate::network::fetch_snapshot`]), on the network
+    /// of `genesis`. On a validators chain `set_changes` are the
+    /// validator-set changes included at or below the snapshot's tip, in
+    /// order; they are replayed from the genesis's set again here
+    /// ([`consensus::ValidatorSchedule::replay`]) and stored, so the chain
+    /// knows the set of every height from its first block on.
     ///
     /// The snapshot must belong to that network: the same initial header
     /// and signers key as the genesis's. The database records the state
@@ -456,6 +478,7 @@ impl Chain {
         path: &Path,
         genesis: Genesis,
         state: ChainState,
+        set_changes: &[(u64, consensus::ApprovedSetChange)],
         limits: Limits,
     ) -> Result<Chain, NodeError> {
         if state.initial != genesis.state()?.initial {
@@ -470,13 +493,40 @@ impl Chain {
             ));
         }
         let seal = Seal::of(&genesis)?;
-        if let Some(seal) = &seal {
-            // The bootstrap checked the tip's certificate against the
-            // genesis's set: no change is known below the snapshot
-            // (docs/spec/consensus.md §Validator-set changes, Snapshots).
-            seal.advance(state.tip.height, None);
+        match &seal {
+            Some(seal) => {
+                // Cheap next to the bootstrap, and this is where the chain
+                // state is owned: a change that does not replay, or one
+                // included above the tip, never reaches the store.
+                if let Some((height, _)) = set_changes.iter().find(|(h, _)| *h > state.tip.height) {
+                    return Err(NodeError::Config(format!(
+                        "a validator-set change included at {height} is above the snapshot's tip {}",
+                        state.tip.height
+                    )));
+                }
+                consensus::ValidatorSchedule::replay(
+                    seal.set.clone(),
+                    &seal.chain,
+                    set_changes.iter().cloned(),
+                )
+                .map_err(NodeError::BadSetChanges)?;
+                for (height, change) in set_changes {
+                    seal.advance(*height, Some(change.clone()));
+                }
+                seal.advance(state.tip.height, None);
+            }
+            None if !set_changes.is_empty() => {
+                return Err(NodeError::Config(
+                    "a block-key chain has no validator-set changes".into(),
+                ));
+            }
+            None => {}
         }
-        let store = Store::create(path, &genesis, &state, None, None)?;
+        let encoded: Vec<(u64, Vec<u8>)> = set_changes
+            .iter()
+            .map(|(height, change)| (*height, change.to_bytes()))
+            .collect();
+        let store = Store::create(path, &genesis, &state, None, None, &encoded)?;
         let base_height = state.tip.height;
         info!(
             network = %state.initial.id(),

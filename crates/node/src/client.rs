@@ -196,10 +196,16 @@ impl Client {
             .certificate
             .map(|c| hex_field(&c, "certificate"))
             .transpose()?;
+        let set_changes = v
+            .set_changes
+            .iter()
+            .map(|c| Ok((c.included_height, hex_field(&c.hex, "set_changes")?)))
+            .collect::<Result<_, NodeError>>()?;
         Ok(PastChainState {
             snapshot,
             signature,
             certificate,
+            set_changes,
         })
     }
 
@@ -238,4 +244,8 @@ pub struct PastChainState {
     /// That block's encoded commit certificate, on a validators chain above
     /// height 1 (docs/spec/consensus.md §Commit certificate).
     pub certificate: Option<Vec<u8>>,
+    /// On a validators chain, the validator-set changes included at or
+    /// below that height: each inclusion height and encoding
+    /// (`consensus::ApprovedSetChange`), oldest first.
+    pub set_changes: Vec<(u64, Vec<u8>)>,
 }

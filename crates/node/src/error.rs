@@ -75,11 +75,11 @@ pub enum NodeError {
     /// its engine failed.
     #[error("consensus: {0}")]
     Consensus(#[from] consensus::ConsensusError),
-    /// A snapshot's tip is not certified by the genesis's validator set:
-    /// on a chain whose set has changed, snapshot bootstrap is not built
-    /// (docs/spec/consensus.md §Validator-set changes, Snapshots).
-    #[error("the snapshot's tip is not certified by the genesis's validators ({0}); if the chain has changed its validator set since, bootstrap from a snapshot is not supported yet: sync from the genesis")]
-    SnapshotAcrossSetChange(#[source] consensus::ConsensusError),
+    /// The validator-set changes a peer or node reported, beside a snapshot,
+    /// do not replay from the genesis's set (docs/spec/consensus.md
+    /// §Validator-set changes, Snapshots).
+    #[error("the validator-set changes served with the snapshot do not verify from the genesis's set: {0}")]
+    BadSetChanges(#[source] consensus::ConsensusError),
     /// The peer-to-peer network failed or a peer answered badly.
     #[error("network: {0}")]
     Network(String),

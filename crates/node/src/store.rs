@@ -450,12 +450,16 @@ impl Store {
     /// Without a forest the database is pruned: `state` is a snapshot's
     /// (any height), no forest records are written, and its base height is
     /// the state's tip height; with one it is a full node's, from height 1.
+    /// `set_changes` are the validator-set changes included at or below a
+    /// pruned state's tip (each height and encoding), verified by the
+    /// caller; a full chain starts with none.
     pub fn create(
         path: &Path,
         genesis: &Genesis,
         state: &ChainState,
         forest: Option<&[u8]>,
         block_key: Option<&[u8; 32]>,
+        set_changes: &[(u64, Vec<u8>)],
     ) -> Result<Store, NodeError> {
         if path.exists() {
             return Err(NodeError::DataDir(format!(
@@ -500,7 +504,12 @@ impl Store {
             w.open_table(TXS).map_err(StoreError::db)?;
             w.open_table(BLOCK_TXIDS).map_err(StoreError::db)?;
             w.open_table(CERTIFICATES).map_err(StoreError::db)?;
-            w.open_table(SET_CHANGES).map_err(StoreError::db)?;
+            let mut changes = w.open_table(SET_CHANGES).map_err(StoreError::db)?;
+            for (height, change) in set_changes {
+                changes
+                    .insert(*height, change.as_slice())
+                    .map_err(StoreError::db)?;
+            }
             let mut roots = w.open_table(UTXO_ROOTS).map_err(StoreError::db)?;
             if forest.is_some() {
                 // The genesis's state: a full node serves it as height 1.

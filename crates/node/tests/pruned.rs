@@ -44,9 +44,14 @@ fn pruned_chain_follows_refuses_bad_blocks_and_restarts() {
     // A new node trusts the producer's tip ID and starts from its snapshot.
     let tip_id = producer.state().tip.id();
     let state = ChainState::from_snapshot(&producer.snapshot(), Some(tip_id)).unwrap();
-    let mut pruned =
-        Chain::init_from_snapshot(&path, net.genesis.clone(), state.clone(), Limits::default())
-            .unwrap();
+    let mut pruned = Chain::init_from_snapshot(
+        &path,
+        net.genesis.clone(),
+        state.clone(),
+        &[],
+        Limits::default(),
+    )
+    .unwrap();
     assert!(pruned.is_pruned());
     assert!(!pruned.is_producer());
     assert_eq!(pruned.base_height(), 4);
@@ -58,8 +63,9 @@ fn pruned_chain_follows_refuses_bad_blocks_and_restarts() {
         assert!(producer.block_reader().past_state(h).unwrap().is_some());
     }
     // The file exists now: a second start is refused as `init` refuses.
-    let again = Chain::init_from_snapshot(&path, net.genesis.clone(), state, Limits::default())
-        .unwrap_err();
+    let again =
+        Chain::init_from_snapshot(&path, net.genesis.clone(), state, &[], Limits::default())
+            .unwrap_err();
     assert!(matches!(again, NodeError::DataDir(_)), "{again}");
 
     // The producer's next blocks, each with a payment.
@@ -200,7 +206,7 @@ fn snapshot_of_another_network_is_refused() {
     let other_chain = other.init(dir.path());
     let state = ChainState::from_snapshot(&other_chain.snapshot(), None).unwrap();
     let path = dir.path().join("pruned.redb");
-    let e = Chain::init_from_snapshot(&path, net.genesis.clone(), state, Limits::default())
+    let e = Chain::init_from_snapshot(&path, net.genesis.clone(), state, &[], Limits::default())
         .unwrap_err();
     assert!(matches!(e, NodeError::Config(_)), "{e}");
     assert!(e.to_string().contains("initial header"), "{e}");
@@ -210,7 +216,7 @@ fn snapshot_of_another_network_is_refused() {
     let mut state = net.genesis.state().unwrap();
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(99);
     state.signers = musig::SecretKey::random(&mut rng).verification_key();
-    let e = Chain::init_from_snapshot(&path, net.genesis.clone(), state, Limits::default())
+    let e = Chain::init_from_snapshot(&path, net.genesis.clone(), state, &[], Limits::default())
         .unwrap_err();
     assert!(matches!(e, NodeError::Config(_)), "{e}");
     assert!(!path.exists());
@@ -219,7 +225,8 @@ fn snapshot_of_another_network_is_refused() {
     let state =
         ChainState::from_snapshot(&net.genesis.state().unwrap().to_snapshot(), None).unwrap();
     let chain =
-        Chain::init_from_snapshot(&path, net.genesis.clone(), state, Limits::default()).unwrap();
+        Chain::init_from_snapshot(&path, net.genesis.clone(), state, &[], Limits::default())
+            .unwrap();
     assert!(chain.is_pruned());
     assert_eq!(chain.base_height(), 1);
     assert!(chain.block(1).unwrap().is_none());

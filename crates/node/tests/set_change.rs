@@ -223,6 +223,72 @@ fn a_change_approved_by_the_set_in_force_hands_the_blocks_to_the_new_set() {
     assert_eq!(answer.changes[0].included_height, included);
     assert_eq!(answer.changes[0].effective_height, effective);
     assert!(answer.pending.is_none());
+
+    // A snapshot fetched from the follower comes with the change, which
+    // replays from the genesis's set; the tip's certificate was checked
+    // against the set in force there (signers outside the genesis's set).
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let peer: libp2p::Multiaddr = format!("/ip4/127.0.0.1/tcp/{}", p2p[5]).parse().unwrap();
+    let snapshot = runtime
+        .block_on(node::network::fetch_snapshot(
+            &genesis,
+            &[peer],
+            None,
+            std::time::Duration::from_secs(60),
+        ))
+        .unwrap();
+    assert!(snapshot.state.tip.height >= last);
+    assert_eq!(snapshot.set_changes, vec![(included, good.clone())]);
+    let pruned_dir = tempfile::tempdir().unwrap();
+    let pruned_path = pruned_dir.path().join("chain.redb");
+    // The chain replays the list again: a forged approval, a change while
+    // one is pending, or one above the snapshot's tip, is refused before
+    // anything is stored.
+    let tip = snapshot.state.tip.height;
+    let mut forged = good.to_bytes();
+    // The last approval's R, first byte: a signature that fails.
+    let r = forged.len() - 64;
+    forged[r] ^= 1;
+    let forged = ApprovedSetChange::from_bytes(&forged).unwrap();
+    let hostile = vec![
+        vec![(included, forged)],
+        vec![(tip + 1, good.clone())],
+        vec![(included, good.clone()), (included + 2, good.clone())],
+    ];
+    for list in hostile {
+        let e = Chain::init_from_snapshot(
+            &pruned_path,
+            genesis.clone(),
+            snapshot.state.clone(),
+            &list,
+            Limits::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                node::NodeError::BadSetChanges(_) | node::NodeError::Config(_)
+            ),
+            "{e}"
+        );
+        assert!(!pruned_path.exists(), "nothing stored for {list:?}");
+    }
+    let pruned = Chain::init_from_snapshot(
+        &pruned_path,
+        genesis.clone(),
+        snapshot.state.clone(),
+        &snapshot.set_changes,
+        Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(pruned.seal().unwrap().schedule().set_at(tip), &new);
+    drop(pruned);
+    let reopened = Chain::open(&pruned_path, Limits::default()).unwrap();
+    let schedule = reopened.seal().unwrap().schedule();
+    assert_eq!(schedule.changes(), snapshot.set_changes.as_slice());
+    assert_eq!(schedule.set_at(effective - 1), &old);
+    drop(reopened);
+
     let dir = dirs[5].path().to_path_buf();
     follower.stop().unwrap();
     let reopened = Chain::open(&dir.join("chain.redb"), Limits::default()).unwrap();

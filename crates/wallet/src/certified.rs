@@ -78,6 +78,29 @@ pub(crate) fn genesis_validators(
         .map(ValidatorSchedule::new))
 }
 
+/// Adopts into `schedule`, in order, validator-set changes a node reported
+/// (each inclusion height and encoding) for the chain of `chain`
+/// (docs/spec/consensus.md §Validator-set changes, Snapshots): each must
+/// decode strictly and pass the validators' rules against the schedule
+/// the ones before it make, so the list is a chain of approvals from the
+/// genesis's set and needs no trust in the node.
+pub(crate) fn adopt_set_changes<'a>(
+    chain: &ChainState,
+    schedule: &mut ValidatorSchedule,
+    changes: impl IntoIterator<Item = &'a (u64, Vec<u8>)>,
+) -> Result<(), WalletError> {
+    let id = ChainId::from_genesis(chain.initial.id());
+    for (height, bytes) in changes {
+        let bad = |source| WalletError::BadSetChange {
+            height: *height,
+            source,
+        };
+        let change = ApprovedSetChange::from_bytes(bytes).map_err(bad)?;
+        schedule.adopt(&id, *height, change).map_err(bad)?;
+    }
+    Ok(())
+}
+
 /// Applies to `schedule` the validator-set change the block at `height`
 /// carries, if any, judged as the validators judged it
 /// (docs/spec/consensus.md §Validator-set changes, Validity): at most one

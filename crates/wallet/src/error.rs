@@ -165,7 +165,8 @@ pub enum WalletError {
     /// reads it from the genesis.
     #[error("the validator set of the followed chain is unknown: sync from a node first")]
     ValidatorSetUnknown,
-    /// A scanned block carries a validator-set change that breaks the
+    /// A scanned block (or a node's list of changes, at the height it
+    /// names) carries a validator-set change that breaks the
     /// chain's rules (docs/spec/consensus.md §Validator-set changes).
     #[error("block {height} carries an invalid validator-set change: {source}")]
     BadSetChange {

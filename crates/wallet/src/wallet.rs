@@ -653,14 +653,22 @@ impl Wallet {
     /// encoding (docs/spec/blockchain.md §Snapshot; a node's `GET
     /// /v1/snapshots/{height}`), `signature` its block's signature on a
     /// block-key chain and `certificate` its commit certificate on a
-    /// validators chain (neither at height 1). They are checked as a
+    /// validators chain (neither at height 1), and `set_changes` the
+    /// validator-set changes included at or below it (each inclusion
+    /// height and encoding, as the node serves them; heights above are
+    /// ignored). They are checked as a
     /// snapshot bootstrap is: the accumulator hashes to the header's
     /// `utxoroot`; the initial header and the block key are those of
     /// `genesis`, which must be the network the wallet follows, if any; the
     /// header is signed by that key, or on a validators chain sealed by a
     /// certificate of the validator set in force at that height
     /// ([`WalletError::BadCertificate`] otherwise; docs/spec/consensus.md
-    /// §Commit certificate), or is the initial header at height 1, with the
+    /// §Commit certificate) — the set of the changes this wallet scanned up
+    /// to that height, or, if it has scanned none, of the given changes
+    /// replayed from the genesis's set, each approved by a quorum of the
+    /// set before it ([`WalletError::BadSetChange`] otherwise;
+    /// §Validator-set changes, Snapshots) — or is the initial header at
+    /// height 1, with the
     /// genesis's accumulator; and
     /// if the wallet has scanned that height, the header is the one it
     /// scanned when that is its tip, and otherwise the rescan must meet its
@@ -673,6 +681,7 @@ impl Wallet {
         snapshot: &[u8],
         signature: Option<&musig::Signature>,
         certificate: Option<&[u8]>,
+        set_changes: &[(u64, Vec<u8>)],
     ) -> Result<u64, WalletError> {
         let chain = ChainState::from_snapshot(snapshot, None)?;
         let start = genesis.state()?;
@@ -709,21 +718,35 @@ impl Wallet {
         }
         let pollard = Pollard::new(chain.utxos.clone());
         // The set changes this wallet scanned up to that height stay known:
-        // the blocks above it are read again and apply theirs.
-        let mut validators = crate::certified::genesis_validators(genesis)?;
-        if let (Some(schedule), Some(known)) = (
-            validators.as_mut(),
-            self.state
-                .following
-                .as_ref()
-                .and_then(|f| f.validators.as_ref()),
-        ) {
-            for (included, change) in known.changes() {
-                if *included <= height {
-                    schedule.apply(*included, change.clone());
+        // the blocks above it are read again and apply theirs. A wallet
+        // that scanned nothing replays the node's from the genesis's set.
+        let known = self
+            .state
+            .following
+            .as_ref()
+            .and_then(|f| f.validators.as_ref());
+        let validators = match crate::certified::genesis_validators(genesis)? {
+            Some(mut schedule) => {
+                match known {
+                    Some(known) => {
+                        for (included, change) in known.changes() {
+                            if *included <= height {
+                                schedule.apply(*included, change.clone());
+                            }
+                        }
+                    }
+                    None => crate::certified::adopt_set_changes(
+                        &start,
+                        &mut schedule,
+                        set_changes
+                            .iter()
+                            .filter(|(included, _)| *included <= height),
+                    )?,
                 }
+                Some(schedule)
             }
-        }
+            None => None,
+        };
         let following = Following {
             validators,
             chain,

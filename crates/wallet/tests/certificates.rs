@@ -6,7 +6,8 @@
 //! missing, too weak, tampered with, made for another block or another
 //! chain, or signed by a stranger is refused with a typed error naming its
 //! height, and nothing of it is applied (in memory or in the file); a
-//! rescan from a past height checks that height's certificate; a file
+//! rescan from a past height checks that height's certificate, and
+//! replays the node's validator-set changes from the genesis's set; a file
 //! written before wallets kept the validator set learns it from the
 //! genesis. The scan's cost per block with and without the certificate
 //! check is printed (`--nocapture`), not asserted.
@@ -230,15 +231,44 @@ fn a_rescan_on_a_validators_chain_checks_the_certificate_at_its_height() {
         ("tampered", tampered),
         ("another block's", block3.certificate.clone()),
     ] {
-        match w.reset_chain_at(&genesis, &snapshot, None, certificate.as_deref()) {
+        match w.reset_chain_at(&genesis, &snapshot, None, certificate.as_deref(), &[]) {
             Err(WalletError::BadCertificate { height: 2, .. }) => {}
             other => panic!("{kind}: expected a refused certificate, got {other:?}"),
         }
         assert_eq!(w.height(), 0, "{kind}");
         assert!(w.chain_state().is_none(), "{kind}");
     }
+    // The node's validator-set changes are replayed from the genesis's
+    // set: one that does not decode, or that the genesis's validators did
+    // not approve, refuses the restore.
+    let set = ValidatorSet::from_genesis(&genesis).unwrap().unwrap();
+    let id = ChainId::from_genesis(genesis.state().unwrap().initial.id());
+    let change = consensus::SetChange::new(10, set.clone());
+    let stranger = SecretKey::random(&mut rng);
+    let unapproved = consensus::ApprovedSetChange::new(
+        change.clone(),
+        vec![change.approve(&id, &set, &stranger)],
+    );
+    for (kind, list) in [
+        ("garbage", vec![(2u64, vec![1u8, 2, 3])]),
+        ("unapproved", vec![(2, unapproved.to_bytes())]),
+    ] {
+        match w.reset_chain_at(&genesis, &snapshot, None, good.as_deref(), &list) {
+            Err(WalletError::BadSetChange { height: 2, .. }) => {}
+            other => panic!("{kind}: expected a refused change, got {other:?}"),
+        }
+        assert!(w.chain_state().is_none(), "{kind}");
+    }
+    // One included above the height is not the wallet's to replay: the
+    // blocks it scans apply it.
+    let later = vec![(3u64, unapproved.to_bytes())];
     assert_eq!(
-        w.reset_chain_at(&genesis, &snapshot, None, good.as_deref())
+        w.reset_chain_at(&genesis, &snapshot, None, good.as_deref(), &later)
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        w.reset_chain_at(&genesis, &snapshot, None, good.as_deref(), &[])
             .unwrap(),
         2
     );
@@ -250,7 +280,7 @@ fn a_rescan_on_a_validators_chain_checks_the_certificate_at_its_height() {
     let sig = blockchain::sign_header(&at2.tip, &chain.key);
     let (mut other, _) = Wallet::create(&TempPath::new("sig").0, Some(PHRASE)).unwrap();
     assert!(matches!(
-        other.reset_chain_at(&genesis, &snapshot, Some(&sig), None),
+        other.reset_chain_at(&genesis, &snapshot, Some(&sig), None, &[]),
         Err(WalletError::BadCertificate { height: 2, .. })
     ));
 }

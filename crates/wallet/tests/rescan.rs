@@ -106,7 +106,7 @@ fn a_restored_wallet_finds_the_payments_from_its_birthday_on() {
     let (mut w, _) = Wallet::create(&path.0, Some(PHRASE)).unwrap();
     let (snapshot, sig) = h.past(2);
     assert_eq!(
-        w.reset_chain_at(&h.chain.genesis, &snapshot, sig.as_ref(), None)
+        w.reset_chain_at(&h.chain.genesis, &snapshot, sig.as_ref(), None, &[])
             .unwrap(),
         2
     );
@@ -121,7 +121,7 @@ fn a_restored_wallet_finds_the_payments_from_its_birthday_on() {
     let path = TempPath::new("birthday4");
     let (mut late, _) = Wallet::create(&path.0, Some(PHRASE)).unwrap();
     let (snapshot, sig) = h.past(3);
-    late.reset_chain_at(&h.chain.genesis, &snapshot, sig.as_ref(), None)
+    late.reset_chain_at(&h.chain.genesis, &snapshot, sig.as_ref(), None, &[])
         .unwrap();
     let s = late.sync(&h.chain).unwrap();
     assert_eq!((s.blocks, s.height), (2, 5));
@@ -139,7 +139,7 @@ fn a_restored_wallet_finds_the_payments_from_its_birthday_on() {
     let issued = w.addresses_issued();
     for from in [2, 1] {
         let (snapshot, sig) = h.past(from);
-        w.reset_chain_at(&h.chain.genesis, &snapshot, sig.as_ref(), None)
+        w.reset_chain_at(&h.chain.genesis, &snapshot, sig.as_ref(), None, &[])
             .unwrap();
         assert_eq!((w.height(), native(&w)), (from, 0));
         let s = w.sync(&h.chain).unwrap();
@@ -152,7 +152,7 @@ fn a_restored_wallet_finds_the_payments_from_its_birthday_on() {
     }
     // At its own height, the state is its tip: nothing to read again.
     let (snapshot, sig) = h.past(5);
-    w.reset_chain_at(&h.chain.genesis, &snapshot, sig.as_ref(), None)
+    w.reset_chain_at(&h.chain.genesis, &snapshot, sig.as_ref(), None, &[])
         .unwrap();
     assert_eq!(w.sync(&h.chain).unwrap().blocks, 0);
     assert_eq!(native(&w), 0);
@@ -177,7 +177,7 @@ fn past_states_that_fail_a_check_change_nothing() {
     let (snapshot, _) = h.past(3);
     let (_, other_sig) = h.past(2);
     for sig in [other_sig, None] {
-        match w.reset_chain_at(genesis, &snapshot, sig.as_ref(), None) {
+        match w.reset_chain_at(genesis, &snapshot, sig.as_ref(), None, &[]) {
             Err(WalletError::UntrustedPastState { height: 3, .. }) => {}
             other => panic!("expected an untrusted state, got {other:?}"),
         }
@@ -187,13 +187,19 @@ fn past_states_that_fail_a_check_change_nothing() {
     let (state, sig) = &h.states[2];
     let mut forged = state.clone();
     forged.utxos = h.states[1].0.utxos.clone();
-    match w.reset_chain_at(genesis, &forged.to_snapshot(), sig.as_ref(), None) {
+    match w.reset_chain_at(genesis, &forged.to_snapshot(), sig.as_ref(), None, &[]) {
         Err(WalletError::Chain(BlockchainError::UtxoRootMismatch)) => {}
         other => panic!("expected a root mismatch, got {other:?}"),
     }
     // A truncated snapshot.
     assert!(matches!(
-        w.reset_chain_at(genesis, &snapshot[..snapshot.len() - 1], sig.as_ref(), None),
+        w.reset_chain_at(
+            genesis,
+            &snapshot[..snapshot.len() - 1],
+            sig.as_ref(),
+            None,
+            &[]
+        ),
         Err(WalletError::Chain(_))
     ));
     // Height 1 that is not the genesis's state.
@@ -202,7 +208,7 @@ fn past_states_that_fail_a_check_change_nothing() {
     fake_start.utxos = h.states[1].0.utxos.clone();
     fake_start.tip.height = 1;
     assert!(w
-        .reset_chain_at(genesis, &fake_start.to_snapshot(), None, None)
+        .reset_chain_at(genesis, &fake_start.to_snapshot(), None, None, &[])
         .is_err());
     unchanged(&w);
 
@@ -214,11 +220,11 @@ fn past_states_that_fail_a_check_change_nothing() {
     let other = network(&mut other_payer, &payee, &mut other_rng);
     let (snapshot, sig) = other.past(3);
     assert!(matches!(
-        w.reset_chain_at(&other.chain.genesis, &snapshot, sig.as_ref(), None),
+        w.reset_chain_at(&other.chain.genesis, &snapshot, sig.as_ref(), None, &[]),
         Err(WalletError::OtherNetwork { .. })
     ));
     assert!(matches!(
-        w.reset_chain_at(genesis, &snapshot, sig.as_ref(), None),
+        w.reset_chain_at(genesis, &snapshot, sig.as_ref(), None, &[]),
         Err(WalletError::UntrustedPastState { .. })
     ));
     unchanged(&w);
@@ -228,10 +234,10 @@ fn past_states_that_fail_a_check_change_nothing() {
     let (mut behind, _) = Wallet::create(&path.0, Some(PHRASE)).unwrap();
     let (snapshot, sig) = h.past(2);
     behind
-        .reset_chain_at(genesis, &snapshot, sig.as_ref(), None)
+        .reset_chain_at(genesis, &snapshot, sig.as_ref(), None, &[])
         .unwrap();
     let (snapshot, sig) = h.past(4);
-    match behind.reset_chain_at(genesis, &snapshot, sig.as_ref(), None) {
+    match behind.reset_chain_at(genesis, &snapshot, sig.as_ref(), None, &[]) {
         Err(
             e @ WalletError::RescanAboveScanned {
                 from: 5,
@@ -277,7 +283,7 @@ fn a_rescan_over_another_chain_stops_at_the_old_tip() {
     // From the shared genesis state, their block 2 applies, but their
     // block 3 is not the one the wallet had at 3.
     let (snapshot, sig) = theirs.past(1);
-    w.reset_chain_at(&theirs.chain.genesis, &snapshot, sig.as_ref(), None)
+    w.reset_chain_at(&theirs.chain.genesis, &snapshot, sig.as_ref(), None, &[])
         .unwrap();
     match w.sync(&theirs.chain) {
         Err(WalletError::ChainDiverged {
@@ -297,7 +303,7 @@ fn a_rescan_over_another_chain_stops_at_the_old_tip() {
     w.sync(&ours.chain).unwrap();
     let (snapshot, sig) = theirs.past(3);
     assert!(matches!(
-        w.reset_chain_at(&theirs.chain.genesis, &snapshot, sig.as_ref(), None),
+        w.reset_chain_at(&theirs.chain.genesis, &snapshot, sig.as_ref(), None, &[]),
         Err(WalletError::UntrustedPastState { height: 3, .. })
     ));
     assert_eq!(w.height(), 3);

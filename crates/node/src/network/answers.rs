@@ -3,15 +3,15 @@
 //! for each request. Headers and blocks are read from the store on the
 //! blocking pool, so that copying megabytes of blocks out never holds up
 //! block application on the chain's thread; status and snapshot come from
-//! the chain's published view, and only mempool questions go to its
-//! thread.
+//! the chain's published view, set changes from its seal, and only mempool
+//! questions go to its thread.
 
 use tokio::sync::Semaphore;
 
 use super::chain::ChainAccess;
 use super::messages::{
     PoolRequest, PoolResponse, SyncRequest, SyncResponse, BLOCKS_RESPONSE_SOFT_LIMIT, MAX_BLOCKS,
-    MAX_HEADERS, MAX_POOL_IDS, MAX_TXS, TXS_RESPONSE_SOFT_LIMIT,
+    MAX_HEADERS, MAX_POOL_IDS, MAX_SET_CHANGES, MAX_TXS, TXS_RESPONSE_SOFT_LIMIT,
 };
 
 /// Answers a sync `request` from `chain`; at most `answering`'s permits of
@@ -27,6 +27,15 @@ pub(super) async fn sync<C: ChainAccess>(
     let (headers, from, count, max) = match request {
         SyncRequest::Status => return SyncResponse::Status(status),
         SyncRequest::Snapshot => return SyncResponse::Snapshot(chain.snapshot()),
+        SyncRequest::SetChanges { from } => {
+            return match chain.set_changes(from, MAX_SET_CHANGES as usize) {
+                Some(changes) => SyncResponse::SetChanges(changes),
+                None => SyncResponse::Error(
+                    "this chain's blocks are signed by its block key: it has no validator set"
+                        .into(),
+                ),
+            }
+        }
         SyncRequest::Headers { from, count } => (true, from, count, MAX_HEADERS),
         SyncRequest::Blocks { from, count } => (false, from, count, MAX_BLOCKS),
     };

@@ -2,9 +2,12 @@
 //! the snapshot's UTXO roots must match its tip header's utxoroot, and the
 //! tip must be the header the node trusts: given by ID, or reached from the
 //! genesis through a chain of signed headers fetched from the same peer.
-//! On a validators chain, whose headers are not signed, the tip's block is
-//! fetched instead and its commit certificate checked against the
-//! genesis's validator set (docs/spec/network.md §Bootstrap).
+//! On a validators chain, whose headers are not signed, the peer's
+//! validator-set changes are fetched and replayed from the genesis's set
+//! (each signed by the set before it), then the tip's block is fetched and
+//! its commit certificate checked against the set in force at its height
+//! (docs/spec/network.md §Bootstrap, docs/spec/consensus.md §Validator-set
+//! changes, Snapshots).
 
 use std::time::Duration;
 
@@ -17,12 +20,26 @@ use libp2p::{Multiaddr, PeerId, Swarm};
 use tracing::info;
 
 use super::behaviour::{build_swarm, Behaviour, BehaviourEvent};
-use super::messages::{SyncRequest, SyncResponse, MAX_HEADERS};
+use super::messages::{SyncRequest, SyncResponse, MAX_HEADERS, MAX_SET_CHANGES};
 use super::protocol::Names;
 use crate::{NodeError, Seal};
 
+/// A snapshot checked by [`fetch_snapshot`], for
+/// [`crate::Chain::init_from_snapshot`].
+#[derive(Clone, Debug)]
+pub struct VerifiedSnapshot {
+    /// The chain state at the snapshot's tip.
+    pub state: ChainState,
+    /// On a validators chain, the validator-set changes included at or
+    /// below the tip, each with its inclusion height, in order: replayed
+    /// from the genesis's set, they give the set of every height.
+    pub set_changes: Vec<(u64, consensus::ApprovedSetChange)>,
+}
+
 /// Fetches a snapshot of the network of `genesis` from the first of
-/// `peers` that answers, and checks it: against `trusted` (a block ID) if
+/// `peers` that answers, and checks it: on a validators chain by the
+/// certificate of its tip, against the set the peer's replayed changes put
+/// in force there; on a block-key chain against `trusted` (a block ID) if
 /// given, otherwise against the genesis by the signed headers up to the
 /// snapshot's tip. Gives up after `timeout`.
 pub async fn fetch_snapshot(
@@ -30,7 +47,7 @@ pub async fn fetch_snapshot(
     peers: &[Multiaddr],
     trusted: Option<BlockID>,
     timeout: Duration,
-) -> Result<ChainState, NodeError> {
+) -> Result<VerifiedSnapshot, NodeError> {
     if peers.is_empty() {
         return Err(NodeError::Config(
             "a snapshot is fetched from a peer: give at least one".into(),
@@ -55,7 +72,7 @@ async fn fetch(
     start: &ChainState,
     seal: Option<&Seal>,
     trusted: Option<BlockID>,
-) -> Result<ChainState, NodeError> {
+) -> Result<VerifiedSnapshot, NodeError> {
     let peer = connected(swarm).await?;
     let SyncResponse::Snapshot(bytes) = request(swarm, peer, SyncRequest::Snapshot).await? else {
         return Err(NodeError::Network(
@@ -68,7 +85,13 @@ async fn fetch(
             "the snapshot is of another network".into(),
         ));
     }
+    let mut set_changes = Vec::new();
     if let Some(seal) = seal {
+        // Every change is signed by the set before it: replayed from the
+        // genesis's, the peer's list gives the set in force at the tip,
+        // and the changes still pending there.
+        let schedule = fetch_set_changes(swarm, peer, seal, state.tip.height).await?;
+        set_changes = schedule.changes().to_vec();
         // The tip's certificate vouches for the tip, hence (through the
         // header's utxoroot) for the snapshot's roots.
         if state.tip.height > start.tip.height {
@@ -87,27 +110,16 @@ async fn fetch(
                     "the peer's tip block is not its snapshot's tip".into(),
                 ));
             }
-            // Against the genesis's set: the bootstrap knows no change
-            // (docs/spec/consensus.md §Validator-set changes, Snapshots).
-            let checked = consensus::CommitCertificate::check_seal(
+            let certificate = consensus::CommitCertificate::check_seal(
                 &block.header,
                 block.certificate.as_deref(),
                 &seal.chain,
-                &seal.set,
-            );
-            let certificate = match checked {
-                Ok(c) => c,
-                // Signers outside the genesis's set, or too few of them:
-                // the set may have changed since the genesis.
-                Err(
-                    e @ (consensus::ConsensusError::UnknownSigner { .. }
-                    | consensus::ConsensusError::InsufficientPower { .. }),
-                ) => return Err(NodeError::SnapshotAcrossSetChange(e)),
-                Err(e) => return Err(e.into()),
-            };
+                schedule.set_at(state.tip.height),
+            )?;
             info!(
                 height = state.tip.height,
                 signers = certificate.signatures().len(),
+                set_changes = set_changes.len(),
                 "snapshot tip's certificate verified"
             );
         }
@@ -136,7 +148,54 @@ async fn fetch(
         }
     }
     info!(height = state.tip.height, "snapshot verified");
-    Ok(state)
+    Ok(VerifiedSnapshot { state, set_changes })
+}
+
+/// Asks `peer` for its chain's validator-set changes, page by page, and
+/// adopts those included at or below `tip` one by one from the genesis's
+/// set ([`consensus::ValidatorSchedule::adopt`]): a forged or missing link
+/// fails at once, so a hostile peer costs at most one page's decoding and
+/// one change's signature check beyond the real changes.
+async fn fetch_set_changes(
+    swarm: &mut Swarm<Behaviour>,
+    peer: PeerId,
+    seal: &Seal,
+    tip: u64,
+) -> Result<consensus::ValidatorSchedule, NodeError> {
+    let mut schedule = consensus::ValidatorSchedule::new(seal.set.clone());
+    let mut from = consensus::FIRST_HEIGHT;
+    while from <= tip {
+        let SyncResponse::SetChanges(page) =
+            request(swarm, peer, SyncRequest::SetChanges { from }).await?
+        else {
+            return Err(NodeError::Network(
+                "the peer answered with no validator-set changes".into(),
+            ));
+        };
+        let full = page.len() >= MAX_SET_CHANGES as usize;
+        for (height, bytes) in page {
+            if height < from {
+                return Err(NodeError::Network(format!(
+                    "the peer sent a validator-set change included at {height}, below the {from} asked for"
+                )));
+            }
+            if height > tip {
+                // Included after the snapshot: the node applies it when
+                // it stores that block.
+                return Ok(schedule);
+            }
+            let change = consensus::ApprovedSetChange::from_bytes(&bytes)
+                .map_err(NodeError::BadSetChanges)?;
+            schedule
+                .adopt(&seal.chain, height, change)
+                .map_err(NodeError::BadSetChanges)?;
+            from = height.saturating_add(1);
+        }
+        if !full {
+            break;
+        }
+    }
+    Ok(schedule)
 }
 
 /// Waits for the first connection.

@@ -32,6 +32,12 @@ pub trait ChainAccess: Clone + Send + Sync + 'static {
     /// The chain state's snapshot (docs/spec/blockchain.md §Snapshot).
     fn snapshot(&self) -> Vec<u8>;
 
+    /// At most `max` of the validator-set changes the chain applied,
+    /// included at `from` or above, oldest first, each with its inclusion
+    /// height and encoding; `None` on a block-key chain, which has none
+    /// (docs/spec/consensus.md §Validator-set changes, Snapshots).
+    fn set_changes(&self, from: u64, max: usize) -> Option<Vec<(u64, Vec<u8>)>>;
+
     /// The signed headers of the stored blocks at heights `from..end`
     /// (blocking: a store read).
     fn headers(&self, from: u64, end: u64) -> Result<Vec<SignedHeader>, NodeError>;
@@ -124,6 +130,10 @@ impl ChainAccess for NodeChain {
 
     fn snapshot(&self) -> Vec<u8> {
         self.chain.view().state.to_snapshot()
+    }
+
+    fn set_changes(&self, from: u64, max: usize) -> Option<Vec<(u64, Vec<u8>)>> {
+        self.chain.seal().map(|seal| seal.changes_from(from, max))
     }
 
     fn headers(&self, from: u64, end: u64) -> Result<Vec<SignedHeader>, NodeError> {

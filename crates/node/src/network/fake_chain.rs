@@ -90,6 +90,10 @@ impl ChainAccess for FakeChain {
         Vec::new()
     }
 
+    fn set_changes(&self, _: u64, _: usize) -> Option<Vec<(u64, Vec<u8>)>> {
+        None
+    }
+
     fn headers(&self, _: u64, _: u64) -> Result<Vec<SignedHeader>, NodeError> {
         Ok(Vec::new())
     }

@@ -22,6 +22,10 @@ pub const MAX_BLOCKS: u32 = 64;
 /// A node stops adding blocks to a response past this many bytes (it
 /// always sends at least one block).
 pub const BLOCKS_RESPONSE_SOFT_LIMIT: usize = 8 << 20;
+/// Most validator-set changes one response carries (each at most
+/// [`consensus::MAX_SET_CHANGE_BYTES`]: 2.2 MB in all, far below a
+/// blocks response).
+pub const MAX_SET_CHANGES: u32 = 64;
 /// Most transaction IDs a pool listing carries (the highest fee rates).
 pub const MAX_POOL_IDS: u32 = 50_000;
 /// Most transactions asked for in one request.
@@ -89,6 +93,13 @@ pub enum SyncRequest {
     },
     /// Its chain state's snapshot (docs/spec/blockchain.md §Snapshot).
     Snapshot,
+    /// The validator-set changes its chain applied, included at height
+    /// `from` or above, oldest first, at most [`MAX_SET_CHANGES`]
+    /// (docs/spec/consensus.md §Validator-set changes, Snapshots).
+    SetChanges {
+        /// Lowest inclusion height.
+        from: u64,
+    },
 }
 
 /// What a peer says of its chain.
@@ -128,6 +139,10 @@ pub enum SyncResponse {
     Blocks(Vec<Vec<u8>>),
     /// To [`SyncRequest::Snapshot`].
     Snapshot(Vec<u8>),
+    /// To [`SyncRequest::SetChanges`]: each change's inclusion height and
+    /// its encoding (`consensus::ApprovedSetChange`), decoded and checked
+    /// by the caller; fewer than [`MAX_SET_CHANGES`] when no more follow.
+    SetChanges(Vec<(u64, Vec<u8>)>),
     /// The request cannot be answered, and why (UTF-8).
     Error(String),
 }
@@ -169,6 +184,7 @@ const STATUS: u8 = 0;
 const HEADERS: u8 = 1;
 const BLOCKS: u8 = 2;
 const SNAPSHOT: u8 = 3;
+const SET_CHANGES: u8 = 4;
 const LISTING: u8 = 0;
 const TXS: u8 = 1;
 const ERROR: u8 = 0xff;
@@ -188,7 +204,8 @@ fn within(bytes: &[u8], max: usize) -> Result<(), DecodeError> {
 impl Wire for SyncRequest {
     const MAX_BYTES: usize = MAX_SYNC_REQUEST_BYTES;
 
-    /// `tag || [LE64 from || LE32 count]`.
+    /// `tag || [LE64 from || LE32 count]`; a set-changes request is `tag ||
+    /// LE64 from`.
     fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::new();
         match self {
@@ -204,6 +221,10 @@ impl Wire for SyncRequest {
                 v.write_u32(b"count", *count);
             }
             SyncRequest::Snapshot => v.write_u8(b"tag", SNAPSHOT),
+            SyncRequest::SetChanges { from } => {
+                v.write_u8(b"tag", SET_CHANGES);
+                v.write_u64(b"from", *from);
+            }
         }
         v
     }
@@ -222,6 +243,9 @@ impl Wire for SyncRequest {
                 })
             }
             SNAPSHOT => Ok(SyncRequest::Snapshot),
+            SET_CHANGES => Ok(SyncRequest::SetChanges {
+                from: r.read_u64()?,
+            }),
             _ => Err(DecodeError::Invalid("unknown sync request")),
         })
     }
@@ -233,7 +257,8 @@ impl Wire for SyncResponse {
     /// `tag || body`: a status is `network || LE64 height || tip || LE64
     /// first_block`; headers and blocks are `LE32 n || n × item`, a header
     /// item being `header || signature(64)` and a block item `LE32 len ||
-    /// block`; a snapshot or an error is `LE32 len || bytes`.
+    /// block`; a snapshot or an error is `LE32 len || bytes`; set changes
+    /// are `LE32 n || n × (LE64 height || LE32 len || change)`.
     fn to_bytes(&self) -> Vec<u8> {
         let mut v = Vec::new();
         match self {
@@ -260,6 +285,15 @@ impl Wire for SyncResponse {
                 v.write_u8(b"tag", SNAPSHOT);
                 v.write_size(b"len", bytes.len());
                 v.write(b"snapshot", bytes);
+            }
+            SyncResponse::SetChanges(changes) => {
+                v.write_u8(b"tag", SET_CHANGES);
+                v.write_size(b"n", changes.len());
+                for (height, change) in changes {
+                    v.write_u64(b"height", *height);
+                    v.write_size(b"len", change.len());
+                    v.write(b"change", change);
+                }
             }
             SyncResponse::Error(reason) => write_error(&mut v, reason),
         }
@@ -297,6 +331,21 @@ impl Wire for SyncResponse {
                 (usize::MAX, "block too large"),
             )?)),
             SNAPSHOT => Ok(SyncResponse::Snapshot(r.read_sized_bytes()?.to_vec())),
+            SET_CHANGES => {
+                let n = r.read_count()?;
+                if n > MAX_SET_CHANGES as usize {
+                    return Err(DecodeError::Invalid("too many validator-set changes"));
+                }
+                let changes = r.read_vec(n, 8 + 4, |r| {
+                    let height = r.read_u64()?;
+                    let change = r.read_sized_bytes()?;
+                    if change.len() > consensus::MAX_SET_CHANGE_BYTES {
+                        return Err(DecodeError::Invalid("validator-set change too large"));
+                    }
+                    Ok((height, change.to_vec()))
+                })?;
+                Ok(SyncResponse::SetChanges(changes))
+            }
             ERROR => Ok(SyncResponse::Error(read_error(r)?)),
             _ => Err(DecodeError::Invalid("unknown sync response")),
         })
@@ -541,13 +590,15 @@ mod tests {
             from in any::<u64>(),
             count in any::<u32>(),
             tag in 0u8..6,
+            sync_tag in 0u8..5,
             ids in proptest::collection::vec(any::<[u8; 32]>(), 0..=MAX_TXS as usize),
         ) {
-            let sync = match tag % 4 {
+            let sync = match sync_tag {
                 0 => SyncRequest::Status,
                 1 => SyncRequest::Headers { from, count },
                 2 => SyncRequest::Blocks { from, count },
-                _ => SyncRequest::Snapshot,
+                3 => SyncRequest::Snapshot,
+                _ => SyncRequest::SetChanges { from },
             };
             prop_assert_eq!(round_trip(&sync), sync);
             let pool = if tag < 3 {
@@ -579,6 +630,9 @@ mod tests {
             prop_assert!(matches!(back, SyncResponse::Blocks(b) if b == blocks));
             let back = round_trip(&SyncResponse::Snapshot(snapshot.clone()));
             prop_assert!(matches!(back, SyncResponse::Snapshot(b) if b == snapshot));
+            let changes: Vec<(u64, Vec<u8>)> = blocks.iter().map(|b| (height, b.clone())).collect();
+            let back = round_trip(&SyncResponse::SetChanges(changes.clone()));
+            prop_assert!(matches!(back, SyncResponse::SetChanges(c) if c == changes));
             let ids: Vec<TxID> = blocks.iter().map(|b| TxID::from_bytes([b[0]; 32])).collect();
             let back = round_trip(&PoolResponse::Listing(ids.clone()));
             prop_assert!(matches!(back, PoolResponse::Listing(b) if b == ids));
@@ -606,9 +660,17 @@ mod tests {
         assert!(SyncRequest::from_bytes(&[9]).is_err());
         assert!(SyncRequest::from_bytes(&[]).is_err());
         // The pool and peers requests moved to their own protocols: their
-        // old sync tags are unknown there.
+        // old sync tags are unknown there, or (4, now set changes) need a
+        // body they never had.
         assert!(SyncRequest::from_bytes(&[4]).is_err());
+        assert!(SyncRequest::from_bytes(&[5]).is_err());
         assert!(SyncRequest::from_bytes(&[6]).is_err());
+        // Set changes: bounded in count and in each change's size.
+        let too_many = (MAX_SET_CHANGES + 1).to_le_bytes();
+        assert!(SyncResponse::from_bytes(&[&[SET_CHANGES][..], &too_many].concat()).is_err());
+        let big = (consensus::MAX_SET_CHANGE_BYTES as u32 + 1).to_le_bytes();
+        let one = [&[SET_CHANGES, 1, 0, 0, 0][..], &[0; 8], &big].concat();
+        assert!(SyncResponse::from_bytes(&one).is_err());
         assert!(PoolRequest::from_bytes(&[2]).is_err());
         assert!(PeersRequest::from_bytes(&[0]).is_err());
         // A count of 2^32 - 1 headers is refused before any allocation.

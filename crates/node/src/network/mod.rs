@@ -34,7 +34,7 @@ pub use behaviour::{
     build_swarm, Behaviour, BehaviourEvent, PeersBehaviour, PoolBehaviour, SyncBehaviour,
     DEFAULT_MAX_INBOUND,
 };
-pub use bootstrap::fetch_snapshot;
+pub use bootstrap::{fetch_snapshot, VerifiedSnapshot};
 pub use chain::ChainAccess;
 pub use compact::{short_id, CompactBlock, ShortID};
 pub use handle::{node_key, start_network, NetInfo, NetworkHandle, NetworkSettings, PeerView};
