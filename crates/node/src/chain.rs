@@ -1099,15 +1099,17 @@ impl Chain {
             }
             Kind::Pruned => (BlockRemovals::default(), None),
         };
+        let height = block.header.height;
+        let stale = self.evict_stale_set_changes(height, set_change.as_ref());
         let removed: Vec<TxID> = removals
             .included
             .iter()
             .chain(&removals.conflicting)
             .chain(&removals.expired)
             .chain(&removals.unprovable)
+            .chain(&stale)
             .copied()
             .collect();
-        let height = block.header.height;
         let commit = BlockCommit {
             block: &block,
             bytes: &bytes,
@@ -1151,6 +1153,63 @@ impl Chain {
             txids,
             evicted,
         })
+    }
+
+    /// Evicts, with their descendants, the pool transactions whose
+    /// validator-set change the block at `height` (which includes `change`,
+    /// if any) made invalid for the next block (docs/spec/consensus.md
+    /// §Validator-set changes, Validity): effective too soon now, or
+    /// behind a change now pending, or approved by a set no longer in
+    /// force. Proposers would skip them anyway; evicted, they stop holding
+    /// pool space and their fee inputs until they expire. The approvals
+    /// are checked again only when the set in force changes at the next
+    /// height (they were checked at admission against the set then), so a
+    /// block costs at most the heights' rules per such transaction.
+    fn evict_stale_set_changes(
+        &mut self,
+        height: u64,
+        change: Option<&consensus::ApprovedSetChange>,
+    ) -> Vec<TxID> {
+        let Some(seal) = &self.seal else {
+            return Vec::new();
+        };
+        let carrying: Vec<(TxID, Option<consensus::ApprovedSetChange>)> = self
+            .mempool
+            .iter_by_fee_rate()
+            .filter(|e| logs_set_change(&e.verified().log))
+            .map(|e| (e.txid(), set_change_of(&e.verified().log).ok().flatten()))
+            .collect();
+        if carrying.is_empty() {
+            return Vec::new();
+        }
+        let mut schedule = seal.schedule();
+        if let Some(change) = change {
+            schedule.apply(height, change.clone());
+        }
+        let next = height.saturating_add(1);
+        let set_moves = schedule.set_at(next) != schedule.set_at(height);
+        let mut evicted = Vec::new();
+        for (txid, pooled) in carrying {
+            let stale = match &pooled {
+                None => true,
+                Some(c) if set_moves => schedule.check(&seal.chain, next, c).is_err(),
+                Some(c) => {
+                    c.change().effective_height() < next.saturating_add(2)
+                        || schedule.pending_at(next).is_some()
+                }
+            };
+            if stale {
+                evicted.extend(self.mempool.remove(&txid));
+            }
+        }
+        if !evicted.is_empty() {
+            info!(
+                height,
+                evicted = evicted.len(),
+                "pool transactions with a stale validator-set change evicted"
+            );
+        }
+        evicted
     }
 
     /// What the node publishes of this chain for readers that must not

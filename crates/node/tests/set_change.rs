@@ -137,20 +137,38 @@ fn a_change_approved_by_the_set_in_force_hands_the_blocks_to_the_new_set() {
     let tx = pay_logging(&mut net, 0, garbage);
     assert!(client.submit(&tx.to_bytes()).is_err());
 
-    // Three of four: accepted and decided.
+    // Three of four: accepted and decided. The same change submitted
+    // twice at once is admitted twice (each passes against the tip); one
+    // is decided, and the block that includes it evicts the other, whose
+    // change is now pending.
     let good = approved(&chain, &change, &old, &[&keys[0], &keys[1], &keys[3]]);
     let tx = pay_logging(&mut net, 1, good.to_log_data());
+    let twin = pay_logging(&mut net, 3, good.to_log_data());
     let id = client.submit(&tx.to_bytes()).unwrap().id;
+    let twin = client.submit(&twin.to_bytes()).ok().map(|s| s.id);
     let mut included = 0;
+    let mut decided = id.clone();
     wait_for("the change included", 60, || {
-        match client.tx(&id).unwrap().and_then(|a| a.height) {
-            Some(h) => {
+        for candidate in std::iter::once(&id).chain(&twin) {
+            if let Some(h) = client.tx(candidate).unwrap().and_then(|a| a.height) {
                 included = h;
-                true
+                decided = candidate.clone();
+                return true;
             }
-            None => false,
         }
+        false
     });
+    match &twin {
+        Some(twin) => {
+            let other = if decided == id { twin } else { &id };
+            assert!(
+                client.tx(other).unwrap().is_none(),
+                "the other transaction with the change is still known after block {included}"
+            );
+        }
+        // Decided before the twin arrived: admission refused it.
+        None => eprintln!("the twin arrived after the change was decided"),
+    }
     assert!(
         included + 2 <= effective,
         "included at {included}, effective {effective}"
