@@ -189,7 +189,13 @@ pub struct Running {
     engine: EngineHandle,
     app: JoinHandle<Result<(), ConsensusError>>,
     status: watch::Receiver<ConsensusStatus>,
+    /// The WAL file, locked by Malachite's WAL actor while it runs.
+    wal: PathBuf,
 }
+
+/// Longest [`Running::stop`] waits for the WAL actor to let go of its
+/// file after the engine has stopped.
+const WAL_RELEASE_WAIT: Duration = Duration::from_secs(5);
 
 impl Running {
     /// The validator's progress, updated as rounds start and blocks are
@@ -199,7 +205,12 @@ impl Running {
         self.status.clone()
     }
 
-    /// Stops the engine and the application task, and waits for both.
+    /// Stops the engine and the application task, and waits for both,
+    /// then (at most [`WAL_RELEASE_WAIT`]) for the WAL file's lock to be
+    /// released: the WAL actor, a child of the engine, closes its file on
+    /// its own thread after the engine's handle ends, and an engine
+    /// started again on the same directory right away would otherwise find
+    /// it still locked.
     pub async fn stop(self) {
         self.engine.actor.stop(None);
         self.app.abort();
@@ -207,6 +218,10 @@ impl Running {
         let _ = self.app.await;
         self.engine.handle.abort();
         let _ = self.engine.handle.await;
+        let deadline = tokio::time::Instant::now() + WAL_RELEASE_WAIT;
+        while wal_locked(&self.wal) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// Whether the application task has ended (an error or the engine's
@@ -308,7 +323,19 @@ pub async fn start<A: App>(
         engine,
         app,
         status,
+        wal: wal_dir.join("consensus.wal"),
     })
+}
+
+/// Whether someone holds the exclusive advisory lock (`flock`, as
+/// Malachite's WAL takes it) on the file at `path`; a missing or
+/// unreadable file is not locked.
+fn wal_locked(path: &std::path::Path) -> bool {
+    match std::fs::File::open(path) {
+        // Dropping the file releases the probe's own lock at once.
+        Ok(file) => matches!(file.try_lock(), Err(std::fs::TryLockError::WouldBlock)),
+        Err(_) => false,
+    }
 }
 
 /// Most proposal streams buffered at once; the oldest is dropped first.
