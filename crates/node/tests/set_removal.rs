@@ -135,6 +135,13 @@ fn a_removed_validator_stops_voting_and_follows() {
         );
         assert_eq!(engine.validators, 3, "node {i}");
         assert_eq!(engine.total_power, 4, "node {i}");
+        // Its last decision, past the change, was signed without D.
+        let decision = engine.last_decision.expect("a decision since start");
+        assert!(decision.height >= effective, "node {i}: {decision:?}");
+        assert!(
+            !decision.signers.contains(&removed.to_string()),
+            "node {i}: {decision:?}"
+        );
     }
 
     // Approvals from E on are judged by the new set: D's signature is an
