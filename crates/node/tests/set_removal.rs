@@ -9,7 +9,8 @@
 //! D's signature; D's node keeps the same blocks as the others and its
 //! engine follows with the new set; approvals are judged with the new
 //! powers (D's refused as an unknown signer); with D's node stopped, A, B
-//! and C keep deciding. Every wait is bounded.
+//! and C keep deciding, and with B's stopped too, A and C (two of three,
+//! but 3 of 4 power). Every wait is bounded.
 
 mod common;
 
@@ -18,7 +19,7 @@ use common::federation::{approved, height, pay_logging, set_with_powers, validat
 use common::peer::wait_for;
 use common::Net;
 use consensus::{ChainId, CommitCertificate, SetChange, ValidatorKey, ValidatorSet};
-use node::{Client, RunningNode};
+use node::{Chain, Client, Limits, RunningNode};
 
 /// The header and certificate of `node`'s stored block at `h`.
 fn sealed(node: &RunningNode, h: u64) -> (blockchain::BlockHeader, Option<Vec<u8>>) {
@@ -68,7 +69,7 @@ fn a_removed_validator_stops_voting_and_follows() {
     let new = set_with_powers(&[(a, 2), (b, 1), (c, 1)]);
     let removed = ValidatorKey::new(d.verification_key()).unwrap().address();
     let Federation {
-        dirs: _dirs,
+        dirs,
         validators: mut nodes,
         follower,
     } = Federation::start(&genesis, &scalars, 50, 300);
@@ -179,7 +180,44 @@ fn a_removed_validator_stops_voting_and_follows() {
         (&old, &new, effective),
         &removed,
     );
-    drop(follower);
+
+    // B stopped too: A and C are two of three validators, no quorum at
+    // power 1 each, but 3 of 4 with A's power 2, so they keep deciding
+    // (B's proposer turns time out), each block signed by both.
+    let b_node = nodes.remove(1);
+    b_node.stop().unwrap();
+    // B's engine ran at most one height past its stored tip, so it
+    // signed nothing above that.
+    let b_tip = Chain::open(&dirs[1].path().join("chain.redb"), Limits::default())
+        .unwrap()
+        .view()
+        .height();
+    let stopped_at = height(&follower).max(b_tip + 1);
+    wait_for("three blocks decided by A and C", 90, || {
+        height(&follower) >= stopped_at + 3
+    });
+    let end = height(&follower);
+    check_certificates(
+        &follower,
+        &chain,
+        (last + 1, end),
+        (&old, &new, effective),
+        &removed,
+    );
+    let a_and_c: Vec<consensus::Address> = [a, c]
+        .iter()
+        .map(|k| ValidatorKey::new(k.verification_key()).unwrap().address())
+        .collect();
+    for h in stopped_at + 1..=end {
+        let (header, cert) = sealed(&follower, h);
+        let cert = CommitCertificate::check_seal(&header, cert.as_deref(), &chain, &new).unwrap();
+        let mut signers: Vec<_> = cert.signatures().iter().map(|(s, _)| *s).collect();
+        signers.sort();
+        let mut expected = a_and_c.clone();
+        expected.sort();
+        assert_eq!(signers, expected, "block {h}");
+    }
+    follower.stop().unwrap();
     for n in nodes {
         n.stop().unwrap();
     }
