@@ -6,7 +6,8 @@
 //! on, `zkvm chain validators` lists three validators of total power 4,
 //! no block's certificate carries v4's signature, v4's node keeps the same
 //! blocks as the others, and v4 can no longer approve a change; with v4
-//! killed (`kill -9`) the three left still decide. Every wait is bounded.
+//! killed (`kill -9`) the three left still decide, and v4 restarted
+//! catches up and still signs nothing. Every wait is bounded.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -182,6 +183,34 @@ fn a_removed_validator_never_signs_after_its_effective_height() {
         let (_, signers) = certified(&api, h, &chain, &new);
         assert!(!signers.contains(&removed), "v4 signed block {h}");
     }
+
+    // v4 restarted (its engine starting outside the set): it catches up
+    // and follows, and still signs nothing.
+    let data4 = dir.join("v4");
+    let restarted = NodeProcess::spawn(
+        &["node", "run", "--data-dir", data4.to_str().unwrap()],
+        &dir.join("v4-restarted.log"),
+    );
+    let end = wait_height(&dir, &api, last + 2);
+    wait_height(&dir, &restarted.api, end);
+    let status = node::Client::new(&restarted.api).unwrap().status().unwrap();
+    let engine = status.consensus.expect("v4 runs its engine");
+    assert!(engine.height > effective, "{engine:?}");
+    assert_eq!(
+        (engine.validators, engine.total_power),
+        (3, 4),
+        "{engine:?}"
+    );
+    for h in last + 1..=end {
+        let (id, signers) = certified(&api, h, &chain, &new);
+        assert!(!signers.contains(&removed), "v4 signed block {h}");
+        assert_eq!(
+            certified(&restarted.api, h, &chain, &new).0,
+            id,
+            "v4's block {h}"
+        );
+    }
     eprintln!("set removal test took {:?}", started.elapsed());
+    drop(restarted);
     drop(validators);
 }
