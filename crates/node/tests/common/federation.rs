@@ -1,16 +1,17 @@
 //! Four validators and a follower in process, on loopback
 //! (docs/spec/consensus.md §Node): each validator with its own key in its
 //! data directory, each dialing the others for blocks and for consensus,
-//! the follower dialing the four. Shared by the certified-chain test and
-//! the decided-payments benchmark.
+//! the follower dialing the four. Shared by the certified-chain test, the
+//! set-removal test and the decided-payments benchmark.
 
 use blockchain::Genesis;
-use consensus::{Validator, ValidatorKey, ValidatorSet};
+use consensus::{ApprovedSetChange, ChainId, SetChange, Validator, ValidatorKey, ValidatorSet};
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
 use node::{Chain, Limits, NodeConfig, RunningNode};
+use zkvm::{Data, Predicate, Program, Prover, Tx, TxHeader};
 
-use super::node_config;
+use super::{node_config, open_value, Net};
 
 /// A free TCP port on loopback (bound, then released).
 pub fn free_port() -> u16 {
@@ -29,6 +30,57 @@ pub fn validators() -> (Vec<Scalar>, Vec<SecretKey>, ValidatorSet) {
     )
     .unwrap();
     (scalars, keys, set)
+}
+
+/// The set of `keys` with the voting power beside each.
+pub fn set_with_powers(keys: &[(&SecretKey, u64)]) -> ValidatorSet {
+    ValidatorSet::new(
+        keys.iter()
+            .map(|(k, power)| {
+                Validator::new(ValidatorKey::new(k.verification_key()).unwrap(), *power).unwrap()
+            })
+            .collect(),
+    )
+    .unwrap()
+}
+
+/// `change` approved by `keys`, each signing against `current`, the set
+/// in force where the change is to be included
+/// (docs/spec/consensus.md §Validator-set changes).
+pub fn approved(
+    chain: &ChainId,
+    change: &SetChange,
+    current: &ValidatorSet,
+    keys: &[&SecretKey],
+) -> ApprovedSetChange {
+    ApprovedSetChange::new(
+        change.clone(),
+        keys.iter()
+            .map(|k| change.approve(chain, current, k))
+            .collect(),
+    )
+}
+
+/// A payment of `net`'s genesis UTXO `i` (fee 1) whose log also carries
+/// `data`: how a set change travels (docs/spec/consensus.md
+/// §Validator-set changes, Transport).
+pub fn pay_logging(net: &mut Net, i: usize, data: Vec<u8>) -> Tx {
+    let input = net.utxos[i].clone();
+    let v = open_value(999, &mut net.rng);
+    let mut p = Program::new();
+    p.push(input).input().signtx();
+    p.push(Data::U32(1)).fee();
+    p.push(data).log();
+    p.push(v.qty.clone()).push(v.flv.clone());
+    p.cloak(2, 1);
+    p.push(Predicate::key(SecretKey::random(&mut net.rng)))
+        .output(1);
+    let header = TxHeader {
+        version: 1,
+        mintime_ms: 0,
+        maxtime_ms: u64::MAX,
+    };
+    Prover::build_tx(header, p).unwrap().sign().unwrap()
 }
 
 /// A node of `genesis` started on `config` (no block key).
