@@ -251,11 +251,12 @@ mod harness {
     use super::{certificate_benches, replay_benches, Criterion, Duration};
     use criterion::criterion_group;
 
-    // Few samples and short measurements: the whole run stays within about
-    // two minutes on two cores shared with builds.
+    // Few samples, short measurements and no plots: the whole run stays
+    // within about two minutes on two cores shared with builds.
     criterion_group! {
         name = benches;
         config = Criterion::default()
+            .without_plots()
             .sample_size(10)
             .warm_up_time(Duration::from_millis(500))
             .measurement_time(Duration::from_secs(2));
