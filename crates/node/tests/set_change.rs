@@ -12,15 +12,15 @@
 mod common;
 
 use blockchain::Block;
+use common::federation::{approved, pay_logging};
 use common::peer::wait_for;
-use common::{node_config, open_value, Net};
+use common::{node_config, Net};
 use consensus::{
     ApprovedSetChange, ChainId, CommitCertificate, SetChange, Validator, ValidatorKey, ValidatorSet,
 };
 use curve25519_dalek::scalar::Scalar;
 use musig::SecretKey;
 use node::{Chain, Client, Limits, NodeConfig, RunningNode};
-use zkvm::{Data, Predicate, Program, Prover, Tx, TxHeader};
 
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -50,39 +50,6 @@ fn height(node: &RunningNode) -> u64 {
 }
 
 /// A payment of genesis UTXO `i` (fee 1) whose log also carries `data`.
-fn pay_logging(net: &mut Net, i: usize, data: Vec<u8>) -> Tx {
-    let input = net.utxos[i].clone();
-    let v = open_value(999, &mut net.rng);
-    let mut p = Program::new();
-    p.push(input).input().signtx();
-    p.push(Data::U32(1)).fee();
-    p.push(data).log();
-    p.push(v.qty.clone()).push(v.flv.clone());
-    p.cloak(2, 1);
-    p.push(Predicate::key(SecretKey::random(&mut net.rng)))
-        .output(1);
-    let header = TxHeader {
-        version: 1,
-        mintime_ms: 0,
-        maxtime_ms: u64::MAX,
-    };
-    Prover::build_tx(header, p).unwrap().sign().unwrap()
-}
-
-fn approved(
-    chain: &ChainId,
-    change: &SetChange,
-    current: &ValidatorSet,
-    keys: &[&SecretKey],
-) -> ApprovedSetChange {
-    ApprovedSetChange::new(
-        change.clone(),
-        keys.iter()
-            .map(|k| change.approve(chain, current, k))
-            .collect(),
-    )
-}
-
 #[test]
 fn a_change_approved_by_the_set_in_force_hands_the_blocks_to_the_new_set() {
     let mut net = Net::new(4);
