@@ -15,10 +15,9 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::testnet::{free_base, height, ok, wait_height, zkvm, BOUND};
+use common::testnet::{height, init_testnet, ok, wait_height, zkvm, BOUND};
 use common::NodeProcess;
 use curve25519_dalek::scalar::Scalar;
 use serde_json::{json, Value};
@@ -26,39 +25,15 @@ use serde_json::{json, Value};
 #[test]
 fn a_fifth_validator_joins_by_a_change_and_signs_after_its_effective_height() {
     let started = Instant::now();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().to_path_buf();
-    eprintln!("set change testnet in {}", dir.display());
-    let _kept = std::env::var_os("ZKVM_KEEP_TESTNET").map(|_| tmp.keep());
-    let base = free_base(3 * 6);
-    let init = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-        .env("ZKVM_JSON", "1")
-        .args(["testnet", "init", "--validators", "4", "--dir"])
-        .arg(&dir)
-        .args(["--base-port", &base.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    let init: Value = serde_json::from_slice(&init.stdout).unwrap();
-    let mut members: Vec<Value> = init["validators"]
+    let testnet = init_testnet(4, 3 * 6, "set change testnet");
+    let (dir, base) = (testnet.dir.clone(), testnet.base);
+    let mut members: Vec<Value> = testnet.init["validators"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| json!({"public_key": v["validator_key"], "power": 1}))
         .collect();
-    let mut validators: Vec<Option<NodeProcess>> = (1..=4)
-        .map(|k| {
-            let data = dir.join(format!("v{k}"));
-            Some(NodeProcess::spawn(
-                &["node", "run", "--data-dir", data.to_str().unwrap()],
-                &dir.join(format!("v{k}.log")),
-            ))
-        })
-        .collect();
+    let mut validators = testnet.spawn_validators(4);
     let api = validators[0].as_ref().unwrap().api.clone();
     wait_height(&dir, &api, 3);
 

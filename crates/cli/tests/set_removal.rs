@@ -12,13 +12,12 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::Instant;
 
-use common::testnet::{free_base, height, ok, wait_height, zkvm};
+use common::testnet::{height, init_testnet, ok, wait_height, zkvm};
 use common::NodeProcess;
 use consensus::{ChainId, CommitCertificate, GenesisValidators, ValidatorKey};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Block `h` of the node at `api`, with its certificate checked against
 /// `set`; returns the block's ID and the certificate's signers.
@@ -45,40 +44,16 @@ fn certified(
 #[test]
 fn a_removed_validator_never_signs_after_its_effective_height() {
     let started = Instant::now();
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().to_path_buf();
-    eprintln!("set removal testnet in {}", dir.display());
-    let _kept = std::env::var_os("ZKVM_KEEP_TESTNET").map(|_| tmp.keep());
-    let base = free_base(3 * 4);
-    let init = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-        .env("ZKVM_JSON", "1")
-        .args(["testnet", "init", "--validators", "4", "--dir"])
-        .arg(&dir)
-        .args(["--base-port", &base.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    let init: Value = serde_json::from_slice(&init.stdout).unwrap();
-    let keys: Vec<String> = init["validators"]
+    let testnet = init_testnet(4, 3 * 4, "set removal testnet");
+    let dir = testnet.dir.clone();
+    let keys: Vec<String> = testnet.init["validators"]
         .as_array()
         .unwrap()
         .iter()
         .map(|v| v["validator_key"].as_str().unwrap().to_owned())
         .collect();
     let removed_key = keys[3].clone();
-    let mut validators: Vec<Option<NodeProcess>> = (1..=4)
-        .map(|k| {
-            let data = dir.join(format!("v{k}"));
-            Some(NodeProcess::spawn(
-                &["node", "run", "--data-dir", data.to_str().unwrap()],
-                &dir.join(format!("v{k}.log")),
-            ))
-        })
-        .collect();
+    let mut validators = testnet.spawn_validators(4);
     let api = validators[0].as_ref().unwrap().api.clone();
     let api4 = validators[3].as_ref().unwrap().api.clone();
     wait_height(&dir, &api, 3);

@@ -14,13 +14,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use blockchain::{Block, Genesis};
-use common::testnet::{free_base, height, ok, wait_height};
+use common::testnet::{height, init_testnet, ok, wait_height};
 use common::NodeProcess;
-use serde_json::Value;
 
 /// The block at `h` from the node at `api`, decoded, with its header ID.
 fn block(dir: &Path, api: &str, h: u64) -> Block {
@@ -86,25 +84,9 @@ impl Testnet {
 
 #[test]
 fn four_validators_decide_payments_survive_one_crash_and_stop_without_a_quorum() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().to_path_buf();
-    eprintln!("testnet in {}", dir.display());
-    let _kept = std::env::var_os("ZKVM_KEEP_TESTNET").map(|_| tmp.keep());
-    let base = free_base(3 * 5);
-    let init = Command::new(env!("CARGO_BIN_EXE_zkvm"))
-        .env("ZKVM_JSON", "1")
-        .args(["testnet", "init", "--validators", "4", "--dir"])
-        .arg(&dir)
-        .args(["--base-port", &base.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
-    let init: Value = serde_json::from_slice(&init.stdout).unwrap();
-    assert_eq!(init["validators"].as_array().unwrap().len(), 4);
+    let testnet = init_testnet(4, 3 * 5, "testnet");
+    let (dir, base) = (testnet.dir.clone(), testnet.base);
+    assert_eq!(testnet.init["validators"].as_array().unwrap().len(), 4);
     let genesis_hex = std::fs::read_to_string(dir.join("genesis.hex")).unwrap();
     let genesis = Genesis::from_bytes(&hex::decode(genesis_hex.trim()).unwrap()).unwrap();
     assert_eq!(genesis.validators.len(), 4);

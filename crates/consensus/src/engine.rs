@@ -206,7 +206,7 @@ impl Running {
     }
 
     /// Stops the engine and the application task, and waits for both,
-    /// then (at most [`WAL_RELEASE_WAIT`]) for the WAL file's lock to be
+    /// then (at most 5 s) for the WAL file's lock to be
     /// released: the WAL actor, a child of the engine, closes its file on
     /// its own thread after the engine's handle ends, and an engine
     /// started again on the same directory right away would otherwise find

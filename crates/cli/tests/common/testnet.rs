@@ -3,10 +3,13 @@
 //! heights, bounded waits and a free port range for its nodes.
 
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+
+use super::NodeProcess;
 
 /// Every wait of a testnet test is bounded by this.
 pub const BOUND: Duration = Duration::from_secs(90);
@@ -59,4 +62,70 @@ pub fn free_base(count: u16) -> u16 {
         }
     }
     panic!("no free port range");
+}
+
+/// A federation written by `zkvm testnet init` in a fresh temporary
+/// directory, removed when this is dropped unless `ZKVM_KEEP_TESTNET` is
+/// set (then its path is printed and it stays).
+pub struct Initialized {
+    _tmp: Option<tempfile::TempDir>,
+    /// The testnet's directory (`genesis.hex`, `wallet.redb`, `v1..vN`).
+    pub dir: PathBuf,
+    /// The first of the ports given to `--base-port`.
+    pub base: u16,
+    /// What `testnet init` printed (`--json`).
+    pub init: Value,
+}
+
+/// `zkvm testnet init --validators n` with `ports` free ports from its
+/// base (three per validator, and any more the test needs); `what` names
+/// the test in the path it prints.
+#[allow(clippy::print_stderr)] // where a kept testnet is, for its logs
+pub fn init_testnet(n: usize, ports: u16, what: &str) -> Initialized {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
+    eprintln!("{what} in {}", dir.display());
+    let tmp = match std::env::var_os("ZKVM_KEEP_TESTNET") {
+        Some(_) => {
+            let _ = tmp.keep();
+            None
+        }
+        None => Some(tmp),
+    };
+    let base = free_base(ports);
+    let out = Command::new(env!("CARGO_BIN_EXE_zkvm"))
+        .env("ZKVM_JSON", "1")
+        .args(["testnet", "init", "--validators", &n.to_string(), "--dir"])
+        .arg(&dir)
+        .args(["--base-port", &base.to_string()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Initialized {
+        _tmp: tmp,
+        base,
+        init: serde_json::from_slice(&out.stdout).unwrap(),
+        dir,
+    }
+}
+
+impl Initialized {
+    /// Starts validators 1 to `n` (`zkvm node run --data-dir DIR/vK`,
+    /// logging to `DIR/vK.log`); each is taken out of its slot to be
+    /// killed.
+    pub fn spawn_validators(&self, n: usize) -> Vec<Option<NodeProcess>> {
+        (1..=n)
+            .map(|k| {
+                let data = self.dir.join(format!("v{k}"));
+                Some(NodeProcess::spawn(
+                    &["node", "run", "--data-dir", data.to_str().unwrap()],
+                    &self.dir.join(format!("v{k}.log")),
+                ))
+            })
+            .collect()
+    }
 }
