@@ -35,6 +35,14 @@ pub enum ChainCommand {
     /// The validator set (address, key, voting power) and who signed the
     /// tip's commit certificate (docs/api.md §`GET /v1/validators`).
     Validators,
+    /// Equivocation evidence this node's validator stored, newest first:
+    /// who signed two conflicting votes or proposals, at which height and
+    /// round (docs/api.md §`GET /v1/evidence`).
+    Evidence {
+        /// At most this many (1 to 1,000).
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+    },
     /// A contract (an unspent or spent output) by ID: predicate, payload,
     /// and a proof that it is unspent.
     Contract {
@@ -81,6 +89,11 @@ pub fn run(command: ChainCommand, node: &str) -> Result<Output, Error> {
             client
                 .get::<node::api_types::ValidatorsAnswer>("/v1/validators")?
                 .ok_or_else(|| Error::NotFound("the node has no validators endpoint".into()))?,
+        )?,
+        ChainCommand::Evidence { limit } => to_json(
+            client
+                .get::<node::api_types::EvidenceList>(&format!("/v1/evidence?limit={limit}"))?
+                .ok_or_else(|| Error::NotFound("the node has no evidence endpoint".into()))?,
         )?,
         ChainCommand::Contract { id } => client
             .get(&format!("/v1/contracts/{id}"))?

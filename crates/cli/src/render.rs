@@ -76,6 +76,12 @@ const COLUMNS: &[Columns] = &[
         only: false,
         short: &["address", "key"],
     },
+    Columns {
+        key: "evidence",
+        first: &["height", "round", "kind", "validator", "first", "second"],
+        only: false,
+        short: &["validator", "first", "second"],
+    },
 ];
 
 /// `value` as text for a person, ending with a line break.

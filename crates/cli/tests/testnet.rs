@@ -180,6 +180,11 @@ fn four_validators_decide_payments_survive_one_crash_and_stop_without_a_quorum()
         wait_height(&dir, api, at);
     }
     same_certified_blocks(&dir, &all, &seal, at);
+    // Honest validators equivocate never: no validator stored evidence.
+    for api in &net.apis {
+        let listed = ok(&dir, api, &["chain", "evidence"]);
+        assert_eq!(listed["evidence"], serde_json::json!([]), "{listed}");
+    }
 
     // Light wallets check every certificate: the payee's balance is the
     // payment, and so after a rescan from its height (the state below it

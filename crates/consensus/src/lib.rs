@@ -60,7 +60,9 @@ pub use set_change::{
 };
 pub use signing::{SchnorrScheme, ValidatorSignature, ZkSigner, ZkVerifier};
 #[cfg(feature = "engine")]
-pub use status::{ConsensusStatus, Decision, Evidence, EvidenceKind, MAX_EVIDENCE_KEPT};
+pub use status::{
+    ConsensusStatus, Decision, Evidence, EvidenceKind, MAX_EVIDENCE_BYTES, MAX_EVIDENCE_KEPT,
+};
 pub use validators::{
     Address, GenesisValidator, GenesisValidators, Validator, ValidatorKey, ValidatorSet,
     MAX_TOTAL_VOTING_POWER, MAX_VALIDATORS,

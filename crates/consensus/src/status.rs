@@ -8,7 +8,9 @@ use malachitebft_app_channel::app::types::core::{NilOrVal, Round, VoteType};
 use malachitebft_app_channel::app::types::MisbehaviorEvidence;
 
 use crate::context::ZkContext;
+use crate::encoding::{Reader, Writer};
 use crate::validators::{Address, ValidatorSet};
+use crate::ConsensusError;
 
 /// Evidence records a status keeps, the newest last: enough to see who
 /// misbehaved recently; a flood of it cannot grow the node's memory.
@@ -119,6 +121,91 @@ pub struct Evidence {
     pub second: Option<BlockID>,
 }
 
+impl EvidenceKind {
+    fn tag(self) -> u8 {
+        match self {
+            EvidenceKind::DoublePrevote => 1,
+            EvidenceKind::DoublePrecommit => 2,
+            EvidenceKind::DoubleProposal => 3,
+        }
+    }
+
+    fn from_tag(tag: u8) -> Result<EvidenceKind, ConsensusError> {
+        match tag {
+            1 => Ok(EvidenceKind::DoublePrevote),
+            2 => Ok(EvidenceKind::DoublePrecommit),
+            3 => Ok(EvidenceKind::DoubleProposal),
+            tag => Err(ConsensusError::InvalidTag {
+                what: "evidence kind",
+                tag,
+            }),
+        }
+    }
+}
+
+/// The longest [`Evidence`] encoding.
+pub const MAX_EVIDENCE_BYTES: usize = 1 + 32 + 8 + 4 + 2 * 33;
+
+impl Evidence {
+    /// The record as a node stores it (docs/spec/consensus.md §Evidence):
+    /// ```text
+    /// kind       1   0x01 double prevote | 0x02 double precommit | 0x03 double proposal
+    /// validator 32   address
+    /// height     8   LE64
+    /// round      4   LE32
+    /// first      1   0x00 nil | 0x01 block, then the block ID (32)
+    /// second     1   the same
+    /// ```
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut w = Writer::new();
+        w.u8(self.kind.tag());
+        w.bytes(&self.validator.to_bytes());
+        w.u64(self.height);
+        w.u32(self.round);
+        for block in [&self.first, &self.second] {
+            match block {
+                None => w.u8(0),
+                Some(id) => {
+                    w.u8(1);
+                    w.bytes(id.as_bytes());
+                }
+            }
+        }
+        w.into_bytes()
+    }
+
+    /// Strict decoding of [`Evidence::to_bytes`]: known tags and flags, no
+    /// trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Evidence, ConsensusError> {
+        let mut r = Reader::new(bytes, "evidence");
+        let kind = EvidenceKind::from_tag(r.array::<1>()?[0])?;
+        let validator = Address::from_bytes(r.array::<32>()?);
+        let height = r.u64()?;
+        let round = r.u32()?;
+        let mut block = || -> Result<Option<BlockID>, ConsensusError> {
+            match r.array::<1>()?[0] {
+                0 => Ok(None),
+                1 => Ok(Some(BlockID::from_bytes(r.array::<32>()?))),
+                tag => Err(ConsensusError::InvalidTag {
+                    what: "evidence block flag",
+                    tag,
+                }),
+            }
+        };
+        let first = block()?;
+        let second = block()?;
+        r.finish()?;
+        Ok(Evidence {
+            kind,
+            validator,
+            height,
+            round,
+            first,
+            second,
+        })
+    }
+}
+
 fn round_number(round: Round) -> u32 {
     // Signed messages always carry a defined round; nil cannot occur.
     round.as_u32().unwrap_or(0)
@@ -181,6 +268,32 @@ mod tests {
             round: 0,
             first: None,
             second: Some(BlockID::from_bytes([2; 32])),
+        }
+    }
+
+    #[test]
+    fn evidence_round_trips_strictly() {
+        let mut e = record(7);
+        e.kind = EvidenceKind::DoubleProposal;
+        e.first = Some(BlockID::from_bytes([3; 32]));
+        e.round = 4;
+        for e in [record(9), e] {
+            let bytes = e.to_bytes();
+            assert!(bytes.len() <= MAX_EVIDENCE_BYTES);
+            assert_eq!(Evidence::from_bytes(&bytes).unwrap(), e);
+            // Every shorter prefix, a trailing byte, a bad kind or flag.
+            for n in 0..bytes.len() {
+                assert!(Evidence::from_bytes(&bytes[..n]).is_err());
+            }
+            let mut long = bytes.clone();
+            long.push(0);
+            assert!(Evidence::from_bytes(&long).is_err());
+            let mut bad = bytes.clone();
+            bad[0] = 9;
+            assert!(Evidence::from_bytes(&bad).is_err());
+            let mut bad = bytes.clone();
+            bad[1 + 32 + 8 + 4] = 2;
+            assert!(Evidence::from_bytes(&bad).is_err());
         }
     }
 

@@ -623,6 +623,31 @@ impl ChainHandle {
 
     // ---- Consensus (crate::validator, docs/spec/consensus.md §Node).
 
+    /// Stores equivocation evidence (docs/spec/consensus.md §Evidence),
+    /// keeping the newest [`crate::MAX_EVIDENCE_STORED`] records.
+    pub async fn record_evidence(
+        &self,
+        records: Vec<consensus::Evidence>,
+    ) -> Result<(), NodeError> {
+        let encoded: Vec<Vec<u8>> = records.iter().map(consensus::Evidence::to_bytes).collect();
+        self.run(move |c| c.record_evidence(&encoded)).await?
+    }
+
+    /// At most `max` stored evidence records, newest first, each with its
+    /// sequence number (a store read; never waits for the chain's thread).
+    /// A record that does not decode is the store's corruption.
+    pub fn evidence(&self, max: usize) -> Result<Vec<(u64, consensus::Evidence)>, NodeError> {
+        self.blocks()
+            .evidence(max)?
+            .into_iter()
+            .map(|(seq, bytes)| {
+                consensus::Evidence::from_bytes(&bytes)
+                    .map(|e| (seq, e))
+                    .map_err(|e| NodeError::Corrupt(format!("stored evidence record {seq}: {e}")))
+            })
+            .collect()
+    }
+
     /// The validator key (the block key), on a producing node.
     pub async fn validator_key(&self) -> Result<Option<musig::SecretKey>, NodeError> {
         self.run(|c| c.block_key().cloned()).await

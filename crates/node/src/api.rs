@@ -31,10 +31,11 @@ use crate::actor::ChainHandle;
 use crate::admission::Admission;
 use crate::api_types::{
     BlockAnswer, BlockList, BlockListItem, ConsensusAnswer, ContractAnswer, ContractsPage,
-    DecisionAnswer, EncodedSetChange, ErrorBody, EvidenceAnswer, FeeEstimate, FeeRateAnswer,
-    GenesisAnswer, Imported, MempoolAnswer, MempoolTx, Offer, OfferCreated, OffersAnswer,
-    PastStateAnswer, Peer, Peers, PoolSize, ProofRef, SetChangeAnswer, SetMemberAnswer, Status,
-    SubmitRequest, Submitted, TxAnswer, UtxoProofAnswer, ValidatorAnswer, ValidatorsAnswer,
+    DecisionAnswer, EncodedSetChange, ErrorBody, EvidenceAnswer, EvidenceList, FeeEstimate,
+    FeeRateAnswer, GenesisAnswer, Imported, MempoolAnswer, MempoolTx, Offer, OfferCreated,
+    OffersAnswer, PastStateAnswer, Peer, Peers, PoolSize, ProofRef, SetChangeAnswer,
+    SetMemberAnswer, Status, StoredEvidenceAnswer, SubmitRequest, Submitted, TxAnswer,
+    UtxoProofAnswer, ValidatorAnswer, ValidatorsAnswer,
 };
 use crate::metrics::Gauges;
 use crate::network::{NetInfo, NetworkHandle};
@@ -85,6 +86,7 @@ pub fn router(state: ApiState, limits: RequestLimits) -> Router {
         .route("/v1/status", get(status))
         .route("/v1/peers", get(peers))
         .route("/v1/validators", get(validators))
+        .route("/v1/evidence", get(evidence))
         .route("/v1/genesis", get(genesis))
         .route("/v1/assets", get(assets))
         .route("/v1/blocks", get(blocks))
@@ -658,6 +660,59 @@ fn decision_answer(d: &consensus::Decision) -> DecisionAnswer {
     }
 }
 
+/// An evidence record as answered (docs/api.md §Status, §Evidence).
+fn evidence_answer(e: &consensus::Evidence) -> EvidenceAnswer {
+    EvidenceAnswer {
+        kind: e.kind.as_str().to_owned(),
+        validator: e.validator.to_string(),
+        height: e.height,
+        round: e.round,
+        first: e.first.map(|b| b.to_string()),
+        second: e.second.map(|b| b.to_string()),
+    }
+}
+
+/// Most evidence records one answer lists, and how many when the request
+/// does not say.
+const MAX_EVIDENCE_PAGE: usize = 1_000;
+const DEFAULT_EVIDENCE_PAGE: usize = 100;
+
+#[derive(Debug, serde::Deserialize)]
+struct EvidenceQuery {
+    limit: Option<String>,
+}
+
+/// `GET /v1/evidence?limit=N` (docs/api.md §Evidence): the equivocation
+/// evidence this node's validator stored, newest first, at most `N`
+/// (1 to [`MAX_EVIDENCE_PAGE`], 100 by default). Read from the database:
+/// it survives restarts, unlike the status's records since start.
+async fn evidence(
+    State(s): State<ApiState>,
+    Query(q): Query<EvidenceQuery>,
+) -> Answer<EvidenceList> {
+    let limit = match q.limit {
+        None => DEFAULT_EVIDENCE_PAGE,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=MAX_EVIDENCE_PAGE).contains(l))
+            .ok_or_else(|| {
+                ApiError::bad_request(format!("limit must be 1 to {MAX_EVIDENCE_PAGE}"))
+            })?,
+    };
+    let chain = s.chain.clone();
+    let records = blocking(move || chain.evidence(limit)).await?;
+    Ok(Json(EvidenceList {
+        evidence: records
+            .iter()
+            .map(|(seq, e)| StoredEvidenceAnswer {
+                seq: *seq,
+                record: evidence_answer(e),
+            })
+            .collect(),
+    }))
+}
+
 /// The engine's published progress as answered (docs/api.md §Status).
 fn consensus_answer(c: &consensus::ConsensusStatus) -> ConsensusAnswer {
     ConsensusAnswer {
@@ -667,18 +722,7 @@ fn consensus_answer(c: &consensus::ConsensusStatus) -> ConsensusAnswer {
         validators: c.validators,
         total_power: c.total_power,
         last_decision: c.last_decision.as_ref().map(decision_answer),
-        evidence: c
-            .evidence
-            .iter()
-            .map(|e| EvidenceAnswer {
-                kind: e.kind.as_str().to_owned(),
-                validator: e.validator.to_string(),
-                height: e.height,
-                round: e.round,
-                first: e.first.map(|b| b.to_string()),
-                second: e.second.map(|b| b.to_string()),
-            })
-            .collect(),
+        evidence: c.evidence.iter().map(evidence_answer).collect(),
     }
 }
 

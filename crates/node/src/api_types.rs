@@ -91,6 +91,24 @@ pub struct EvidenceAnswer {
     pub second: Option<String>,
 }
 
+/// `GET /v1/evidence`: stored equivocation evidence, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceList {
+    /// The records.
+    pub evidence: Vec<StoredEvidenceAnswer>,
+}
+
+/// A stored evidence record and its sequence number (growing from 0 in
+/// the order the node stored them).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredEvidenceAnswer {
+    /// Its sequence number.
+    pub seq: u64,
+    /// The record.
+    #[serde(flatten)]
+    pub record: EvidenceAnswer,
+}
+
 /// `GET /v1/validators`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ValidatorsAnswer {

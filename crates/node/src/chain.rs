@@ -1305,6 +1305,13 @@ impl Chain {
         Ok(Some(forest.prove(&[leaf])?))
     }
 
+    /// Stores encoded equivocation evidence records (docs/spec/consensus.md
+    /// §Evidence) in their own database transaction.
+    pub fn record_evidence(&mut self, records: &[Vec<u8>]) -> Result<(), NodeError> {
+        self.check_healthy()?;
+        self.store.record_evidence(records)
+    }
+
     /// The chain state's snapshot (docs/spec/blockchain.md §Snapshot).
     pub fn snapshot(&self) -> Vec<u8> {
         self.state.to_snapshot()

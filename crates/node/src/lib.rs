@@ -32,5 +32,8 @@ pub use client::{Client, PastChainState};
 pub use config::{NodeConfig, DEFAULT_API_ADDR, DEFAULT_LISTEN_ADDR};
 pub use error::NodeError;
 pub use server::{now_ms, RunningNode};
-pub use store::{BlockReader, PastState, StoreError, FOREST_CHECKPOINT_INTERVAL, FORMAT_VERSION};
+pub use store::{
+    BlockReader, PastState, StoreError, FOREST_CHECKPOINT_INTERVAL, FORMAT_VERSION,
+    MAX_EVIDENCE_STORED,
+};
 pub use validator::{read_validator_key, write_validator_key, NodeApp, Pace, VALIDATOR_KEY_FILE};

@@ -50,6 +50,10 @@ pub const MAX_TAG_BYTES: usize = 64;
 /// restart replays the stored changes of each block.
 pub const FOREST_CHECKPOINT_INTERVAL: u64 = 64;
 
+/// Most equivocation evidence records a node keeps (the newest); each is
+/// at most [`consensus::MAX_EVIDENCE_BYTES`].
+pub const MAX_EVIDENCE_STORED: u64 = 10_000;
+
 /// The UTXO set's changes in one block.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Delta {
@@ -215,6 +219,19 @@ impl BlockReader {
         Ok(t.get(height).map_err(StoreError::db)?.map(|v| f(v.value())))
     }
 
+    /// At most `max` of the stored equivocation evidence records
+    /// (encoded), newest first, each with its sequence number.
+    pub fn evidence(&self, max: usize) -> Result<Vec<(u64, Vec<u8>)>, NodeError> {
+        let r = self.db.begin_read().map_err(StoreError::db)?;
+        let t = r.open_table(EVIDENCE).map_err(StoreError::db)?;
+        let mut out = Vec::new();
+        for e in t.iter().map_err(StoreError::db)?.rev().take(max) {
+            let (k, v) = e.map_err(StoreError::db)?;
+            out.push((k.value(), v.value().to_vec()));
+        }
+        Ok(out)
+    }
+
     /// The encoded commit certificate of the block at `height`, if
     /// consensus decided it (blocks made by the block key alone have none).
     pub fn certificate_bytes(&self, height: u64) -> Result<Option<Vec<u8>>, NodeError> {
@@ -375,6 +392,8 @@ fn check_format(db: &Database) -> Result<(), StoreError> {
     }
     // 4 to 5: the set changes, none (the genesis's set is in force).
     w.open_table(SET_CHANGES).map_err(StoreError::db)?;
+    // 5 to 6: the evidence, none kept before.
+    w.open_table(EVIDENCE).map_err(StoreError::db)?;
     {
         let mut meta = w.open_table(META).map_err(StoreError::db)?;
         meta.insert(FORMAT, FORMAT_VERSION.to_le_bytes().as_slice())
@@ -504,6 +523,7 @@ impl Store {
             w.open_table(TXS).map_err(StoreError::db)?;
             w.open_table(BLOCK_TXIDS).map_err(StoreError::db)?;
             w.open_table(CERTIFICATES).map_err(StoreError::db)?;
+            w.open_table(EVIDENCE).map_err(StoreError::db)?;
             let mut changes = w.open_table(SET_CHANGES).map_err(StoreError::db)?;
             for (height, change) in set_changes {
                 changes
@@ -737,6 +757,38 @@ impl Store {
                     pool.remove(r.to_bytes()).map_err(StoreError::db)?;
                 }
                 pool.insert(id.to_bytes(), *bytes).map_err(StoreError::db)?;
+            }
+        }
+        w.commit().map_err(NodeError::storage)
+    }
+
+    /// Appends equivocation evidence records (encoded), in one write
+    /// transaction, and drops the oldest beyond [`MAX_EVIDENCE_STORED`]:
+    /// a flood of evidence cannot grow the file without bound.
+    pub fn record_evidence(&self, records: &[Vec<u8>]) -> Result<(), NodeError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let w = self.db.begin_write().map_err(StoreError::db)?;
+        {
+            let mut t = w.open_table(EVIDENCE).map_err(StoreError::db)?;
+            let mut next = match t.last().map_err(StoreError::db)? {
+                Some((k, _)) => k.value().saturating_add(1),
+                None => 0,
+            };
+            for r in records {
+                t.insert(next, r.as_slice()).map_err(StoreError::db)?;
+                next = next.saturating_add(1);
+            }
+            let kept = next.saturating_sub(MAX_EVIDENCE_STORED);
+            let stale: Vec<u64> = t
+                .range(..kept)
+                .map_err(StoreError::db)?
+                .map(|e| e.map(|(k, _)| k.value()))
+                .collect::<Result<_, _>>()
+                .map_err(StoreError::db)?;
+            for k in stale {
+                t.remove(k).map_err(StoreError::db)?;
             }
         }
         w.commit().map_err(NodeError::storage)
@@ -1391,6 +1443,26 @@ mod tests {
         );
         drop(store);
 
+        // A version-5 database (no evidence table) is converted on open:
+        // the table is made, empty, and takes records.
+        let db = Database::open(&path).unwrap();
+        let w = db.begin_write().unwrap();
+        assert!(w.delete_table(EVIDENCE).unwrap());
+        {
+            let mut meta = w.open_table(META).unwrap();
+            meta.insert(FORMAT, 5u32.to_le_bytes().as_slice()).unwrap();
+        }
+        w.commit().unwrap();
+        drop(db);
+        let store = Store::open(&path).unwrap();
+        assert!(store.block_reader().evidence(10).unwrap().is_empty());
+        store.record_evidence(&[vec![1, 2, 3]]).unwrap();
+        assert_eq!(
+            store.block_reader().evidence(10).unwrap(),
+            vec![(0, vec![1, 2, 3])]
+        );
+        drop(store);
+
         // A version-3 database whose stored changes do not lead to its
         // state is refused as corrupt, not converted.
         let db = Database::open(&path).unwrap();
@@ -1523,6 +1595,43 @@ mod tests {
         let c = tag_key(&d, (10, 0, 0));
         assert!(a < b && b < c);
         assert_eq!(position_of(&b), (2, 1, 0));
+    }
+
+    #[test]
+    fn evidence_keeps_the_newest_records_in_order_across_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chain.redb");
+        let key = musig::SecretKey::from_scalar(curve25519_dalek::scalar::Scalar::from(6u64));
+        let genesis = Genesis {
+            timestamp_ms: 1_700_000_000_000,
+            signers: key.verification_key(),
+            utxos: vec![],
+            validators: Vec::new(),
+            assets: Vec::new(),
+        };
+        drop(crate::Chain::init(&path, genesis, None, crate::Limits::default()).unwrap());
+        let store = Store::open(&path).unwrap();
+        store.record_evidence(&[]).unwrap();
+        assert!(store.block_reader().evidence(5).unwrap().is_empty());
+        let batch: Vec<Vec<u8>> = (0..(MAX_EVIDENCE_STORED + 3))
+            .map(|i| i.to_le_bytes().to_vec())
+            .collect();
+        store.record_evidence(&batch[..3]).unwrap();
+        store.record_evidence(&batch[3..]).unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        let newest = store.block_reader().evidence(2).unwrap();
+        let last = MAX_EVIDENCE_STORED + 2;
+        assert_eq!(
+            newest,
+            vec![
+                (last, last.to_le_bytes().to_vec()),
+                (last - 1, (last - 1).to_le_bytes().to_vec())
+            ]
+        );
+        let all = store.block_reader().evidence(usize::MAX).unwrap();
+        assert_eq!(all.len() as u64, MAX_EVIDENCE_STORED);
+        assert_eq!(all.last().unwrap().0, 3, "the three oldest dropped");
     }
 
     #[test]

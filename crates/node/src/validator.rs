@@ -333,6 +333,20 @@ impl App for NodeApp {
             }
         }
     }
+
+    /// Keeps the engine's equivocation evidence in the node's database
+    /// (docs/spec/consensus.md §Evidence), on the chain's thread, without
+    /// holding up the engine: a failed write is logged (the engine has
+    /// logged the evidence itself already).
+    fn evidence(&mut self, records: &[consensus::Evidence]) {
+        let chain = self.chain.clone();
+        let records = records.to_vec();
+        tokio::spawn(async move {
+            if let Err(e) = chain.record_evidence(records).await {
+                tracing::warn!(error = %e, "evidence not stored");
+            }
+        });
+    }
 }
 
 #[cfg(test)]

@@ -20,8 +20,10 @@ use redb::TableDefinition;
 /// changes from the genesis (a pruned one has no state below its blocks to
 /// start from: its table starts empty); 5 adds `set_changes`, empty in a
 /// converted database: a chain stored before validator-set changes existed
-/// has only its genesis's set, which is the state a conversion derives.
-pub const FORMAT_VERSION: u32 = 5;
+/// has only its genesis's set, which is the state a conversion derives; 6
+/// adds `evidence`, empty in a converted database (evidence was not kept
+/// before).
+pub const FORMAT_VERSION: u32 = 6;
 
 /// The oldest layout this node converts to [`FORMAT_VERSION`] on open.
 pub(super) const OLDEST_CONVERTED: u32 = 1;
@@ -50,6 +52,11 @@ pub(super) const UTXO_ROOTS: TableDefinition<u64, &[u8]> = TableDefinition::new(
 /// of the block that included it, written in the same transaction as the
 /// block: with the genesis's set, every height's set.
 pub(super) const SET_CHANGES: TableDefinition<u64, &[u8]> = TableDefinition::new("set_changes");
+/// Equivocation evidence the node's validator saw (docs/spec/consensus.md
+/// §Evidence, each record's `consensus::Evidence` encoding), by a sequence
+/// number growing from 0: the newest [`super::MAX_EVIDENCE_STORED`] are
+/// kept.
+pub(super) const EVIDENCE: TableDefinition<u64, &[u8]> = TableDefinition::new("evidence");
 /// Each confirmed transaction's block height and position.
 pub(super) const TXS: TableDefinition<[u8; 32], (u64, u32)> = TableDefinition::new("txs");
 /// Each block's UTXO changes: additions then deletions (see [`Delta`]).
