@@ -1133,10 +1133,9 @@ async fn past_snapshot(
         set_changes: s
             .chain
             .seal()
-            .map(|seal| seal.changes_from(consensus::FIRST_HEIGHT, usize::MAX))
+            .map(|seal| seal.changes_between(consensus::FIRST_HEIGHT, height, usize::MAX))
             .unwrap_or_default()
             .into_iter()
-            .take_while(|(included, _)| *included <= height)
             .map(|(included_height, bytes)| EncodedSetChange {
                 included_height,
                 hex: hex::encode(bytes),

@@ -175,17 +175,17 @@ impl Seal {
         self.known().schedule.clone()
     }
 
-    /// At most `max` of the applied changes included at `from` or above,
-    /// oldest first, each with its inclusion height and encoding: what a
-    /// peer bootstrapping from a snapshot, or a wallet starting above the
-    /// genesis, replays from the genesis's set
-    /// ([`consensus::ValidatorSchedule::replay`]).
-    pub fn changes_from(&self, from: u64, max: usize) -> Vec<(u64, Vec<u8>)> {
+    /// At most `max` of the applied changes included at heights `from` to
+    /// `upto`, oldest first, each with its inclusion height and encoding:
+    /// what a peer bootstrapping from a snapshot, or a wallet starting
+    /// above the genesis, replays from the genesis's set
+    /// ([`consensus::ValidatorSchedule::replay`]). Only those are encoded.
+    pub fn changes_between(&self, from: u64, upto: u64, max: usize) -> Vec<(u64, Vec<u8>)> {
         self.known()
             .schedule
             .changes()
             .iter()
-            .filter(|(included, _)| *included >= from)
+            .filter(|(included, _)| (from..=upto).contains(included))
             .take(max)
             .map(|(included, change)| (*included, change.to_bytes()))
             .collect()

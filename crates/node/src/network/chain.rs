@@ -133,7 +133,9 @@ impl ChainAccess for NodeChain {
     }
 
     fn set_changes(&self, from: u64, max: usize) -> Option<Vec<(u64, Vec<u8>)>> {
-        self.chain.seal().map(|seal| seal.changes_from(from, max))
+        self.chain
+            .seal()
+            .map(|seal| seal.changes_between(from, u64::MAX, max))
     }
 
     fn headers(&self, from: u64, end: u64) -> Result<Vec<SignedHeader>, NodeError> {
