@@ -17,7 +17,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::testnet::{height, init_testnet, ok, wait_height, zkvm, BOUND};
+use common::testnet::{approve, height, init_testnet, ok, wait_height, zkvm, BOUND};
 use common::NodeProcess;
 use curve25519_dalek::scalar::Scalar;
 use serde_json::{json, Value};
@@ -91,28 +91,9 @@ fn a_fifth_validator_joins_by_a_change_and_signs_after_its_effective_height() {
     std::fs::write(&set_file, json!({"validators": members}).to_string()).unwrap();
     let effective = height(&dir, &api) + 10;
     let effective_s = effective.to_string();
-    let mut approvals = Vec::new();
-    for k in 1..=3 {
-        let out = dir.join(format!("approval{k}.json"));
-        let approval = ok(
-            &dir,
-            &api,
-            &[
-                "validators",
-                "approve-change",
-                "--set",
-                set_file.to_str().unwrap(),
-                "--effective",
-                &effective_s,
-                "--data-dir",
-                dir.join(format!("v{k}")).to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-        );
-        assert_eq!(approval["effective_height"], effective);
-        approvals.push(out);
-    }
+    let approvals: Vec<_> = (1..=3)
+        .map(|k| approve(&dir, &api, &set_file, effective, k).unwrap())
+        .collect();
     // Two approvals are not a quorum: refused before anything is paid.
     let short = zkvm(
         &dir,

@@ -14,7 +14,7 @@ mod common;
 
 use std::time::Instant;
 
-use common::testnet::{height, init_testnet, ok, wait_height, zkvm};
+use common::testnet::{approve, height, init_testnet, ok, wait_height, zkvm};
 use common::NodeProcess;
 use consensus::{ChainId, CommitCertificate, GenesisValidators, ValidatorKey};
 use serde_json::json;
@@ -82,23 +82,7 @@ fn a_removed_validator_never_signs_after_its_effective_height() {
     .map(String::from)
     .to_vec();
     for k in [1, 2, 4] {
-        let out = dir.join(format!("approval{k}.json"));
-        ok(
-            &dir,
-            &api,
-            &[
-                "validators",
-                "approve-change",
-                "--set",
-                set_file.to_str().unwrap(),
-                "--effective",
-                &effective_s,
-                "--data-dir",
-                dir.join(format!("v{k}")).to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-        );
+        let out = approve(&dir, &api, &set_file, effective, k).unwrap();
         submit.extend(["--approval".to_string(), out.to_str().unwrap().to_owned()]);
     }
     let submit: Vec<&str> = submit.iter().map(String::as_str).collect();

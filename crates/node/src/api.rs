@@ -224,16 +224,7 @@ struct BlocksQuery {
 /// the transaction count are read from the stored bytes, nothing is
 /// verified or decoded further. Heights a pruned node lacks are skipped.
 async fn blocks(State(s): State<ApiState>, Query(q): Query<BlocksQuery>) -> Answer<BlockList> {
-    let limit = match q.limit {
-        None => DEFAULT_BLOCKS_PAGE,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|l| (1..=MAX_BLOCKS_PAGE).contains(l))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!("limit must be 1 to {MAX_BLOCKS_PAGE}"))
-            })?,
-    };
+    let limit = page_limit(q.limit.as_deref(), DEFAULT_BLOCKS_PAGE, MAX_BLOCKS_PAGE)?;
     let from = q
         .from
         .map(|f| {
@@ -604,6 +595,19 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
+/// A page's `limit` query parameter: `default` when absent, else a number
+/// from 1 to `max` (`400` naming the range otherwise).
+fn page_limit(given: Option<&str>, default: usize, max: usize) -> Result<usize, ApiError> {
+    match given {
+        None => Ok(default),
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|l| (1..=max).contains(l))
+            .ok_or_else(|| ApiError::bad_request(format!("limit must be 1 to {max}"))),
+    }
+}
+
 /// An ID (or any 32 bytes) given as 64 hex digits.
 fn parse_id<T: std::str::FromStr<Err = HexError>>(s: &str, what: &str) -> Result<T, ApiError> {
     s.parse()
@@ -690,16 +694,7 @@ async fn evidence(
     State(s): State<ApiState>,
     Query(q): Query<EvidenceQuery>,
 ) -> Answer<EvidenceList> {
-    let limit = match q.limit {
-        None => DEFAULT_EVIDENCE_PAGE,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|l| (1..=MAX_EVIDENCE_PAGE).contains(l))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!("limit must be 1 to {MAX_EVIDENCE_PAGE}"))
-            })?,
-    };
+    let limit = page_limit(q.limit.as_deref(), DEFAULT_EVIDENCE_PAGE, MAX_EVIDENCE_PAGE)?;
     let chain = s.chain.clone();
     let records = blocking(move || chain.evidence(limit)).await?;
     Ok(Json(EvidenceList {
@@ -1230,14 +1225,7 @@ async fn offers(State(s): State<ApiState>, Query(q): Query<OfferQuery>) -> Answe
         ApiError::bad_request("pair is <give>/<want>, each native or 64 hex digits")
     })?;
     let (give, want) = (parse_flavor(give)?, parse_flavor(want)?);
-    let limit = match q.limit {
-        None => MAX_OFFERS,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|l| (1..=MAX_OFFERS).contains(l))
-            .ok_or_else(|| ApiError::bad_request(format!("limit must be 1 to {MAX_OFFERS}")))?,
-    };
+    let limit = page_limit(q.limit.as_deref(), MAX_OFFERS, MAX_OFFERS)?;
     let tag = wallet::pair_tag(&give, &want);
     let reader = s.chain.contracts().clone();
     let page = read_index(reader, move |r| r.by_tag(&tag, None, MAX_OFFER_SCAN)).await?;
@@ -1365,16 +1353,11 @@ async fn contracts_by_tag(
         .ok()
         .filter(|t| (1..=crate::store::MAX_TAG_BYTES).contains(&t.len()))
         .ok_or_else(|| ApiError::bad_request("tag must be hex of 1 to 64 bytes"))?;
-    let limit = match q.limit {
-        None => DEFAULT_CONTRACTS_PAGE,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
-            .filter(|l| (1..=MAX_CONTRACTS_PAGE).contains(l))
-            .ok_or_else(|| {
-                ApiError::bad_request(format!("limit must be 1 to {MAX_CONTRACTS_PAGE}"))
-            })?,
-    };
+    let limit = page_limit(
+        q.limit.as_deref(),
+        DEFAULT_CONTRACTS_PAGE,
+        MAX_CONTRACTS_PAGE,
+    )?;
     let after = q.after.as_deref().map(parse_cursor).transpose()?;
     let reader = s.chain.contracts().clone();
     let page = read_index(reader, move |r| r.by_tag(&tag, after, limit)).await?;

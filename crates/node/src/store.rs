@@ -1485,10 +1485,10 @@ mod tests {
     /// A database of another layout version is refused on open, with the
     /// versions named; one without a version (written before it was
     /// stored) is marked with this one.
-    #[test]
-    fn databases_of_another_format_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("chain.redb");
+    /// A block-key chain with no outputs, made in `dir`: its database's
+    /// path.
+    fn empty_chain(dir: &Path) -> std::path::PathBuf {
+        let path = dir.join("chain.redb");
         let key = musig::SecretKey::from_scalar(curve25519_dalek::scalar::Scalar::from(5u64));
         let genesis = Genesis {
             timestamp_ms: 1_700_000_000_000,
@@ -1498,6 +1498,13 @@ mod tests {
             assets: Vec::new(),
         };
         drop(crate::Chain::init(&path, genesis, None, crate::Limits::default()).unwrap());
+        path
+    }
+
+    #[test]
+    fn databases_of_another_format_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = empty_chain(dir.path());
         let set = |v: Option<u32>| {
             let db = Database::open(&path).unwrap();
             let w = db.begin_write().unwrap();
@@ -1600,16 +1607,7 @@ mod tests {
     #[test]
     fn evidence_keeps_the_newest_records_in_order_across_reopening() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("chain.redb");
-        let key = musig::SecretKey::from_scalar(curve25519_dalek::scalar::Scalar::from(6u64));
-        let genesis = Genesis {
-            timestamp_ms: 1_700_000_000_000,
-            signers: key.verification_key(),
-            utxos: vec![],
-            validators: Vec::new(),
-            assets: Vec::new(),
-        };
-        drop(crate::Chain::init(&path, genesis, None, crate::Limits::default()).unwrap());
+        let path = empty_chain(dir.path());
         let store = Store::open(&path).unwrap();
         store.record_evidence(&[]).unwrap();
         assert!(store.block_reader().evidence(5).unwrap().is_empty());

@@ -50,6 +50,38 @@ pub fn wait_height(dir: &Path, api: &str, at_least: u64) -> u64 {
     }
 }
 
+/// `zkvm validators approve-change` by validator `k` of the testnet in
+/// `dir` (its `DIR/vK/validator.key`) for the set in `set_file` effective
+/// at `effective`, written to `DIR/approvalK.json`: that file, or the
+/// command's error.
+pub fn approve(
+    dir: &Path,
+    api: &str,
+    set_file: &Path,
+    effective: u64,
+    k: usize,
+) -> Result<PathBuf, String> {
+    let out = dir.join(format!("approval{k}.json"));
+    let approval = zkvm(
+        dir,
+        api,
+        &[
+            "validators",
+            "approve-change",
+            "--set",
+            set_file.to_str().unwrap(),
+            "--effective",
+            &effective.to_string(),
+            "--data-dir",
+            dir.join(format!("v{k}")).to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    )?;
+    assert_eq!(approval["effective_height"], effective, "{approval}");
+    Ok(out)
+}
+
 /// A base port with `count` free ports above it (`testnet init
 /// --base-port`).
 pub fn free_base(count: u16) -> u16 {
